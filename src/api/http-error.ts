@@ -1,0 +1,22 @@
+import type { z } from 'zod';
+
+/** An error with an HTTP status, a stable machine-readable code and a message for people. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** "body.policy.mode: Invalid option…" — the field and the reason, for each problem zod found. */
+export function validationError(where: 'body' | 'query' | 'params', error: z.ZodError): HttpError {
+  const issues = error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  return new HttpError(400, 'invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
+}
+
+export const notFound = (what: string, id: string): HttpError => new HttpError(404, 'not_found', `${what} "${id}" does not exist`);

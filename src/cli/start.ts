@@ -1,0 +1,42 @@
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { installTemporalRuntime, runMigrations, startEmbeddedInfra, startServices } from '../workers/system.js';
+import type { Command } from './command.js';
+import { runUntilStopped } from './lifecycle.js';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'Run the whole system: embedded Temporal and Postgres where not configured, API and workers',
+  usage: 'start',
+  options: {},
+  async run() {
+    const config = loadConfig();
+    const logger = createLogger(config.LOG_LEVEL);
+    installTemporalRuntime(logger);
+    const { endpoints, children } = await startEmbeddedInfra(config, logger).catch((err: unknown) => {
+      logger.fatal({ err }, 'could not start the embedded infrastructure');
+      throw err;
+    });
+    let stopServices = async (): Promise<void> => {};
+    try {
+      await runMigrations(endpoints.databaseUrl, logger);
+      const running = await startServices(config, endpoints, logger, { api: true, queues: ['main', 'forecast'] });
+      stopServices = running.stop;
+      console.log([
+        '',
+        'Prescale is running.',
+        `  API           ${running.apiUrl}  (readiness: ${running.apiUrl}/readyz, OpenAPI: ${running.apiUrl}/v1/openapi.json)`,
+        `  Temporal UI   ${endpoints.temporalUiUrl ?? '(external Temporal at ' + endpoints.temporalAddress + ')'}`,
+        `  Data          ${config.dataDir}`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'));
+    } catch (err) {
+      logger.fatal({ err }, 'start-up failed');
+      await stopServices();
+      for (const child of children.reverse()) await child.stop();
+      return 1;
+    }
+    return runUntilStopped(logger, stopServices, children);
+  },
+};

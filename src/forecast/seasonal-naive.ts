@@ -1,0 +1,26 @@
+import { quantileOfSorted } from './quantile.js';
+import { QUANTILES, type Forecast, type QuantileName, type Series } from './types.js';
+
+/**
+ * Seasonal naive: each future step repeats the value one season earlier. The baseline every other
+ * model must beat, and the fallback that always works. Intervals come from the empirical
+ * distribution of its own in-sample errors, widened by √(seasons ahead) as errors accumulate
+ * (Hyndman & Athanasopoulos, FPP3 §5.5). With less than a season plus one step of history it
+ * degrades to the naive (last value) forecast.
+ */
+export function seasonalNaive(history: Series, horizon: number, seasonSteps: number): Forecast {
+  const y = history.values;
+  const n = y.length;
+  if (n === 0) throw new Error('seasonal naive needs at least one observation');
+  const m = n > seasonSteps ? seasonSteps : 1;
+  const residuals: number[] = [];
+  for (let t = m; t < n; t++) residuals.push(y[t]! - y[t - m]!);
+  residuals.sort((a, b) => a - b);
+
+  const point = Array.from({ length: horizon }, (_, h) => y[n - m + (h % m)]!);
+  const quantiles = Object.fromEntries(Object.entries(QUANTILES).map(([name, q]) => {
+    const r = residuals.length ? quantileOfSorted(residuals, q) : 0;
+    return [name, point.map((p, h) => Math.max(0, p + r * Math.sqrt(Math.floor(h / m) + 1)))];
+  })) as Record<QuantileName, number[]>;
+  return { model: m > 1 ? 'seasonal-naive' : 'naive', start: history.start + n * history.stepSeconds, stepSeconds: history.stepSeconds, point, quantiles };
+}

@@ -1,0 +1,19 @@
+/** A regularly sampled series: values[i] is the demand during [start + i·step, start + (i+1)·step). */
+export interface Series {
+  /** Epoch seconds of the first value. */
+  start: number;
+  stepSeconds: number;
+  values: number[];
+}
+
+export const QUANTILES = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 } as const;
+export type QuantileName = keyof typeof QUANTILES;
+
+/** Point forecast plus quantiles over the horizon, each array one value per step. */
+export interface Forecast {
+  model: string;
+  start: number;
+  stepSeconds: number;
+  point: number[];
+  quantiles: Record<QuantileName, number[]>;
+}

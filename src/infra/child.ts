@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A managed child process whose output goes to a log file, surfaced only when it fails. */
+export interface Child {
+  readonly name: string;
+  readonly process: ChildProcess;
+  readonly logFile: string;
+  /** Resolves with the exit code when the process ends. */
+  readonly exited: Promise<number | null>;
+  /** Signals the process and waits; escalates to SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** The last lines of its log, for error messages. */
+  tail(lines?: number): Promise<string>;
+}
+
+export async function startChild(
+  name: string, command: string, args: string[],
+  options: { logDir: string; env?: NodeJS.ProcessEnv; ipc?: boolean },
+): Promise<Child> {
+  await mkdir(options.logDir, { recursive: true });
+  const logFile = path.join(options.logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const spawnOptions: SpawnOptions = {
+    env: options.env ?? process.env,
+    // Own process group: Ctrl-C reaches only us, and we stop children in order.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : [])],
+  };
+  const child = spawn(command, args, spawnOptions);
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', (err) => { log.write(`\n[prescale] ${name} failed to start: ${err.message}\n`); resolve(null); });
+    child.once('exit', (code) => resolve(code));
+  });
+  void exited.then(() => log.end());
+  // If we die without stopping it, do not leave it running.
+  const killOnExit = (): void => { child.kill('SIGKILL'); };
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
+
+  return {
+    name, process: child, logFile, exited,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    async tail(lines = 20) {
+      const text = await readFile(logFile, 'utf8').catch(() => '');
+      return text.trimEnd().split('\n').slice(-lines).join('\n');
+    },
+  };
+}
+
+/** Polls `probe` until it succeeds, the child exits, or the time runs out. */
+export async function waitUntilReady(child: Child, probe: () => Promise<unknown>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void child.exited.then(() => { exited = true; });
+  for (;;) {
+    try {
+      await probe();
+      return;
+    } catch (err) {
+      if (exited) throw new Error(`${child.name} exited before it was ready; its log (${child.logFile}) ends:\n${await child.tail()}`);
+      if (Date.now() > deadline) {
+        throw new Error(`${child.name} did not answer within ${timeoutMs / 1000} s (${(err as Error).message}); its log (${child.logFile}) ends:\n${await child.tail()}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startChild, waitUntilReady, type Child } from './child.js';
+
+const SERVER_SCRIPT = fileURLToPath(new URL('../store/pglite-server.ts', import.meta.url));
+
+/** Starts PGlite under `<dataDir>/pglite` behind a Postgres wire-protocol socket on loopback. */
+export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<{ url: string; child: Child }> {
+  const child = await startChild('pglite', process.execPath,
+    ['--import', 'tsx', SERVER_SCRIPT, path.join(dataDir, 'pglite'), String(port)],
+    { logDir: path.join(dataDir, 'logs'), ipc: true });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  await waitUntilReady(child, async () => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+    await client.connect();
+    await client.end();
+  }, 60_000);
+  return { url, child };
+}

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { searchAttributeKeys } from '../workflows/search-attributes.js';
+import { startChild, waitUntilReady, type Child } from './child.js';
+import { ensureTemporalCli } from './temporal-cli.js';
+
+/**
+ * Runs `temporal server start-dev` with its state in `<dataDir>/temporal.db`, so a second start
+ * continues every workflow where it was. Resolves once the frontend answers.
+ */
+export async function startTemporalDevServer(options: {
+  dataDir: string; port: number; uiPort: number; namespace: string; progress: (line: string) => void;
+}): Promise<{ address: string; child: Child }> {
+  const binary = await ensureTemporalCli(options.progress);
+  await mkdir(options.dataDir, { recursive: true });
+  const args = ['server', 'start-dev',
+    '--db-filename', path.join(options.dataDir, 'temporal.db'),
+    '--ip', '127.0.0.1', '--port', String(options.port), '--ui-port', String(options.uiPort),
+    '--log-level', 'warn'];
+  if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  const child = await startChild('temporal', binary, args, { logDir: path.join(options.dataDir, 'logs') });
+  const address = `127.0.0.1:${options.port}`;
+  await waitUntilReady(child, async () => {
+    const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+    } finally {
+      await connection.close();
+    }
+  }, 60_000);
+  return { address, child };
+}
+
+/**
+ * Registers the project's search attributes that the namespace lacks. Idempotent, so every
+ * process can run it at start against any server (embedded or a cluster).
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = searchAttributeKeys.filter((k) => !(k.name in (customAttributes ?? {})));
+  if (missing.length === 0) return [];
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]])),
+  });
+  return missing.map((k) => k.name);
+}
+
+/** Temporal errors that mean "the server is unreachable" rather than "the request is wrong". */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: number; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    // gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4).
+    if (e.code === 14 || e.code === 4) return true;
+    if (/Failed to connect|connection refused|transport error|tcp connect error/i.test(e.message ?? '')) return true;
+  }
+  return false;
+}
