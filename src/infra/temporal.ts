@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { Connection } from '@temporalio/client';
+import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { searchAttributeKeys } from '../workflows/search-attributes.js';
 import { startChild, waitUntilReady, type Child } from './child.js';
@@ -44,6 +44,9 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   await connection.operatorService.addSearchAttributes({
     namespace,
     searchAttributes: Object.fromEntries(missing.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]])),
+  }).catch((err: { code?: number }) => {
+    // Another process registered them between our list and add (gRPC ALREADY_EXISTS).
+    if (err.code !== 6) throw err;
   });
   return missing.map((k) => k.name);
 }
@@ -56,4 +59,15 @@ export function isTemporalUnavailable(err: unknown): boolean {
     if (/Failed to connect|connection refused|transport error|tcp connect error/i.test(e.message ?? '')) return true;
   }
   return false;
+}
+
+/**
+ * A client connection for request/response paths: a few quick retries, so an API call fails with
+ * 503 in seconds during a Temporal outage instead of hanging through the SDK's long default backoff.
+ */
+export function connectForRequests(address: string): Connection {
+  return Connection.lazy({
+    address, connectTimeout: 2_000,
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3, maxIntervalMs: () => 1_000 }))],
+  });
 }

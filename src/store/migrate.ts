@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { Db } from './db.js';
+import { inTransaction, type Db } from './db.js';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 // Any constant works as long as every Prescale process uses the same one.
@@ -27,34 +27,27 @@ export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
 }
 
 /**
- * Applies pending migrations. A session-level advisory lock makes concurrent starters wait for
- * each other, so two processes never migrate at once; each migration commits with its own row.
+ * Applies pending migrations in one transaction that first takes a transaction-scoped advisory
+ * lock: concurrent starters queue behind it and then find nothing to do, and a failing migration
+ * leaves the schema exactly as it was. (A session-level lock would not do: PGlite multiplexes
+ * every connection onto one session, where advisory locks are re-entrant; it does, however, run
+ * a transaction's statements exclusively.)
  */
 export async function migrate(db: Db, migrations?: Migration[]): Promise<number[]> {
   const all = migrations ?? await loadMigrations();
-  const client = await db.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  return inTransaction(db, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const done = new Set(rows.map((r) => r.version));
-    const applied: number[] = [];
-    for (const m of all.filter((x) => !done.has(x.version))) {
-      await client.query('BEGIN');
-      try {
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
-      }
-      applied.push(m.version);
+    const pending = all.filter((m) => !done.has(m.version));
+    for (const m of pending) {
+      await tx.query(m.sql).catch((err: Error) => {
+        throw new Error(`migration ${m.version}_${m.name} failed: ${err.message}`, { cause: err });
+      });
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
     }
-    return applied;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    client.release();
-  }
+    return pending.map((m) => m.version);
+  });
 }

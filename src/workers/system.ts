@@ -2,14 +2,14 @@
 // Temporal, the embedded servers) into the API and the workers.
 import type { Server } from 'node:http';
 import { once } from 'node:events';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from '../api/app.js';
 import { TASK_QUEUES, type Config } from '../config.js';
 import type { Child } from '../infra/child.js';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres.js';
-import { ensureSearchAttributes, startTemporalDevServer } from '../infra/temporal.js';
+import { connectForRequests, ensureSearchAttributes, startTemporalDevServer } from '../infra/temporal.js';
 import type { Logger } from '../logger.js';
 import { createPool, type Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
@@ -71,7 +71,7 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
   try {
     const db: Db = createPool(endpoints.databaseUrl);
     closers.push(() => db.end());
-    const temporalConnection = await Connection.connect({ address: endpoints.temporalAddress });
+    const temporalConnection = connectForRequests(endpoints.temporalAddress);
     closers.push(() => temporalConnection.close());
     const added = await ensureSearchAttributes(temporalConnection, config.TEMPORAL_NAMESPACE);
     if (added.length) logger.info({ added }, 'registered search attributes');

@@ -21,11 +21,13 @@ export function activitiesFor(queue: QueueName): Record<string, (...args: never[
 
 export async function createWorker(options: {
   connection: NativeConnection; namespace: string; queue: QueueName; identity?: string;
+  /** Tests run on their own task queues; production uses the queue's standard name. */
+  taskQueue?: string;
 }): Promise<Worker> {
   const { connection, namespace, queue } = options;
   return Worker.create({
     connection, namespace,
-    taskQueue: TASK_QUEUES[queue],
+    taskQueue: options.taskQueue ?? TASK_QUEUES[queue],
     ...(queue === 'main' ? { workflowsPath: WORKFLOWS_PATH } : {}),
     activities: activitiesFor(queue),
     ...(queue === 'forecast' ? { maxConcurrentActivityTaskExecutions: 2 } : {}),

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
+
+describe('resource sets API → Temporal → query/signal (real dev server, real Postgres)', () => {
+  let api: TestApi;
+  before(async () => { api = await startTestApi(); });
+  after(async () => { await api.close(); });
+
+  const body = (id: string) => ({ id, provider: 'local', minInstances: 1, maxInstances: 10 });
+
+  it('creates a resource set and starts its workflow, idempotently', async () => {
+    const id = uniqueId('web');
+    const created = await api.request('POST', '/v1/resource-sets', body(id));
+    assert.equal(created.status, 201);
+    assert.equal(created.body.workflowId, `resource-set-${id}`);
+    assert.equal(created.body.spec.policy.targetUtilization, 0.7, 'defaults are filled in');
+    assert.match(created.body.temporalUiUrl, new RegExp(`/workflows/resource-set-${id}$`));
+
+    const again = await api.request('POST', '/v1/resource-sets', body(id));
+    assert.equal(again.status, 200);
+    assert.equal(again.body.createdAt, created.body.createdAt);
+
+    // Writing a default explicitly means the same spec.
+    const explicit = await api.request('POST', '/v1/resource-sets', { ...body(id), policy: { targetUtilization: 0.7 } });
+    assert.equal(explicit.status, 200);
+
+    const different = await api.request('POST', '/v1/resource-sets', { ...body(id), maxInstances: 11 });
+    assert.equal(different.status, 409);
+    assert.equal(different.body.error.code, 'conflict');
+
+    const description = await api.ctx.temporal.client.workflow.getHandle(`resource-set-${id}`).describe();
+    assert.equal(description.status.name, 'RUNNING');
+    assert.equal(description.typedSearchAttributes.getAll().find((p) => p.key.name === 'ResourceSetId')?.value, id);
+  });
+
+  it('answers GET from the workflow query, and pause/resume change its state', async () => {
+    const id = uniqueId('api');
+    assert.equal((await api.request('POST', '/v1/resource-sets', body(id))).status, 201);
+    const got = await api.request('GET', `/v1/resource-sets/${id}`);
+    assert.equal(got.status, 200);
+    assert.equal(got.body.status.state, 'running');
+    assert.equal(got.body.status.spec.maxInstances, 10);
+
+    assert.equal((await api.request('POST', `/v1/resource-sets/${id}/pause`)).status, 202);
+    assert.equal((await api.request('GET', `/v1/resource-sets/${id}`)).body.status.state, 'paused');
+    const handle = api.ctx.temporal.client.workflow.getHandle(`resource-set-${id}`);
+    await waitFor(async () => (await handle.describe()).typedSearchAttributes.getAll().find((p) => p.key.name === 'ResourceSetState')?.value === 'paused');
+
+    assert.equal((await api.request('POST', `/v1/resource-sets/${id}/resume`)).status, 202);
+    assert.equal((await api.request('GET', `/v1/resource-sets/${id}`)).body.status.state, 'running');
+  });
+
+  it('lists resource sets in pages ordered by id', async () => {
+    const prefix = uniqueId('list');
+    for (const n of [3, 1, 2]) assert.equal((await api.request('POST', '/v1/resource-sets', body(`${prefix}-${n}`))).status, 201);
+    const first = await api.request('GET', '/v1/resource-sets?limit=2');
+    assert.equal(first.status, 200);
+    assert.equal(first.body.items.length, 2);
+    const all: string[] = [];
+    for (let after: string | undefined; ;) {
+      const page = await api.request('GET', `/v1/resource-sets?limit=2${after ? `&after=${after}` : ''}`);
+      all.push(...(page.body.items as { id: string }[]).map((i) => i.id));
+      after = page.body.next;
+      if (!after) break;
+    }
+    assert.deepEqual(all.filter((i) => i.startsWith(prefix)), [1, 2, 3].map((n) => `${prefix}-${n}`));
+    assert.deepEqual(all, [...all].sort());
+  });
+
+  it('rejects bad input with 400 naming the field, unknown ids with 404', async () => {
+    const badJson = await api.request('POST', '/v1/resource-sets', '{"id": "x",');
+    assert.equal(badJson.status, 400);
+    assert.equal(badJson.body.error.code, 'invalid_json');
+
+    const wrongType = await api.request('POST', '/v1/resource-sets', { ...body('typed'), minInstances: 'one' });
+    assert.equal(wrongType.status, 400);
+    assert.match(wrongType.body.error.message, /body\.minInstances: /);
+
+    const minOverMax = await api.request('POST', '/v1/resource-sets', { ...body('range'), minInstances: 5, maxInstances: 2 });
+    assert.equal(minOverMax.status, 400);
+    assert.match(minOverMax.body.error.message, /body\.maxInstances: must be at least minInstances/);
+
+    const unknownField = await api.request('POST', '/v1/resource-sets', { ...body('extra'), colour: 'red' });
+    assert.equal(unknownField.status, 400);
+    assert.match(unknownField.body.error.message, /colour/);
+
+    const badId = await api.request('POST', '/v1/resource-sets', body('../etc'));
+    assert.equal(badId.status, 400);
+    assert.match(badId.body.error.message, /body\.id: /);
+
+    const { rows } = await api.database.db.query("SELECT count(*)::int AS n FROM resource_sets WHERE id IN ('typed','range','extra')");
+    assert.equal(rows[0].n, 0, 'nothing was written');
+
+    for (const [method, p] of [['GET', '/v1/resource-sets/ghost'], ['POST', '/v1/resource-sets/ghost/pause'], ['POST', '/v1/resource-sets/ghost/resume']] as const) {
+      const res = await api.request(method, p);
+      assert.equal(res.status, 404, `${method} ${p}`);
+      assert.ok(res.body.error.requestId);
+    }
+    assert.equal((await api.request('GET', '/v1/resource-sets/NOT_AN_ID')).status, 400);
+    assert.equal((await api.request('GET', '/v1/nowhere')).status, 404);
+  });
+
+  it('serves health, readiness, metrics and an OpenAPI document generated from the routes', async () => {
+    assert.equal((await api.request('GET', '/healthz')).status, 200);
+    const ready = await api.request('GET', '/readyz');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(Object.keys(ready.body.checks).sort(), ['objectStorage', 'postgres', 'temporal']);
+    const metrics = await fetch(`${api.url}/metrics`);
+    assert.match(await metrics.text(), /prescale_http_request_duration_seconds/);
+    const doc = await api.request('GET', '/v1/openapi.json');
+    assert.equal(doc.body.openapi, '3.0.3');
+    assert.ok(doc.body.paths['/v1/resource-sets/{id}/pause'].post);
+    assert.ok(doc.body.paths['/v1/resource-sets'].post.requestBody);
+  });
+});
+
+async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@temporalio/client';
+import { connectForRequests } from '../../src/infra/temporal.js';
+import { Registry } from 'prom-client';
+import { createApp } from '../../src/api/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createPool } from '../../src/store/db.js';
+import { createObjectStore } from '../../src/store/objects/index.js';
+import { TEMPORAL_ADDRESS } from '../support/api.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { freePort } from '../support/ports.js';
+
+/** An API whose Temporal and/or Postgres address points at a port nothing listens on. */
+async function apiWith(options: { temporal: string; databaseUrl: string }) {
+  const connection = connectForRequests(options.temporal);
+  const db = createPool(options.databaseUrl);
+  const app = createApp({
+    db, logger: createLogger('silent'), metrics: new Registry(),
+    objects: await createObjectStore({ dataDir: '/tmp/prescale-unavailable-test', S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true }),
+    temporal: { connection, client: new Client({ connection }), namespace: 'default', taskQueue: 'unused' },
+  });
+  const server: Server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    url,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await db.end();
+      await connection.close().catch(() => undefined);
+    },
+  };
+}
+
+describe('when a dependency is down, the API answers 503 naming it, never 500', () => {
+  let database: TestDatabase;
+  let deadPort: number;
+  before(async () => {
+    database = await createTestDatabase();
+    deadPort = await freePort();
+  });
+  after(async () => { await database.drop(); });
+
+  it('Temporal down: /readyz 503 naming temporal; creating a resource set 503 and nothing kept', async () => {
+    const api = await apiWith({ temporal: `127.0.0.1:${deadPort}`, databaseUrl: database.url });
+    try {
+      const ready = await fetch(`${api.url}/readyz`);
+      assert.equal(ready.status, 503);
+      const body = await ready.json() as { checks: Record<string, { ok: boolean }> };
+      assert.equal(body.checks.temporal?.ok, false);
+      assert.equal(body.checks.postgres?.ok, true);
+
+      const created = await fetch(`${api.url}/v1/resource-sets`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'offline', provider: 'local', minInstances: 1, maxInstances: 2 }),
+      });
+      assert.equal(created.status, 503);
+      assert.equal(((await created.json()) as { error: { code: string } }).error.code, 'temporal_unavailable');
+      const { rows } = await database.db.query("SELECT count(*)::int AS n FROM resource_sets WHERE id = 'offline'");
+      assert.equal(rows[0].n, 0, 'the row rolled back with the failed workflow start');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('Postgres down: /readyz 503 naming postgres; reads 503', async () => {
+    const api = await apiWith({ temporal: TEMPORAL_ADDRESS, databaseUrl: `postgres://postgres@127.0.0.1:${deadPort}/none` });
+    try {
+      const ready = await fetch(`${api.url}/readyz`);
+      assert.equal(ready.status, 503);
+      const body = await ready.json() as { checks: Record<string, { ok: boolean }> };
+      assert.equal(body.checks.postgres?.ok, false);
+      assert.equal(body.checks.temporal?.ok, true);
+      const list = await fetch(`${api.url}/v1/resource-sets`);
+      assert.equal(list.status, 503);
+      assert.equal(((await list.json()) as { error: { code: string } }).error.code, 'database_unavailable');
+    } finally {
+      await api.close();
+    }
+  });
+});

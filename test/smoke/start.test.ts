@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { freePort } from '../support/ports.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** `npm start` is `prescale start`; run that command with its own data dir and ports. */
+function start(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, ['bin/prescale.js', 'start'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+  return { child, output: () => output };
+}
+
+async function waitReady(url: string, running: { child: ChildProcess; output: () => string }): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (running.child.exitCode !== null) throw new Error(`prescale start exited ${running.child.exitCode}:\n${running.output()}`);
+    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`not ready within 120 s:\n${running.output()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function stop(running: { child: ChildProcess; output: () => string }): Promise<number | null> {
+  running.child.kill('SIGINT');
+  const [code] = await once(running.child, 'exit') as [number | null];
+  return code;
+}
+
+describe('npm start: the whole system on embedded defaults', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let api: string;
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'prescale-smoke-'));
+    const [port, temporalPort, uiPort, pglitePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    env = {
+      PRESCALE_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort), PGLITE_PORT: String(pglitePort), LOG_LEVEL: 'warn',
+      TEMPORAL_ADDRESS: '', DATABASE_URL: '', S3_ENDPOINT: '', S3_BUCKET: '',
+    };
+    api = `http://127.0.0.1:${port}`;
+  });
+  after(async () => { await rm(dataDir, { recursive: true, force: true }); });
+
+  it('is what `npm start` runs', async () => {
+    const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.equal(pkg.scripts.start, 'node bin/prescale.js start');
+  });
+
+  it('serves /readyz and the Temporal UI, keeps a resource set across a stop and a second start', async () => {
+    const first = start(env);
+    await waitReady(api, first);
+    const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
+    assert.equal(ui.status, 200, 'the Temporal Web UI answers');
+
+    const created = await fetch(`${api}/v1/resource-sets`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'web', provider: 'local', minInstances: 1, maxInstances: 10 }),
+    });
+    assert.equal(created.status, 201);
+    assert.equal((await fetch(`${api}/v1/resource-sets/web/pause`, { method: 'POST' })).status, 202);
+    assert.equal(await stop(first), 0, `clean exit on Ctrl-C:\n${first.output()}`);
+    assert.equal(await fetch(`${api}/healthz`).then(() => 'up', () => 'down'), 'down');
+
+    const second = start(env);
+    try {
+      await waitReady(api, second);
+      const got = await fetch(`${api}/v1/resource-sets/web`);
+      assert.equal(got.status, 200);
+      const body = await got.json() as { status: { state: string } };
+      assert.equal(body.status.state, 'paused', 'the workflow kept its state through the restart');
+    } finally {
+      assert.equal(await stop(second), 0, `clean exit on Ctrl-C:\n${second.output()}`);
+    }
+  });
+});
