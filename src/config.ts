@@ -23,6 +23,26 @@ export const configSchema = z.object({
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name').optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: bool.default(true),
+  PRESCALE_AGENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOCAL_CLOUD_URL: z.url({ message: 'must be a URL such as http://127.0.0.1:3200' }).optional(),
+  LOCAL_CLOUD_PORT: port.default(3200),
+  LOCAL_LB_PORT: port.default(8080),
+  PRESCALE_DEMO: bool.default(true),
+  LOCAL_BOOT_DELAY_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(0).max(3600).default(20),
+  OIDC_ISSUER: z.url({ message: 'must be the issuer URL, e.g. https://login.example.com/' }).optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URL: z.url({ message: 'must be a URL such as https://login.example.com/.well-known/jwks.json' }).optional(),
+  OIDC_ROLE_CLAIM: z.string().min(1).default('prescale_role'),
+  OIDC_SCOPES_CLAIM: z.string().min(1).default('prescale_resource_sets'),
+  RATE_LIMIT_PER_SECOND: z.coerce.number({ error: 'must be a number of requests per second' }).min(0).default(50),
+  RATE_LIMIT_BURST: z.coerce.number({ error: 'must be a number of requests' }).int().min(1).default(100),
+  CORS_ORIGINS: z.string().regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be a comma-separated list of origins such as https://dash.example.com').optional(),
+  METRICS_PUBLIC: bool.default(false),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -38,8 +58,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-export const TASK_QUEUES = { main: 'prescale-main', forecast: 'prescale-forecast' } as const;
 
 /** Reads the configuration; a bad value throws a ConfigError naming the variable and why. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -7,6 +7,6 @@ export function createLogger(level: string, name = 'prescale'): Logger {
   return pino({
     name,
     level,
-    redact: { paths: ['req.headers.authorization', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.authorization', '*.apiKey', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
   });
 }

@@ -1,19 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { Histogram } from 'prom-client';
+import { oidcVerifier } from '../auth/oidc.js';
+import type { Principal } from '../auth/principal.js';
 import { isTemporalUnavailable } from '../infra/temporal.js';
+import type { Logger } from '../logger.js';
+import { apiMetrics } from '../observability/metrics.js';
 import { isDatabaseUnavailable } from '../store/db.js';
+import { auditTrail } from './audit.js';
+import { authenticator, guard } from './auth.js';
+import { defaultApiSecurity, type ApiSecurity } from './auth-config.js';
 import type { ApiContext } from './context.js';
 import { HttpError } from './http-error.js';
+import { RateLimiter } from './rate-limit.js';
+import { cors, securityHeaders } from './security-headers.js';
 import { mountRoutes, openApiDocument, route, type Route } from './route.js';
+import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { resourceSetRoutes } from './routes/resource-sets.js';
+import { templateRoutes } from './routes/templates.js';
 
-/** Every endpoint of the API, in one table (the router and the OpenAPI document read it). */
+const securityOf = (ctx: ApiContext): ApiSecurity => ({ ...defaultApiSecurity, ...ctx.security });
+
+/** Every endpoint of the API, in one table (the router, the OpenAPI document and the authorisation matrix read it). */
 export function apiRoutes(ctx: ApiContext): Route[] {
-  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx)];
+  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...auditRoutes(ctx), ...templateRoutes(ctx)];
   routes.push(route({
-    method: 'get', path: '/v1/openapi.json', summary: 'This document',
+    method: 'get', path: '/metrics', summary: 'Prometheus metrics of the control plane (public only with METRICS_PUBLIC=true)',
+    role: securityOf(ctx).metricsPublic ? 'public' : 'viewer',
+    responses: { 200: { description: 'Prometheus text exposition' } },
+    handler: async () => ({ status: 200, body: await ctx.metrics.metrics(), contentType: ctx.metrics.contentType }),
+  }));
+  routes.push(route({
+    method: 'get', path: '/v1/openapi.json', summary: 'This document', role: 'public',
     responses: { 200: { description: 'OpenAPI 3 document' } },
     handler: () => Promise.resolve({ status: 200, body: openApiDocument(routes, { title: 'Prescale API', version: '1' }) }),
   }));
@@ -32,7 +53,11 @@ function toHttpError(err: unknown): HttpError {
   return new HttpError(500, 'internal', 'internal error');
 }
 
+// A caller's request id is echoed and logged, so it must be harmless in both places.
+const CALLER_REQUEST_ID = /^[\w.:-]{1,100}$/;
+
 export function createApp(ctx: ApiContext): express.Express {
+  const security = securityOf(ctx);
   const app = express();
   app.disable('x-powered-by');
   const duration = new Histogram({
@@ -40,29 +65,46 @@ export function createApp(ctx: ApiContext): express.Express {
     labelNames: ['method', 'route', 'status'] as const, registers: [ctx.metrics],
   });
 
-  const requestId: RequestHandler = (req, res, next) => {
-    const id = req.get('x-request-id')?.slice(0, 100) || randomUUID();
+  // One log line per request, from a logger that carries the request id like every other line
+  // logged for it. Headers are never logged: they hold the bearer tokens.
+  const requestContext: RequestHandler = (req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given && CALLER_REQUEST_ID.test(given) ? given : randomUUID();
+    const log = ctx.logger.child({ requestId: id });
     res.locals.requestId = id;
+    res.locals.log = log;
     res.set('x-request-id', id);
     const stop = duration.startTimer({ method: req.method });
-    res.on('finish', () => stop({ route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: String(res.statusCode) }));
+    res.on('finish', () => {
+      const routePath = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const seconds = stop({ route: routePath, status: String(res.statusCode) });
+      const principal = res.locals.principal as Principal | undefined;
+      // Agents push every few seconds each; their successes would drown everything else.
+      const level = principal?.kind === 'agent' && res.statusCode < 400 ? 'debug' : 'info';
+      log[level]({
+        method: req.method, path: req.path.slice(0, 200), route: routePath, status: res.statusCode, ms: Math.round(seconds * 1000),
+        ...(principal ? { principal: `${principal.kind}:${principal.id}` } : {}),
+      }, 'request');
+    });
     next();
   };
-  app.use(requestId);
-  app.use(express.json({ limit: '1mb' }));
+  app.use(requestContext, securityHeaders);
+  if (security.corsOrigins.length) app.use(cors(security.corsOrigins));
 
+  const authenticate = authenticator({ db: ctx.db, agentSecret: ctx.agentSecret, oidc: security.oidc && oidcVerifier(security.oidc) });
+  const check = guard({ authenticate, limiter: new RateLimiter(security.rateLimit.perSecond, security.rateLimit.burst), metrics: apiMetrics(ctx.metrics) });
+  const audit = auditTrail(ctx);
+  // Bodies are parsed only for callers the route admits.
+  const json = express.json({ limit: '1mb' });
   const router = express.Router();
-  mountRoutes(router, apiRoutes(ctx));
-  router.get('/metrics', async (_req, res) => {
-    res.type(ctx.metrics.contentType).send(await ctx.metrics.metrics());
-  });
+  mountRoutes(router, apiRoutes(ctx), (r) => [...audit(r), check(r), json]);
   app.use(router);
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     const httpError = toHttpError(err);
     const requestId = res.locals.requestId as string;
-    if (httpError.status >= 500) ctx.logger.error({ err, requestId }, 'request failed');
+    if (httpError.status >= 500) (res.locals.log as Logger).error({ err }, 'request failed');
     res.status(httpError.status).json({
       error: { code: httpError.code, message: httpError.message, requestId, ...(httpError.details ? { details: httpError.details } : {}) },
     });

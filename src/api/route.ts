@@ -1,6 +1,7 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import type { RouteRole } from '../auth/principal.js';
 import { validationError } from './http-error.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -14,18 +15,24 @@ export interface RouteInput<P, Q, B> {
 
 export interface RouteResult {
   status: number;
+  /** Sent as JSON, or as it is when `contentType` is given. */
   body?: unknown;
+  contentType?: string;
 }
 
 /**
- * One API endpoint: its validation schemas, documentation and handler in one place, so the
- * router, the OpenAPI document and (later) the authorisation matrix all read the same table.
+ * One API endpoint: its validation schemas, documentation, required role and handler in one
+ * place, so the router, the OpenAPI document and the authorisation matrix all read the same table.
  */
 export interface Route<P = unknown, Q = unknown, B = unknown> {
   method: Method;
   /** Express syntax: /v1/resource-sets/:id */
   path: string;
   summary: string;
+  /** Who may call it. Required, so that no route is open because someone forgot to say. */
+  role: RouteRole;
+  /** The path parameter naming the resource set acted on; keys scoped to other sets get 404. */
+  resourceSetParam?: string;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -45,14 +52,24 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'body
   return result.data;
 }
 
-export function mountRoutes(router: Router, routes: readonly Route[]): void {
+/** What a request acts on, for the audit log: the path's id or name, else the body's id, else the created thing's. */
+function targetOf(params: unknown, body: unknown, result: unknown): string | undefined {
+  const named = params as { id?: unknown; name?: unknown } | undefined;
+  const candidates = [named?.id, named?.name, (body as { id?: unknown } | undefined)?.id, (result as { id?: unknown } | undefined)?.id];
+  return candidates.find((c): c is string => typeof c === 'string');
+}
+
+/** Mounts each route behind `before(route)`: the middleware that authenticates, limits and parses. */
+export function mountRoutes(router: Router, routes: readonly Route[], before: (r: Route) => RequestHandler[] = () => []): void {
   for (const r of routes) {
-    router[r.method](r.path, async (req: Request, res: Response) => {
+    router[r.method](r.path, ...before(r), async (req: Request, res: Response) => {
       const params = parse(r.params, req.params, 'params');
       const query = parse(r.query, req.query, 'query');
       const body = parse(r.body, req.body, 'body');
       const result = await r.handler({ params, query, body, req });
+      res.locals.target = targetOf(params, body, result.body);
       if (result.body === undefined) res.status(result.status).end();
+      else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
       else res.status(result.status).json(result.body);
     });
   }
@@ -64,17 +81,28 @@ export const errorBodySchema = z.object({
 
 export function openApiDocument(routes: readonly Route[], info: { title: string; version: string }): unknown {
   const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http', scheme: 'bearer', description: 'An API key (psk_…), an OIDC access token when configured, or (POST /v1/metrics) an agent token',
+  });
+  const denied = {
+    401: { description: 'No bearer token, or not a valid one', schema: errorBodySchema },
+    403: { description: 'The token lacks the role (or is scoped to other resource sets)', schema: errorBodySchema },
+  };
   for (const r of routes) {
     registry.registerPath({
       method: r.method,
       path: r.path.replace(/:(\w+)/g, '{$1}'),
       summary: r.summary,
+      description: r.role === 'public' ? 'Public.' : `Requires: ${r.role === 'agent' ? "the instance's agent token" : `role ${r.role} or stronger`}.`,
+      security: r.role === 'public' ? [] : [{ [bearer.name]: [] }],
       request: {
         ...(r.params ? { params: r.params as z.ZodObject } : {}),
         ...(r.query ? { query: r.query as z.ZodObject } : {}),
         ...(r.body ? { body: { content: { 'application/json': { schema: r.body } } } } : {}),
       },
-      responses: Object.fromEntries(Object.entries({ ...r.responses, ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}) })
+      responses: Object.fromEntries(Object.entries({
+        ...(r.role === 'public' ? {} : denied), ...r.responses, ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}),
+      })
         .map(([status, { description, schema }]) => [status, {
           description,
           ...(schema ? { content: { 'application/json': { schema } } } : {}),

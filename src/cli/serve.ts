@@ -1,18 +1,20 @@
-import { TASK_QUEUES, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
+import { TASK_QUEUES } from '../domain/task-queues.js';
 import { createLogger } from '../logger.js';
 import type { QueueName } from '../workers/workers.js';
-import { installTemporalRuntime, runMigrations, startServices } from '../workers/system.js';
+import { configuredEndpoints, installTemporalRuntime, runMigrations, startServices } from '../workers/system.js';
 import { UsageError, type Command } from './command.js';
 import { runUntilStopped } from './lifecycle.js';
 
 /** Production commands run against configured servers; they never start embedded ones. */
-function requireServers() {
+async function requireServers() {
   const config = loadConfig();
   if (!config.TEMPORAL_ADDRESS || !config.DATABASE_URL) {
     throw new UsageError('TEMPORAL_ADDRESS and DATABASE_URL must be set (use `prescale start` for the embedded setup)');
   }
   const logger = createLogger(config.LOG_LEVEL);
-  return { config, logger, endpoints: { temporalAddress: config.TEMPORAL_ADDRESS, databaseUrl: config.DATABASE_URL } };
+  const endpoints = { temporalAddress: config.TEMPORAL_ADDRESS, databaseUrl: config.DATABASE_URL, ...await configuredEndpoints(config) };
+  return { config, logger, endpoints };
 }
 
 export const apiCommand: Command = {
@@ -21,7 +23,7 @@ export const apiCommand: Command = {
   usage: 'api',
   options: {},
   async run() {
-    const { config, logger, endpoints } = requireServers();
+    const { config, logger, endpoints } = await requireServers();
     const running = await startServices(config, endpoints, logger, { api: true, queues: [] });
     return runUntilStopped(logger, running.stop);
   },
@@ -35,7 +37,7 @@ export const workerCommand: Command = {
   async run(values) {
     const queue = values.queue as string;
     if (!(queue in TASK_QUEUES)) throw new UsageError(`--queue must be one of ${Object.keys(TASK_QUEUES).join(', ')}`);
-    const { config, logger, endpoints } = requireServers();
+    const { config, logger, endpoints } = await requireServers();
     installTemporalRuntime(logger);
     const running = await startServices(config, endpoints, logger, { api: false, queues: [queue as QueueName] });
     return runUntilStopped(logger, running.stop);

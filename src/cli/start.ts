@@ -2,7 +2,9 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { installTemporalRuntime, runMigrations, startEmbeddedInfra, startServices } from '../workers/system.js';
 import type { Command } from './command.js';
+import { firstAdminKey } from './keys.js';
 import { runUntilStopped } from './lifecycle.js';
+import { startDemo } from './start-demo.js';
 
 export const startCommand: Command = {
   name: 'start',
@@ -22,12 +24,18 @@ export const startCommand: Command = {
       await runMigrations(endpoints.databaseUrl, logger);
       const running = await startServices(config, endpoints, logger, { api: true, queues: ['main', 'forecast'] });
       stopServices = running.stop;
+      const adminKey = await firstAdminKey(endpoints.databaseUrl);
+      if (config.PRESCALE_DEMO) {
+        const demo = startDemo({ config, endpoints, apiUrl: running.apiUrl!, adminKey, logger });
+        stopServices = async () => { await demo.stop(); await running.stop(); };
+      }
       console.log([
         '',
         'Prescale is running.',
         `  API           ${running.apiUrl}  (readiness: ${running.apiUrl}/readyz, OpenAPI: ${running.apiUrl}/v1/openapi.json)`,
         `  Temporal UI   ${endpoints.temporalUiUrl ?? '(external Temporal at ' + endpoints.temporalAddress + ')'}`,
         `  Data          ${config.dataDir}`,
+        ...(adminKey ? [`  Admin key     ${adminKey}  (first run: shown this once; more with \`prescale keys create\`)`] : []),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'));

@@ -6,14 +6,40 @@ export const resourceSetIdSchema = z.string()
 
 export const scalingModes = ['forecast-only', 'forecast-and-scale'] as const;
 
+const policyFields = {
+  mode: z.enum(scalingModes),
+  targetUtilization: z.number().gt(0).max(1),
+  intervalSeconds: z.number().int().min(5).max(3600),
+  leadTimeSeconds: z.number().int().min(0).max(86_400),
+  scaleInStabilizationSeconds: z.number().int().min(0).max(86_400),
+  maxScaleInStep: z.number().int().min(1).max(10_000),
+  /** The demand's main season; a day unless the workload's rhythm is known to differ. */
+  seasonSeconds: z.number().int().min(60).max(30 * 86_400),
+};
+const countFields = {
+  minInstances: z.number().int().min(0).max(10_000),
+  maxInstances: z.number().int().min(1).max(10_000),
+};
+
 export const policySchema = z.strictObject({
-  mode: z.enum(scalingModes).default('forecast-and-scale'),
-  targetUtilization: z.number().gt(0).max(1).default(0.7),
-  intervalSeconds: z.number().int().min(5).max(3600).default(60),
-  leadTimeSeconds: z.number().int().min(0).max(86_400).default(300),
-  scaleInStabilizationSeconds: z.number().int().min(0).max(86_400).default(300),
-  maxScaleInStep: z.number().int().min(1).max(10_000).default(10),
+  mode: policyFields.mode.default('forecast-and-scale'),
+  targetUtilization: policyFields.targetUtilization.default(0.7),
+  intervalSeconds: policyFields.intervalSeconds.default(60),
+  leadTimeSeconds: policyFields.leadTimeSeconds.default(300),
+  scaleInStabilizationSeconds: policyFields.scaleInStabilizationSeconds.default(300),
+  maxScaleInStep: policyFields.maxScaleInStep.default(10),
+  seasonSeconds: policyFields.seasonSeconds.default(86_400),
 });
+
+/** A change to a running resource set's policy and bounds: any subset, nothing else. */
+export const policyPatchSchema = z.strictObject({
+  minInstances: countFields.minInstances.optional(),
+  maxInstances: countFields.maxInstances.optional(),
+  ...Object.fromEntries(Object.entries(policyFields).map(([k, f]) => [k, f.optional()])) as {
+    [K in keyof typeof policyFields]: z.ZodOptional<(typeof policyFields)[K]>
+  },
+});
+export type PolicyPatch = z.infer<typeof policyPatchSchema>;
 
 export const sloSchema = z.strictObject({
   latencyP95Ms: z.number().gt(0).max(600_000).default(250),
@@ -24,8 +50,7 @@ export const resourceSetSpecSchema = z.strictObject({
   id: resourceSetIdSchema,
   provider: z.enum(['local', 'aws']),
   providerRef: z.string().min(1).max(255).optional(),
-  minInstances: z.number().int().min(0).max(10_000),
-  maxInstances: z.number().int().min(1).max(10_000),
+  ...countFields,
   instanceType: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be an instance type name such as local.small or m7g.large').optional(),
   policy: policySchema.prefault({}),
   slo: sloSchema.prefault({}),
@@ -38,6 +63,37 @@ export type ResourceSetSpec = z.output<typeof resourceSetSpecSchema>;
 export type ScalingPolicy = ResourceSetSpec['policy'];
 export type ScalingMode = (typeof scalingModes)[number];
 
+/** The instance type a resource set runs when its spec names none. */
+export const DEFAULT_INSTANCE_TYPE = { local: 'local.small', aws: 'default' } as const;
+
+export function instanceTypeOf(spec: Pick<ResourceSetSpec, 'instanceType' | 'provider'>): string {
+  return spec.instanceType ?? DEFAULT_INSTANCE_TYPE[spec.provider];
+}
+
 export function workflowIdFor(resourceSetId: string): string {
   return `resource-set-${resourceSetId}`;
+}
+
+/**
+ * The spec with a policy patch applied, validated as a whole (so min ≤ max still holds).
+ * Throws an Error whose message names each bad field and why.
+ */
+export function applyPolicyPatch(spec: ResourceSetSpec, patch: PolicyPatch): ResourceSetSpec {
+  const parsedPatch = policyPatchSchema.safeParse(patch);
+  if (!parsedPatch.success) throw new Error(describeIssues(parsedPatch.error));
+  const { minInstances, maxInstances, ...policy } = parsedPatch.data;
+  const merged = {
+    ...spec,
+    ...(minInstances !== undefined ? { minInstances } : {}),
+    ...(maxInstances !== undefined ? { maxInstances } : {}),
+    policy: { ...spec.policy, ...Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined)) },
+  };
+  const result = resourceSetSpecSchema.safeParse(merged);
+  if (!result.success) throw new Error(describeIssues(result.error));
+  return result.data;
+}
+
+/** "maxInstances: must be at least minInstances; policy.mode: …" */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
 }

@@ -17,3 +17,11 @@ export interface Forecast {
   point: number[];
   quantiles: Record<QuantileName, number[]>;
 }
+
+/** A forecast as the control loop receives it, with model selection's verdict when there was one. */
+export interface DemandForecast extends Forecast {
+  /** False when the model could not beat seasonal naive on recent history (or history is too short). */
+  trusted?: boolean;
+  /** The chosen model's recent MASE against seasonal naive. */
+  modelError?: number | null;
+}

@@ -16,6 +16,10 @@ export interface Child {
   tail(lines?: number): Promise<string>;
 }
 
+// If we die without stopping our children, do not leave them running (one listener for all).
+const live = new Set<ChildProcess>();
+process.once('exit', () => { for (const child of live) child.kill('SIGKILL'); });
+
 export async function startChild(
   name: string, command: string, args: string[],
   options: { logDir: string; env?: NodeJS.ProcessEnv; ipc?: boolean },
@@ -37,10 +41,8 @@ export async function startChild(
     child.once('exit', (code) => resolve(code));
   });
   void exited.then(() => log.end());
-  // If we die without stopping it, do not leave it running.
-  const killOnExit = (): void => { child.kill('SIGKILL'); };
-  process.once('exit', killOnExit);
-  void exited.then(() => process.removeListener('exit', killOnExit));
+  live.add(child);
+  void exited.then(() => live.delete(child));
 
   return {
     name, process: child, logFile, exited,

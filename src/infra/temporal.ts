@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type TLSConfig } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { searchAttributeKeys } from '../workflows/search-attributes.js';
 import { startChild, waitUntilReady, type Child } from './child.js';
@@ -65,9 +65,9 @@ export function isTemporalUnavailable(err: unknown): boolean {
  * A client connection for request/response paths: a few quick retries, so an API call fails with
  * 503 in seconds during a Temporal outage instead of hanging through the SDK's long default backoff.
  */
-export function connectForRequests(address: string): Connection {
+export function connectForRequests(address: string, tls?: TLSConfig): Connection {
   return Connection.lazy({
-    address, connectTimeout: 2_000,
+    address, connectTimeout: 2_000, ...(tls ? { tls } : {}),
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3, maxIntervalMs: () => 1_000 }))],
   });
 }

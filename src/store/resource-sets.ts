@@ -38,3 +38,11 @@ export async function listResourceSets(db: Db, page: { limit: number; after?: st
     [page.after ?? null, page.limit]);
   return rows;
 }
+
+export async function updateResourceSetSpec(db: Queryable, id: string, spec: ResourceSetSpec): Promise<void> {
+  await db.query('UPDATE resource_sets SET spec = $2 WHERE id = $1', [id, JSON.stringify(spec)]);
+}
+
+export async function deleteResourceSet(db: Queryable, id: string): Promise<void> {
+  await db.query('DELETE FROM resource_sets WHERE id = $1', [id]);
+}

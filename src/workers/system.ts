@@ -1,12 +1,18 @@
 // The composition root: the one place that wires real adapters (Postgres, object storage,
 // Temporal, the embedded servers) into the API and the workers.
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { once } from 'node:events';
-import { Client } from '@temporalio/client';
+import { Client, type TLSConfig } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from '../api/app.js';
-import { TASK_QUEUES, type Config } from '../config.js';
+import { apiSecurity } from '../api/auth-config.js';
+import { ConfigError, type Config } from '../config.js';
+import { TASK_QUEUES } from '../domain/task-queues.js';
+import type { FleetTarget } from '../activities/types.js';
+import { loadAgentSecret } from '../infra/agent-secret.js';
 import type { Child } from '../infra/child.js';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres.js';
 import { connectForRequests, ensureSearchAttributes, startTemporalDevServer } from '../infra/temporal.js';
@@ -14,15 +20,31 @@ import type { Logger } from '../logger.js';
 import { createPool, type Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { createObjectStore } from '../store/objects/index.js';
+import { controlPlaneMetrics } from '../observability/metrics.js';
+import { LocalProvider } from '../providers/local/client.js';
+import { startLocalCloud } from '../providers/local/start-local-cloud.js';
+import { AwsProvider } from '../providers/aws/aws-provider.js';
+import type { Provider } from '../providers/types.js';
 import { createWorker, type QueueName } from './workers.js';
 
 export interface Endpoints {
   temporalAddress: string;
   databaseUrl: string;
   temporalUiUrl?: string;
+  localCloudUrl: string;
+  /** Agent tokens derive from it: the API verifies them, the local cloud issues them. */
+  agentSecret: string;
 }
 
-/** Embedded Temporal and Postgres for whatever the configuration leaves unset. */
+/** Endpoints of servers run elsewhere, as the configuration names them. */
+export async function configuredEndpoints(config: Config): Promise<Omit<Endpoints, 'temporalAddress' | 'databaseUrl'>> {
+  return {
+    localCloudUrl: config.LOCAL_CLOUD_URL ?? `http://127.0.0.1:${config.LOCAL_CLOUD_PORT}`,
+    agentSecret: await loadAgentSecret(config.PRESCALE_AGENT_SECRET, config.dataDir),
+  };
+}
+
+/** Embedded Temporal, Postgres and local cloud for whatever the configuration leaves unset. */
 export async function startEmbeddedInfra(config: Config, logger: Logger): Promise<{ endpoints: Endpoints; children: Child[] }> {
   const children: Child[] = [];
   let temporalAddress = config.TEMPORAL_ADDRESS;
@@ -44,7 +66,56 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
     children.push(pg.child);
     databaseUrl = pg.url;
   }
-  return { endpoints: { temporalAddress, databaseUrl, ...(temporalUiUrl ? { temporalUiUrl } : {}) }, children };
+  const configured = await configuredEndpoints(config);
+  let localCloudUrl = configured.localCloudUrl;
+  if (!config.LOCAL_CLOUD_URL) {
+    logger.info('starting the local cloud');
+    const cloud = await startLocalCloud({
+      port: config.LOCAL_CLOUD_PORT, lbPort: config.LOCAL_LB_PORT, stateDir: path.join(config.dataDir, 'local-cloud'),
+      ingestUrl: `http://127.0.0.1:${config.PORT}`, agentSecret: configured.agentSecret, logDir: path.join(config.dataDir, 'logs'),
+      bootDelaySeconds: config.LOCAL_BOOT_DELAY_SECONDS, stopInstancesOnExit: true,
+    });
+    children.push(cloud.child);
+    localCloudUrl = cloud.apiUrl;
+  }
+  return {
+    endpoints: { temporalAddress, databaseUrl, ...(temporalUiUrl ? { temporalUiUrl } : {}), ...configured, localCloudUrl },
+    children,
+  };
+}
+
+/**
+ * Each resource set's provider: the local cloud, or the EC2 Auto Scaling group its providerRef
+ * names (the resource set's id when unset), with AWS credentials and region from the SDK's chain.
+ */
+export function providerRegistry(endpoints: Pick<Endpoints, 'localCloudUrl'>): (target: FleetTarget) => Provider {
+  const local = new LocalProvider({ url: endpoints.localCloudUrl });
+  const aws = new Map<string, Provider>();
+  return (target) => {
+    if (target.provider === 'local') return local;
+    const group = target.providerRef ?? target.resourceSetId;
+    let provider = aws.get(group);
+    if (!provider) aws.set(group, provider = new AwsProvider({ groupName: () => group }));
+    return provider;
+  };
+}
+
+/**
+ * TLS to Temporal (mTLS with a client certificate) from TEMPORAL_TLS*, for production clusters
+ * and Temporal Cloud; undefined means plaintext, as the embedded dev server speaks.
+ */
+export async function temporalTls(config: Config): Promise<TLSConfig | undefined> {
+  const { TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_SERVER_NAME: serverName } = config;
+  if (Boolean(cert) !== Boolean(key)) throw new ConfigError(cert ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT', 'must be set together with TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY', undefined);
+  if (!config.TEMPORAL_TLS && !ca && !cert) return undefined;
+  const read = (variable: string, file: string) => readFile(file).catch((err: Error) => {
+    throw new ConfigError(variable, `cannot read the file (${err.message})`, file);
+  });
+  return {
+    ...(serverName ? { serverNameOverride: serverName } : {}),
+    ...(ca ? { serverRootCACertificate: await read('TEMPORAL_TLS_CA', ca) } : {}),
+    ...(cert && key ? { clientCertPair: { crt: await read('TEMPORAL_TLS_CERT', cert), key: await read('TEMPORAL_TLS_KEY', key) } } : {}),
+  };
 }
 
 /** Routes the Rust core's logs through our logger; once per process, before any connection. */
@@ -69,18 +140,27 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
     for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'error during shutdown'));
   };
   try {
+    const tls = await temporalTls(config);
     const db: Db = createPool(endpoints.databaseUrl);
     closers.push(() => db.end());
-    const temporalConnection = connectForRequests(endpoints.temporalAddress);
+    const temporalConnection = connectForRequests(endpoints.temporalAddress, tls);
     closers.push(() => temporalConnection.close());
     const added = await ensureSearchAttributes(temporalConnection, config.TEMPORAL_NAMESPACE);
     if (added.length) logger.info({ added }, 'registered search attributes');
 
+    // One registry per process: the workers' control-loop metrics and the API's own, served by
+    // the API's /metrics (a worker-only process keeps them unexposed).
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+    const controlPlane = controlPlaneMetrics(metrics);
+    const objects = await createObjectStore(config);
+
     if (roles.queues.length) {
-      const nativeConnection = await NativeConnection.connect({ address: endpoints.temporalAddress });
+      const nativeConnection = await NativeConnection.connect({ address: endpoints.temporalAddress, ...(tls ? { tls } : {}) });
       closers.push(() => nativeConnection.close());
+      const deps = { db, objects, providerFor: providerRegistry(endpoints), agentSecret: endpoints.agentSecret, metrics: controlPlane };
       for (const queue of roles.queues) {
-        const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, queue });
+        const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, queue, deps });
         const run = worker.run();
         run.catch((err: unknown) => logger.error({ err, queue }, 'worker stopped with an error'));
         closers.push(async () => {
@@ -93,11 +173,8 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
 
     let apiUrl: string | undefined;
     if (roles.api) {
-      const metrics = new Registry();
-      collectDefaultMetrics({ register: metrics });
-      const objects = await createObjectStore(config);
       const app = createApp({
-        db, objects, logger, metrics,
+        db, objects, logger, metrics, agentSecret: endpoints.agentSecret, security: apiSecurity(config),
         temporal: {
           connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: TASK_QUEUES.main,
           client: new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE }),

@@ -1,26 +1,32 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createFleetActivities, type FleetDeps } from '../activities/fleet.js';
 import { createForecastActivities } from '../activities/forecast.js';
-import { TASK_QUEUES } from '../config.js';
+import { createRolloutActivities, type RolloutDeps } from '../activities/rollout.js';
+import { createTrainingActivities, type TrainingDeps } from '../activities/training.js';
+import { TASK_QUEUES } from '../domain/task-queues.js';
+import { activityFailureInterceptor } from '../observability/activity-metrics.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export type QueueName = keyof typeof TASK_QUEUES;
 
+/** What the activities need from the world, wired by the composition root. */
+export type ActivityDeps = FleetDeps & RolloutDeps & TrainingDeps;
+
 /**
  * The activities each queue serves. `main` runs workflows and light I/O activities; `forecast`
  * runs CPU-heavy fits on their own queue so a slow fit never delays a workflow task.
- * The control loop's activities are registered here as they land.
  */
-export function activitiesFor(queue: QueueName): Record<string, (...args: never[]) => Promise<unknown>> {
+function activitiesFor(queue: QueueName, deps: ActivityDeps): object {
   switch (queue) {
-    case 'main': return {};
-    case 'forecast': return createForecastActivities();
+    case 'main': return { ...createFleetActivities(deps), ...createRolloutActivities(deps) };
+    case 'forecast': return { ...createForecastActivities(), ...createTrainingActivities(deps) };
   }
 }
 
 export async function createWorker(options: {
-  connection: NativeConnection; namespace: string; queue: QueueName; identity?: string;
+  connection: NativeConnection; namespace: string; queue: QueueName; deps: ActivityDeps; identity?: string;
   /** Tests run on their own task queues; production uses the queue's standard name. */
   taskQueue?: string;
 }): Promise<Worker> {
@@ -29,8 +35,9 @@ export async function createWorker(options: {
     connection, namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUES[queue],
     ...(queue === 'main' ? { workflowsPath: WORKFLOWS_PATH } : {}),
-    activities: activitiesFor(queue),
+    activities: activitiesFor(queue, options.deps),
     ...(queue === 'forecast' ? { maxConcurrentActivityTaskExecutions: 2 } : {}),
+    ...(options.deps.metrics ? { interceptors: { activity: [activityFailureInterceptor(options.deps.metrics)] } } : {}),
     // In-flight activities get this long to finish on shutdown before they are cancelled.
     shutdownGraceTime: '10s',
     ...(options.identity ? { identity: options.identity } : {}),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
+import { waitFor } from '../support/wait.js';
 
 describe('resource sets API → Temporal → query/signal (real dev server, real Postgres)', () => {
   let api: TestApi;
@@ -45,7 +46,8 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.equal((await api.request('POST', `/v1/resource-sets/${id}/pause`)).status, 202);
     assert.equal((await api.request('GET', `/v1/resource-sets/${id}`)).body.status.state, 'paused');
     const handle = api.ctx.temporal.client.workflow.getHandle(`resource-set-${id}`);
-    await waitFor(async () => (await handle.describe()).typedSearchAttributes.getAll().find((p) => p.key.name === 'ResourceSetState')?.value === 'paused');
+    await waitFor('the ResourceSetState search attribute to say paused',
+      async () => (await handle.describe()).typedSearchAttributes.getAll().find((p) => p.key.name === 'ResourceSetState')?.value === 'paused', 10_000, 200);
 
     assert.equal((await api.request('POST', `/v1/resource-sets/${id}/resume`)).status, 202);
     assert.equal((await api.request('GET', `/v1/resource-sets/${id}`)).body.status.state, 'running');
@@ -106,8 +108,8 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     const ready = await api.request('GET', '/readyz');
     assert.equal(ready.status, 200);
     assert.deepEqual(Object.keys(ready.body.checks).sort(), ['objectStorage', 'postgres', 'temporal']);
-    const metrics = await fetch(`${api.url}/metrics`);
-    assert.match(await metrics.text(), /prescale_http_request_duration_seconds/);
+    const metrics = await api.request('GET', '/metrics', undefined, { as: 'viewer' });
+    assert.match(metrics.body, /prescale_http_request_duration_seconds/);
     const doc = await api.request('GET', '/v1/openapi.json');
     assert.equal(doc.body.openapi, '3.0.3');
     assert.ok(doc.body.paths['/v1/resource-sets/{id}/pause'].post);
@@ -115,10 +117,67 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
   });
 });
 
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+
+describe('resource set policy, overrides and deletion (real dev server, real Postgres)', () => {
+  let api: TestApi;
+  before(async () => { api = await startTestApi(); });
+  after(async () => { await api.close(); });
+  const create = async (id: string) => assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 10 })).status, 201);
+
+  it('PATCH policy: applies a valid change, rejects min > max and unknown fields with nothing changed', async () => {
+    const id = uniqueId('policy');
+    await create(id);
+    const ok = await api.request('PATCH', `/v1/resource-sets/${id}/policy`, { maxInstances: 20, targetUtilization: 0.6, mode: 'forecast-only' });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.spec.maxInstances, 20);
+    assert.equal(ok.body.spec.policy.targetUtilization, 0.6);
+    const state = await api.request('GET', `/v1/resource-sets/${id}`);
+    assert.equal(state.body.status.spec.policy.mode, 'forecast-only');
+    assert.equal(state.body.spec.maxInstances, 20, 'the stored spec follows');
+
+    const bad = await api.request('PATCH', `/v1/resource-sets/${id}/policy`, { minInstances: 30 });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /maxInstances: must be at least minInstances/);
+    const unknown = await api.request('PATCH', `/v1/resource-sets/${id}/policy`, { colour: 'red' });
+    assert.equal(unknown.status, 400);
+    const after = await api.request('GET', `/v1/resource-sets/${id}`);
+    assert.equal(after.body.status.spec.minInstances, 1, 'nothing changed');
+    assert.equal(after.body.spec.minInstances, 1);
+  });
+
+  it('scale: pins a count within bounds until it expires; out of range → 400', async () => {
+    const id = uniqueId('scale');
+    await create(id);
+    const pinned = await api.request('POST', `/v1/resource-sets/${id}/scale`, { count: 4, ttlSeconds: 600 });
+    assert.equal(pinned.status, 200);
+    assert.equal(pinned.body.count, 4);
+    assert.equal((await api.request('GET', `/v1/resource-sets/${id}`)).body.status.override.count, 4);
+    const tooMany = await api.request('POST', `/v1/resource-sets/${id}/scale`, { count: 11, ttlSeconds: 60 });
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.body.error.message, /count: must be an integer within minInstances..maxInstances/);
+    assert.equal((await api.request('POST', `/v1/resource-sets/${id}/scale`, { count: 2 })).status, 400);
+  });
+
+  it('DELETE stops the loop and forgets the set; the id can be used again', async () => {
+    const id = uniqueId('gone');
+    await create(id);
+    assert.equal((await api.request('DELETE', `/v1/resource-sets/${id}`)).status, 202);
+    assert.equal((await api.request('GET', `/v1/resource-sets/${id}`)).status, 404);
+    const handle = api.ctx.temporal.client.workflow.getHandle(`resource-set-${id}`);
+    await handle.result();
+    assert.equal((await handle.describe()).status.name, 'COMPLETED');
+    await create(id);
+    assert.equal((await api.request('DELETE', `/v1/resource-sets/${id}?deprovision=maybe`)).status, 400);
+  });
+
+  it('decisions and forecast of an unknown set → 404; of a fresh set → empty page, no forecast yet', async () => {
+    assert.equal((await api.request('GET', '/v1/resource-sets/nobody/decisions')).status, 404);
+    const id = uniqueId('fresh');
+    await create(id);
+    const page = await api.request('GET', `/v1/resource-sets/${id}/decisions?limit=5`);
+    assert.equal(page.status, 200);
+    assert.ok(Array.isArray(page.body.items));
+    assert.equal((await api.request('GET', `/v1/resource-sets/${id}/forecast`)).status, 404);
+    assert.equal((await api.request('GET', `/v1/resource-sets/${id}/decisions?limit=0`)).status, 400);
+  });
+});

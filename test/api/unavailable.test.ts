@@ -7,6 +7,7 @@ import { connectForRequests } from '../../src/infra/temporal.js';
 import { Registry } from 'prom-client';
 import { createApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
+import { createApiKey } from '../../src/store/api-keys.js';
 import { createPool } from '../../src/store/db.js';
 import { createObjectStore } from '../../src/store/objects/index.js';
 import { TEMPORAL_ADDRESS } from '../support/api.js';
@@ -18,7 +19,7 @@ async function apiWith(options: { temporal: string; databaseUrl: string }) {
   const connection = connectForRequests(options.temporal);
   const db = createPool(options.databaseUrl);
   const app = createApp({
-    db, logger: createLogger('silent'), metrics: new Registry(),
+    db, logger: createLogger('silent'), metrics: new Registry(), agentSecret: 'unused-in-this-test-0000',
     objects: await createObjectStore({ dataDir: '/tmp/prescale-unavailable-test', S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true }),
     temporal: { connection, client: new Client({ connection }), namespace: 'default', taskQueue: 'unused' },
   });
@@ -38,9 +39,11 @@ async function apiWith(options: { temporal: string; databaseUrl: string }) {
 describe('when a dependency is down, the API answers 503 naming it, never 500', () => {
   let database: TestDatabase;
   let deadPort: number;
+  let auth: { authorization: string };
   before(async () => {
     database = await createTestDatabase();
     deadPort = await freePort();
+    auth = { authorization: `Bearer ${(await createApiKey(database.db, { role: 'admin' }, 'test')).key}` };
   });
   after(async () => { await database.drop(); });
 
@@ -54,7 +57,7 @@ describe('when a dependency is down, the API answers 503 naming it, never 500', 
       assert.equal(body.checks.postgres?.ok, true);
 
       const created = await fetch(`${api.url}/v1/resource-sets`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST', headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify({ id: 'offline', provider: 'local', minInstances: 1, maxInstances: 2 }),
       });
       assert.equal(created.status, 503);
@@ -74,7 +77,8 @@ describe('when a dependency is down, the API answers 503 naming it, never 500', 
       const body = await ready.json() as { checks: Record<string, { ok: boolean }> };
       assert.equal(body.checks.postgres?.ok, false);
       assert.equal(body.checks.temporal?.ok, true);
-      const list = await fetch(`${api.url}/v1/resource-sets`);
+      // The key cannot be checked without Postgres: 503, neither 401 nor a pass.
+      const list = await fetch(`${api.url}/v1/resource-sets`, { headers: auth });
       assert.equal(list.status, 503);
       assert.equal(((await list.json()) as { error: { code: string } }).error.code, 'database_unavailable');
     } finally {

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { configSchema, loadConfig, TASK_QUEUES } from '../../src/config.js';
+import { configSchema, loadConfig } from '../../src/config.js';
+import { TASK_QUEUES } from '../../src/domain/task-queues.js';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes.js';
 
 const root = new URL('../../', import.meta.url);

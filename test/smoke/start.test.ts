@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -41,10 +42,11 @@ describe('npm start: the whole system on embedded defaults', () => {
   let api: string;
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'prescale-smoke-'));
-    const [port, temporalPort, uiPort, pglitePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [port, temporalPort, uiPort, pglitePort, cloudPort, lbPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
     env = {
       PRESCALE_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort), PGLITE_PORT: String(pglitePort), LOG_LEVEL: 'warn',
+      LOCAL_CLOUD_PORT: String(cloudPort), LOCAL_LB_PORT: String(lbPort), LOCAL_BOOT_DELAY_SECONDS: '2',
       TEMPORAL_ADDRESS: '', DATABASE_URL: '', S3_ENDPOINT: '', S3_BUCKET: '',
     };
     api = `http://127.0.0.1:${port}`;
@@ -59,22 +61,36 @@ describe('npm start: the whole system on embedded defaults', () => {
   it('serves /readyz and the Temporal UI, keeps a resource set across a stop and a second start', async () => {
     const first = start(env);
     await waitReady(api, first);
+    // The first run prints the first admin key once, after readiness.
+    const key = await waitFor('the first admin key', () => Promise.resolve(/psk_[0-9a-f]{16}_[\w-]{43}/.exec(first.output())?.[0]), 30_000);
+    const auth = { authorization: `Bearer ${key}` };
     const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
     assert.equal(ui.status, 200, 'the Temporal Web UI answers');
 
     const created = await fetch(`${api}/v1/resource-sets`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST', headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ id: 'web', provider: 'local', minInstances: 1, maxInstances: 10 }),
     });
     assert.equal(created.status, 201);
-    assert.equal((await fetch(`${api}/v1/resource-sets/web/pause`, { method: 'POST' })).status, 202);
+    // The demo: a resource set on the local cloud, fed by the replayed trace, deciding already.
+    const demo = await waitFor('a decision of the demo resource set', async () => {
+      const res = await fetch(`${api}/v1/resource-sets/demo/decisions?limit=1`, { headers: auth });
+      return res.ok ? ((await res.json()) as { items: { desiredInstances: number }[] }).items[0] : undefined;
+    }, 60_000, 1_000);
+    assert.ok(demo.desiredInstances >= 1);
+    const lb = await waitFor('demo traffic at the load balancer', async () =>
+      /prescale_lb_arrivals_total\{resource_set="demo"\} [1-9]/.exec(await (await fetch(`http://127.0.0.1:${env.LOCAL_LB_PORT}/lb-metrics`)).text()), 60_000, 1_000);
+    assert.ok(lb);
+    assert.equal((await fetch(`${api}/v1/resource-sets/web/pause`, { method: 'POST', headers: auth })).status, 202);
+    assert.equal((await fetch(`${api}/v1/resource-sets/web`)).status, 401, 'the API wants a key');
     assert.equal(await stop(first), 0, `clean exit on Ctrl-C:\n${first.output()}`);
     assert.equal(await fetch(`${api}/healthz`).then(() => 'up', () => 'down'), 'down');
 
     const second = start(env);
     try {
       await waitReady(api, second);
-      const got = await fetch(`${api}/v1/resource-sets/web`);
+      assert.doesNotMatch(second.output(), /Admin key/, 'the key is shown on the first run only');
+      const got = await fetch(`${api}/v1/resource-sets/web`, { headers: auth });
       assert.equal(got.status, 200);
       const body = await got.json() as { status: { state: string } };
       assert.equal(body.status.state, 'paused', 'the workflow kept its state through the restart');

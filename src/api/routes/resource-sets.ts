@@ -1,10 +1,20 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { resourceSetIdSchema, resourceSetSpecSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
+import { releaseOf } from '../../config/release.js';
+import { rolloutOptionsSchema } from '../../config/rollout-options.js';
+import { providerMismatch, templateNameSchema } from '../../config/template.js';
+import { readTemplateVersion } from '../../config/templates.js';
+import { instanceTypeOf, policyPatchSchema, resourceSetIdSchema, resourceSetSpecSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
+import { latestForecast, listDecisions } from '../../store/decisions.js';
 import { inTransaction } from '../../store/db.js';
-import { getResourceSet, insertResourceSet, listResourceSets, type ResourceSetRow } from '../../store/resource-sets.js';
-import { pauseSignal, resumeSignal, stateQuery, type ResourceSetState } from '../../workflows/resource-set-messages.js';
+import { deleteResourceSet, getResourceSet, insertResourceSet, listResourceSets, updateResourceSetSpec, type ResourceSetRow } from '../../store/resource-sets.js';
+import { listRollouts } from '../../store/rollouts.js';
+import {
+  pauseSignal, resumeSignal, rollbackSignal, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, stateQuery, stopSignal, type ResourceSetState,
+} from '../../workflows/resource-set-messages.js';
 import { resourceSetWorkflow } from '../../workflows/resource-set.js';
+import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } from '../../workflows/training-schedule.js';
+import { abortRolloutSignal, pauseRolloutSignal, promoteRolloutSignal, resumeRolloutSignal } from '../../workflows/rollout-messages.js';
 import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../workflows/search-attributes.js';
 import type { ApiContext } from '../context.js';
 import { HttpError, notFound } from '../http-error.js';
@@ -21,6 +31,10 @@ const resourceSetBody = z.object({
   temporalUiUrl: z.string().optional(),
 });
 const stateBody = resourceSetBody.extend({ status: z.record(z.string(), z.unknown()) });
+const revertModeSchema = z.enum(['staged', 'immediate']);
+const rolloutActions = {
+  pause: pauseRolloutSignal, resume: resumeRolloutSignal, promote: promoteRolloutSignal, abort: abortRolloutSignal,
+} as const;
 
 export function resourceSetRoutes(ctx: ApiContext): Route[] {
   const { client } = ctx.temporal;
@@ -35,16 +49,20 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
   };
   const workflowGone = (err: unknown, id: string): never => {
     if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'workflow_not_running', `the workflow of resource set "${id}" is not running`);
+    // A validator's rejection: the reason names the field.
+    if (err instanceof WorkflowUpdateFailedError) throw new HttpError(400, 'invalid_request', err.cause?.message ?? err.message);
     throw err;
   };
+  const handle = (row: ResourceSetRow) => client.workflow.getHandle(row.workflowId);
 
   const signalRoute = (action: 'pause' | 'resume', signal: typeof pauseSignal | typeof resumeSignal) => route({
     method: 'post', path: `/v1/resource-sets/:id/${action}`, summary: `${action === 'pause' ? 'Pause' : 'Resume'} a resource set's control loop`,
+    role: 'operator', resourceSetParam: 'id',
     params: idParams,
     responses: { 202: { description: 'Signal delivered' }, 404: { description: 'Unknown resource set' } },
     async handler({ params }) {
       const row = await existing(params.id);
-      await client.workflow.getHandle(row.workflowId).signal(signal).catch((err) => workflowGone(err, params.id));
+      await handle(row).signal(signal).catch((err) => workflowGone(err, params.id));
       return { status: 202, body: { accepted: action } };
     },
   });
@@ -52,6 +70,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
   return [
     route({
       method: 'post', path: '/v1/resource-sets', summary: 'Create a resource set and start its control loop',
+      role: 'admin',
       body: resourceSetSpecSchema,
       responses: {
         201: { description: 'Created', schema: resourceSetBody },
@@ -68,7 +87,9 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
           if (inserted.outcome === 'conflict') return inserted;
           await client.workflow.start(resourceSetWorkflow, {
             workflowId, taskQueue: ctx.temporal.taskQueue, args: [{ spec }],
-            workflowIdConflictPolicy: 'USE_EXISTING',
+            // A retried identical create joins its own workflow; a new one must not join the
+            // still-stopping loop of a deleted set with the same id.
+            workflowIdConflictPolicy: inserted.outcome === 'identical' ? 'USE_EXISTING' : 'FAIL',
             typedSearchAttributes: [
               { key: ResourceSetId, value: spec.id },
               { key: ResourceSetStateKey, value: 'running' },
@@ -76,15 +97,22 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
             ],
           });
           return inserted;
+        }).catch((err: unknown) => {
+          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+            throw new HttpError(409, 'still_stopping', `the previous loop of "${spec.id}" is still stopping; retry shortly`);
+          }
+          throw err;
         });
         if (result.outcome === 'conflict') {
           throw new HttpError(409, 'conflict', `resource set "${spec.id}" exists with a different spec`, { existing: result.row.spec });
         }
+        await ensureTrainingSchedule(client, spec.id, trainingScheduleFor(spec, instanceTypeOf(spec)));
         return { status: result.outcome === 'created' ? 201 : 200, body: present(result.row) };
       },
     }),
     route({
       method: 'get', path: '/v1/resource-sets', summary: 'List resource sets, ordered by id',
+      role: 'viewer',
       query: listQuery,
       responses: { 200: { description: 'A page of resource sets', schema: z.object({ items: z.array(resourceSetBody), next: z.string().optional() }) } },
       async handler({ query }) {
@@ -95,16 +123,140 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
     }),
     route({
       method: 'get', path: '/v1/resource-sets/:id', summary: 'A resource set with the live state of its control loop',
+      role: 'viewer', resourceSetParam: 'id',
       params: idParams,
       responses: { 200: { description: 'The resource set', schema: stateBody }, 404: { description: 'Unknown resource set' } },
       async handler({ params }) {
         const row = await existing(params.id);
-        const status: ResourceSetState = await client.workflow.getHandle(row.workflowId).query(stateQuery)
+        const status: ResourceSetState = await handle(row).query(stateQuery)
           .catch((err) => workflowGone(err, params.id));
         return { status: 200, body: { ...present(row), status } };
       },
     }),
     signalRoute('pause', pauseSignal),
     signalRoute('resume', resumeSignal),
+    route({
+      method: 'patch', path: '/v1/resource-sets/:id/policy', summary: "Change a resource set's bounds and scaling policy (validated by the workflow)",
+      role: 'admin', resourceSetParam: 'id',
+      params: idParams, body: policyPatchSchema,
+      responses: { 200: { description: 'The new spec', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Unknown resource set' } },
+      async handler({ params, body }) {
+        const row = await existing(params.id);
+        const spec = await handle(row).executeUpdate(setPolicyUpdate, { args: [body] }).catch((err) => workflowGone(err, params.id));
+        await updateResourceSetSpec(ctx.db, params.id, spec);
+        await ensureTrainingSchedule(client, spec.id, trainingScheduleFor(spec, instanceTypeOf(spec)));
+        return { status: 200, body: { spec } };
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/resource-sets/:id/scale', summary: 'Pin the instance count until the override expires',
+      role: 'operator', resourceSetParam: 'id',
+      params: idParams, body: z.strictObject({ count: z.number().int().min(0).max(10_000), ttlSeconds: z.number().int().min(1).max(7 * 86_400) }),
+      responses: { 200: { description: 'The override', schema: z.object({ count: z.number(), expiresAt: z.string() }) }, 404: { description: 'Unknown resource set' } },
+      async handler({ params, body }) {
+        const row = await existing(params.id);
+        const override = await handle(row).executeUpdate(scaleToUpdate, { args: [body] }).catch((err) => workflowGone(err, params.id));
+        return { status: 200, body: override };
+      },
+    }),
+    route({
+      method: 'delete', path: '/v1/resource-sets/:id', summary: 'Stop the control loop (deprovision=true: remove every instance first)',
+      role: 'admin', resourceSetParam: 'id',
+      params: idParams, query: z.strictObject({ deprovision: z.enum(['true', 'false']).default('false') }),
+      responses: { 202: { description: 'Stopping' }, 404: { description: 'Unknown resource set' } },
+      async handler({ params, query }) {
+        const row = await existing(params.id);
+        await handle(row).signal(stopSignal, { deprovision: query.deprovision === 'true' })
+          .catch((err: unknown) => { if (!(err instanceof WorkflowNotFoundError)) throw err; });
+        await deleteResourceSet(ctx.db, params.id);
+        await deleteTrainingSchedule(client, params.id);
+        return { status: 202, body: { stopping: params.id, deprovision: query.deprovision === 'true' } };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/resource-sets/:id/decisions', summary: 'Decisions with their reasons, newest first',
+      role: 'viewer', resourceSetParam: 'id',
+      params: idParams, query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50), before: z.iso.datetime({ offset: true }).optional() }),
+      responses: { 200: { description: 'A page of decisions', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())), next: z.string().optional() }) }, 404: { description: 'Unknown resource set' } },
+      async handler({ params, query }) {
+        await existing(params.id);
+        const items = await listDecisions(ctx.db, params.id, query);
+        const next = items.length === query.limit ? items.at(-1)?.decidedAt : undefined;
+        return { status: 200, body: { items, ...(next ? { next } : {}) } };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/resource-sets/:id/forecast', summary: 'The latest forecast with its intervals',
+      role: 'viewer', resourceSetParam: 'id',
+      params: idParams,
+      responses: { 200: { description: 'Forecast', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Unknown resource set or no forecast yet' } },
+      async handler({ params }) {
+        await existing(params.id);
+        const latest = await latestForecast(ctx.db, params.id);
+        if (!latest?.forecast) throw new HttpError(404, 'no_forecast', `no forecast recorded yet for "${params.id}"`);
+        return { status: 200, body: { decidedAt: latest.decidedAt, ...latest.forecast } };
+      },
+    }),
+    route({
+      method: 'put', path: '/v1/resource-sets/:id/template', summary: 'Point a resource set at a template version: the loop rolls it out in canary steps',
+      role: 'admin', resourceSetParam: 'id',
+      params: idParams,
+      body: z.strictObject({ template: templateNameSchema, version: z.number().int().min(1), rollout: rolloutOptionsSchema.optional() }),
+      responses: { 200: { description: 'The configuration state: stable, desired, previous', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Unknown resource set or template version' } },
+      async handler({ params, body }) {
+        const row = await existing(params.id);
+        const version = await readTemplateVersion(ctx.db, ctx.objects, body.template, body.version);
+        if (!version) throw new HttpError(404, 'not_found', `template "${body.template}" has no version ${body.version}`);
+        const mismatch = providerMismatch(version.body, row.spec.provider);
+        if (mismatch) throw new HttpError(400, 'invalid_request', `template ${body.template} v${body.version}: ${mismatch}`);
+        const release = releaseOf(body.template, body.version, version.revision, version.body);
+        const config = await handle(row).executeUpdate(setReleaseUpdate, { args: [{ release, ...(body.rollout ? { rollout: body.rollout } : {}) }] })
+          .catch((err) => workflowGone(err, params.id));
+        return { status: 200, body: config };
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/resource-sets/:id/rollback',
+      summary: 'Roll back: during a rollout, abort it (every touched instance goes back); after one, re-apply the previous version',
+      role: 'operator', resourceSetParam: 'id',
+      params: idParams, body: z.strictObject({ mode: revertModeSchema.default('immediate') }).prefault({}),
+      responses: { 202: { description: 'Rollback under way' }, 404: { description: 'Unknown resource set' }, 409: { description: 'Nothing to roll back' } },
+      async handler({ params, body }) {
+        const row = await existing(params.id);
+        const state: ResourceSetState = await handle(row).query(stateQuery).catch((err) => workflowGone(err, params.id));
+        if (!state.activeRollout && !state.config.previous) throw new HttpError(409, 'nothing_to_roll_back', `resource set "${params.id}" has no rollout under way and no previous version`);
+        await handle(row).signal(rollbackSignal, { mode: body.mode }).catch((err) => workflowGone(err, params.id));
+        return { status: 202, body: { accepted: 'rollback', mode: body.mode, abortedRollout: state.activeRollout?.workflowId ?? null } };
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/resource-sets/:id/rollout/:action',
+      summary: 'Steer the rollout under way: pause, resume, promote (skip the remaining analysis) or abort (roll back)',
+      role: 'operator', resourceSetParam: 'id',
+      params: idParams.extend({ action: z.enum(['pause', 'resume', 'promote', 'abort']) }),
+      body: z.strictObject({ mode: revertModeSchema.optional() }).prefault({}),
+      responses: { 202: { description: 'Signal delivered' }, 404: { description: 'Unknown resource set' }, 409: { description: 'No rollout under way' } },
+      async handler({ params, body }) {
+        const row = await existing(params.id);
+        const state: ResourceSetState = await handle(row).query(stateQuery).catch((err) => workflowGone(err, params.id));
+        const active = state.activeRollout;
+        if (!active) throw new HttpError(409, 'no_active_rollout', `resource set "${params.id}" has no rollout under way`);
+        const rollout = client.workflow.getHandle(active.workflowId);
+        if (params.action === 'abort') await rollout.signal(rolloutActions.abort, { ...(body.mode ? { mode: body.mode } : {}), reason: 'aborted through the API' });
+        else await rollout.signal(rolloutActions[params.action]);
+        return { status: 202, body: { accepted: params.action, rollout: active.workflowId } };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/resource-sets/:id/rollouts', summary: 'Rollouts and rollbacks with every step and verdict, newest first',
+      role: 'viewer', resourceSetParam: 'id',
+      params: idParams, query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+      responses: { 200: { description: 'Rollouts', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())) }) }, 404: { description: 'Unknown resource set' } },
+      async handler({ params, query }) {
+        await existing(params.id);
+        const rows = await listRollouts(ctx.db, params.id, query.limit);
+        return { status: 200, body: { items: rows.map((r) => r.progress) } };
+      },
+    }),
   ];
 }

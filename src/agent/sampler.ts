@@ -1,0 +1,122 @@
+import { metricSampleSchema, type MetricSample } from '../domain/metrics.js';
+import type { Logger } from '../logger.js';
+import type { AppClient } from './app-client.js';
+import { appFigures, appRestarted, appSnapshot, type AppFigures, type AppSnapshot } from './app-metrics.js';
+import { hostFigures, processFigures, readHost, readProcess, type HostSnapshot, type ProcessSnapshot } from './proc-stats.js';
+import { parsePrometheusText } from './prometheus-text.js';
+import type { SeqStore } from './seq-store.js';
+
+export interface SamplerOptions {
+  intervalMs: number;
+  app: AppClient;
+  appPid: number | null;
+  seq: SeqStore;
+  /** Receives each sample, in seq order. */
+  emit(sample: MetricSample): Promise<void>;
+  logger: Logger;
+}
+
+interface Reading {
+  /** The wall-clock interval boundary this reading closes. */
+  boundary: number;
+  host: HostSnapshot;
+  process: ProcessSnapshot | null;
+  app: { snapshot: AppSnapshot; at: number } | null;
+}
+
+const NO_APP: AppFigures = {
+  requests: 0, errors: 0, latencyP50Ms: null, latencyP95Ms: null, latencyP99Ms: null, poolUtilization: null, queueDepth: null, custom: {},
+};
+
+/** The first wall-clock multiple of `intervalMs` strictly after `after`. */
+export function nextBoundary(after: number, intervalMs: number): number {
+  return (Math.floor(after / intervalMs) + 1) * intervalMs;
+}
+
+/**
+ * Reads host, process and app at every wall-clock multiple of the interval and emits one sample per
+ * interval (from the second boundary on: the first only sets the baseline), so no sample straddles
+ * a minute boundary when the interval divides a minute.
+ */
+export class Sampler {
+  /** The newest sample emitted. */
+  latest: MetricSample | null = null;
+  private previous: Reading | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private lastAppError: string | null = null;
+
+  constructor(private readonly options: SamplerOptions) {}
+
+  start(): void {
+    this.schedule(nextBoundary(Date.now(), this.options.intervalMs));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(boundary: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick(boundary).catch((err: unknown) => this.options.logger.error({ err }, 'sampling failed'));
+      void this.running.then(() => {
+        // Timers may fire a little early or, on a busy host, late past further boundaries.
+        let next = boundary + this.options.intervalMs;
+        while (next <= Date.now()) next += this.options.intervalMs;
+        this.schedule(next);
+      });
+    }, Math.max(0, boundary - Date.now()));
+  }
+
+  private async tick(boundary: number): Promise<void> {
+    const { app, appPid } = this.options;
+    const [host, process, scraped] = await Promise.all([
+      readHost(),
+      appPid === null ? null : readProcess(appPid),
+      app.metrics().then(
+        (text) => ({ snapshot: appSnapshot(parsePrometheusText(text)), at: performance.now() }),
+        (err: unknown) => { this.appUnavailable((err as Error).message); return null; },
+      ),
+    ]);
+    const current: Reading = { boundary, host, process, app: scraped };
+    const previous = this.previous;
+    this.previous = current;
+    if (scraped && this.lastAppError !== null) {
+      this.options.logger.info('the app answers again');
+      this.lastAppError = null;
+    }
+    if (previous?.app && scraped && appRestarted(previous.app.snapshot, scraped.snapshot)) this.options.logger.warn('the app restarted');
+    if (previous) await this.emit(previous, current);
+  }
+
+  private appUnavailable(reason: string): void {
+    if (this.lastAppError === null) this.options.logger.warn({ reason }, 'cannot scrape the app; its figures are left out until it answers');
+    this.lastAppError = reason;
+  }
+
+  private async emit(previous: Reading, current: Reading): Promise<void> {
+    const app = previous.app && current.app
+      ? appFigures(previous.app.snapshot, current.app.snapshot, (current.app.at - previous.app.at) / 1000)
+      : NO_APP;
+    const parsed = metricSampleSchema.safeParse({
+      seq: 0,
+      ts: current.boundary,
+      intervalMs: current.boundary - previous.boundary,
+      ...app,
+      ...hostFigures(previous.host, current.host),
+      ...processFigures(previous.process, current.process),
+    });
+    if (!parsed.success) {
+      // A bug, not a state of the world: a sample the control plane would refuse must not sink a whole batch.
+      this.options.logger.error({ issues: parsed.error.issues }, 'skipping an invalid sample');
+      return;
+    }
+    const sample = { ...parsed.data, seq: await this.options.seq.take() };
+    await this.options.emit(sample);
+    this.latest = sample;
+  }
+}

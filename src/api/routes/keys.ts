@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { apiKeyIdPattern } from '../../auth/api-key.js';
+import { ROLES } from '../../auth/principal.js';
+import { resourceSetIdSchema } from '../../domain/resource-set.js';
+import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../../store/api-keys.js';
+import { principalOf } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { HttpError, notFound } from '../http-error.js';
+import { route, type Route } from '../route.js';
+
+const idParams = z.strictObject({ id: z.string().regex(apiKeyIdPattern, 'must be a key id (16 hex digits)') });
+
+export const apiKeySpecSchema = z.strictObject({
+  role: z.enum(ROLES),
+  /** Confines the key to these resource sets; absent means every set. */
+  scopes: z.array(resourceSetIdSchema).min(1).max(100).optional(),
+  name: z.string().max(100).optional(),
+});
+
+const keyBody = z.object({
+  id: z.string(), name: z.string(), role: z.enum(ROLES), scopes: z.array(z.string()).nullable(),
+  createdAt: z.string(), createdBy: z.string().nullable(), revokedAt: z.string().nullable(), rotatedFrom: z.string().nullable(),
+});
+const newKeyBody = keyBody.extend({ key: z.string().describe('psk_<id>_<secret>: shown this once, never again') });
+
+export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
+  return [
+    route({
+      method: 'post', path: '/v1/keys', summary: 'Create an API key (the key is in this answer only)', role: 'admin',
+      body: apiKeySpecSchema,
+      responses: { 201: { description: 'Created', schema: newKeyBody } },
+      async handler({ body, req }) {
+        return { status: 201, body: await createApiKey(ctx.db, body, principalOf(req)?.id ?? null) };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/keys', summary: 'List API keys, ordered by id (never their secrets)', role: 'admin',
+      query: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+        after: z.string().regex(apiKeyIdPattern).optional(),
+        includeRevoked: z.enum(['true', 'false']).default('false'),
+      }),
+      responses: { 200: { description: 'A page of keys', schema: z.object({ items: z.array(keyBody), next: z.string().optional() }) } },
+      async handler({ query }) {
+        const rows = await listApiKeys(ctx.db, { ...query, includeRevoked: query.includeRevoked === 'true' });
+        const next = rows.length === query.limit ? rows.at(-1)?.id : undefined;
+        return { status: 200, body: { items: rows, ...(next ? { next } : {}) } };
+      },
+    }),
+    route({
+      method: 'delete', path: '/v1/keys/:id', summary: 'Revoke an API key; requests with it fail from now on', role: 'admin',
+      params: idParams,
+      responses: { 200: { description: 'Revoked (also when it already was)', schema: keyBody }, 404: { description: 'Unknown key' } },
+      async handler({ params }) {
+        const row = await revokeApiKey(ctx.db, params.id);
+        if (!row) throw notFound('API key', params.id);
+        return { status: 200, body: row };
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/keys/:id/rotate', summary: 'Replace an API key with a new one of the same role and scopes; the old one is revoked', role: 'admin',
+      params: idParams,
+      responses: { 201: { description: 'The new key', schema: newKeyBody }, 404: { description: 'Unknown key' }, 409: { description: 'The key is revoked' } },
+      async handler({ params, req }) {
+        const result = await rotateApiKey(ctx.db, params.id, principalOf(req)?.id ?? null);
+        if (result.outcome === 'missing') throw notFound('API key', params.id);
+        if (result.outcome === 'revoked') throw new HttpError(409, 'revoked', `API key "${params.id}" is revoked; create a new one instead`);
+        return { status: 201, body: result.key };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { diffTemplates } from '../../config/diff.js';
+import { templateBodySchema, templateNameSchema } from '../../config/template.js';
+import { putTemplateVersion, readTemplateVersion, type TemplateVersion } from '../../config/templates.js';
+import { listTemplateVersions } from '../../store/templates.js';
+import type { ApiContext } from '../context.js';
+import { HttpError } from '../http-error.js';
+import { route, type Route } from '../route.js';
+
+const nameParams = z.strictObject({ name: templateNameSchema });
+const versionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
+const versionParams = nameParams.extend({ version: versionNumber });
+
+const metadataBody = z.object({
+  template: z.string(), version: z.number(), revision: z.number(), contentHash: z.string(), createdAt: z.string(),
+});
+const versionBody = metadataBody.extend({ body: z.record(z.string(), z.unknown()) });
+
+const present = ({ objectKey: _key, ...version }: TemplateVersion) => version;
+
+/** Configuration templates: immutable, numbered versions of what an instance runs. */
+export function templateRoutes(ctx: ApiContext): Route[] {
+  const read = async (name: string, version: number): Promise<TemplateVersion> => {
+    const found = await readTemplateVersion(ctx.db, ctx.objects, name, version);
+    if (!found) throw new HttpError(404, 'not_found', `template "${name}" has no version ${version}`);
+    return found;
+  };
+
+  return [
+    route({
+      method: 'post', path: '/v1/templates/:name/versions',
+      summary: "Add a version (validated against the app's parameter schema); an identical body is the existing version",
+      role: 'admin',
+      params: nameParams, body: templateBodySchema,
+      responses: {
+        201: { description: 'Created', schema: versionBody },
+        200: { description: 'A version with this content already exists', schema: versionBody },
+      },
+      async handler({ params, body }) {
+        const { created, version } = await putTemplateVersion(ctx.db, ctx.objects, params.name, body);
+        return { status: created ? 201 : 200, body: present(version) };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/templates/:name/versions', summary: "A template's versions, oldest first",
+      role: 'viewer',
+      params: nameParams,
+      responses: { 200: { description: 'Versions', schema: z.object({ items: z.array(metadataBody) }) }, 404: { description: 'Unknown template' } },
+      async handler({ params }) {
+        const rows = await listTemplateVersions(ctx.db, params.name);
+        if (rows.length === 0) throw new HttpError(404, 'not_found', `template "${params.name}" does not exist`);
+        return { status: 200, body: { items: rows.map(({ objectKey: _key, ...row }) => row) } };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/templates/:name/versions/:version', summary: 'One version with its body',
+      role: 'viewer',
+      params: versionParams,
+      responses: { 200: { description: 'The version', schema: versionBody }, 404: { description: 'Unknown template or version' } },
+      async handler({ params }) {
+        return { status: 200, body: present(await read(params.name, params.version)) };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/templates/:name/diff', summary: 'What changes from one version to another, field by field',
+      role: 'viewer',
+      params: nameParams, query: z.strictObject({ from: versionNumber, to: versionNumber }),
+      responses: {
+        200: {
+          description: 'The changes',
+          schema: z.object({ from: z.number(), to: z.number(), changes: z.array(z.object({ path: z.string(), from: z.unknown(), to: z.unknown() })), replacesInstances: z.boolean() }),
+        },
+        404: { description: 'Unknown template or version' },
+      },
+      async handler({ params, query }) {
+        const [from, to] = await Promise.all([read(params.name, query.from), read(params.name, query.to)]);
+        return { status: 200, body: { from: from.version, to: to.version, ...diffTemplates(from.body, to.body) } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,99 @@
+import type pg from 'pg';
+import { generateApiKey } from '../auth/api-key.js';
+import type { Role } from '../auth/principal.js';
+import { inTransaction, type Db } from './db.js';
+
+type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+export interface ApiKeySpec {
+  role: Role;
+  /** Resource set ids; absent means every set. */
+  scopes?: string[] | undefined;
+  name?: string | undefined;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  role: Role;
+  scopes: string[] | null;
+  createdAt: string;
+  createdBy: string | null;
+  revokedAt: string | null;
+  rotatedFrom: string | null;
+}
+
+export interface StoredSecret {
+  role: Role;
+  scopes: string[] | null;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+const columns = `id, name, role, scopes, to_json(created_at)#>>'{}' AS "createdAt", created_by AS "createdBy",
+  to_json(revoked_at)#>>'{}' AS "revokedAt", rotated_from AS "rotatedFrom"`;
+
+/** Stores a new key and returns its row with the whole key, which exists nowhere else. */
+export async function createApiKey(db: Queryable, spec: ApiKeySpec, createdBy: string | null, rotatedFrom?: string): Promise<ApiKeyRow & { key: string }> {
+  const generated = generateApiKey();
+  const { rows } = await db.query<ApiKeyRow>(
+    `INSERT INTO api_keys (id, name, role, scopes, salt, hash, created_by, rotated_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     RETURNING ${columns}`,
+    [generated.id, spec.name ?? '', spec.role, spec.scopes ?? null, generated.salt, generated.hash, createdBy, rotatedFrom ?? null]);
+  return { ...rows[0]!, key: generated.key };
+}
+
+/** The secret material of an active key; revoked and unknown keys are both absent. */
+export async function activeKeySecret(db: Queryable, id: string): Promise<StoredSecret | undefined> {
+  const { rows } = await db.query<StoredSecret>('SELECT role, scopes, salt, hash FROM api_keys WHERE id = $1 AND revoked_at IS NULL', [id]);
+  return rows[0];
+}
+
+export async function getApiKey(db: Queryable, id: string): Promise<ApiKeyRow | undefined> {
+  const { rows } = await db.query<ApiKeyRow>(`SELECT ${columns} FROM api_keys WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+export async function listApiKeys(db: Queryable, page: { limit: number; after?: string | undefined; includeRevoked: boolean }): Promise<ApiKeyRow[]> {
+  const { rows } = await db.query<ApiKeyRow>(
+    `SELECT ${columns} FROM api_keys WHERE ($1::text IS NULL OR id > $1) AND ($2 OR revoked_at IS NULL) ORDER BY id LIMIT $3`,
+    [page.after ?? null, page.includeRevoked, page.limit]);
+  return rows;
+}
+
+/** Revokes a key (a no-op for one already revoked); undefined when there is no such key. */
+export async function revokeApiKey(db: Queryable, id: string): Promise<ApiKeyRow | undefined> {
+  await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+  return getApiKey(db, id);
+}
+
+export type RotateOutcome = { outcome: 'rotated'; key: ApiKeyRow & { key: string } } | { outcome: 'missing' } | { outcome: 'revoked' };
+
+/** A new key with the old one's role, scopes and name; the old one is revoked in the same transaction. */
+export async function rotateApiKey(db: Db, id: string, rotatedBy: string | null): Promise<RotateOutcome> {
+  return inTransaction(db, async (tx) => {
+    const { rows } = await tx.query<ApiKeyRow>(`SELECT ${columns} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
+    const old = rows[0];
+    if (!old) return { outcome: 'missing' };
+    if (old.revokedAt) return { outcome: 'revoked' };
+    await tx.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [id]);
+    const key = await createApiKey(tx, { role: old.role, scopes: old.scopes ?? undefined, name: old.name }, rotatedBy, id);
+    return { outcome: 'rotated', key };
+  });
+}
+
+// Any constant works as long as every Prescale process uses the same one.
+const FIRST_KEY_LOCK = 7_297_401_338;
+
+/**
+ * Creates an admin key when no active key exists, so a fresh installation can be used at all;
+ * concurrent starters queue on a lock and only the first creates one. Returns the new key.
+ */
+export async function ensureFirstAdminKey(db: Db): Promise<string | undefined> {
+  return inTransaction(db, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [FIRST_KEY_LOCK]);
+    const { rows } = await tx.query('SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1');
+    if (rows.length) return undefined;
+    return (await createApiKey(tx, { role: 'admin', name: 'first admin key' }, 'prescale start')).key;
+  });
+}

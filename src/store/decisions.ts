@@ -1,0 +1,36 @@
+import type { Decision } from '../domain/decision.js';
+import type { Db } from './db.js';
+
+/** Idempotent by (loopId, iteration): a retried write stores nothing new. */
+export async function recordDecision(db: Db, d: Decision): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO decisions (resource_set_id, loop_id, iteration, decided_at, mode, paused, current_instances,
+       ready_instances, desired_instances, rule, reasons, inputs, forecast, actions)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     ON CONFLICT (loop_id, iteration) DO NOTHING`,
+    [d.resourceSetId, d.loopId, d.iteration, d.decidedAt, d.mode, d.paused, d.currentInstances, d.readyInstances,
+      d.desiredInstances, d.rule, JSON.stringify(d.reasons), JSON.stringify(d.inputs),
+      d.forecast ? JSON.stringify(d.forecast) : null, JSON.stringify(d.actions)]);
+  return rowCount === 1;
+}
+
+const columns = `resource_set_id AS "resourceSetId", loop_id AS "loopId", iteration,
+  to_json(decided_at)#>>'{}' AS "decidedAt", mode, paused, current_instances AS "currentInstances",
+  ready_instances AS "readyInstances", desired_instances AS "desiredInstances", rule, reasons, inputs, forecast, actions`;
+
+/** Newest first; `before` pages by decision time. */
+export async function listDecisions(db: Db, resourceSetId: string, page: { limit: number; before?: string }): Promise<Decision[]> {
+  const { rows } = await db.query<Decision>(
+    `SELECT ${columns} FROM decisions WHERE resource_set_id = $1 AND ($2::timestamptz IS NULL OR decided_at < $2)
+     ORDER BY decided_at DESC, iteration DESC LIMIT $3`,
+    [resourceSetId, page.before ?? null, page.limit]);
+  return rows;
+}
+
+export async function latestForecast(db: Db, resourceSetId: string): Promise<Pick<Decision, 'decidedAt' | 'forecast'> | undefined> {
+  const { rows } = await db.query<Pick<Decision, 'decidedAt' | 'forecast'>>(
+    `SELECT to_json(decided_at)#>>'{}' AS "decidedAt", forecast FROM decisions
+     WHERE resource_set_id = $1 AND forecast IS NOT NULL ORDER BY decided_at DESC, iteration DESC LIMIT 1`,
+    [resourceSetId]);
+  return rows[0];
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { resourceSetSpecSchema, workflowIdFor } from '../../src/domain/resource-set.js';
+import { LocalProvider } from '../../src/providers/local/client.js';
+import { backfillDemand } from '../../src/store/metrics.js';
+import { pauseSignal, resumeSignal, stateQuery } from '../../src/workflows/resource-set-messages.js';
+import { resourceSetWorkflow } from '../../src/workflows/resource-set.js';
+import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
+import { sendTraffic } from '../support/traffic.js';
+import { waitFor } from '../support/wait.js';
+
+/** One season of ten minutes; instances serve 50 req/s at SLO, so at target 0.7 each takes 35 req/s. */
+const policy = { intervalSeconds: 5, leadTimeSeconds: 120, seasonSeconds: 600, scaleInStabilizationSeconds: 600 };
+
+describe('the control loop on a real local fleet (real Temporal, Postgres, local cloud, agents)', () => {
+  let api: TestApi;
+  let cloud: LocalProvider;
+  before(async () => {
+    api = await startTestApi({ fleet: { bootDelaySeconds: 1 } });
+    cloud = new LocalProvider({ url: api.cloud!.apiUrl });
+  });
+  after(async () => { await api.close(); });
+
+  const running = async (id: string) => (await cloud.describeInstances(id)).filter((i) => i.state === 'running' && i.healthy).length;
+  const decisions = async (id: string) => (await api.request('GET', `/v1/resource-sets/${id}/decisions?limit=100`)).body.items as {
+    rule: string; desiredInstances: number; currentInstances: number; reasons: string[]; actions: { kind: string; count: number }[]; paused: boolean;
+  }[];
+
+  it('a ramp seen in past seasons gets capacity before it arrives (predictive)', async () => {
+    const id = uniqueId('ramp');
+    // Three seasons of history: 10 req/s, except 150 req/s in the three minutes that, a season
+    // later, are the next three minutes from now. No request is sent: only the forecast knows.
+    const nowMinute = Math.floor(Date.now() / 60_000);
+    const minutes = Array.from({ length: 30 }, (_, k) => {
+      const minute = nowMinute - 30 + k;
+      const phase = ((minute - nowMinute) % 10 + 10) % 10;
+      return { minute: minute * 60, requests: (phase >= 1 && phase <= 3 ? 150 : 10) * 60 };
+    });
+    await backfillDemand(api.database.db, id, minutes);
+    assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 6, policy })).status, 201);
+
+    const ahead = await waitFor('a predictive scale-out', async () => (await decisions(id)).find((d) => d.rule === 'predictive' && d.desiredInstances >= 5), 90_000);
+    assert.equal(ahead.desiredInstances, Math.ceil(150 / (50 * 0.7)));
+    assert.match(ahead.reasons.join(' '), /predictive wins/);
+    await waitFor('5 healthy instances', async () => (await running(id)) >= 5, 90_000);
+    const state = await api.request('GET', `/v1/resource-sets/${id}`);
+    assert.equal(state.body.status.desiredInstances, 5);
+    assert.equal((await api.request('GET', `/v1/resource-sets/${id}/forecast`)).status, 200, 'the forecast is recorded with its intervals');
+  });
+
+  it('an unforeseen spike gets reactive catch-up', async () => {
+    const id = uniqueId('spike');
+    assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 4, policy })).status, 201);
+    await waitFor('the first instance', async () => (await running(id)) === 1, 60_000);
+    const traffic = sendTraffic(`${api.cloud!.lbUrl}/rs/${id}/work`, 110, 40);
+    const caughtUp = await waitFor('a reactive scale-out', async () => (await decisions(id)).find((d) => d.rule === 'reactive' && d.desiredInstances >= 2 && d.actions.some((a) => a.kind === 'provision')), 90_000);
+    assert.match(caughtUp.reasons.join(' '), /predictive: (no forecast yet|forecast not trusted)/, `no history: the forecast is not trusted (${caughtUp.reasons.join(' | ')})`);
+    await traffic;
+    assert.ok((await running(id)) >= 2);
+  });
+
+  it('pause stops all provisioning, resume restarts it', async () => {
+    const id = uniqueId('pause');
+    assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 4, policy })).status, 201);
+    await waitFor('the first instance', async () => (await running(id)) === 1, 60_000);
+    assert.equal((await api.request('POST', `/v1/resource-sets/${id}/pause`)).status, 202);
+    assert.equal((await api.request('PATCH', `/v1/resource-sets/${id}/policy`, { minInstances: 3 })).status, 200);
+    const planned = await waitFor('a paused decision that wants 3', async () => (await decisions(id)).find((d) => d.paused && d.desiredInstances === 3), 30_000);
+    assert.ok(planned.reasons.includes('paused: planned, not acted'));
+    await new Promise((r) => setTimeout(r, 8_000));
+    assert.equal((await cloud.describeInstances(id)).filter((i) => i.state !== 'terminated').length, 1, 'nothing launched while paused');
+    const history = await api.ctx.temporal.client.workflow.getHandle(workflowIdFor(id)).fetchHistory();
+    const pausedAt = history.events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause');
+    const provisionsAfterPause = history.events!.slice(pausedAt).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'provision');
+    assert.equal(provisionsAfterPause.length, 0, 'no provision activity scheduled while paused');
+
+    assert.equal((await api.request('POST', `/v1/resource-sets/${id}/resume`)).status, 202);
+    await waitFor('3 healthy instances after resume', async () => (await running(id)) === 3, 60_000);
+  });
+
+  it('continue-as-new keeps the state, and no signal is lost across it', async () => {
+    const id = uniqueId('can');
+    const spec = resourceSetSpecSchema.parse({ id, provider: 'local', minInstances: 0, maxInstances: 2, policy: { ...policy, intervalSeconds: 5 } });
+    const handle = await api.ctx.temporal.client.workflow.start(resourceSetWorkflow, {
+      workflowId: workflowIdFor(id), taskQueue: api.ctx.temporal.taskQueue, args: [{ spec, iterationsPerRun: 1 }],
+    });
+    const runIds = new Set<string>();
+    let last: 'pause' | 'resume' = 'resume';
+    for (let i = 0; i < 24; i++) {
+      last = i % 2 === 0 ? 'pause' : 'resume';
+      await handle.signal(last === 'pause' ? pauseSignal : resumeSignal);
+      runIds.add((await handle.describe()).runId);
+      await new Promise((r) => setTimeout(r, 700 + (i % 3) * 400));
+    }
+    await handle.signal(pauseSignal);
+    const state = await waitFor('the state to settle', async () => {
+      const s = await handle.query(stateQuery);
+      return s.paused ? s : undefined;
+    }, 20_000);
+    assert.ok(runIds.size >= 3, `continued as new several times (${runIds.size} runs seen)`);
+    assert.ok(state.iteration >= runIds.size - 1, 'the iteration count carried across runs');
+    assert.equal(state.spec.id, id);
+    // Resume as the last word: the loop must see it whichever run it lands in.
+    await handle.signal(resumeSignal);
+    await waitFor('resume to land', async () => !(await handle.query(stateQuery)).paused, 20_000);
+    await handle.terminate('test over');
+  });
+});

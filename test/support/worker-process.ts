@@ -1,0 +1,32 @@
+// A main worker in a process of its own, so a test can kill it with SIGKILL mid-activity.
+// Env: TEMPORAL_ADDRESS, DATABASE_URL, LOCAL_CLOUD_URL, PRESCALE_AGENT_SECRET, OBJECTS_DIR, TASK_QUEUE.
+// Prints "worker ready" once it polls.
+import { NativeConnection } from '@temporalio/worker';
+import { createLogger } from '../../src/logger.js';
+import { createPool } from '../../src/store/db.js';
+import { FolderObjectStore } from '../../src/store/objects/folder.js';
+import { installTemporalRuntime, providerRegistry } from '../../src/workers/system.js';
+import { createWorker } from '../../src/workers/workers.js';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set`);
+  return value;
+};
+
+installTemporalRuntime(createLogger('error'));
+const db = createPool(env('DATABASE_URL'));
+const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
+const worker = await createWorker({
+  connection, namespace: 'default', queue: 'main', taskQueue: env('TASK_QUEUE'),
+  deps: {
+    db, objects: new FolderObjectStore(env('OBJECTS_DIR')), providerFor: providerRegistry({ localCloudUrl: env('LOCAL_CLOUD_URL') }),
+    pollMs: 500, agentSecret: env('PRESCALE_AGENT_SECRET'),
+  },
+});
+const run = worker.run();
+console.log('worker ready');
+process.on('SIGTERM', () => worker.shutdown());
+await run;
+await connection.close();
+await db.end();
