@@ -18,6 +18,7 @@ import { startEmbeddedPostgres } from '../infra/embedded-postgres.js';
 import { connectForRequests, ensureSearchAttributes, startTemporalDevServer } from '../infra/temporal.js';
 import type { Logger } from '../logger.js';
 import { createPool, type Db } from '../store/db.js';
+import { applyRetention } from '../store/metrics.js';
 import { migrate } from '../store/migrate.js';
 import { createObjectStore } from '../store/objects/index.js';
 import { controlPlaneMetrics } from '../observability/metrics.js';
@@ -185,6 +186,11 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
       await once(server, 'listening');
       closers.push(() => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));
       apiUrl = `http://127.0.0.1:${config.PORT}`;
+      // Raw samples and roll-ups age out hourly (batched deletes), wherever the API runs.
+      const retention = setInterval(() => {
+        applyRetention(db).catch((err: unknown) => logger.warn({ err }, 'metric retention failed; retrying next hour'));
+      }, 3_600_000);
+      closers.push(() => Promise.resolve(clearInterval(retention)));
       logger.info({ url: apiUrl, objectStorage: objects.description }, 'API listening');
     }
     return { stop, ...(apiUrl ? { apiUrl } : {}) };
