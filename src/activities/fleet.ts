@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Decision } from '../domain/decision.js';
-import type { Series } from '../forecast/types.js';
+import { demandRate } from '../forecast/series.js';
 import { observeDecision, type ControlPlaneMetrics } from '../observability/metrics.js';
 import { defaultCapacity } from '../planner/capacity.js';
 import { ProviderError, type Instance, type Provider } from '../providers/types.js';
@@ -46,14 +46,8 @@ export function createFleetActivities(deps: FleetDeps): MainActivities {
       ]);
       const servingIds = new Set(serving.map((i) => i.id));
       const servingLoad = utilization.instances.filter((i) => servingIds.has(i.instanceId));
-      // The roll-up counts requests per step; the planner works in requests per second. History
-      // starts at the first recorded demand: zero-filled time before it is not evidence of a season.
-      const recorded = demand.values.findIndex((v) => v > 0);
-      const first = recorded < 0 ? demand.values.length : recorded;
-      const rate: Series = {
-        start: demand.start + first * demand.stepSeconds, stepSeconds: demand.stepSeconds,
-        values: demand.values.slice(first).map((v) => v / demand.stepSeconds),
-      };
+      // The roll-up counts requests per step; the planner works in requests per second.
+      const rate = demandRate(demand);
       const last = rate.values.at(-1);
       return {
         observedAt: now,

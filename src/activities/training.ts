@@ -3,11 +3,11 @@ import { neuralArtifactPrefix, modelJsonKey, objectStoreIO } from '../forecast/n
 import { backtest, heldOutSteps, tailOrigins, type BacktestScores } from '../forecast/neural-backtest.js';
 import { NeuralInputError, trainNeural, type NeuralModel, type NeuralTrainingOptions } from '../forecast/neural.js';
 import { seasonalNaive } from '../forecast/seasonal-naive.js';
-import type { Series } from '../forecast/types.js';
 import { fitCapacity, type CapacityFit } from '../planner/capacity-model.js';
 import { loadLatencyPoints, saveCapacityModel, type InstanceLoadPoint } from '../store/capacity.js';
 import type { Db } from '../store/db.js';
 import { demandSeries } from '../store/metrics.js';
+import { demandRate } from '../forecast/series.js';
 import {
   loadNeuralVersion, modelVersionForRun, promotedModelVersion, promoteIfBetter, registerModelVersion, reserveModelVersion,
   type ModelBacktest,
@@ -51,17 +51,6 @@ export interface CapacityOutcome {
   instanceType: string;
   configVersion: string;
   fit: CapacityFit;
-}
-
-/**
- * Requests per second from the first step with any (before it there was no fleet, not no
- * demand): the units the control loop's observation carries, so the model forecasts what it is
- * given there.
- */
-function demandRate(series: Series): Series {
-  const first = Math.max(0, series.values.findIndex((v) => v > 0));
-  const values = series.values.some((v) => v > 0) ? series.values.slice(first).map((v) => v / series.stepSeconds) : [];
-  return { start: series.start + first * series.stepSeconds, stepSeconds: series.stepSeconds, values };
 }
 
 /** Scores the promoted model on the candidate's tail; null scores when it cannot forecast it. */
