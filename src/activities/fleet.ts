@@ -57,7 +57,6 @@ export function createFleetActivities(deps: FleetDeps): MainActivities {
         loadPerReadyInstance: serving.length && servingLoad.length
           ? servingLoad.reduce((sum, i) => sum + i.requestsPerSecond, 0) / serving.length : null,
         demandNow: last ?? null,
-        demand: rate,
         // Learned from the fleet's own load and latency (training workflow); the conservative default until then.
         capacityPerInstance: await capacityFor(deps.db, input.resourceSetId, input.instanceType, null, defaultCapacity(types.find((t) => t.name === input.instanceType)?.speed ?? 1)),
       };

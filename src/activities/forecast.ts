@@ -1,22 +1,81 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { seasonalNaive } from '../forecast/seasonal-naive.js';
-import type { Forecast, Series } from '../forecast/types.js';
+import { ForecasterCache } from '../forecast/forecaster-cache.js';
+import { DEFAULT_MODELS, isModelName, loadForecasters, type ModelName } from '../forecast/models.js';
+import { neuralForecaster } from '../forecast/neural-forecaster.js';
+import { demandRate } from '../forecast/series.js';
+import type { DemandForecast } from '../forecast/types.js';
+import type { Db } from '../store/db.js';
+import { demandSeries } from '../store/metrics.js';
+import { loadPromotedNeural } from '../store/models.js';
+import type { ObjectStore } from '../store/objects/contract.js';
+
+export interface ForecastDeps {
+  db: Db;
+  objects: ObjectStore;
+}
 
 export interface ForecastDemandInput {
-  history: Series;
+  resourceSetId: string;
+  /** Epoch seconds: the history ends here (the loop's observation time, so a retry reads the same window). */
+  asOf: number;
+  historySeconds: number;
+  stepSeconds: number;
   horizonSteps: number;
-  seasonSteps: number;
+  /** The main season in steps; detected from the history when absent. */
+  seasonSteps?: number;
+  /** Models to compare; seasonal naive, SES and MSTL+ETS when absent ("prophet" is the costly option). */
+  models?: string[];
+}
+
+const MAX_HISTORY_SECONDS = 28 * 86_400;
+
+function invalid(message: string): never {
+  throw ApplicationFailure.nonRetryable(message, 'InvalidForecastRequest');
+}
+
+function validate(input: ForecastDemandInput): ModelName[] {
+  const { horizonSteps, seasonSteps, stepSeconds, historySeconds, asOf } = input;
+  if (typeof input.resourceSetId !== 'string' || !input.resourceSetId) invalid('resourceSetId is required');
+  if (!(Number.isInteger(horizonSteps) && horizonSteps > 0)) invalid('horizonSteps must be a positive whole number');
+  if (!(Number.isInteger(stepSeconds) && stepSeconds > 0 && stepSeconds % 60 === 0)) invalid('stepSeconds must be a positive multiple of 60');
+  if (!(historySeconds > 0 && historySeconds <= MAX_HISTORY_SECONDS)) invalid(`historySeconds must be in (0, ${MAX_HISTORY_SECONDS}]`);
+  if (!(Number.isFinite(asOf) && asOf > 0)) invalid('asOf must be epoch seconds');
+  if (seasonSteps !== undefined && !(Number.isInteger(seasonSteps) && seasonSteps > 0)) invalid('seasonSteps must be a positive whole number when given');
+  const names = input.models ?? DEFAULT_MODELS;
+  const unknown = names.filter((n) => !isModelName(n));
+  if (unknown.length || names.length === 0) invalid(`unknown or no models: ${unknown.join(', ') || '(none)'}`);
+  return names as ModelName[];
 }
 
 /** Activities of the `forecast` task queue: CPU-bound model work, kept off the workflow queue. */
-export function createForecastActivities() {
+export function createForecastActivities(deps: ForecastDeps, options: { maxSeries?: number } = {}) {
+  const cache = new ForecasterCache(options.maxSeries);
   return {
-    forecastDemand(input: ForecastDemandInput): Promise<Forecast> {
-      const { history, horizonSteps, seasonSteps } = input;
-      if (!history.values.length || !(horizonSteps > 0) || !(seasonSteps > 0) || !(history.stepSeconds > 0)) {
-        throw ApplicationFailure.nonRetryable('forecastDemand needs a non-empty history, a positive step, horizon and season', 'InvalidForecastRequest');
-      }
-      return Promise.resolve(seasonalNaive(history, horizonSteps, seasonSteps));
+    /**
+     * Point and quantile forecast of the resource set's demand (req/s) for the next
+     * `horizonSteps` steps after `asOf`, from the model that forecast it best lately — the
+     * promoted neural model among the candidates when there is one — with `trusted` (whether
+     * the planner should act on it) and `modelError` (that model's MASE against seasonal naive).
+     * Null when the set has no recorded demand yet.
+     */
+    async forecastDemand(input: ForecastDemandInput): Promise<DemandForecast | null> {
+      const names = validate(input);
+      const { resourceSetId, asOf, historySeconds, stepSeconds } = input;
+      const [history, neural, models] = await Promise.all([
+        demandSeries(deps.db, resourceSetId, { from: asOf - historySeconds, to: asOf, stepSeconds }).then(demandRate),
+        loadPromotedNeural(deps.objects, deps.db, resourceSetId),
+        loadForecasters(names),
+      ]);
+      if (history.values.length === 0) return null;
+      // A net trained on another step cannot forecast this series; it is left out, not an error.
+      const useNeural = neural !== null && neural.model.spec.stepSeconds === stepSeconds;
+      const candidates = useNeural ? [...models, neuralForecaster(neural.model)] : models;
+      const modelsVersion = [...names, ...(useNeural ? [`neural@${neural.version}`] : [])];
+      const forecast = cache.forecast(resourceSetId, {
+        history, horizonSteps: input.horizonSteps, models: candidates, modelsVersion: modelsVersion.join(','),
+        ...(input.seasonSteps !== undefined ? { seasonSteps: input.seasonSteps } : {}),
+      });
+      return { ...forecast, candidates: modelsVersion };
     },
   };
 }

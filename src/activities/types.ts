@@ -40,8 +40,11 @@ export interface FleetObservation {
   loadPerReadyInstance: number | null;
   /** Requests per second over the latest step, fleet-wide. */
   demandNow: number | null;
-  /** Requests per second, one value per step. */
-  demand: Series;
+  /**
+   * Requests per second, one value per step: only in observations recorded before forecastDemand
+   * read the store itself. Replaying those histories decides trust from its length, as they did.
+   */
+  demand?: Series;
   capacityPerInstance: number;
 }
 

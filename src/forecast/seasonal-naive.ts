@@ -1,5 +1,6 @@
-import { quantileOfSorted } from './quantile.js';
-import { QUANTILES, type Forecast, type QuantileName, type Series } from './types.js';
+import { endOf, type Forecaster } from './forecaster.js';
+import { quantilesFromErrors } from './quantile.js';
+import type { Forecast, Series } from './types.js';
 
 /**
  * Seasonal naive: each future step repeats the value one season earlier. The baseline every other
@@ -15,12 +16,14 @@ export function seasonalNaive(history: Series, horizon: number, seasonSteps: num
   const m = n > seasonSteps ? seasonSteps : 1;
   const residuals: number[] = [];
   for (let t = m; t < n; t++) residuals.push(y[t]! - y[t - m]!);
-  residuals.sort((a, b) => a - b);
-
   const point = Array.from({ length: horizon }, (_, h) => y[n - m + (h % m)]!);
-  const quantiles = Object.fromEntries(Object.entries(QUANTILES).map(([name, q]) => {
-    const r = residuals.length ? quantileOfSorted(residuals, q) : 0;
-    return [name, point.map((p, h) => Math.max(0, p + r * Math.sqrt(Math.floor(h / m) + 1)))];
-  })) as Record<QuantileName, number[]>;
-  return { model: m > 1 ? 'seasonal-naive' : 'naive', start: history.start + n * history.stepSeconds, stepSeconds: history.stepSeconds, point, quantiles };
+  const quantiles = quantilesFromErrors(point, residuals, (h) => Math.sqrt(Math.floor(h / m) + 1));
+  return { model: m > 1 ? 'seasonal-naive' : 'naive', start: endOf(history), stepSeconds: history.stepSeconds, point, quantiles };
 }
+
+/** Seasonal naive on the main season (the first), or naive when there is none. */
+export const seasonalNaiveForecaster: Forecaster = {
+  name: 'seasonal-naive',
+  minHistory: () => 1,
+  forecast: (history, horizon, seasons) => seasonalNaive(history, horizon, seasons[0] ?? 1),
+};

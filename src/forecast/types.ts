@@ -24,4 +24,6 @@ export interface DemandForecast extends Forecast {
   trusted?: boolean;
   /** The chosen model's recent MASE against seasonal naive. */
   modelError?: number | null;
+  /** The models compared (a neural one with its version). */
+  candidates?: string[];
 }

@@ -7,6 +7,8 @@ const WEEK_MINUTES = 7 * 24 * 60;
  * from..end, supply against required (r ≥ 1), all in %, plus how often the supply moves.
  */
 export interface Elasticity {
+  /** Minutes with supply < required: the count behind τU, for exact comparisons. */
+  shortMinutes: number;
   /** Time share under-provisioned: % of minutes with supply < required. */
   tauU: number;
   /** Under-provisioning accuracy: mean of max(r − s, 0) / r, in %. */
@@ -34,6 +36,7 @@ export function elasticity(supply: Int32Array, required: Int32Array, from: numbe
     if (t > 0 && s !== supply[t - 1]) changes++;
   }
   return {
+    shortMinutes: short,
     tauU: (100 * short) / minutes,
     thetaU: (100 * under) / minutes,
     thetaO: (100 * over) / minutes,

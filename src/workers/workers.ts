@@ -21,7 +21,7 @@ export type ActivityDeps = FleetDeps & RolloutDeps & TrainingDeps;
 function activitiesFor(queue: QueueName, deps: ActivityDeps): object {
   switch (queue) {
     case 'main': return { ...createFleetActivities(deps), ...createRolloutActivities(deps) };
-    case 'forecast': return { ...createForecastActivities(), ...createTrainingActivities(deps) };
+    case 'forecast': return { ...createForecastActivities(deps), ...createTrainingActivities(deps) };
   }
 }
 

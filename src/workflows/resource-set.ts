@@ -201,10 +201,12 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     const now = Math.floor(Date.now() / 1000);
     let forecast: DemandForecast | null = null;
     let forecastNote: string | null = null;
-    if (observation.demand.values.length > 0) {
+    if (observation.demandNow !== null) {
       try {
         forecast = await forecasting.forecastDemand({
-          history: observation.demand,
+          resourceSetId: s.spec.id, asOf: observation.observedAt, stepSeconds,
+          // Two weeks to fit on and a day to compare models over, at least three seasons.
+          historySeconds: Math.min(Math.max(3 * policy.seasonSeconds, 15 * 86_400), 28 * 86_400),
           horizonSteps: Math.ceil((policy.leadTimeSeconds + 2 * policy.intervalSeconds) / stepSeconds) + 1,
           seasonSteps: Math.max(1, Math.round(policy.seasonSeconds / stepSeconds)),
         });
@@ -218,7 +220,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       loadPerReadyInstance: observation.loadPerReadyInstance, capacityPerInstance: observation.capacityPerInstance,
       // Model selection says whether its forecast beats naive; without a verdict, less than two
       // seasons of history cannot show a season: lean on the reactive rule.
-      forecast, forecastTrusted: forecast?.trusted ?? observation.demand.values.length * stepSeconds >= 2 * policy.seasonSeconds,
+      forecast, forecastTrusted: forecast?.trusted ?? (observation.demand?.values.length ?? 0) * stepSeconds >= 2 * policy.seasonSeconds,
       recommendations: s.recommendations, override: s.override,
     });
     const reasons = forecastNote ? [...decided.reasons, forecastNote] : decided.reasons;

@@ -11,7 +11,8 @@ const supply = Int32Array.from([2, 2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 
 
 test('elasticity figures of a 20-minute series, by hand', () => {
   const e = elasticity(supply, required, 0);
-  near(e.tauU, (100 * 2) / 20); // minutes 5 and 6 short
+  assert.equal(e.shortMinutes, 2); // minutes 5 and 6
+  near(e.tauU, (100 * 2) / 20);
   near(e.thetaU, (100 * (2 / 4 + 2 / 4)) / 20); // half the required missing, twice
   near(e.thetaO, (100 * (2 / 2 + 2 / 2)) / 20); // twice the required, twice
   near(e.changesPerHour, 2 / (20 / 60)); // up at 7, down at 17
@@ -19,6 +20,7 @@ test('elasticity figures of a 20-minute series, by hand', () => {
 
 test('only minutes after the warm-up are scored', () => {
   const e = elasticity(supply, required, 10);
+  assert.equal(e.shortMinutes, 0);
   near(e.tauU, 0);
   near(e.thetaO, (100 * 2) / 10);
   near(e.changesPerHour, 1 / (10 / 60));

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/activity';
+import { createForecastActivities } from '../../src/activities/forecast.js';
+import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/forecast/neural-artifacts.js';
+import { trainNeural } from '../../src/forecast/neural.js';
+import type { Series } from '../../src/forecast/types.js';
+import { backfillDemand } from '../../src/store/metrics.js';
+import { promoteIfBetter, registerModelVersion, reserveModelVersion } from '../../src/store/models.js';
+import { FolderObjectStore } from '../../src/store/objects/folder.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { noisySeries } from './synthetic.js';
+
+const DAY = 1440;
+/** Four days of a daily season with noise, per minute, ending at `end`. */
+const series = { ...noisySeries({ level: 200, amplitude: 120, period: DAY }, 4 * DAY, 15, 1, 60), start: 28_333_333 * 60 };
+const end = series.start + series.values.length * 60;
+const window = (from: number, to: number): Series => ({ start: series.start + from * 60, stepSeconds: 60, values: series.values.slice(from, to) });
+const minutes = series.values.map((rate, i) => ({ minute: series.start + i * 60, requests: rate * 60 }));
+
+describe('forecastDemand reads the set\'s demand from the store (real Postgres, folder object store)', () => {
+  let database: TestDatabase;
+  let dir: string;
+  let activities: ReturnType<typeof createForecastActivities>;
+  let deps: { db: TestDatabase['db']; objects: FolderObjectStore };
+  before(async () => {
+    database = await createTestDatabase();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'prescale-forecast-activity-'));
+    deps = { db: database.db, objects: new FolderObjectStore(dir) };
+    activities = createForecastActivities(deps);
+    await backfillDemand(database.db, 'shop', minutes);
+    await backfillDemand(database.db, 'young', minutes.slice(-60));
+  });
+  after(async () => {
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const input = { resourceSetId: 'shop', asOf: end, historySeconds: 15 * 86_400, stepSeconds: 60, horizonSteps: 8, seasonSteps: DAY };
+
+  it('refuses a request it cannot answer, for good', async () => {
+    const bad = [
+      { ...input, resourceSetId: '' }, { ...input, horizonSteps: 0 }, { ...input, seasonSteps: 2.5 },
+      { ...input, stepSeconds: 30 }, { ...input, historySeconds: 90 * 86_400 }, { ...input, models: ['crystal-ball'] },
+    ];
+    for (const request of bad) {
+      await assert.rejects(activities.forecastDemand(request), (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && err.type === 'InvalidForecastRequest');
+    }
+  });
+
+  it('forecasts the recorded demand in req/s with the verdict of model selection', async () => {
+    const forecast = (await activities.forecastDemand(input))!;
+    assert.equal(forecast.point.length, 8);
+    assert.equal(forecast.start, end);
+    assert.equal(forecast.trusted, true);
+    assert.ok(typeof forecast.modelError === 'number' && forecast.modelError < 1, `MASE ${forecast.modelError}`);
+    const level = series.values.at(-DAY)!;
+    assert.ok(Math.abs(forecast.point[0]! - level) < 0.5 * level, `the next minute (${forecast.point[0]}) is near a day ago's (${level}) in req/s, not req/min`);
+    assert.deepEqual(forecast.candidates, ['seasonal-naive', 'ses', 'mstl-ets']);
+  });
+
+  it('a set with an hour of history is not trusted; no demand at all is no forecast', async () => {
+    const short = (await activities.forecastDemand({ ...input, resourceSetId: 'young' }))!;
+    assert.equal(short.trusted, false, 'less than two days of a daily season');
+    assert.equal(short.modelError, null);
+    assert.equal(await activities.forecastDemand({ ...input, resourceSetId: 'quiet' }), null);
+  });
+
+  it('a promoted neural model joins the comparison, by version', async () => {
+    // Registered with scores that beat seasonal naive: what is tested here is that the activity
+    // loads the promoted artifact and compares it, not how well a tiny net trains (test/training).
+    const model = await trainNeural(window(0, 3 * DAY), { seasonSteps: DAY, horizonSteps: 4, hiddenUnits: [4], epochs: 1 });
+    const version = await reserveModelVersion(database.db, { resourceSetId: 'shop', kind: 'neural', trainingRunId: 'run-1' });
+    const prefix = neuralArtifactPrefix('shop', version);
+    await model.save(objectStoreIO(deps.objects, prefix));
+    model.dispose();
+    const scores = (scaledPinball: number) => ({ mase: scaledPinball, pinball: scaledPinball, scaledPinball, coverage: { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 }, origins: 10 });
+    await registerModelVersion(database.db, {
+      resourceSetId: 'shop', kind: 'neural', version, trainingRunId: 'run-1', artifactKey: modelJsonKey(prefix),
+      backtest: { tailSteps: DAY, horizonSteps: 4, candidate: scores(0.5), naive: scores(1), incumbent: null },
+    });
+    assert.equal((await promoteIfBetter(database.db, 'shop', 'neural', version)).promoted, true);
+    const forecast = (await activities.forecastDemand(input))!;
+    assert.deepEqual(forecast.candidates, ['seasonal-naive', 'ses', 'mstl-ets', `neural@${version}`]);
+    assert.equal(forecast.point.length, 8, 'the 4-step net reaches 8 steps by feeding its median back');
+  });
+});
