@@ -35,7 +35,7 @@ const cloud = await startLocalCloud({
   ingestUrl: `http://127.0.0.1:${await freePort()}`, agentSecret: 'bench-agent-secret-0123456789', bootDelaySeconds: 1,
   instanceLimit: 100, stopInstancesOnExit: true,
 });
-const provider = new LocalProvider({ url: cloud.apiUrl });
+const provider = new LocalProvider({ url: cloud.apiUrl, token: cloud.token });
 const rows: string[] = [];
 try {
   let launched = 0;

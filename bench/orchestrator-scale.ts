@@ -1,9 +1,9 @@
 // Orchestrator scale: how many resource-set loops one main worker + one forecast worker + the
 // Temporal dev server sustain at a given loop interval, against a provider that answers at once.
-//   npx tsx bench/orchestrator-scale.ts [--sets 1000] [--minutes 5] [--interval 60]
-// Loop lag = the gap between consecutive decisions of a set minus the interval: the time a loop
-// iteration waited for its timer task, its activities and its own work.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+//   npx tsx bench/orchestrator-scale.ts [--sets 1000] [--minutes 5] [--interval 60] [--warmup 120] [--sample 100]
+// Loop lag = an iteration's actual start − its scheduled start, read from the histories of a
+// sample of loops (bench/support/loop-timing.ts), with where the rest of each iteration's time went.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,17 +22,38 @@ import { createTestDatabase } from '../test/support/db.js';
 import { freePort } from '../test/support/ports.js';
 import { recordSection } from './support/results.js';
 import { InstantProvider } from './support/instant-provider.js';
+import { loopTiming, mergeTimings } from './support/loop-timing.js';
 
-const { values } = parseArgs({ options: { sets: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '5' }, interval: { type: 'string', default: '60' } } });
+const { values } = parseArgs({ options: {
+  sets: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '5' }, interval: { type: 'string', default: '60' },
+  warmup: { type: 'string' }, sample: { type: 'string', default: '100' },
+} });
 const sets = Number(values.sets);
 const minutes = Number(values.minutes);
 const interval = Number(values.interval);
+// After every loop's first decision: one more interval puts each on its own schedule.
+const warmup = Number(values.warmup ?? interval);
+const sample = Number(values.sample);
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 async function cpuSeconds(pid: number): Promise<number> {
   const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return (Number(stat[11]) + Number(stat[12])) / 100;
+}
+
+/** Seconds a process's threads spent waiting for a CPU while runnable (/proc schedstat): time lost to other load. */
+async function cpuWaitSeconds(pid: number): Promise<number> {
+  const threads = await readdir(`/proc/${pid}/task`);
+  const waits = await Promise.all(threads.map(async (t) => Number((await readFile(`/proc/${pid}/task/${t}/schedstat`, 'utf8').catch(() => '0 0')).split(' ')[1])));
+  return waits.reduce((a, b) => a + b, 0) / 1e9;
+}
+
+/** CPU seconds of each server process serving this benchmark's database (a closed connection's share is lost). */
+async function postgresCpu(): Promise<Map<number, number>> {
+  const { rows } = await database.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  const entries = await Promise.all(rows.map(async ({ pid }) => [pid, await cpuSeconds(pid).catch(() => 0)] as const));
+  return new Map(entries);
 }
 
 installTemporalRuntime(createLogger('error'));
@@ -60,48 +81,80 @@ try {
     }));
     process.stderr.write(`\rstarted ${Math.min(i + 50, sets)}/${sets} loops`);
   }
-  process.stderr.write(`\nstarted ${sets} loops in ${((Date.now() - started) / 1000).toFixed(1)} s; measuring for ${minutes} min\n`);
-  const cpu0 = { worker: process.cpuUsage(), temporal: await cpuSeconds(temporal.child.process.pid!) };
-  const measureFrom = new Date();
-  for (let t = 0; t < minutes * 60; t += 10) {
-    await new Promise((r) => setTimeout(r, 10_000));
-    const { rows } = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions WHERE decided_at >= $1', [measureFrom]);
-    process.stderr.write(`\r${t + 10}/${minutes * 60} s, ${rows[0]!.n} decisions (${(rows[0]!.n / (t + 10)).toFixed(1)}/s)   `);
+  const startSeconds = (Date.now() - started) / 1000;
+  // Ramp-up ends when every loop has made its first decision (the start-up burst is over).
+  for (let deciding = 0; deciding < sets;) {
+    await new Promise((r) => setTimeout(r, 2_000));
+    deciding = (await database.db.query<{ n: number }>('SELECT count(DISTINCT resource_set_id)::int AS n FROM decisions')).rows[0]!.n;
+    process.stderr.write(`\rstarted ${sets} loops in ${startSeconds.toFixed(1)} s; ${deciding} have decided   `);
   }
-  process.stderr.write('\n');
+  const rampSeconds = (Date.now() - started) / 1000;
+  process.stderr.write(`\nramp-up over in ${rampSeconds.toFixed(1)} s; warming up ${warmup} s, then measuring ${minutes} min\n`);
+  await new Promise((r) => setTimeout(r, warmup * 1000));
+  const wait0 = { workers: await cpuWaitSeconds(process.pid), temporal: await cpuWaitSeconds(temporal.child.process.pid!) };
+  const cpu0 = { workers: process.cpuUsage(), temporal: await cpuSeconds(temporal.child.process.pid!), postgres: await postgresCpu() };
+  const load0 = os.loadavg()[0]!;
+  const from = Date.now();
   const elapsed = minutes * 60;
-  const cpu = {
-    worker: (process.cpuUsage(cpu0.worker).user + process.cpuUsage(cpu0.worker).system) / 1e6 / elapsed,
-    temporal: ((await cpuSeconds(temporal.child.process.pid!)) - cpu0.temporal) / elapsed,
+  // Activities waiting for one of the pool's connections, sampled every second.
+  let poolWaiting = 0;
+  const poolProbe = setInterval(() => { poolWaiting = Math.max(poolWaiting, database.db.waitingCount); }, 1_000);
+  for (let t = 0; t < elapsed; t += 10) {
+    await new Promise((r) => setTimeout(r, 10_000));
+    const { rows } = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions WHERE decided_at >= $1', [new Date(from)]);
+    process.stderr.write(`\r${t + 10}/${elapsed} s, ${rows[0]!.n} decisions (${(rows[0]!.n / (t + 10)).toFixed(1)}/s), load ${os.loadavg()[0]!.toFixed(2)}   `);
+  }
+  const to = Date.now();
+  clearInterval(poolProbe);
+  const cpuUsed = process.cpuUsage(cpu0.workers);
+  const postgres1 = await postgresCpu();
+  const waited = {
+    workers: ((await cpuWaitSeconds(process.pid)) - wait0.workers) / elapsed,
+    temporal: ((await cpuWaitSeconds(temporal.child.process.pid!)) - wait0.temporal) / elapsed,
   };
-  const { rows } = await database.db.query<{ resource_set_id: string; at: number }>(
-    `SELECT resource_set_id, extract(epoch FROM decided_at)::float8 AS at FROM decisions WHERE decided_at >= $1 ORDER BY resource_set_id, iteration`, [measureFrom]);
-  const lags: number[] = [];
-  const perSet = new Map<string, number>();
-  rows.forEach((r, i) => {
-    perSet.set(r.resource_set_id, (perSet.get(r.resource_set_id) ?? 0) + 1);
-    const prev = rows[i - 1];
-    if (prev && prev.resource_set_id === r.resource_set_id) lags.push(Math.max(0, r.at - prev.at - interval));
-  });
-  lags.sort((a, b) => a - b);
-  const sample = [...perSet.keys()].slice(0, 20);
-  const events = await Promise.all(sample.map(async (id) => (await client.workflow.getHandle(workflowIdFor(id)).describe()).historyLength));
-  const iterationsOfSample = sample.map((id) => perSet.get(id)!);
-  const eventsPerIteration = events.reduce((a, b) => a + b, 0) / iterationsOfSample.reduce((a, b) => a + b, 0);
+  const cpu = {
+    workers: (cpuUsed.user + cpuUsed.system) / 1e6 / elapsed,
+    temporal: ((await cpuSeconds(temporal.child.process.pid!)) - cpu0.temporal) / elapsed,
+    postgres: [...postgres1].reduce((sum, [pid, t]) => sum + t - (cpu0.postgres.get(pid) ?? 0), 0) / elapsed,
+  };
+  const load = [load0, os.loadavg()[0]!];
+  process.stderr.write('\n');
+  const { rows } = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions WHERE decided_at >= $1 AND decided_at < $2', [new Date(from), new Date(to)]);
+  const decisions = rows[0]!.n;
   const expected = sets * (elapsed / interval);
+
+  // Where the time went, from the histories of a sample of loops.
+  const ids = Array.from({ length: Math.min(sample, sets) }, (_, k) => `bench-${Math.floor((k * sets) / Math.min(sample, sets))}`);
+  const timing = mergeTimings(await Promise.all(ids.map(async (id) =>
+    loopTiming((await client.workflow.getHandle(workflowIdFor(id)).fetchHistory()).events ?? [], from, to))));
+  const ms = (xs: number[], q: number): string => { const v = quantile([...xs].sort((a, b) => a - b), q); return Number.isNaN(v) ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`; };
   const table = [
-    '| resource sets | interval | decisions / expected | loop lag p50 | loop lag p99 | history events / iteration | worker CPU (cores) | dev server CPU (cores) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    `| ${sets} | ${interval} s | ${rows.length} / ${Math.round(expected)} | ${quantile(lags, 0.5).toFixed(2)} s | ${quantile(lags, 0.99).toFixed(2)} s | ${eventsPerIteration.toFixed(1)} | ${cpu.worker.toFixed(2)} | ${cpu.temporal.toFixed(2)} |`,
+    '| resource sets | interval | decisions / expected | loop lag p50 | loop lag p99 | history events / iteration | history KB / iteration | CPU, cores: workers / dev server / Postgres | waiting for a CPU, cores: workers / dev server | CPU ms per decision (all three) | pg pool waiters (max) | load average |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${sets} | ${interval} s | ${decisions} / ${Math.round(expected)} | ${ms(timing.lag, 0.5)} | ${ms(timing.lag, 0.99)} | ${(timing.events / timing.iterations).toFixed(1)} | ${(timing.bytes / 1024 / timing.iterations).toFixed(1)} | ${cpu.workers.toFixed(2)} / ${cpu.temporal.toFixed(2)} / ${cpu.postgres.toFixed(2)} | ${waited.workers.toFixed(2)} / ${waited.temporal.toFixed(2)} | ${Math.round(((cpu.workers + cpu.temporal + cpu.postgres) * elapsed * 1000) / decisions)} | ${poolWaiting} | ${load.map((l) => l.toFixed(2)).join(' → ')} |`,
   ].join('\n');
-  console.log(table);
+  const breakdown = [
+    '| step (sampled loops) | count | p50 | p99 |',
+    '| --- | --- | --- | --- |',
+    `| timer fired − due | ${timing.timerDelay.length} | ${ms(timing.timerDelay, 0.5)} | ${ms(timing.timerDelay, 0.99)} |`,
+    `| workflow task: scheduled → started | ${timing.workflowTaskWait.length} | ${ms(timing.workflowTaskWait, 0.5)} | ${ms(timing.workflowTaskWait, 0.99)} |`,
+    `| workflow task: started → completed | ${timing.workflowTaskRun.length} | ${ms(timing.workflowTaskRun, 0.5)} | ${ms(timing.workflowTaskRun, 0.99)} |`,
+    ...[...timing.activityWait.keys()].sort().flatMap((type) => [
+      `| ${type}: scheduled → started | ${timing.activityWait.get(type)!.length} | ${ms(timing.activityWait.get(type)!, 0.5)} | ${ms(timing.activityWait.get(type)!, 0.99)} |`,
+      `| ${type}: started → completed | ${timing.activityRun.get(type)?.length ?? 0} | ${ms(timing.activityRun.get(type) ?? [], 0.5)} | ${ms(timing.activityRun.get(type) ?? [], 0.99)} |`,
+    ]),
+    `| local activities (markers) per iteration | ${timing.localActivities} | ${(timing.localActivities / timing.iterations).toFixed(1)} | |`,
+  ].join('\n');
+  console.log(`${table}\n\n${breakdown}`);
   await recordSection('Orchestrator scale', [
-    `Command: \`npx tsx bench/orchestrator-scale.ts --sets ${sets} --minutes ${minutes} --interval ${interval}\` — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}.`,
-    'One process runs the main and forecast workers against the Temporal CLI dev server (SQLite, file-backed) and PostgreSQL 15; the provider answers from memory (bench/support/instant-provider.ts), so the orchestrator alone is measured. Loop lag = gap between consecutive decisions of a set minus the interval.',
+    `Command: \`npx tsx bench/orchestrator-scale.ts --sets ${sets} --minutes ${minutes} --interval ${interval} --warmup ${warmup}\` — ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}; ${sets} loops started in ${startSeconds.toFixed(0)} s, all had decided after ${rampSeconds.toFixed(0)} s; measured for ${minutes} min after a ${warmup} s warm-up.`,
+    'One process runs the main and forecast workers against the Temporal CLI dev server (SQLite, file-backed) and PostgreSQL; the provider answers from memory (bench/support/instant-provider.ts), so the orchestrator alone is measured. Loop lag = an iteration\'s actual start (its first workflow task started) − its scheduled start (its wait timer was due), over the iterations of ' + `${ids.length} sampled loops; history figures are per iteration in the window.`,
     '',
     table,
+    '',
+    breakdown,
   ].join('\n'));
-  await Promise.all([...perSet.keys()].map((id) => client.workflow.getHandle(workflowIdFor(id)).terminate('benchmark over').catch(() => undefined)));
+  await Promise.all(Array.from({ length: sets }, (_, k) => client.workflow.getHandle(workflowIdFor(`bench-${k}`)).terminate('benchmark over').catch(() => undefined)));
 } finally {
   for (const w of workers) w.shutdown();
   await Promise.all(runs);

@@ -161,7 +161,9 @@ async function compare(): Promise<void> {
   const verdict = targets(rows, traces);
   console.log(`${body}\n\n${verdict}\n\n${timing} (${machine})`);
 
-  const { quantile, trustedUtilization, scaleInStabilizationSeconds, seasonMinutes, models } = PREDICTIVE_DEFAULTS;
+  const { quantile, trustedUtilization, scaleInStabilizationSeconds, seasonMinutes, models, settings } = PREDICTIVE_DEFAULTS;
+  const { burstMargin, burstSteps } = settings(1);
+  const burstMinutes = burstSteps;
   await recordSection('Scaling quality on real traces', `
 Command: \`npx tsx bench/scaling-quality.ts\` — ${new Date().toISOString().slice(0, 10)}, ${machine}.
 ${timing}.
@@ -177,8 +179,11 @@ hour's 7-day same-hour mean 5 minutes ahead and follows max(schedule, hpa); \`pr
 control loop's planner (src/planner/plan.ts, with the real current count: ready plus ordered) fed
 each minute by the forecast activity's DemandForecaster — one configuration for every trace:
 ${models.join(', ')} compared daily by rolling-origin backtest over the last day, the chosen model
-refitted hourly on 14 days, a nowcast every minute, quantiles from its own errors of the last 3 days;
-season ${seasonMinutes ?? 'detected'} minutes; the planner provisions for the forecast's ${quantile} at its peak over the lead
+refitted hourly on 14 days, a nowcast every minute, quantiles from its own errors of the last 3 days,
+the upper quantiles (p90–p99) raised by the last minute's rise while extrapolating it has forecast
+the horizon's last minute better than not (smoothed over ~1,000 minutes; src/forecast/ramp.ts) and
+held for ${burstMinutes} minutes at the level of a burst, an observation above ${burstMargin} × the p99 forecast for it
+(src/forecast/burst.ts); season ${seasonMinutes ?? 'detected'} minutes; the planner provisions for the forecast's ${quantile} at its peak over the lead
 time plus a minute, at utilisation ${trustedUtilization} while model selection trusts the forecast, and
 falls back to the reactive rule at the target (${TARGET}) when it does not; scale-in stabilisation
 ${scaleInStabilizationSeconds} s, at most 10 instances removed a minute.
@@ -192,9 +197,29 @@ one minute short of the oracle's window: with that divisor the Twitter costs mat
 
 ${body}
 
-The issue's targets for predictive, at target 0.7:
+The issue's targets for predictive, at target 0.7 (τU compared exactly, as counts of short minutes):
 
 ${verdict}
+
+What the two adjustments buy (same forecasts, planner alike, measured by replaying them): the
+burst memory takes the Crane traces from 57 and 48 short minutes to 37 and 30 (hpa 45 and 35, aws
+40 and 33) for +0.02 cost — their 3× spikes come every 30–40 minutes for an hour or two; the
+extrapolated rise takes NYC taxi from 3 short minutes (one instance short for a minute where a
+morning ramp crosses a whole count) to none, and Twitter from 2,179 to 1,733 (+0.025 cost); on
+NASA it never switches on (its minute-to-minute rises are noise).
+
+Not met, and why. Twitter against aws: aws's 794 short minutes cost it 1.464; predictive's least
+cost for as few is about 1.45 (before the two adjustments, the p90 at utilisation 0.8: 800 minutes
+at 1.447; the p95 at 0.9: 913 at 1.403; the p99 at 1.0: 471 at 1.611), which leaves the other four traces a mean of 1.075 to
+keep the mean within 1.15 — below what any of them costs at its own τU bar (1.10–1.13). Its flash
+crowds arrive between two 5-minute samples, so no forecast sees them a boot time ahead; aws
+carries the hour's 7-day mean at 0.7 all hour. NASA against hpa on cost: hpa's 1.122 buys 13.8%
+short minutes; predictive reaches that cost only at utilisation 0.945 or more (0.95: 4,430 short
+minutes at 1.118), where Twitter's τU passes hpa's (2,867 > 2,255 short minutes without the rise,
+2,248 with it) and Crane and NYC taxi pass theirs (47 > 40, 43 > 33 and 24 > 0 short minutes) —
+one utilisation cannot serve both. This configuration keeps NASA at a third of hpa's short
+minutes for +0.03 cost. The mean cost misses the 1.15 bar by about 0.01, the price of the burst
+memory and the rise; at utilisation 0.925 it is 1.157 with Crane input9 exactly at aws's 40.
 `);
 }
 

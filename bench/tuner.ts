@@ -1,6 +1,7 @@
 // Configuration tuner benchmark: Bayesian optimisation (GP + expected improvement) against random
 // search, the same budget of canary trials each, on the sample service's offline model; the yardstick
 // is the best configuration of an exhaustive grid search. Run: npx tsx bench/tuner.ts [seeds] [first seed]
+import { loadavg } from 'node:os';
 import type { MetricSamples } from '../src/canary/classify-metric.js';
 import type { JudgeConfig, Verdict } from '../src/canary/judge.js';
 import { DEFAULT_SAMPLE_INTERVAL_SECONDS, DEFAULT_SAMPLE_SIZE, judge } from '../src/canary/judge.js';
@@ -111,6 +112,7 @@ const median = (xs: readonly number[]): number => {
 };
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
+const loadBefore = loadavg();
 const rows: string[] = [];
 const notes: string[] = [];
 for (const type of LOCAL_INSTANCE_TYPES) {
@@ -125,17 +127,19 @@ for (const type of LOCAL_INSTANCE_TYPES) {
     const runs = Array.from({ length: SEEDS }, (_, s) => run(scenario, method, FIRST_SEED + s));
     const gaps = runs.map((r) => 1 - r.value / exhaustive.best.value).sort((a, b) => a - b);
     const within = gaps.filter((g) => g <= WITHIN).length / runs.length;
+    const msPerRun = median(runs.map((r) => r.ms));
     rows.push(`| ${type.name} | ${params.poolSize}, ${params.cacheSize}, ${params.queueLimit} | ${exhaustive.best.value.toFixed(0)} | ${method} | ${pct(within)} | `
       + `${pct(median(gaps))} | ${pct(gaps[Math.floor(0.9 * (gaps.length - 1))]!)} | ${(runs.reduce((s, r) => s + r.unsafe, 0) / runs.length).toFixed(2)} | `
-      + `${median(runs.map((r) => r.ms)).toFixed(0)} |`);
+      + `${msPerRun.toFixed(0)} | ${method === 'gp-ei' ? (msPerRun / BUDGET).toFixed(0) : '–'} |`);
   }
   const bestThere = sampleOperatingPoint(type, params, load, SLO.quantile);
   notes.push(`- ${type.name}: grid of ${exhaustive.evaluated} configurations in ${gridSeconds.toFixed(1)} s; the running config serves ${baselineCapacity.toFixed(1)} req/s `
     + `within the SLO; trials run at ${load.toFixed(1)} req/s per instance, where its p95 is ${scenario.baseline.latencyMs.toFixed(0)} ms and the grid best's ${bestThere.latencyMs.toFixed(1)} ms`);
 }
 console.log(`SLO p95 ≤ ${SLO.quantileMs} ms, errors ≤ ${pct(SLO.errorRate)}; ${BUDGET} trials after the running config's own measurement; ${SEEDS} seeds from ${FIRST_SEED}; grid ${GRID_STEPS} steps per parameter\n`);
-console.log('| type | grid best (pool, cache, queue) | its capacity per $/h | method | runs within 10% | median gap | p90 gap | unsafe trials/run | ms/run |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(`load average (1, 5, 15 min) before ${loadBefore.map((l) => l.toFixed(1)).join(', ')}, after ${loadavg().map((l) => l.toFixed(1)).join(', ')}\n`);
+console.log('| type | grid best (pool, cache, queue) | its capacity per $/h | method | runs within 10% | median gap | p90 gap | unsafe trials/run | ms/run | ms/proposal |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 console.log('');
 for (const note of notes) console.log(note);

@@ -11,9 +11,9 @@ export class AgentConfigError extends Error {
 }
 
 /** The version the agent applied; null when it has none yet or cannot be reached. */
-export async function appliedConfigVersion(agentUrl: string): Promise<number | null> {
+export async function appliedConfigVersion(agentUrl: string, token: string): Promise<number | null> {
   try {
-    const response = await fetch(new URL('/config', agentUrl), { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const response = await fetch(new URL('/config', agentUrl), { signal: AbortSignal.timeout(TIMEOUT_MS), headers: { authorization: `Bearer ${token}` } });
     if (!response.ok) {
       await response.body?.cancel();
       return null;

@@ -3,10 +3,10 @@ import { appConfigOf, needsReplacement, type Release } from '../config/release.j
 import { agentToken } from '../domain/agent-token.js';
 import { ProviderError, type Instance, type Provider } from '../providers/types.js';
 import type { Db } from '../store/db.js';
-import { instanceStats } from '../store/metrics.js';
 import { recordRollout } from '../store/rollouts.js';
 import { AgentConfigError, appliedConfigVersion, putConfig } from './rollout-agent.js';
 import { judgeStep } from './rollout-analysis.js';
+import { windowStats } from './window-samples.js';
 import type {
   AnalyseStepInput, ApplyReleaseInput, ApplyReleaseResult, FleetTarget, ObservedInstance, RolloutActivities, StepVerdict,
 } from './types.js';
@@ -20,9 +20,6 @@ export interface RolloutDeps {
 }
 
 const alive = (i: Instance): boolean => i.state === 'pending' || i.state === 'running';
-
-/** Beyond this, a window's late samples are not waited for: the judge decides on what arrived. */
-const MAX_SAMPLE_WAIT_SECONDS = 30;
 
 function viaProvider(err: unknown): never {
   if (err instanceof ProviderError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, err.code);
@@ -62,7 +59,7 @@ export function createRolloutActivities(deps: RolloutDeps): RolloutActivities {
       const instances = await deps.providerFor(target).describeInstances(target.resourceSetId).catch(viaProvider);
       return Promise.all(instances.filter(alive).map(async (i) => ({
         id: i.id, state: i.state, healthy: i.healthy, instanceType: i.instanceType, image: i.image, launchedAt: i.launchedAt,
-        configVersion: i.agentUrl && i.state === 'running' ? await appliedConfigVersion(i.agentUrl) : null,
+        configVersion: i.agentUrl && i.state === 'running' ? await appliedConfigVersion(i.agentUrl, agentToken(deps.agentSecret, i.id)) : null,
       })));
     },
 
@@ -90,18 +87,7 @@ export function createRolloutActivities(deps: RolloutDeps): RolloutActivities {
     },
 
     async analyseStep(input: AnalyseStepInput): Promise<StepVerdict> {
-      const ids = [...input.canary, ...input.baseline];
-      const range = { from: input.from, to: input.to + MAX_SAMPLE_WAIT_SECONDS };
-      // Samples arrive a push after their interval ends: wait until every instance has reported
-      // past the window (or the wait runs out), so the last interval is complete.
-      const deadline = Date.now() + MAX_SAMPLE_WAIT_SECONDS * 1000;
-      for (;;) {
-        const stats = await instanceStats(deps.db, input.resourceSetId, ids, range);
-        const complete = ids.every((id) => (stats[id]?.ts.at(-1) ?? 0) >= input.to);
-        if (complete || Date.now() >= deadline) return judgeStep(stats, input);
-        Context.current().heartbeat();
-        await Context.current().sleep(pollMs);
-      }
+      return judgeStep(await windowStats(deps.db, input.resourceSetId, [...input.canary, ...input.baseline], input, pollMs), input);
     },
 
     async recordRollout(record) {

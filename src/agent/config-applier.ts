@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { HttpError } from '../api/http-error.js';
+import { HttpError } from '../infra/http-error.js';
 import { appConfigSchema, type AppConfig } from '../domain/app-config.js';
 import type { Logger } from '../logger.js';
 import { AppError, type AppClient } from './app-client.js';

@@ -1,7 +1,7 @@
 // Minimal HTTP plumbing for the instance-side processes (the agent and the sample service): both
 // are one per instance, so they use node:http directly rather than a framework, to stay small.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { HttpError } from '../api/http-error.js';
+import { HttpError } from '../infra/http-error.js';
 import type { Logger } from '../logger.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;

@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
-import { HttpError, validationError } from '../api/http-error.js';
+import type { Server } from 'node:http';
 import { appConfigSchema } from '../domain/app-config.js';
+import { requireBearer } from '../infra/bearer.js';
+import { HttpError, validationError } from '../infra/http-error.js';
 import type { Logger } from '../logger.js';
 import { renderAgentMetrics, type AgentState } from './agent-metrics.js';
 import type { AppClient } from './app-client.js';
@@ -11,24 +11,20 @@ import { createJsonServer, methodNotAllowed, readJson, routeNotFound, sendJson, 
 export interface AgentServerOptions {
   app: AppClient;
   applier: ConfigApplier;
-  /** The instance's agent token: PUT /config must carry it as a bearer token. */
+  /** The instance's agent token: every route but /healthz needs it as the bearer token. */
   token: string;
   state(): AgentState;
   logger: Logger;
 }
 
-function requireToken(req: IncomingMessage, token: string): void {
-  const given = Buffer.from(req.headers.authorization ?? '');
-  const expected = Buffer.from(`Bearer ${token}`);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new HttpError(401, 'unauthorized', 'PUT /config needs the header Authorization: Bearer <agent token>');
-  }
-}
-
-/** GET /metrics, GET /healthz, GET /config, PUT /config. */
+/**
+ * GET /healthz (open: the cloud's health checks carry no token), and, with the instance's agent
+ * token, GET /metrics, GET /config and PUT /config.
+ */
 export function createAgentServer(options: AgentServerOptions): Server {
   const { app, applier } = options;
   return createJsonServer(async (req, res, url) => {
+    if (url.pathname !== '/healthz') requireBearer(req.headers, options.token, 'agent token');
     switch (`${req.method} ${url.pathname}`) {
       case 'GET /metrics':
         return sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', renderAgentMetrics(options.state()));
@@ -43,7 +39,6 @@ export function createAgentServer(options: AgentServerOptions): Server {
         if (!applier.applied) throw new HttpError(404, 'no_config', 'no configuration applied or adopted from the app yet');
         return sendJson(res, 200, applier.applied);
       case 'PUT /config': {
-        requireToken(req, options.token);
         const parsed = appConfigSchema.safeParse(await readJson(req));
         if (!parsed.success) throw validationError('body', parsed.error);
         return sendJson(res, 200, await applier.apply(parsed.data));

@@ -11,14 +11,20 @@ import { auditTrail } from './audit.js';
 import { authenticator, guard } from './auth.js';
 import { defaultApiSecurity, type ApiSecurity } from './auth-config.js';
 import type { ApiContext } from './context.js';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../infra/http-error.js';
 import { RateLimiter } from './rate-limit.js';
+import { dashboardAssets } from './dashboard/assets.js';
 import { cors, securityHeaders } from './security-headers.js';
 import { mountRoutes, openApiDocument, route, type Route } from './route.js';
 import { auditRoutes } from './routes/audit.js';
+import { backtestRoutes } from './routes/backtest.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { recommendationRoutes } from './routes/recommendations.js';
+import { tuningRoutes } from './routes/tuning.js';
 import { resourceSetRoutes } from './routes/resource-sets.js';
 import { templateRoutes } from './routes/templates.js';
 
@@ -26,7 +32,8 @@ const securityOf = (ctx: ApiContext): ApiSecurity => ({ ...defaultApiSecurity, .
 
 /** Every endpoint of the API, in one table (the router, the OpenAPI document and the authorisation matrix read it). */
 export function apiRoutes(ctx: ApiContext): Route[] {
-  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...auditRoutes(ctx), ...templateRoutes(ctx)];
+  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...auditRoutes(ctx), ...templateRoutes(ctx), ...experimentRoutes(ctx), ...recommendationRoutes(ctx), ...tuningRoutes(ctx), ...backtestRoutes(ctx)];
+  routes.push(...dashboardRoutes(ctx, () => routes));
   routes.push(route({
     method: 'get', path: '/metrics', summary: 'Prometheus metrics of the control plane (public only with METRICS_PUBLIC=true)',
     role: securityOf(ctx).metricsPublic ? 'public' : 'viewer',
@@ -99,6 +106,7 @@ export function createApp(ctx: ApiContext): express.Express {
   const router = express.Router();
   mountRoutes(router, apiRoutes(ctx), (r) => [...audit(r), check(r), json]);
   app.use(router);
+  app.use(dashboardAssets());
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {

@@ -7,7 +7,7 @@ import { agentTokenInstance } from '../domain/agent-token.js';
 import type { apiMetrics } from '../observability/metrics.js';
 import { activeKeySecret } from '../store/api-keys.js';
 import type { Db } from '../store/db.js';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../infra/http-error.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Route } from './route.js';
 

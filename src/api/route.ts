@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { RouteRole } from '../auth/principal.js';
-import { validationError } from './http-error.js';
+import { validationError } from '../infra/http-error.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

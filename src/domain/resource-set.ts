@@ -6,6 +6,20 @@ export const resourceSetIdSchema = z.string()
 
 export const scalingModes = ['forecast-only', 'forecast-and-scale'] as const;
 
+/**
+ * What becomes of the configuration recommender's proposals (instance type right-sizing, tuned
+ * app parameters): 'auto' rolls a proposal out through the canary path once its expected gain is
+ * big enough, 'recommend' only lists it for a person to apply, 'off' makes none.
+ */
+export const configurationModes = ['auto', 'recommend', 'off'] as const;
+export const configurationPolicySchema = z.strictObject({
+  mode: z.enum(configurationModes).default('recommend'),
+  /** How often the loop asks the recommender. */
+  everySeconds: z.number().int().min(30).max(7 * 86_400).default(900),
+  /** Below this expected relative gain a proposal is listed, never rolled out: a rollout has its own risk and cost. */
+  minExpectedGain: z.number().min(0).max(1).default(0.05),
+});
+
 const policyFields = {
   mode: z.enum(scalingModes),
   targetUtilization: z.number().gt(0).max(1),
@@ -15,6 +29,7 @@ const policyFields = {
   maxScaleInStep: z.number().int().min(1).max(10_000),
   /** The demand's main season; a day unless the workload's rhythm is known to differ. */
   seasonSeconds: z.number().int().min(60).max(30 * 86_400),
+  configuration: configurationPolicySchema,
 };
 const countFields = {
   minInstances: z.number().int().min(0).max(10_000),
@@ -29,6 +44,7 @@ export const policySchema = z.strictObject({
   scaleInStabilizationSeconds: policyFields.scaleInStabilizationSeconds.default(300),
   maxScaleInStep: policyFields.maxScaleInStep.default(10),
   seasonSeconds: policyFields.seasonSeconds.default(86_400),
+  configuration: policyFields.configuration.prefault({}),
 });
 
 /** A change to a running resource set's policy and bounds: any subset, nothing else. */
@@ -62,6 +78,7 @@ export type ResourceSetSpecInput = z.input<typeof resourceSetSpecSchema>;
 export type ResourceSetSpec = z.output<typeof resourceSetSpecSchema>;
 export type ScalingPolicy = ResourceSetSpec['policy'];
 export type ScalingMode = (typeof scalingModes)[number];
+export type ConfigurationPolicy = z.output<typeof configurationPolicySchema>;
 
 /** The instance type a resource set runs when its spec names none. */
 export const DEFAULT_INSTANCE_TYPE = { local: 'local.small', aws: 'default' } as const;

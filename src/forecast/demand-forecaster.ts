@@ -1,4 +1,6 @@
+import { BurstMemory } from './burst.js';
 import { ErrorRecord, QUANTILE_NAMES, type Offsets } from './calibration.js';
+import { RampCheck } from './ramp.js';
 import type { Forecaster } from './forecaster.js';
 import { Nowcast } from './nowcast.js';
 import { seasonalNaive } from './seasonal-naive.js';
@@ -25,6 +27,11 @@ export interface ForecastSettings {
   alphas: readonly number[];
   /** Smoothing constant of the error volatility that scales the quantiles. */
   volatilityAlpha: number;
+  /** A burst is an observation above this many times its p99 forecast; upper quantiles then hold its level for burstSteps (see burst.ts). */
+  burstMargin: number;
+  burstSteps: number;
+  /** Smoothing constant of the scores that decide whether the last rise is extrapolated (see ramp.ts). */
+  rampAlpha: number;
 }
 
 /**
@@ -36,6 +43,7 @@ export function defaultSettings(stepSeconds: number, horizon: number): ForecastS
   return {
     horizon, refitEvery: steps(3600), selectEvery: steps(86_400), fitWindow: steps(14 * 86_400), calibrationWindow: steps(3 * 86_400),
     backtestOrigins: 4, backtestSpan: steps(6 * 3600), alphas: [0.03, 0.1, 0.3, 1], volatilityAlpha: Math.min(1, stepSeconds / 6000),
+    burstMargin: 1.5, burstSteps: steps(45 * 60), rampAlpha: Math.min(1, stepSeconds / 60_000),
   };
 }
 
@@ -44,6 +52,9 @@ export function backtestSetup(settings: ForecastSettings, seasons: readonly numb
   const { horizon, fitWindow, backtestOrigins, backtestSpan, alphas } = settings;
   return { seasons, horizon, fitWindow, origins: backtestOrigins, span: backtestSpan, alphas };
 }
+
+/** The quantiles a remembered burst holds up; the median stays the model's. */
+const UPPER_QUANTILES: readonly QuantileName[] = ['p90', 'p95', 'p99'];
 
 /** Errors of fewer forecasts than this per step ahead are too few to read a p99 from. */
 const MIN_CALIBRATION = 100;
@@ -80,6 +91,10 @@ export class DemandForecaster {
   private offsets: Offsets | null = null;
   /** Mean absolute one-step error lately: errors are recorded in its units, so quantiles widen when it rises. */
   private volatility = NaN;
+  private bursts: BurstMemory | null = null;
+  private ramp: RampCheck | null = null;
+  /** The p99 the last forecast gave for the step observed next (NaN when none was made since). */
+  private nextUpper = NaN;
   /** Point forecasts made after each of the last horizon steps and the volatility then, to score when the actuals come. */
   private readonly made: ({ point: number[]; scale: number } | undefined)[];
 
@@ -109,6 +124,9 @@ export class DemandForecaster {
 
   observe(value: number): void {
     const t = this.length;
+    if (!Number.isNaN(this.nextUpper)) this.burstMemory().observe(t, value, this.nextUpper);
+    this.nextUpper = NaN;
+    this.rampCheck().observe(t, value);
     this.y.push(value);
     const { horizon } = this.settings;
     for (let h = 1; h <= horizon; h++) {
@@ -141,6 +159,11 @@ export class DemandForecaster {
     const quantiles = Object.fromEntries(QUANTILE_NAMES.map((name) => [
       name, point.map((p, h) => Math.max(0, p + offsets[name][h]! * scale)),
     ])) as Record<QuantileName, number[]>;
+    // The burst test reads the model's own p99, so that a held level does not hide the next burst.
+    this.nextUpper = quantiles.p99[0]!;
+    const held = this.burstMemory().floor(t);
+    const rise = this.rampCheck().extra(t, point[horizon - 1]!);
+    for (const name of UPPER_QUANTILES) quantiles[name] = quantiles[name].map((q) => Math.max(q + rise, held));
     return {
       model: this.selection.forecaster.name, start: this.end, stepSeconds: this.stepSeconds, point, quantiles,
       trusted: this.selection.trusted, modelError: this.selection.best.mase,
@@ -199,6 +222,14 @@ export class DemandForecaster {
     const season = this.periods[0];
     const forecast = seasonalNaive(this.history(this.base, t), this.settings.horizon, season ?? 1);
     return { ...forecast, trusted: season !== undefined && t + 1 >= 2 * season, modelError: null };
+  }
+
+  private burstMemory(): BurstMemory {
+    return (this.bursts ??= new BurstMemory(this.settings.burstMargin, this.settings.burstSteps));
+  }
+
+  private rampCheck(): RampCheck {
+    return (this.ramp ??= new RampCheck(this.settings.horizon, this.settings.rampAlpha));
   }
 
   private pathAt(step: number): number | undefined {

@@ -51,11 +51,12 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   return missing.map((k) => k.name);
 }
 
-/** Temporal errors that mean "the server is unreachable" rather than "the request is wrong". */
+/** Temporal errors that mean "the server is unreachable or shedding load" rather than "the request is wrong". */
 export function isTemporalUnavailable(err: unknown): boolean {
   for (let e = err as { code?: number; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    // gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4).
-    if (e.code === 14 || e.code === 4) return true;
+    // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), and RESOURCE_EXHAUSTED (8): the server sheds
+    // load ("Workflow is busy" when updates arrive faster than the workflow takes them).
+    if (e.code === 14 || e.code === 4 || e.code === 8) return true;
     if (/Failed to connect|connection refused|transport error|tcp connect error/i.test(e.message ?? '')) return true;
   }
   return false;

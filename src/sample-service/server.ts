@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpError, validationError } from '../api/http-error.js';
+import { HttpError, validationError } from '../infra/http-error.js';
 import { createJsonServer, methodNotAllowed, readJson, routeNotFound, sendError, sendJson, sendText } from '../agent/http.js';
 import type { Logger } from '../logger.js';
 import { capacityProblem, reloadBodySchema, type RunningConfig } from './app-params.js';

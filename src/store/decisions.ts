@@ -34,3 +34,24 @@ export async function latestForecast(db: Db, resourceSetId: string): Promise<Pic
     [resourceSetId]);
   return rows[0];
 }
+
+/** What one decision saw and planned, reduced to what a chart of capacity and forecasts needs. */
+export interface DecisionPoint {
+  /** Epoch seconds. */
+  at: number;
+  readyInstances: number;
+  desiredInstances: number;
+  capacityPerInstance: number;
+  forecast: Decision['forecast'];
+}
+
+/** Decisions made in [from, to) (epoch seconds), oldest first. */
+export async function decisionPoints(db: Db, resourceSetId: string, range: { from: number; to: number }): Promise<DecisionPoint[]> {
+  const { rows } = await db.query<DecisionPoint>(
+    `SELECT extract(epoch FROM decided_at)::float8 AS at, ready_instances AS "readyInstances", desired_instances AS "desiredInstances",
+            (inputs->>'capacityPerInstance')::float8 AS "capacityPerInstance", forecast
+       FROM decisions WHERE resource_set_id = $1 AND decided_at >= to_timestamp($2::float8) AND decided_at < to_timestamp($3::float8)
+      ORDER BY decided_at, iteration`,
+    [resourceSetId, range.from, range.to]);
+  return rows;
+}

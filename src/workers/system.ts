@@ -22,8 +22,10 @@ import { applyRetention } from '../store/metrics.js';
 import { migrate } from '../store/migrate.js';
 import { createObjectStore } from '../store/objects/index.js';
 import { controlPlaneMetrics } from '../observability/metrics.js';
+import { serveMetrics } from '../observability/metrics-server.js';
 import { LocalProvider } from '../providers/local/client.js';
 import { startLocalCloud } from '../providers/local/start-local-cloud.js';
+import { localCloudToken } from '../providers/local/token.js';
 import { AwsProvider } from '../providers/aws/aws-provider.js';
 import type { Provider } from '../providers/types.js';
 import { createWorker, type QueueName } from './workers.js';
@@ -33,15 +35,19 @@ export interface Endpoints {
   databaseUrl: string;
   temporalUiUrl?: string;
   localCloudUrl: string;
+  /** The local cloud API's bearer token. */
+  localCloudToken: string;
   /** Agent tokens derive from it: the API verifies them, the local cloud issues them. */
   agentSecret: string;
 }
 
 /** Endpoints of servers run elsewhere, as the configuration names them. */
 export async function configuredEndpoints(config: Config): Promise<Omit<Endpoints, 'temporalAddress' | 'databaseUrl'>> {
+  const agentSecret = await loadAgentSecret(config.PRESCALE_AGENT_SECRET, config.dataDir);
   return {
     localCloudUrl: config.LOCAL_CLOUD_URL ?? `http://127.0.0.1:${config.LOCAL_CLOUD_PORT}`,
-    agentSecret: await loadAgentSecret(config.PRESCALE_AGENT_SECRET, config.dataDir),
+    localCloudToken: localCloudToken(config.LOCAL_CLOUD_TOKEN, agentSecret),
+    agentSecret,
   };
 }
 
@@ -73,7 +79,7 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
     logger.info('starting the local cloud');
     const cloud = await startLocalCloud({
       port: config.LOCAL_CLOUD_PORT, lbPort: config.LOCAL_LB_PORT, stateDir: path.join(config.dataDir, 'local-cloud'),
-      ingestUrl: `http://127.0.0.1:${config.PORT}`, agentSecret: configured.agentSecret, logDir: path.join(config.dataDir, 'logs'),
+      ingestUrl: `http://127.0.0.1:${config.PORT}`, agentSecret: configured.agentSecret, token: configured.localCloudToken, logDir: path.join(config.dataDir, 'logs'),
       bootDelaySeconds: config.LOCAL_BOOT_DELAY_SECONDS, stopInstancesOnExit: true,
     });
     children.push(cloud.child);
@@ -89,8 +95,8 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
  * Each resource set's provider: the local cloud, or the EC2 Auto Scaling group its providerRef
  * names (the resource set's id when unset), with AWS credentials and region from the SDK's chain.
  */
-export function providerRegistry(endpoints: Pick<Endpoints, 'localCloudUrl'>): (target: FleetTarget) => Provider {
-  const local = new LocalProvider({ url: endpoints.localCloudUrl });
+export function providerRegistry(endpoints: Pick<Endpoints, 'localCloudUrl' | 'localCloudToken'>): (target: FleetTarget) => Provider {
+  const local = new LocalProvider({ url: endpoints.localCloudUrl, token: endpoints.localCloudToken });
   const aws = new Map<string, Provider>();
   return (target) => {
     if (target.provider === 'local') return local;
@@ -150,7 +156,7 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
     if (added.length) logger.info({ added }, 'registered search attributes');
 
     // One registry per process: the workers' control-loop metrics and the API's own, served by
-    // the API's /metrics (a worker-only process keeps them unexposed).
+    // the API's /metrics, or in a worker-only process on WORKER_METRICS_PORT when set.
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
     const controlPlane = controlPlaneMetrics(metrics);
@@ -170,6 +176,11 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
         });
       }
       logger.info({ queues: roles.queues.map((q) => TASK_QUEUES[q]) }, 'workers running');
+      if (!roles.api && config.WORKER_METRICS_PORT) {
+        const served = await serveMetrics(metrics, config.WORKER_METRICS_PORT);
+        closers.push(() => served.close());
+        logger.info({ url: served.url }, 'worker metrics served');
+      }
     }
 
     let apiUrl: string | undefined;

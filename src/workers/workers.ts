@@ -1,9 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createExperimentActivities } from '../activities/experiment.js';
+import { createBacktestActivities } from '../activities/backtest.js';
 import { createFleetActivities, type FleetDeps } from '../activities/fleet.js';
 import { createForecastActivities } from '../activities/forecast.js';
+import { createRecommendActivities } from '../activities/recommend.js';
 import { createRolloutActivities, type RolloutDeps } from '../activities/rollout.js';
 import { createTrainingActivities, type TrainingDeps } from '../activities/training.js';
+import { createTuningActivities } from '../activities/tuning.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
 import { activityFailureInterceptor } from '../observability/activity-metrics.js';
 
@@ -20,8 +24,8 @@ export type ActivityDeps = FleetDeps & RolloutDeps & TrainingDeps;
  */
 function activitiesFor(queue: QueueName, deps: ActivityDeps): object {
   switch (queue) {
-    case 'main': return { ...createFleetActivities(deps), ...createRolloutActivities(deps) };
-    case 'forecast': return { ...createForecastActivities(deps), ...createTrainingActivities(deps) };
+    case 'main': return { ...createFleetActivities(deps), ...createRolloutActivities(deps), ...createExperimentActivities(deps), ...createRecommendActivities(deps), ...createTuningActivities(deps) };
+    case 'forecast': return { ...createForecastActivities(deps), ...createTrainingActivities(deps), ...createBacktestActivities(deps) };
   }
 }
 

@@ -32,7 +32,8 @@ export interface ConfigState {
 
 export interface ActiveRollout {
   workflowId: string;
-  kind: RolloutKind;
+  /** An A/B experiment holds the set's one configuration change too: `from` is its A, `to` its B. */
+  kind: RolloutKind | 'experiment' | 'tuning';
   from: Release;
   to: Release;
   startedAt: string;

@@ -1,8 +1,9 @@
 import {
-  ActivityFailure, allHandlersFinished, CancellationScope, condition, continueAsNew, log, proxyActivities, setHandler,
-  startChild, upsertSearchAttributes, workflowInfo, type ChildWorkflowHandle,
+  ActivityFailure, allHandlersFinished, CancellationScope, condition, continueAsNew, log, patched, proxyActivities,
+  proxyLocalActivities, setCurrentDetails, setHandler, startChild, upsertSearchAttributes, workflowInfo, type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { ForecastActivities } from '../activities/forecast.js';
+import type { RecommendActivities, RecommendConfigurationResult } from '../activities/recommend-types.js';
 import type { FleetObservation, MainActivities, RolloutActivities } from '../activities/types.js';
 import { bootRelease, describeRelease, runsRelease, sameRelease, type Release } from '../config/release.js';
 import { rolloutOptionsSchema } from '../config/rollout-options.js';
@@ -16,8 +17,13 @@ import {
   pauseSignal, resumeSignal, rollbackSignal, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, stateQuery, stopSignal,
   type ActiveRollout, type CarriedState, type ConfigState, type ResourceSetState,
 } from './resource-set-messages.js';
+import { BUSY, startExperimentUpdate, type ExperimentRequest, type ExperimentResult } from './experiment-messages.js';
+import { experimentWorkflow } from './experiment.js';
+import { nextTick, phaseOf } from './loop-schedule.js';
 import { abortRolloutSignal, type RevertMode, type RolloutKind, type RolloutResult } from './rollout-messages.js';
 import { rolloutWorkflow } from './rollout.js';
+import { MAX_TUNING_TRIALS, startTuningUpdate, type TuningRequest } from './tuning-messages.js';
+import { tuningWorkflow } from './tuning.js';
 import { CurrentInstances, DesiredInstances, ResourceSetState as ResourceSetStateKey, ScalingMode } from './search-attributes.js';
 
 export interface ResourceSetWorkflowInput {
@@ -40,12 +46,27 @@ const fleet = proxyActivities<MainActivities & RolloutActivities>({
   startToCloseTimeout: '15m', heartbeatTimeout: '45s',
   retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 6 },
 });
+const advising = proxyActivities<RecommendActivities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 3 },
+});
 const forecasting = proxyActivities<ForecastActivities>({
   taskQueue: TASK_QUEUES.forecast, startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
 
-type RunningRollout = ActiveRollout & { handle: ChildWorkflowHandle<typeof rolloutWorkflow> };
+// Reads and the decision row are quick and idempotent: as local activities they run inside the
+// workflow task, one history marker each instead of three events and a workflow-task round trip.
+const local = proxyLocalActivities<MainActivities & RolloutActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 8 },
+});
+/** Runs started before it replay their old command sequence (activities, a fixed-length wait). */
+export const LOCAL_READS_AND_TICK_GRID = 'local-reads-and-tick-grid';
+
+type RunningRollout = ActiveRollout & {
+  handle: ChildWorkflowHandle<typeof rolloutWorkflow> | ChildWorkflowHandle<typeof experimentWorkflow> | ChildWorkflowHandle<typeof tuningWorkflow>;
+};
 
 const failureMessage = (err: unknown): string =>
   err instanceof ActivityFailure ? `${err.activityType}: ${err.cause?.message ?? err.message}` : String(err);
@@ -63,12 +84,25 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
   const boot = bootRelease(instanceTypeOf(initialSpec));
   const config: ConfigState = s.config ??= { stable: boot, desired: boot, previous: null, rolloutOptions: rolloutOptionsSchema.parse({}), rollouts: 0 };
   const { workflowId, firstExecutionRunId: loopId } = workflowInfo();
+  const v2 = patched(LOCAL_READS_AND_TICK_GRID);
+  const reads = v2 ? local : light;
   let wake = false;
   let stop: { deprovision: boolean } | null = null;
   let iteration: CancellationScope | null = null;
   // One rollout at a time; the loop does not continue-as-new while one runs, so this never needs carrying.
   let active: RunningRollout | null = null;
   let rollbackRequest: RevertMode | null = null;
+  // An A/B experiment asked for: the loop's reconfigure step starts it, as it starts rollouts.
+  let experimentRequest: (ExperimentRequest & { workflowId: string }) | null = null;
+  // A tuning session asked for: started the same way.
+  let tuningRequest: (TuningRequest & { workflowId: string }) | null = null;
+  /** Why no other configuration change may start now, or null; the API answers 409 to it. */
+  const busyReason = (): string | null => {
+    const busy = active?.workflowId ?? (experimentRequest || tuningRequest || rollbackRequest || !sameRelease(config.desired, config.stable) ? 'a configuration change' : null);
+    if (busy) return `${BUSY} ${busy} is under way; one rollout, experiment or tuning session at a time`;
+    if (stop || s.paused || s.spec.policy.mode !== 'forecast-and-scale') return `${BUSY} the loop only changes configuration while running in forecast-and-scale mode`;
+    return null;
+  };
 
   const snapshot = (): ResourceSetState => ({
     ...s, config, state: stop ? 'stopping' : s.paused ? 'paused' : 'running',
@@ -80,6 +114,13 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       [ResourceSetStateKey.name]: snapshot().state, [ScalingMode.name]: s.spec.policy.mode,
       [DesiredInstances.name]: s.desiredInstances, [CurrentInstances.name]: s.currentInstances,
     };
+    // The UI's "current details": what a reader of the workflow page wants first; costs no history.
+    const last = s.lastDecision;
+    setCurrentDetails([
+      `**${snapshot().state}**, ${s.spec.policy.mode}: ${s.currentInstances ?? '?'} instance(s), desired ${s.desiredInstances ?? '?'}`,
+      last ? `last decision #${last.iteration} at ${last.decidedAt}: ${last.rule} (${last.reasons[0] ?? 'no reason given'})` : 'no decision yet',
+      ...(active ? [`${active.kind} ${active.workflowId} running`] : []),
+    ].join('\n\n'));
     if (Object.entries(next).every(([k, v]) => published[k] === v)) return;
     Object.assign(published, next);
     upsertSearchAttributes([
@@ -132,6 +173,30 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     rollbackRequest = mode;
     poke();
   });
+  setHandler(startExperimentUpdate, (request) => {
+    const workflowId = `experiment-${s.spec.id}-${loopId.slice(0, 8)}-${++config.rollouts}`;
+    experimentRequest = { ...request, workflowId };
+    poke();
+    return { workflowId };
+  }, {
+    validator: ({ a, b }: ExperimentRequest) => {
+      if (sameRelease(a, b)) throw new Error('b: must be another version than a');
+      const busy = busyReason();
+      if (busy) throw new Error(busy);
+    },
+  });
+  setHandler(startTuningUpdate, (request) => {
+    const workflowId = `tuning-${s.spec.id}-${loopId.slice(0, 8)}-${++config.rollouts}`;
+    tuningRequest = { ...request, workflowId };
+    poke();
+    return { workflowId };
+  }, {
+    validator: ({ trials }: TuningRequest) => {
+      if (!Number.isInteger(trials) || trials < 1 || trials > MAX_TUNING_TRIALS) throw new Error(`trials: must be an integer 1..${MAX_TUNING_TRIALS}`);
+      const busy = busyReason();
+      if (busy) throw new Error(busy);
+    },
+  });
   publish();
 
   const target = () => ({ resourceSetId: s.spec.id, provider: s.spec.provider, providerRef: s.spec.providerRef });
@@ -152,6 +217,40 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     return `${kind} ${childId} started: ${describeRelease(from)} → ${describeRelease(to)}`;
   }
 
+  async function startExperiment({ workflowId, a, b, options }: ExperimentRequest & { workflowId: string }): Promise<string> {
+    const handle = await CancellationScope.nonCancellable(() => startChild(experimentWorkflow, {
+      workflowId, staticSummary: `A/B: ${describeRelease(a)} vs ${describeRelease(b)}`,
+      args: [{ id: workflowId, target: target(), a, b, options }],
+    }));
+    active = { workflowId, kind: 'experiment', from: a, to: b, startedAt: new Date().toISOString(), handle };
+    void handle.result().then(settleExperiment, (err: unknown) => settleExperiment({ outcome: 'failed', winner: null, promotion: options.promotion, reason: failureMessage(err) }));
+    return `experiment ${workflowId} started: A = ${describeRelease(a)}, B = ${describeRelease(b)}`;
+  }
+
+  async function startTuning({ workflowId, bakeSeconds, ...request }: TuningRequest & { workflowId: string }): Promise<string> {
+    const stable = config.stable;
+    const rollout = { ...config.rolloutOptions, ...(bakeSeconds !== undefined ? { bakeSeconds } : {}) };
+    const policy = s.spec.policy.configuration ?? { mode: 'recommend' as const, minExpectedGain: 0 };
+    const handle = await CancellationScope.nonCancellable(() => startChild(tuningWorkflow, {
+      workflowId, staticSummary: `tuning ${request.space.parameters.map((p) => p.name).join(', ')} of ${describeRelease(stable)}`,
+      args: [{ id: workflowId, target: target(), stable, ...request, rollout, slo: s.spec.slo, policy }],
+    }));
+    active = { workflowId, kind: 'tuning', from: stable, to: stable, startedAt: new Date().toISOString(), handle };
+    void handle.result().then(settleExperiment, (err: unknown) => settleExperiment({ outcome: 'failed', winner: null, promotion: rollout, reason: failureMessage(err) }));
+    return `tuning ${workflowId} started: ${request.trials} trial(s) of ${describeRelease(stable)}`;
+  }
+
+  /** The winner (an experiment's, or a tuning session's in 'auto') becomes what the set points at: the next iteration rolls it out like any version. */
+  function settleExperiment(result: Omit<ExperimentResult, 'outcome'> & { outcome: string }): void {
+    if (result.winner && !sameRelease(result.winner, config.stable)) {
+      config.desired = result.winner;
+      config.rolloutOptions = result.promotion;
+    }
+    log.info(`${active?.kind ?? 'experiment'} finished`, { workflowId: active?.workflowId, outcome: result.outcome, reason: result.reason });
+    active = null;
+    poke();
+  }
+
   function settle(result: RolloutResult): void {
     if (!active) return;
     if (result.outcome === 'promoted') {
@@ -167,12 +266,32 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     poke();
   }
 
+  /** Every policy.configuration.everySeconds, the configuration recommender: listed, or in 'auto' rolled out. */
+  async function recommendConfiguration(): Promise<RecommendConfigurationResult | null> {
+    const { configuration, intervalSeconds, targetUtilization } = s.spec.policy;
+    // Absent from specs written before recommendations existed: their histories replay unchanged.
+    if (!configuration || configuration.mode === 'off' || s.iteration % Math.max(1, Math.round(configuration.everySeconds / intervalSeconds)) !== 0) return null;
+    return advising.recommendConfiguration({
+      ...target(), stable: config.stable, minInstances: s.spec.minInstances, targetUtilization, sloP95Ms: s.spec.slo.latencyP95Ms, policy: configuration,
+    }).catch((err: unknown) => ({ notes: [`configuration: the recommender failed: ${failureMessage(err)}`], rollout: null }));
+  }
+
   /**
    * Starts the rollout (or rollback) that is due; else keeps every serving instance on the stable
    * release (instances launched while a rollout ran, or left behind by a failed one).
    */
   async function reconfigure(key: string): Promise<string[]> {
     if (active) return [];
+    if (experimentRequest) {
+      const request = experimentRequest;
+      experimentRequest = null;
+      return [await startExperiment(request)];
+    }
+    if (tuningRequest) {
+      const request = tuningRequest;
+      tuningRequest = null;
+      return [await startTuning(request)];
+    }
     if (rollbackRequest) {
       const mode = rollbackRequest;
       rollbackRequest = null;
@@ -181,12 +300,29 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       return [await startRollout('rollback', config.previous, options)];
     }
     if (!sameRelease(config.desired, config.stable)) return [await startRollout('rollout', config.desired, config.rolloutOptions)];
+    const advice = await recommendConfiguration();
+    if (advice?.rollout) {
+      config.desired = advice.rollout;
+      return [...advice.notes, await startRollout('rollout', advice.rollout, config.rolloutOptions)];
+    }
+    // The stray instances below are brought back next time: this iteration's work was the advice.
+    if (advice) return advice.notes;
     if (!managed()) return [];
-    const off = (await light.observeInstances(target()))
+    const off = (await reads.observeInstances.executeWithOptions({ summary: `list ${s.spec.id}'s instances and their releases` }, [target()]))
       .filter((i) => i.state === 'running' && i.healthy && !runsRelease(i, config.stable)).map((i) => i.id);
     if (off.length === 0) return [];
-    await fleet.applyRelease({ ...target(), instanceIds: off, release: config.stable, idempotencyKey: `${key}/converge` });
+    await configure(off, `${key}/converge`);
     return [`brought ${off.length} instance(s) to ${describeRelease(config.stable)}`];
+  }
+
+  async function configure(instanceIds: string[], idempotencyKey: string): Promise<void> {
+    await fleet.applyRelease.executeWithOptions({ summary: `configure ${instanceIds.length} instance(s) of ${s.spec.id} to ${describeRelease(config.stable)}` }, [
+      { ...target(), instanceIds, release: config.stable, idempotencyKey }]);
+  }
+
+  function deprovision(instanceIds: string[], idempotencyKey: string): Promise<string[]> {
+    return fleet.deprovision.executeWithOptions({ summary: `deprovision ${instanceIds.length} of ${s.spec.id} (drain ${DRAIN_SECONDS} s)` }, [
+      { ...target(), instanceIds, drainSeconds: DRAIN_SECONDS, idempotencyKey }]);
   }
 
   async function iterate(): Promise<void> {
@@ -194,10 +330,10 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     const key = `${workflowId}/${loopId}/${s.iteration}`;
     // The demand roll-up's resolution.
     const stepSeconds = 60;
-    const observation: FleetObservation = await light.observeFleet({
+    const observation: FleetObservation = await reads.observeFleet.executeWithOptions({ summary: `observe ${s.spec.id}: instances, load, demand` }, [{
       ...target(), instanceType: instanceType(), stepSeconds,
       historySeconds: Math.min(3 * policy.seasonSeconds, 14 * 86_400), loadWindowSeconds: Math.max(2 * stepSeconds, 30),
-    });
+    }]);
     const now = Math.floor(Date.now() / 1000);
     let forecast: DemandForecast | null = null;
     let forecastNote: string | null = null;
@@ -230,15 +366,16 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       try {
         if (decided.desired > observation.current) {
           const count = decided.desired - observation.current;
-          const ids = await fleet.provision({ ...target(), count, instanceType: instanceType(), image: config.stable.image, idempotencyKey: `${key}/provision` });
+          const ids = await fleet.provision.executeWithOptions({ summary: `provision ${count} × ${instanceType()} for ${s.spec.id}` }, [
+            { ...target(), count, instanceType: instanceType(), image: config.stable.image, idempotencyKey: `${key}/provision` }]);
           actions.push({ kind: 'provision', count, instanceIds: ids });
-          if (managed()) await fleet.applyRelease({ ...target(), instanceIds: ids, release: config.stable, idempotencyKey: `${key}/configure` });
+          if (managed()) await configure(ids, `${key}/configure`);
         } else if (decided.desired < observation.current && active) {
           // A replacement surges first: the extra instances are the rollout's, not spare capacity.
           reasons.push(`scale-in deferred until ${active.workflowId} ends`);
         } else if (decided.desired < observation.current) {
           const victims = chooseVictims(observation.instances, observation.current - decided.desired);
-          const ids = await fleet.deprovision({ ...target(), instanceIds: victims, drainSeconds: DRAIN_SECONDS, idempotencyKey: `${key}/deprovision` });
+          const ids = await deprovision(victims, `${key}/deprovision`);
           actions.push({ kind: 'deprovision', count: ids.length, instanceIds: ids });
         }
       } catch (err) {
@@ -275,21 +412,22 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
         model: forecast?.model ?? null, modelError: forecast?.modelError ?? null,
       },
     };
-    await light.recordDecision(decision);
+    await reads.recordDecision.executeWithOptions({
+      summary: `record decision #${s.iteration} for ${s.spec.id}: ${observation.current} → ${decided.desired} (${decided.rule})`,
+    }, [decision]);
     publish();
   }
 
   async function deprovisionAll(): Promise<void> {
-    const observation = await light.observeFleet({ ...target(), instanceType: instanceType(), stepSeconds: 60, historySeconds: 60, loadWindowSeconds: 60 });
+    const observation = await reads.observeFleet.executeWithOptions({ summary: `observe ${s.spec.id} before removing every instance` }, [
+      { ...target(), instanceType: instanceType(), stepSeconds: 60, historySeconds: 60, loadWindowSeconds: 60 }]);
     const ids = chooseVictims(observation.instances, observation.instances.length);
-    if (ids.length) {
-      await fleet.deprovision({ ...target(), instanceIds: ids, drainSeconds: DRAIN_SECONDS, idempotencyKey: `${workflowId}/${loopId}/stop/deprovision` });
-    }
+    if (ids.length) await deprovision(ids, `${workflowId}/${loopId}/stop/deprovision`);
     s.currentInstances = 0;
   }
 
   // A run does not end while a rollout it started is running (a child cannot outlive its parent's run).
-  const due = (n: number): boolean => active !== null || rollbackRequest !== null || (n < iterationsPerRun && !workflowInfo().continueAsNewSuggested);
+  const due = (n: number): boolean => active !== null || rollbackRequest !== null || experimentRequest !== null || tuningRequest !== null || (n < iterationsPerRun && !workflowInfo().continueAsNewSuggested);
   for (let n = 0; !stop && due(n); n++) {
     s.iteration++;
     wake = false;
@@ -300,7 +438,10 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       // A loop must outlive a provider or database outage: log, and try again next tick.
       log.warn('iteration failed', { iteration: s.iteration, error: failureMessage(err) });
     }
-    await condition(() => wake || stop !== null, s.spec.policy.intervalSeconds * 1000);
+    const intervalMs = s.spec.policy.intervalSeconds * 1000;
+    // Due on the loop's own grid (see loop-schedule.ts); before the patch, one interval after the iteration.
+    const dueAt = v2 ? nextTick(Date.now(), intervalMs, phaseOf(s.spec.id, intervalMs)) : Date.now() + intervalMs;
+    await condition(() => wake || stop !== null, dueAt - Date.now(), { summary: `next iteration at ${new Date(dueAt).toISOString()}, sooner on a message` });
   }
   // Set by handlers, which the compiler's narrowing does not see.
   const unfinished = active as RunningRollout | null;

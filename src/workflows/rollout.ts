@@ -12,7 +12,7 @@ const io = proxyActivities<RolloutActivities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
 });
-const changing = proxyActivities<RolloutActivities>({
+export const changing = proxyActivities<RolloutActivities>({
   // Replacing waits for the new instances to boot and the old ones to drain; it heartbeats meanwhile.
   startToCloseTimeout: '20m', heartbeatTimeout: '30s',
   retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 6 },
@@ -23,12 +23,12 @@ const analysing = proxyActivities<RolloutActivities>({
 });
 
 const FULL: RolloutStep = { percent: 100 };
-const iso = (ms: number): string => new Date(ms).toISOString();
-const failureMessage = (err: unknown): string =>
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const failureMessage = (err: unknown): string =>
   err instanceof ActivityFailure ? `${err.activityType}: ${err.cause?.message ?? err.message}` : String(err);
 /** Oldest first: the longest-running instances are the first to move. */
-const byAge = (a: ObservedInstance, b: ObservedInstance): number => a.launchedAt.localeCompare(b.launchedAt) || a.id.localeCompare(b.id);
-const serving = (i: ObservedInstance): boolean => i.state === 'running' && i.healthy;
+export const byAge = (a: ObservedInstance, b: ObservedInstance): number => a.launchedAt.localeCompare(b.launchedAt) || a.id.localeCompare(b.id);
+export const serving = (i: ObservedInstance): boolean => i.state === 'running' && i.healthy;
 
 /**
  * Moves a resource set from one release to another in steps (default: 1 canary instance → 25% →

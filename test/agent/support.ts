@@ -47,12 +47,13 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
   const child = await startChild(`agent-${port}`, process.execPath, args, {
     logDir: options.logDir, env: { ...process.env, PRESCALE_AGENT_TOKEN: token, LOG_LEVEL: 'info' },
   });
-  await waitUntilReady(child, () => fetch(`${url}/metrics`).then((r) => { if (!r.ok) throw new Error(`metrics ${r.status}`); }), 30_000);
+  const authorization = { authorization: `Bearer ${token}` };
+  await waitUntilReady(child, () => fetch(`${url}/metrics`, { headers: authorization }).then((r) => { if (!r.ok) throw new Error(`metrics ${r.status}`); }), 30_000);
   return {
     url,
     token,
     child,
-    metrics: async () => parsePrometheusText(await (await fetch(`${url}/metrics`)).text()),
+    metrics: async () => parsePrometheusText(await (await fetch(`${url}/metrics`, { headers: authorization })).text()),
     async request(method, path, body, withToken = token) {
       const res = await fetch(`${url}${path}`, {
         method,

@@ -64,6 +64,36 @@ export function routeFixtures(api: TestApi, env: { sharedSet: string; sharedTemp
       params: () => Promise.resolve({ id: env.sharedSet, action: 'pause' }), allowed: { status: 409, code: 'no_active_rollout' },
     },
     'GET /v1/resource-sets/:id/rollouts': {},
+    // The same version twice: refused before any instance is touched, so the shared set stays as it is.
+    'POST /v1/resource-sets/:id/experiments': {
+      body: () => ({ a: { template: env.sharedTemplate, version: 1 }, b: { template: env.sharedTemplate, version: 1 }, durationSeconds: 60 }),
+      allowed: { status: 400, code: 'invalid_request' },
+    },
+    'GET /v1/resource-sets/:id/experiments': {},
+    'GET /v1/resource-sets/:id/experiments/:expId': {
+      params: () => Promise.resolve({ id: env.sharedSet, expId: 'experiment-none' }), allowed: { status: 404, code: 'not_found' },
+    },
+    'GET /v1/resource-sets/:id/recommendations': {},
+    // Bounds outside the parameter's range: refused before any instance is touched.
+    'POST /v1/resource-sets/:id/tuning': {
+      body: () => ({ parameters: [{ name: 'poolSize', min: 0, max: 4 }], trials: 1 }),
+      allowed: { status: 400, code: 'invalid_request' },
+    },
+    'GET /v1/resource-sets/:id/tuning': {},
+    'GET /v1/resource-sets/:id/tuning/:sessionId': {
+      params: () => Promise.resolve({ id: env.sharedSet, sessionId: 'tuning-none' }), allowed: { status: 404, code: 'not_found' },
+    },
+    'POST /v1/resource-sets/:id/recommendations/:rid/apply': {
+      params: () => Promise.resolve({ id: env.sharedSet, rid: '2147483647' }), allowed: { status: 404, code: 'not_found' },
+    },
+    'POST /v1/resource-sets/:id/experiments/:expId/:action': {
+      params: () => Promise.resolve({ id: env.sharedSet, expId: 'experiment-none', action: 'conclude' }), allowed: { status: 409, code: 'no_active_experiment' },
+    },
+    'GET /v1/resource-sets/:id/series': { query: '?hours=2' },
+    'GET /v1/resource-sets/:id/instances': {},
+    'GET /v1/resource-sets/:id/access': {},
+    // The shared set has no two days of demand: the route says how much it needs.
+    'GET /v1/resource-sets/:id/backtest': { allowed: { status: 422, code: 'history_too_short' } },
   };
 }
 

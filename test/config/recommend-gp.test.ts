@@ -35,6 +35,17 @@ describe('Gaussian process', () => {
     assert.ok(gp.logMarginalLikelihood > fixed.logMarginalLikelihood, 'the search improves on its starting point');
   });
 
+  it('matches a hand computation: log marginal likelihood, posterior mean and variance', () => {
+    // Reference values from an independent Gaussian-elimination solve of the same model (3 points,
+    // fixed hyperparameters); the likelihood is of the standardised targets, as the fit uses it.
+    const h: GpHyperparameters = { lengthScales: [0.3], signalVariance: 1.2, noiseVariance: 0.01 };
+    const gp = fitGaussianProcess([[0.1], [0.5], [0.9]], [1, 3, 2], { hyperparameters: h });
+    assert.ok(Math.abs(gp.logMarginalLikelihood - -4.966682482575065) < 1e-9, `log marginal likelihood ${gp.logMarginalLikelihood}`);
+    const { mean, variance } = gp.predict([[0.7], [1.3]]);
+    [2.6535371466772224, 1.8903835513391254].forEach((m, i) => assert.ok(Math.abs(mean[i]! - m) < 1e-9, `mean ${mean[i]} vs ${m}`));
+    [0.17194420088369622, 0.6963007819954383].forEach((v, i) => assert.ok(Math.abs(variance[i]! - v) < 1e-9, `variance ${variance[i]} vs ${v}`));
+  });
+
   it('explains scattered repeats as noise rather than wiggles', () => {
     const random = seededRandom(9);
     const points = Array.from({ length: 24 }, (_, i) => [(i % 6) / 5]);

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { resourceSetSpecSchema, workflowIdFor } from '../../src/domain/resource-set.js';
 import { LocalProvider } from '../../src/providers/local/client.js';
 import { backfillDemand } from '../../src/store/metrics.js';
@@ -9,6 +12,9 @@ import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
 import { sendTraffic } from '../support/traffic.js';
 import { waitFor } from '../support/wait.js';
 
+const summaryOf = (e: temporal.api.history.v1.IHistoryEvent | undefined): string =>
+  e?.userMetadata?.summary ? defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary) : '(no summary)';
+
 /** One season of ten minutes; instances serve 50 req/s at SLO, so at target 0.7 each takes 35 req/s. */
 const policy = { intervalSeconds: 5, leadTimeSeconds: 120, seasonSeconds: 600, scaleInStabilizationSeconds: 600 };
 
@@ -17,7 +23,7 @@ describe('the control loop on a real local fleet (real Temporal, Postgres, local
   let cloud: LocalProvider;
   before(async () => {
     api = await startTestApi({ fleet: { bootDelaySeconds: 1 } });
-    cloud = new LocalProvider({ url: api.cloud!.apiUrl });
+    cloud = new LocalProvider({ url: api.cloud!.apiUrl, token: api.cloud!.token });
   });
   after(async () => { await api.close(); });
 
@@ -76,6 +82,26 @@ describe('the control loop on a real local fleet (real Temporal, Postgres, local
 
     assert.equal((await api.request('POST', `/v1/resource-sets/${id}/resume`)).status, 202);
     await waitFor('3 healthy instances after resume', async () => (await running(id)) === 3, 60_000);
+  });
+
+  it('the Temporal UI reads each step: summaries on the workflow, its activities and its wait; current details', async () => {
+    const id = uniqueId('ui');
+    assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 2, maxInstances: 3, policy })).status, 201);
+    const handle = api.ctx.temporal.client.workflow.getHandle(workflowIdFor(id));
+    await waitFor('two decisions', async () => (await decisions(id)).length >= 2, 60_000);
+    const events = (await handle.fetchHistory()).events!;
+    const summaries = events.map(summaryOf);
+    const provision = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'provision');
+    assert.match(summaryOf(provision), new RegExp(`^provision 2 × \\S+ for ${id}$`));
+    assert.ok(summaries.some((t) => /^next iteration at \S+Z, sooner on a message$/.test(t)), `a wait says when it ends (${summaries.join(' | ')})`);
+    // observe and record are local activities: markers, not three events and a workflow task each.
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    assert.ok(markers.length >= 4, `observe + record per iteration as local activities (${markers.length} markers)`);
+    assert.equal(events.filter((e) => ['observeFleet', 'recordDecision'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '')).length, 0);
+    assert.equal(await (await handle.describe()).staticSummary(), `resource set ${id}: 2..3 instances on local`);
+    const { currentDetails } = await handle.query(workflowMetadataQuery);
+    assert.match(currentDetails ?? '', /^\*\*running\*\*, forecast-and-scale: 2 instance\(s\), desired 2\n\nlast decision #\d+ at \S+: /);
+    await api.request('DELETE', `/v1/resource-sets/${id}`);
   });
 
   it('continue-as-new keeps the state, and no signal is lost across it', async () => {

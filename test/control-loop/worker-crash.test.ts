@@ -35,7 +35,7 @@ describe('a worker killed during provisioning (real processes)', () => {
 
   it('restarted, it resumes with the same idempotency key: no extra instance', async () => {
     const id = uniqueId('crash');
-    const cloud = new LocalProvider({ url: api.cloud!.apiUrl });
+    const cloud = new LocalProvider({ url: api.cloud!.apiUrl, token: api.cloud!.token });
     const alive = async () => (await cloud.describeInstances(id)).filter((i) => i.state !== 'terminated');
     const first = await startWorker();
     const spec = resourceSetSpecSchema.parse({ id, provider: 'local', minInstances: 3, maxInstances: 5, policy: { intervalSeconds: 5 } });

@@ -10,6 +10,7 @@ import { Client } from '@temporalio/client';
 import { Registry } from 'prom-client';
 import { createApp } from '../../src/api/app.js';
 import type { ApiContext } from '../../src/api/context.js';
+import { agentToken } from '../../src/domain/agent-token.js';
 import { connectForRequests } from '../../src/infra/temporal.js';
 import { createLogger } from '../../src/logger.js';
 import { LocalProvider } from '../../src/providers/local/client.js';
@@ -70,13 +71,13 @@ describe('agents across a control-plane outage (real API, Postgres, local cloud,
 
   const stored = async (instanceId: string) => (await database.db.query<{ n: number; max: number | null }>(
     'SELECT count(*)::int AS n, max(seq)::int AS max FROM metric_samples WHERE instance_id = $1', [instanceId])).rows[0]!;
-  const agentFigure = async (agentUrl: string, name: string): Promise<number> => {
-    const text = await (await fetch(`${agentUrl}/metrics`)).text();
+  const agentFigure = async (instance: { id: string; agentUrl?: string }, name: string): Promise<number> => {
+    const text = await (await fetch(`${instance.agentUrl}/metrics`, { headers: { authorization: `Bearer ${agentToken(agentSecret, instance.id)}` } })).text();
     return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   };
 
   it('stores every sample made during a 20 s outage, exactly once', async () => {
-    const provider = new LocalProvider({ url: cloud.apiUrl });
+    const provider = new LocalProvider({ url: cloud.apiUrl, token: cloud.token });
     const launched = await provider.provision({ resourceSetId: 'outage', count: 2, instanceType: 'local.small', image: 'sample-service:v1', idempotencyToken: 'outage-1' });
     const instances = await waitFor('2 healthy instances', async () => {
       const all = (await provider.describeInstances('outage')).filter((i) => launched.some((l) => l.id === i.id) && i.healthy);
@@ -86,9 +87,9 @@ describe('agents across a control-plane outage (real API, Postgres, local cloud,
 
     await shutdown();
     await new Promise((r) => setTimeout(r, 20_000));
-    const buffered = await Promise.all(instances.map((i) => agentFigure(i.agentUrl!, 'prescale_agent_buffered_samples')));
+    const buffered = await Promise.all(instances.map((i) => agentFigure(i, 'prescale_agent_buffered_samples')));
     assert.ok(buffered.every((b) => b >= 2), `the agents buffered while the control plane was down (${buffered.join(', ')})`);
-    const made = await Promise.all(instances.map((i) => agentFigure(i.agentUrl!, 'prescale_agent_last_seq')));
+    const made = await Promise.all(instances.map((i) => agentFigure(i, 'prescale_agent_last_seq')));
     await listen();
 
     for (const [k, instance] of instances.entries()) {
@@ -97,7 +98,7 @@ describe('agents across a control-plane outage (real API, Postgres, local cloud,
         return figures.max !== null && figures.max >= made[k]! ? figures : undefined;
       }, 60_000, 1_000);
       assert.equal(s.n, s.max! + 1, 'no gap and no duplicate: seq 0..max each stored once');
-      assert.equal(await agentFigure(instance.agentUrl!, 'prescale_agent_dropped_samples_total'), 0);
+      assert.equal(await agentFigure(instance, 'prescale_agent_dropped_samples_total'), 0);
     }
   });
 });

@@ -18,7 +18,7 @@ describe('trace replay → agents → per-minute demand in Postgres (real proces
   after(async () => { await api.close(); });
 
   it('per-minute demand rows match the requests sent within 2%', async () => {
-    const provider = new LocalProvider({ url: api.cloud!.apiUrl });
+    const provider = new LocalProvider({ url: api.cloud!.apiUrl, token: api.cloud!.token });
     await provider.provision({ resourceSetId: 'replayed', count: 2, instanceType: 'local.small', image: 'sample-service:v1', idempotencyToken: 'replayed-1' });
     await waitFor('2 healthy instances', async () => (await provider.describeInstances('replayed')).filter((i) => i.healthy).length === 2, 60_000);
 

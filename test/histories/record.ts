@@ -1,8 +1,11 @@
 // Records histories of real workflow runs into test/histories/ for test/replay.test.ts. Run it
 // when a workflow gains a deliberate, patched() change — never to paper over a replay failure:
-//   TEST_TEMPORAL_ADDRESS=127.0.0.1:7233 node --import tsx test/histories/record.ts
-// against a running dev server (`temporal server start-dev`) and the test Postgres.
+//   TEST_TEMPORAL_ADDRESS=127.0.0.1:7233 node --import tsx test/histories/record.ts --suffix <patch id>
+// against a running dev server (`temporal server start-dev`) and the test Postgres. The suffix
+// names the new files (`<workflow id>.<suffix>.json`) so they sit beside the older ones: running
+// workflows may still be on any recorded code path, so every one keeps being replayed.
 import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { resourceSetSpecSchema, workflowIdFor } from '../../src/domain/resource-set.js';
 import { pauseSignal } from '../../src/workflows/resource-set-messages.js';
@@ -10,6 +13,8 @@ import { resourceSetWorkflow } from '../../src/workflows/resource-set.js';
 import { startTestApi } from '../support/api.js';
 import { waitFor } from '../support/wait.js';
 
+const { values: { suffix } } = parseArgs({ options: { suffix: { type: 'string' } } });
+const fileOf = (workflowId: string): URL => new URL(`${workflowId}${suffix ? `.${suffix}` : ''}.json`, import.meta.url);
 const api = await startTestApi({ fleet: { bootDelaySeconds: 1 } });
 const policy = { intervalSeconds: 5, leadTimeSeconds: 30, seasonSeconds: 600, scaleInStabilizationSeconds: 10, maxScaleInStep: 1 };
 const decisions = async (id: string) => (await api.request('GET', `/v1/resource-sets/${id}/decisions?limit=100`)).body.items as unknown[];
@@ -43,11 +48,11 @@ try {
   await waitFor('a second run', async () => (await started.describe()).runId !== started.firstExecutionRunId, 60_000);
   await started.terminate('recorded');
   const first = await api.ctx.temporal.client.workflow.getHandle(workflowIdFor(chain), started.firstExecutionRunId).fetchHistory();
-  await writeFile(new URL(`${workflowIdFor(chain)}.json`, import.meta.url), historyToJSON(first));
+  await writeFile(fileOf(workflowIdFor(chain)), historyToJSON(first));
 
   for (const name of [id, quiet]) {
     const history = await api.ctx.temporal.client.workflow.getHandle(workflowIdFor(name)).fetchHistory();
-    await writeFile(new URL(`${workflowIdFor(name)}.json`, import.meta.url), historyToJSON(history));
+    await writeFile(fileOf(workflowIdFor(name)), historyToJSON(history));
     console.log(`recorded ${workflowIdFor(name)}: ${history.events?.length} events`);
   }
 } finally {

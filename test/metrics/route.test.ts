@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import express, { type ErrorRequestHandler } from 'express';
 import { Registry } from 'prom-client';
-import { HttpError } from '../../src/api/http-error.js';
+import { HttpError } from '../../src/infra/http-error.js';
 import { mountRoutes } from '../../src/api/route.js';
 import { metricsRoutes } from '../../src/api/routes/metrics.js';
 import { agentToken } from '../../src/domain/agent-token.js';

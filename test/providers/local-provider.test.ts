@@ -87,7 +87,7 @@ describe('local provider against a real local cloud', () => {
     // The cloud's own API first, to know when the termination was acknowledged; the provider's
     // call with the same token then launches no second termination and waits for the outcome.
     const ack = await fetch(`${cloud.started.apiUrl}/instances/terminate`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cloud.started.token}` },
       body: JSON.stringify({ instanceIds: request.instanceIds, resourceSetId: SET, drainSeconds: request.drainSeconds, clientToken: request.idempotencyToken }),
     });
     acknowledged = true;
@@ -154,7 +154,7 @@ describe('local provider against a real local cloud', () => {
   });
 
   it('reports an unreachable cloud as retryable', async () => {
-    const nowhere = new LocalProvider({ url: `http://127.0.0.1:${await freePort()}`, requestTimeoutMs: 2_000 });
+    const nowhere = new LocalProvider({ url: `http://127.0.0.1:${await freePort()}`, token: 'no-cloud-listens-here', requestTimeoutMs: 2_000 });
     await rejectsWith(nowhere.health(), 'Unavailable', true);
     await rejectsWith(nowhere.describeInstances(SET), 'Unavailable', true);
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LocalProvider } from '../../src/providers/local/client.js';
 import { startLocalCloud, type LocalCloudStartOptions, type StartedLocalCloud } from '../../src/providers/local/start-local-cloud.js';
 import type { CloudState } from '../../src/providers/local/state-file.js';
+import { localCloudToken } from '../../src/providers/local/token.js';
 import type { Instance } from '../../src/providers/types.js';
 import { freePort } from '../support/ports.js';
 
@@ -15,7 +16,9 @@ export class TestCloud {
   readonly provider: LocalProvider;
 
   private constructor(readonly options: LocalCloudStartOptions) {
-    this.provider = new LocalProvider({ url: `http://127.0.0.1:${options.port}`, pollIntervalMs: 200, settleTimeoutMs: 90_000 });
+    this.provider = new LocalProvider({
+      url: `http://127.0.0.1:${options.port}`, token: localCloudToken(options.token, options.agentSecret), pollIntervalMs: 200, settleTimeoutMs: 90_000,
+    });
   }
 
   static async create(overrides: Partial<LocalCloudStartOptions> = {}): Promise<TestCloud> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { agentToken } from '../../src/domain/agent-token.js';
 import { startChild, waitUntilReady, type Child } from '../../src/infra/child.js';
 import type { RolloutProgress } from '../../src/workflows/rollout-messages.js';
 import { TEMPORAL_ADDRESS, startTestApi, uniqueId, type TestApi } from '../support/api.js';
@@ -68,7 +69,7 @@ export class RolloutHarness {
   }
 
   async instances(resourceSetId: string): Promise<CloudInstance[]> {
-    const res = await fetch(`${this.api.cloud!.apiUrl}/instances?resourceSetId=${resourceSetId}`);
+    const res = await fetch(`${this.api.cloud!.apiUrl}/instances?resourceSetId=${resourceSetId}`, { headers: { authorization: `Bearer ${this.api.cloud!.token}` } });
     const { instances } = await res.json() as { instances: CloudInstance[] };
     return instances.filter((i) => i.state === 'pending' || i.state === 'running');
   }
@@ -76,7 +77,7 @@ export class RolloutHarness {
   /** Each live instance with the configuration version its agent applied. */
   async configured(resourceSetId: string): Promise<{ id: string; image: string; version: number | null }[]> {
     return Promise.all((await this.instances(resourceSetId)).map(async (i) => {
-      const res = await fetch(`${i.agentUrl}/config`);
+      const res = await fetch(`${i.agentUrl}/config`, { headers: { authorization: `Bearer ${agentToken(this.api.ctx.agentSecret, i.id)}` } });
       const version = res.ok ? (await res.json() as { version: number }).version : null;
       return { id: i.id, image: i.image, version };
     }));

@@ -27,10 +27,11 @@ test('figures of a 20-minute backtest, by hand', () => {
   assert.equal(baseline!.name, 'oracle');
   assert.deepEqual([...baseline!.paid], [4, 4, 4, 4, 4, 4, 4, 4, 20, 20, 20, 20, 20, 20, 20, 2, 2, 2, 2, 2]);
   assert.deepEqual(baseline!.supply, result.required, 'serves exactly what is required here');
-  assert.deepEqual(baseline!.figures, { tauU: 0, thetaU: 0, thetaO: 0, cost: 1, instanceHours: 182 / 60, changesPerHour: 3 / (20 / 60), mase: null });
+  assert.deepEqual(baseline!.figures, { shortMinutes: 0, tauU: 0, thetaU: 0, thetaO: 0, cost: 1, instanceHours: 182 / 60, changesPerHour: 3 / (20 / 60), mase: null });
   assert.deepEqual([...four!.supply], [2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]);
   const f = four!.figures;
-  near(f.tauU, (100 * 2) / 20); // minutes 13 and 14: 4 of 20
+  assert.equal(f.shortMinutes, 2); // minutes 13 and 14: 4 of 20
+  near(f.tauU, (100 * 2) / 20);
   near(f.thetaU, (100 * 2 * (16 / 20)) / 20);
   near(f.thetaO, (100 * 5 * (2 / 2)) / 20); // minutes 15-19: 4 of 2
   near(f.cost, 80 / 182);

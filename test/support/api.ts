@@ -50,8 +50,12 @@ export interface TestApi {
  * a folder object store, a main worker on a task queue of its own and a forecast worker — and,
  * with `fleet`, a real local cloud whose agents push to this API.
  */
-export async function startTestApi(options: { fleet?: { bootDelaySeconds: number }; security?: Partial<ApiSecurity> } = {}): Promise<TestApi> {
-  const database = await createTestDatabase();
+export async function startTestApi(options: {
+  fleet?: { bootDelaySeconds: number }; security?: Partial<ApiSecurity>;
+  /** A migrated database elsewhere (e.g. a throwaway Postgres a test stops); default: a fresh one on the test server. */
+  database?: TestDatabase;
+} = {}): Promise<TestApi> {
+  const database = options.database ?? await createTestDatabase();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'prescale-api-'));
   const taskQueue = `test-main-${randomBytes(4).toString('hex')}`;
   const agentSecret = randomBytes(24).toString('base64url');
@@ -76,7 +80,7 @@ export async function startTestApi(options: { fleet?: { bootDelaySeconds: number
     port: await freePort(), lbPort: await freePort(), stateDir: path.join(dir, 'cloud'), logDir: path.join(dir, 'logs'),
     ingestUrl: url, agentSecret, bootDelaySeconds: options.fleet.bootDelaySeconds, stopInstancesOnExit: true,
   }) : undefined;
-  const deps = { db: database.db, providerFor: providerRegistry({ localCloudUrl: cloud?.apiUrl ?? `http://127.0.0.1:${await freePort()}` }), pollMs: 500, agentSecret, objects: ctx.objects };
+  const deps = { db: database.db, providerFor: providerRegistry({ localCloudUrl: cloud?.apiUrl ?? `http://127.0.0.1:${await freePort()}`, localCloudToken: cloud?.token ?? 'no-local-cloud' }), pollMs: 500, agentSecret, objects: ctx.objects };
   const nativeConnection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
   const workers: Worker[] = [
     await createWorker({ connection: nativeConnection, namespace: 'default', queue: 'main', taskQueue, deps }),

@@ -35,7 +35,7 @@ describe('model training workflow (real Temporal, Postgres, object store, local 
     workers = [
       await Worker.create({
         connection: nativeConnection, taskQueue: mainQueue, workflowsPath: TRAINING_WORKFLOW,
-        activities: createFleetActivities({ db, providerFor: providerRegistry({ localCloudUrl: api.cloud!.apiUrl }) }),
+        activities: createFleetActivities({ db, providerFor: providerRegistry({ localCloudUrl: api.cloud!.apiUrl, localCloudToken: api.cloud!.token }) }),
       }),
       await Worker.create({ connection: nativeConnection, taskQueue: forecastQueue, activities: createTrainingActivities({ db, objects: api.ctx.objects }) }),
     ];
@@ -58,7 +58,7 @@ describe('model training workflow (real Temporal, Postgres, object store, local 
     const end = Math.floor(Date.now() / 60_000) * 60;
     await ingestDemand(api.database.db, rs, seasonalSeries({ start: end - 600 * 60, stepSeconds: 60, seasonSteps: 60, steps: 600, persistence: 0.99, noise: 15 }));
     // One real instance; a day ago (outside the demand history) it served loads from light to saturated.
-    const cloud = new LocalProvider({ url: api.cloud!.apiUrl });
+    const cloud = new LocalProvider({ url: api.cloud!.apiUrl, token: api.cloud!.token });
     const [instance] = await cloud.provision({ resourceSetId: rs, count: 1, instanceType: 'local.small', image: 'sample-service:v1', idempotencyToken: uniqueId('t') });
     const [c, mu, slo] = [2, 1000 / 26, 250];
     await ingestLoadLatency(api.database.db, {

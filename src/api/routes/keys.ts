@@ -5,7 +5,7 @@ import { resourceSetIdSchema } from '../../domain/resource-set.js';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../../store/api-keys.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { HttpError, notFound } from '../http-error.js';
+import { HttpError, notFound } from '../../infra/http-error.js';
 import { route, type Route } from '../route.js';
 
 const idParams = z.strictObject({ id: z.string().regex(apiKeyIdPattern, 'must be a key id (16 hex digits)') });

@@ -5,7 +5,7 @@ import { agentTokenInstance } from '../../domain/agent-token.js';
 import { metricBatchSchema } from '../../domain/metrics.js';
 import { ingestBatch } from '../../store/metrics.js';
 import type { ApiContext } from '../context.js';
-import { HttpError } from '../http-error.js';
+import { HttpError } from '../../infra/http-error.js';
 import { route, type Route } from '../route.js';
 
 // Bounds of what a real instance can report. Beyond them a value is a bug or an attack, and it

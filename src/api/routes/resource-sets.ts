@@ -17,7 +17,7 @@ import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } f
 import { abortRolloutSignal, pauseRolloutSignal, promoteRolloutSignal, resumeRolloutSignal } from '../../workflows/rollout-messages.js';
 import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../workflows/search-attributes.js';
 import type { ApiContext } from '../context.js';
-import { HttpError, notFound } from '../http-error.js';
+import { HttpError, notFound } from '../../infra/http-error.js';
 import { route, type Route } from '../route.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
@@ -87,6 +87,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
           if (inserted.outcome === 'conflict') return inserted;
           await client.workflow.start(resourceSetWorkflow, {
             workflowId, taskQueue: ctx.temporal.taskQueue, args: [{ spec }],
+            staticSummary: `resource set ${spec.id}: ${spec.minInstances}..${spec.maxInstances} instances on ${spec.provider}`,
             // A retried identical create joins its own workflow; a new one must not join the
             // still-stopping loop of a deleted set with the same id.
             workflowIdConflictPolicy: inserted.outcome === 'identical' ? 'USE_EXISTING' : 'FAIL',

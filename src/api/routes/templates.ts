@@ -4,7 +4,7 @@ import { templateBodySchema, templateNameSchema } from '../../config/template.js
 import { putTemplateVersion, readTemplateVersion, type TemplateVersion } from '../../config/templates.js';
 import { listTemplateVersions } from '../../store/templates.js';
 import type { ApiContext } from '../context.js';
-import { HttpError } from '../http-error.js';
+import { HttpError } from '../../infra/http-error.js';
 import { route, type Route } from '../route.js';
 
 const nameParams = z.strictObject({ name: templateNameSchema });

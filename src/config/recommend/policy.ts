@@ -1,23 +1,17 @@
 import type { AppConfig } from '../../domain/app-config.js';
+import { configurationPolicySchema, type ConfigurationPolicy } from '../../domain/resource-set.js';
 
 /**
- * What becomes of a configuration recommendation, per resource set. 'auto': the resource-set
- * workflow's reconfigure step acts on it — a tuning trial or the tuned parameters go out as a
- * child rollout (new config version through the agents), an instance type as a replacement
- * rollout (surge first). 'recommend': it is recorded with the decision, with its expected gain,
- * for a person to apply through the API. Either way nothing skips the canary judge.
+ * What becomes of a configuration recommendation is the resource set's `policy.configuration`
+ * (src/domain/resource-set.ts). 'auto': the resource-set workflow's reconfigure step rolls it out
+ * — a new template version through the staged canary rollout, an instance type as a replacement
+ * rollout (surge first). 'recommend': it is listed with its expected gain, for an operator to
+ * apply through the API. 'off': none is made. Either way nothing skips the canary judge.
  */
-export type ApplyMode = 'auto' | 'recommend';
+export type RecommendationPolicy = ConfigurationPolicy;
+export type ApplyMode = ConfigurationPolicy['mode'];
 
-export interface RecommendationPolicy {
-  readonly mode: ApplyMode;
-  /** Below this expected relative gain a change is recorded, never rolled out: a rollout has its own risk and cost. */
-  readonly minExpectedGain: number;
-  /** Canary trials one tuning campaign may run. */
-  readonly maxTrials: number;
-}
-
-export const DEFAULT_RECOMMENDATION_POLICY: RecommendationPolicy = { mode: 'recommend', minExpectedGain: 0.05, maxTrials: 10 };
+export const DEFAULT_RECOMMENDATION_POLICY: RecommendationPolicy = configurationPolicySchema.parse({});
 
 export type Recommendation =
   | {
@@ -41,6 +35,6 @@ export type Recommendation =
 
 export type Disposition = 'rollout' | 'record';
 
-export function disposition(policy: RecommendationPolicy, recommendation: Recommendation): Disposition {
+export function disposition(policy: Pick<RecommendationPolicy, 'mode' | 'minExpectedGain'>, recommendation: Recommendation): Disposition {
   return policy.mode === 'auto' && recommendation.expectedGain >= policy.minExpectedGain ? 'rollout' : 'record';
 }

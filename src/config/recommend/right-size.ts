@@ -79,3 +79,20 @@ export function rightSize(input: RightSizeInput): RightSizeResult {
       + `(${((saving / now.fleetCostPerHour) * 100).toFixed(0)}%)`,
   };
 }
+
+/**
+ * Each type's capacity for right-sizing: the current type's learned figure (or the planner's
+ * default before one is learned), and every other type's scaled from it by relative speed — the
+ * capacity model has no data on a type the fleet never ran, so the reason says so.
+ */
+export function typeCapacities(
+  types: readonly { name: string; speed: number; hourlyPrice: number }[], current: string, capacity: number, learned: boolean,
+): TypeCapacity[] {
+  const now = types.find((t) => t.name === current);
+  if (!now || !(now.speed > 0)) return [];
+  const own = learned ? 'learned' : 'default';
+  return types.filter((t) => t.speed > 0).map((t) => ({
+    instanceType: t.name, hourlyPrice: t.hourlyPrice, capacity: (capacity * t.speed) / now.speed,
+    basis: t.name === current ? own : `${own} on ${current}, scaled by speed`,
+  }));
+}

@@ -5,6 +5,8 @@ import {
 export interface LocalProviderOptions {
   /** The local cloud's API, e.g. http://127.0.0.1:4100. */
   url: string;
+  /** The cloud API's bearer token (StartedLocalCloud.token, or localCloudToken(…)). */
+  token: string;
   /** Per HTTP call. */
   requestTimeoutMs?: number;
   /** Between describe calls while waiting for instances to become healthy or terminated. */
@@ -14,7 +16,7 @@ export interface LocalProviderOptions {
 }
 
 /** Statuses the cloud answers when the request itself is wrong: retrying cannot help. */
-const CALLER_ERRORS = new Set([400, 403, 404, 409, 422]);
+const CALLER_ERRORS = new Set([400, 401, 403, 404, 409, 422]);
 
 /**
  * The `local` provider: the embedded cloud's HTTP API. `provision` returns as soon as the cloud
@@ -24,12 +26,14 @@ const CALLER_ERRORS = new Set([400, 403, 404, 409, 422]);
 export class LocalProvider implements Provider {
   readonly name = 'local';
   private readonly url: string;
+  private readonly token: string;
   private readonly requestTimeoutMs: number;
   private readonly pollIntervalMs: number;
   private readonly settleTimeoutMs: number;
 
   constructor(options: LocalProviderOptions) {
     this.url = options.url.replace(/\/+$/, '');
+    this.token = options.token;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.settleTimeoutMs = options.settleTimeoutMs ?? 10 * 60_000;
@@ -110,7 +114,8 @@ export class LocalProvider implements Provider {
       response = await fetch(`${this.url}${path}`, {
         method,
         signal: AbortSignal.timeout(this.requestTimeoutMs),
-        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       text = await response.text();
     } catch (err) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { HttpError } from '../../api/http-error.js';
+import { HttpError } from '../../infra/http-error.js';
 import { agentToken } from '../../domain/agent-token.js';
 import { DEFAULT_APP_CONFIG, type AppConfig } from '../../domain/app-config.js';
 import type { Logger } from '../../logger.js';

@@ -32,8 +32,8 @@ export interface InstanceLaunch {
  */
 export async function spawnInstance(launch: InstanceLaunch): Promise<{ appPid: number; agentPid: number }> {
   await mkdir(launch.dir, { recursive: true });
-  // The instance never needs the cloud's secret, only its own token.
-  const { PRESCALE_AGENT_SECRET: _secret, ...env } = process.env;
+  // The instance never needs the cloud's secret or its API token, only its own agent token.
+  const { PRESCALE_AGENT_SECRET: _secret, LOCAL_CLOUD_TOKEN: _token, ...env } = process.env;
   const appPid = spawnDetached(APP_SCRIPT, [
     '--port', String(launch.appPort), '--speed', String(launch.speed), '--image', launch.image,
     '--config', JSON.stringify(launch.config),

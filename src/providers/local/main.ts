@@ -1,13 +1,15 @@
 // The local cloud as its own process:
 //   node --import tsx src/providers/local/main.ts --port P --lb-port L --state-dir DIR --ingest-url URL
 //     [--boot-delay-seconds 20] [--instance-limit 50] [--stop-instances-on-exit]
-// with the secret that agent tokens derive from in PRESCALE_AGENT_SECRET, LOG_LEVEL as everywhere.
+// with the secret that agent tokens derive from in PRESCALE_AGENT_SECRET, the API's bearer token in
+// LOCAL_CLOUD_TOKEN (derived from the secret when unset), LOG_LEVEL as everywhere.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { configSchema } from '../../config.js';
 import { createLogger } from '../../logger.js';
 import { startLocalCloudServer } from './server.js';
+import { localCloudToken } from './token.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const argsSchema = z.object({
@@ -20,6 +22,7 @@ const argsSchema = z.object({
   'health-interval-ms': z.coerce.number().int().min(100).max(60_000).default(1000),
   'stop-instances-on-exit': z.boolean().default(false),
   PRESCALE_AGENT_SECRET: z.string({ error: 'must be set' }).min(16, 'must be at least 16 characters'),
+  LOCAL_CLOUD_TOKEN: configSchema.shape.LOCAL_CLOUD_TOKEN,
   LOG_LEVEL: configSchema.shape.LOG_LEVEL,
 });
 
@@ -43,6 +46,7 @@ try {
 const parsed = argsSchema.safeParse({
   ...values,
   PRESCALE_AGENT_SECRET: process.env.PRESCALE_AGENT_SECRET || undefined,
+  LOCAL_CLOUD_TOKEN: process.env.LOCAL_CLOUD_TOKEN || undefined,
   LOG_LEVEL: process.env.LOG_LEVEL || undefined,
 });
 if (!parsed.success) {
@@ -56,7 +60,7 @@ const logger = createLogger(args.LOG_LEVEL, 'local-cloud');
 
 const server = await startLocalCloudServer({
   port: args.port, lbPort: args['lb-port'], stateDir: path.resolve(args['state-dir']), ingestUrl: args['ingest-url'],
-  agentSecret: args.PRESCALE_AGENT_SECRET, bootDelaySeconds: args['boot-delay-seconds'], instanceLimit: args['instance-limit'],
+  agentSecret: args.PRESCALE_AGENT_SECRET, token: localCloudToken(args.LOCAL_CLOUD_TOKEN, args.PRESCALE_AGENT_SECRET), bootDelaySeconds: args['boot-delay-seconds'], instanceLimit: args['instance-limit'],
   healthIntervalMs: args['health-interval-ms'], logger,
 }).catch((err: unknown) => {
   logger.fatal({ err }, 'could not start');

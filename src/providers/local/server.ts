@@ -2,9 +2,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { z } from 'zod';
-import { HttpError, validationError } from '../../api/http-error.js';
+import { HttpError, validationError } from '../../infra/http-error.js';
 import { appConfigSchema } from '../../domain/app-config.js';
 import { resourceSetIdSchema } from '../../domain/resource-set.js';
+import { requireBearer } from '../../infra/bearer.js';
 import type { Logger } from '../../logger.js';
 import { LocalCloud } from './cloud.js';
 import { LOCAL_INSTANCE_TYPES } from './instance-types.js';
@@ -35,6 +36,8 @@ export interface LocalCloudServerOptions {
   stateDir: string;
   ingestUrl: string;
   agentSecret: string;
+  /** Every API call but GET /healthz must carry it as the bearer token; the load balancer stays open. */
+  token: string;
   bootDelaySeconds: number;
   instanceLimit: number;
   healthIntervalMs: number;
@@ -54,11 +57,13 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query')
   return result.data;
 }
 
-function createApi(cloud: LocalCloud, logger: Logger): express.Express {
+function createApi(cloud: LocalCloud, token: string, logger: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '256kb' }));
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  // Before the body parser: a caller without the token gets its 401 without the body being read.
+  app.use((req, _res, next) => { requireBearer(req.headers, token, 'local cloud token'); next(); });
+  app.use(express.json({ limit: '256kb' }));
   app.get('/instance-types', (_req, res) => { res.json({ instanceTypes: LOCAL_INSTANCE_TYPES }); });
   app.get('/instances', (req: Request, res) => {
     const { resourceSetId } = parse(describeSchema, req.query, 'query');
@@ -109,7 +114,7 @@ export async function startLocalCloudServer(options: LocalCloudServerOptions): P
     drain: (instanceId, timeoutMs) => lb.waitUntilIdle(instanceId, timeoutMs),
   });
   const lb = new LoadBalancer((resourceSetId) => cloud.targets(resourceSetId), options.logger);
-  const api = createServer(createApi(cloud, options.logger));
+  const api = createServer(createApi(cloud, options.token, options.logger));
   const balancer = createServer((req, res) => lb.handle(req, res));
   try {
     await listen(api, options.port);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { startChild, waitUntilReady, type Child } from '../../infra/child.js';
+import { localCloudToken } from './token.js';
 
 const MAIN_SCRIPT = fileURLToPath(new URL('./main.ts', import.meta.url));
 /**
@@ -16,6 +17,8 @@ export interface LocalCloudStartOptions {
   ingestUrl: string;
   /** Shared with the control plane, which verifies the agents' tokens with it. */
   agentSecret: string;
+  /** The API's bearer token; derived from the agent secret when unset. */
+  token?: string;
   logDir: string;
   bootDelaySeconds?: number;
   instanceLimit?: number;
@@ -28,6 +31,8 @@ export interface LocalCloudStartOptions {
 export interface StartedLocalCloud {
   child: Child;
   apiUrl: string;
+  /** What LocalProvider (or any caller of the API but /healthz) sends as its bearer token. */
+  token: string;
   lbUrl: string;
 }
 
@@ -41,8 +46,9 @@ export async function startLocalCloud(options: LocalCloudStartOptions): Promise<
   if (options.instanceLimit !== undefined) args.push('--instance-limit', String(options.instanceLimit));
   if (options.healthIntervalMs !== undefined) args.push('--health-interval-ms', String(options.healthIntervalMs));
   if (options.stopInstancesOnExit) args.push('--stop-instances-on-exit');
+  const token = localCloudToken(options.token, options.agentSecret);
   const child = await startChild('local-cloud', process.execPath, args, {
-    logDir: options.logDir, env: { ...(options.env ?? process.env), PRESCALE_AGENT_SECRET: options.agentSecret },
+    logDir: options.logDir, env: { ...(options.env ?? process.env), PRESCALE_AGENT_SECRET: options.agentSecret, LOCAL_CLOUD_TOKEN: token },
   });
   const apiUrl = `http://127.0.0.1:${options.port}`;
   await waitUntilReady(child, async () => {
@@ -51,6 +57,6 @@ export async function startLocalCloud(options: LocalCloudStartOptions): Promise<
   }, 60_000);
   return {
     child: { ...child, stop: (graceMs = STOP_GRACE_MS) => child.stop(graceMs) },
-    apiUrl, lbUrl: `http://127.0.0.1:${options.lbPort}`,
+    apiUrl, token, lbUrl: `http://127.0.0.1:${options.lbPort}`,
   };
 }

@@ -1,0 +1,65 @@
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { z } from 'zod';
+import { BACKTEST_UNANSWERABLE, MAX_BACKTEST_DAYS, MIN_BACKTEST_DAYS } from '../../activities/backtest.js';
+import { resourceSetIdSchema } from '../../domain/resource-set.js';
+import { HttpError, notFound } from '../../infra/http-error.js';
+import { getResourceSet } from '../../store/resource-sets.js';
+import type { ApiContext } from '../context.js';
+import { backtestWorkflow } from '../../workflows/backtest.js';
+import { route, type Route } from '../route.js';
+
+const MINUTE = 60;
+/** How long a backtest may run; identical requests within the same minute join one run. */
+const RESULT_WAIT = '10m';
+
+const figuresSchema = z.object({
+  tauU: z.number(), thetaU: z.number(), thetaO: z.number(), cost: z.number(), changesPerHour: z.number(), mase: z.number().nullable(),
+});
+const backtestBody = z.object({
+  from: z.number(), to: z.number(), days: z.number(), warmupDays: z.number(), target: z.number(),
+  capacityPerInstance: z.number(), policies: z.record(z.string(), figuresSchema),
+});
+
+/**
+ * "What would each policy have done on my last two weeks?": the resource set's own recorded
+ * demand through the same simulator as `prescale backtest`, in its fleet model (capacity per
+ * instance p99 ÷ 20, 5-minute boot), so the figures read like bench/RESULTS.md's.
+ */
+export function backtestRoutes(ctx: ApiContext): Route[] {
+  return [
+    route({
+      method: 'get', path: '/v1/resource-sets/:id/backtest',
+      summary: `Replays the set's recorded demand (up to ${MAX_BACKTEST_DAYS} days) through predictive, hpa, aws and the oracle in the backtest fleet model`,
+      role: 'viewer', resourceSetParam: 'id',
+      params: z.strictObject({ id: resourceSetIdSchema }),
+      query: z.strictObject({
+        target: z.coerce.number().gt(0).max(1).default(0.7),
+        days: z.coerce.number().int().min(MIN_BACKTEST_DAYS).max(MAX_BACKTEST_DAYS).default(MAX_BACKTEST_DAYS),
+      }),
+      responses: {
+        200: { description: 'Per policy: τU, θU, θO (%), cost (× the oracle), changes per hour, forecast MASE', schema: backtestBody },
+        404: { description: 'Unknown resource set' },
+        422: { description: `Less than ${MIN_BACKTEST_DAYS} days of recorded demand, or too little demand to size instances` },
+      },
+      async handler({ params, query }) {
+        if (!(await getResourceSet(ctx.db, params.id))) throw notFound('resource set', params.id);
+        const to = Math.floor(Date.now() / 1000 / MINUTE) * MINUTE;
+        const input = { resourceSetId: params.id, to, days: query.days, target: query.target };
+        try {
+          const report = await ctx.temporal.client.workflow.execute(backtestWorkflow, {
+            workflowId: `backtest-${params.id}-${query.days}d-${query.target}-${to}`, taskQueue: ctx.temporal.taskQueue, args: [input],
+            workflowIdConflictPolicy: 'USE_EXISTING', workflowExecutionTimeout: RESULT_WAIT,
+            staticSummary: `backtest of ${params.id}: ${query.days} days at target ${query.target}`,
+          });
+          return { status: 200, body: report };
+        } catch (err) {
+          const cause = err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
+          if (cause instanceof ApplicationFailure && (BACKTEST_UNANSWERABLE as readonly (string | undefined)[]).includes(cause.type ?? undefined)) {
+            throw new HttpError(422, cause.type!, cause.message);
+          }
+          throw err;
+        }
+      },
+    }),
+  ];
+}

@@ -1,0 +1,20 @@
+import type { Db } from '../../store/db.js';
+import type { ObjectStore } from '../../store/objects/index.js';
+import type { RecommendationRow } from '../../store/recommendations.js';
+import { releaseOf, type Release } from '../release.js';
+import { templateBodySchema } from '../template.js';
+import { putTemplateVersion } from '../templates.js';
+import { bodyFor, recommendedTemplate } from './proposal.js';
+
+/**
+ * A recommendation made concrete: the running release with its change, stored as the next version
+ * of the set's recommendations template (the same change again is the same version), ready to be
+ * rolled out like any template version. Throws a ZodError when the change does not validate (say,
+ * a cache too big for a smaller instance type).
+ */
+export async function releaseForRecommendation(db: Db, objects: ObjectStore, row: RecommendationRow, stable: Release): Promise<Release> {
+  const template = recommendedTemplate(row.resourceSetId);
+  const body = templateBodySchema.parse(bodyFor(stable, row.proposal));
+  const { version } = await putTemplateVersion(db, objects, template, body);
+  return releaseOf(template, version.version, version.revision, body);
+}
