@@ -182,7 +182,10 @@ describe('fuzzing every route with malformed requests: never a 5xx, nothing writ
   it(`survives ${REQUESTS} malformed requests (seed ${SEED})`, { timeout: 15 * 60_000 }, async () => {
     const fixtures = routeFixtures(api, { sharedSet, sharedTemplate, agentInstance });
     const baselineParams = (route: Route): Record<string, string> => {
-      const values: Record<string, string> = { id: route.path.startsWith('/v1/keys') ? sharedKeyId : sharedSet, name: sharedTemplate, version: '1', action: 'pause' };
+      const values: Record<string, string> = {
+        id: route.path.startsWith('/v1/keys') ? sharedKeyId : sharedSet, name: sharedTemplate, version: '1',
+        action: route.path.includes('/experiments/') ? 'abort' : 'pause', expId: 'experiment-fuzz', sessionId: 'tuning-fuzz', rid: '1',
+      };
       const names = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
       const params = Object.fromEntries(names.map((n) => [n, values[n]!]));
       assert.ok(!route.params || route.params.safeParse(params).success, `${routeKey(route)}: give the fuzzer a valid value for each of ${names.join(', ')}`);
