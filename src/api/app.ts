@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { Histogram } from 'prom-client';
 import { oidcVerifier } from '../auth/oidc.js';
 import type { Principal } from '../auth/principal.js';
-import { isTemporalUnavailable } from '../infra/temporal.js';
+import { isTemporalBusy, isTemporalUnavailable } from '../infra/temporal.js';
 import type { Logger } from '../logger.js';
 import { apiMetrics } from '../observability/metrics.js';
 import { isDatabaseUnavailable } from '../store/db.js';
@@ -55,6 +55,7 @@ function toHttpError(err: unknown): HttpError {
   if (e.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', `body: not valid JSON (${e.message})`);
   if (e.type === 'entity.too.large') return new HttpError(413, 'body_too_large', 'body: larger than the limit');
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError(e.status, 'bad_request', e.message ?? 'bad request');
+  if (isTemporalBusy(err)) return new HttpError(429, 'temporal_busy', 'the workflow or Temporal is taking requests slower than they arrive; retry after 1 s', undefined, { 'retry-after': '1' });
   if (isTemporalUnavailable(err)) return new HttpError(503, 'temporal_unavailable', 'Temporal is unreachable; try again shortly');
   if (isDatabaseUnavailable(err)) return new HttpError(503, 'database_unavailable', 'Postgres is unreachable; try again shortly');
   return new HttpError(500, 'internal', 'internal error');
@@ -113,6 +114,7 @@ export function createApp(ctx: ApiContext): express.Express {
     const httpError = toHttpError(err);
     const requestId = res.locals.requestId as string;
     if (httpError.status >= 500) (res.locals.log as Logger).error({ err }, 'request failed');
+    if (httpError.headers) res.set(httpError.headers);
     res.status(httpError.status).json({
       error: { code: httpError.code, message: httpError.message, requestId, ...(httpError.details ? { details: httpError.details } : {}) },
     });

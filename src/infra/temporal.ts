@@ -51,15 +51,25 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   return missing.map((k) => k.name);
 }
 
-/** Temporal errors that mean "the server is unreachable or shedding load" rather than "the request is wrong". */
-export function isTemporalUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: number; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), and RESOURCE_EXHAUSTED (8): the server sheds
-    // load ("Workflow is busy" when updates arrive faster than the workflow takes them).
-    if (e.code === 14 || e.code === 4 || e.code === 8) return true;
-    if (/Failed to connect|connection refused|transport error|tcp connect error/i.test(e.message ?? '')) return true;
-  }
+type ErrorChain = { code?: number; message?: string; cause?: unknown } | undefined;
+
+function someInChain(err: unknown, test: (e: NonNullable<ErrorChain>) => boolean): boolean {
+  for (let e = err as ErrorChain; e; e = e.cause as ErrorChain) if (test(e)) return true;
   return false;
+}
+
+/** Temporal errors that mean "the server is unreachable" rather than "the request is wrong". */
+export function isTemporalUnavailable(err: unknown): boolean {
+  // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), or no connection at all.
+  return someInChain(err, (e) => e.code === 14 || e.code === 4 || /Failed to connect|connection refused|transport error|tcp connect error/i.test(e.message ?? ''));
+}
+
+/**
+ * gRPC RESOURCE_EXHAUSTED (8): the server sheds load — "Workflow is busy" when updates arrive faster
+ * than a workflow takes them, or a namespace's rate limit. The caller should slow down: a 429.
+ */
+export function isTemporalBusy(err: unknown): boolean {
+  return someInChain(err, (e) => e.code === 8);
 }
 
 /**

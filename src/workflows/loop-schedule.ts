@@ -21,3 +21,12 @@ export function phaseOf(id: string, intervalMs: number): number {
 export function nextTick(nowMs: number, intervalMs: number, phaseMs: number): number {
   return phaseMs + (Math.floor((nowMs - phaseMs) / intervalMs) + 1) * intervalMs;
 }
+
+/**
+ * The least time between the starts of two iterations that messages asked for: a storm of pauses,
+ * resumes or policy changes then costs one iteration per spacing, not one per message, while the
+ * first message after a quiet spell still acts at once.
+ */
+export function wakeSpacingMs(intervalMs: number): number {
+  return Math.min(5_000, intervalMs / 4);
+}

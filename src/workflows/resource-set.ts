@@ -19,7 +19,7 @@ import {
 } from './resource-set-messages.js';
 import { BUSY, startExperimentUpdate, type ExperimentRequest, type ExperimentResult } from './experiment-messages.js';
 import { experimentWorkflow } from './experiment.js';
-import { nextTick, phaseOf } from './loop-schedule.js';
+import { nextTick, phaseOf, wakeSpacingMs } from './loop-schedule.js';
 import { abortRolloutSignal, type RevertMode, type RolloutKind, type RolloutResult } from './rollout-messages.js';
 import { rolloutWorkflow } from './rollout.js';
 import { MAX_TUNING_TRIALS, startTuningUpdate, type TuningRequest } from './tuning-messages.js';
@@ -63,6 +63,8 @@ const local = proxyLocalActivities<MainActivities & RolloutActivities>({
 });
 /** Runs started before it replay their old command sequence (activities, a fixed-length wait). */
 export const LOCAL_READS_AND_TICK_GRID = 'local-reads-and-tick-grid';
+/** Runs started before it answer every message with an iteration at once, as they did. */
+export const COALESCED_WAKE_UPS = 'coalesced-wake-ups';
 
 type RunningRollout = ActiveRollout & {
   handle: ChildWorkflowHandle<typeof rolloutWorkflow> | ChildWorkflowHandle<typeof experimentWorkflow> | ChildWorkflowHandle<typeof tuningWorkflow>;
@@ -85,6 +87,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
   const config: ConfigState = s.config ??= { stable: boot, desired: boot, previous: null, rolloutOptions: rolloutOptionsSchema.parse({}), rollouts: 0 };
   const { workflowId, firstExecutionRunId: loopId } = workflowInfo();
   const v2 = patched(LOCAL_READS_AND_TICK_GRID);
+  const coalesce = patched(COALESCED_WAKE_UPS);
   const reads = v2 ? local : light;
   let wake = false;
   let stop: { deprovision: boolean } | null = null;
@@ -431,6 +434,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
   for (let n = 0; !stop && due(n); n++) {
     s.iteration++;
     wake = false;
+    const startedAt = Date.now();
     try {
       iteration = new CancellationScope();
       await iteration.run(iterate);
@@ -442,6 +446,10 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     // Due on the loop's own grid (see loop-schedule.ts); before the patch, one interval after the iteration.
     const dueAt = v2 ? nextTick(Date.now(), intervalMs, phaseOf(s.spec.id, intervalMs)) : Date.now() + intervalMs;
     await condition(() => wake || stop !== null, dueAt - Date.now(), { summary: `next iteration at ${new Date(dueAt).toISOString()}, sooner on a message` });
+    const spacedAt = startedAt + wakeSpacingMs(intervalMs);
+    if (coalesce && wake && !stop && spacedAt > Date.now()) {
+      await condition(() => stop !== null, spacedAt - Date.now(), { summary: `messages coalesced: next iteration at ${new Date(spacedAt).toISOString()}` });
+    }
   }
   // Set by handlers, which the compiler's narrowing does not see.
   const unfinished = active as RunningRollout | null;

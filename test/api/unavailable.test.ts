@@ -36,7 +36,7 @@ async function apiWith(options: { temporal: string; databaseUrl: string }) {
   };
 }
 
-describe('when a dependency is down, the API answers 503 naming it, never 500', () => {
+describe('when a dependency is down or overloaded, the API answers 503 or 429 naming it, never 500', () => {
   let database: TestDatabase;
   let deadPort: number;
   let auth: { authorization: string };
@@ -65,6 +65,31 @@ describe('when a dependency is down, the API answers 503 naming it, never 500', 
       const { rows } = await database.db.query("SELECT count(*)::int AS n FROM resource_sets WHERE id = 'offline'");
       assert.equal(rows[0].n, 0, 'the row rolled back with the failed workflow start');
     } finally {
+      await api.close();
+    }
+  });
+
+  it('a workflow taking updates slower than they arrive: 429 temporal_busy with retry-after, the rest answered', async () => {
+    // No worker polls this API's task queue, so the loop's updates stay in flight until Temporal's
+    // per-workflow cap (10) refuses more.
+    const api = await apiWith({ temporal: TEMPORAL_ADDRESS, databaseUrl: database.url });
+    const headers = { 'content-type': 'application/json', ...auth };
+    const id = `busy-${Date.now().toString(36)}`;
+    try {
+      const created = await fetch(`${api.url}/v1/resource-sets`, { method: 'POST', headers, body: JSON.stringify({ id, provider: 'local', minInstances: 0, maxInstances: 2 }) });
+      assert.equal(created.status, 201);
+      const patches = Array.from({ length: 14 }, () => fetch(`${api.url}/v1/resource-sets/${id}/policy`, {
+        method: 'PATCH', headers, body: JSON.stringify({ targetUtilization: 0.6 }), signal: AbortSignal.timeout(8_000),
+      }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error?: { code: string } }).error?.code }), () => 'pending' as const));
+      // The admitted ones wait for a worker that never comes: the client gives up on them.
+      const settled = await Promise.all(patches);
+      const busy = settled.filter((a) => a !== 'pending' && a.status === 429);
+      assert.ok(busy.length >= 1, `some PATCH refused as busy: ${JSON.stringify(settled)}`);
+      for (const a of busy) assert.deepEqual(a, { status: 429, retryAfter: '1', code: 'temporal_busy' });
+      assert.ok(settled.every((a) => a === 'pending' || a.status < 500), 'never a 5xx');
+    } finally {
+      await fetch(`${api.url}/v1/resource-sets/${id}`, { method: 'DELETE', headers }).catch(() => undefined);
+      await new Client({ connection: connectForRequests(TEMPORAL_ADDRESS) }).workflow.getHandle(`resource-set-${id}`).terminate('test over').catch(() => undefined);
       await api.close();
     }
   });

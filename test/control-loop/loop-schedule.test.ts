@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nextTick, phaseOf } from '../../src/workflows/loop-schedule.js';
+import { nextTick, phaseOf, wakeSpacingMs } from '../../src/workflows/loop-schedule.js';
 
 describe('loop schedule: each loop ticks on its own grid, phased by its id', () => {
   const interval = 60_000;
@@ -24,5 +24,11 @@ describe('loop schedule: each loop ticks on its own grid, phased by its id', () 
     // 1,000 loops over 60 s: about 17 a second; all in a few seconds would be the start-up burst again.
     assert.ok(Math.max(...perSecond) <= 35, `busiest second holds ${Math.max(...perSecond)} loops`);
     assert.ok(perSecond.filter((n) => n === 0).length === 0, 'no second of the interval is left empty');
+  });
+
+  it('message-driven iterations are spaced by a quarter interval, at most 5 s', () => {
+    assert.equal(wakeSpacingMs(60_000), 5_000);
+    assert.equal(wakeSpacingMs(8_000), 2_000);
+    assert.ok(wakeSpacingMs(1_000) < 1_000, 'a fast loop still reacts within its interval');
   });
 });

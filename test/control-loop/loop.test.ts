@@ -84,6 +84,33 @@ describe('the control loop on a real local fleet (real Temporal, Postgres, local
     await waitFor('3 healthy instances after resume', async () => (await running(id)) === 3, 60_000);
   });
 
+  it('a storm of control messages is answered in full but costs one iteration per spacing, not one per message', async () => {
+    const id = uniqueId('storm');
+    // A minute's interval: iterations beyond the first are message-driven, and spaced 5 s apart.
+    assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 0, maxInstances: 2, policy: { ...policy, intervalSeconds: 60 } })).status, 201);
+    await waitFor('the first decision', async () => (await decisions(id)).length >= 1, 30_000);
+    const stormStart = Date.now();
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, k) => {
+      const path = `/v1/resource-sets/${id}`;
+      if (k % 3 === 0) return api.request('PATCH', `${path}/policy`, { targetUtilization: k % 2 ? 0.6 : 0.65 });
+      return api.request('POST', `${path}/${k % 3 === 1 ? 'pause' : 'resume'}`);
+    }));
+    assert.deepEqual(answers.map((a) => a.status).filter((st) => st !== 200 && st !== 202), [], 'every message answered 2xx');
+    // Sent one after another, the last of each kind is what holds.
+    assert.equal((await api.request('PATCH', `/v1/resource-sets/${id}/policy`, { targetUtilization: 0.55 })).status, 200);
+    assert.equal((await api.request('POST', `/v1/resource-sets/${id}/resume`)).status, 202);
+    const state = await api.ctx.temporal.client.workflow.getHandle(workflowIdFor(id)).query(stateQuery);
+    assert.equal(state.paused, false);
+    assert.equal(state.spec.policy.targetUtilization, 0.55);
+    await new Promise((r) => setTimeout(r, 7_000));
+    const elapsedMs = Date.now() - stormStart;
+    const iterations = (await decisions(id)).length - 1;
+    // One at once, then at most one per 5 s spacing while messages keep coming (and perhaps the loop's own tick).
+    assert.ok(iterations >= 1, 'the messages woke the loop');
+    assert.ok(iterations <= 2 + Math.ceil(elapsedMs / 5_000), `${iterations} iterations in ${elapsedMs} ms`);
+    await api.request('DELETE', `/v1/resource-sets/${id}`);
+  });
+
   it('the Temporal UI reads each step: summaries on the workflow, its activities and its wait; current details', async () => {
     const id = uniqueId('ui');
     assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 2, maxInstances: 3, policy })).status, 201);

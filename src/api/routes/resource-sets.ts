@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { releaseOf } from '../../config/release.js';
@@ -144,8 +145,11 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       async handler({ params, body }) {
         const row = await existing(params.id);
         const spec = await handle(row).executeUpdate(setPolicyUpdate, { args: [body] }).catch((err) => workflowGone(err, params.id));
+        // A schedule update is a round of work in Temporal: only when what training needs changed.
+        // Before the row: a request retried after a crash in between still sees the change.
+        const training = trainingScheduleFor(spec, instanceTypeOf(spec));
+        if (!isDeepStrictEqual(training, trainingScheduleFor(row.spec, instanceTypeOf(row.spec)))) await ensureTrainingSchedule(client, spec.id, training);
         await updateResourceSetSpec(ctx.db, params.id, spec);
-        await ensureTrainingSchedule(client, spec.id, trainingScheduleFor(spec, instanceTypeOf(spec)));
         return { status: 200, body: { spec } };
       },
     }),
