@@ -48,6 +48,20 @@ export function apiRoutes(ctx: ApiContext): Route[] {
   return routes;
 }
 
+/** Refuses a valid write to a resource set beyond its token bucket, before it reaches the set's workflow. */
+function resourceSetWriteLimit({ perSecond, burst }: ApiSecurity['resourceSetWrites'], metrics: ReturnType<typeof apiMetrics>): (r: Route, params: unknown) => void {
+  const limiter = new RateLimiter(perSecond, burst);
+  return (r, params) => {
+    if (r.method === 'get' || !r.resourceSetParam) return;
+    const id = String((params as Record<string, unknown>)[r.resourceSetParam]);
+    const wait = limiter.take(id);
+    if (wait > 0) {
+      metrics.rateLimited.inc({ kind: 'resource_set' });
+      throw new HttpError(429, 'resource_set_busy', `resource set "${id}" takes at most ${perSecond} writes per second (burst ${burst}); retry after ${wait} s`, undefined, { 'retry-after': String(wait) });
+    }
+  };
+}
+
 /** Maps any thrown error to a JSON error body; only a genuine bug becomes a 500. */
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
@@ -100,12 +114,13 @@ export function createApp(ctx: ApiContext): express.Express {
   if (security.corsOrigins.length) app.use(cors(security.corsOrigins));
 
   const authenticate = authenticator({ db: ctx.db, agentSecret: ctx.agentSecret, oidc: security.oidc && oidcVerifier(security.oidc) });
-  const check = guard({ authenticate, limiter: new RateLimiter(security.rateLimit.perSecond, security.rateLimit.burst), metrics: apiMetrics(ctx.metrics) });
+  const metrics = apiMetrics(ctx.metrics);
+  const check = guard({ authenticate, limiter: new RateLimiter(security.rateLimit.perSecond, security.rateLimit.burst), metrics });
   const audit = auditTrail(ctx);
   // Bodies are parsed only for callers the route admits.
   const json = express.json({ limit: '1mb' });
   const router = express.Router();
-  mountRoutes(router, apiRoutes(ctx), (r) => [...audit(r), check(r), json]);
+  mountRoutes(router, apiRoutes(ctx), (r) => [...audit(r), check(r), json], resourceSetWriteLimit(security.resourceSetWrites, metrics));
   app.use(router);
   app.use(dashboardAssets());
 

@@ -7,13 +7,20 @@ export interface ApiSecurity {
   oidc?: OidcOptions | undefined;
   /** Token bucket per principal (per client address for anonymous requests); perSecond 0 turns it off. */
   rateLimit: { perSecond: number; burst: number };
+  /**
+   * Token bucket per resource set for the writes that reach its loop (signals and updates), whoever
+   * sends them: a storm on one set is refused before it queues at the workflow; perSecond 0 turns it off.
+   */
+  resourceSetWrites: { perSecond: number; burst: number };
   /** Origins allowed to call the API from a browser; empty means no CORS headers at all. */
   corsOrigins: string[];
   /** Serve /metrics without a key, for a Prometheus scraper on a trusted network. */
   metricsPublic: boolean;
 }
 
-export const defaultApiSecurity: ApiSecurity = { rateLimit: { perSecond: 50, burst: 100 }, corsOrigins: [], metricsPublic: false };
+export const defaultApiSecurity: ApiSecurity = {
+  rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, corsOrigins: [], metricsPublic: false,
+};
 
 const OIDC_VARIABLES = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const;
 
@@ -31,6 +38,7 @@ export function apiSecurity(config: Config): ApiSecurity {
       },
     } : {}),
     rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+    resourceSetWrites: { perSecond: config.RESOURCE_SET_WRITES_PER_SECOND, burst: config.RESOURCE_SET_WRITES_BURST },
     corsOrigins: config.CORS_ORIGINS?.split(',') ?? [],
     metricsPublic: config.METRICS_PUBLIC,
   };

@@ -61,8 +61,7 @@ export function guard(deps: { authenticate: Authenticate; limiter: RateLimiter; 
     const wait = deps.limiter.take(principal ? `${principal.kind}:${principal.id}` : `ip:${req.ip ?? ''}`);
     if (wait > 0) {
       deps.metrics.rateLimited.inc({ kind: principal?.kind ?? 'anonymous' });
-      res.set('retry-after', String(wait));
-      throw new HttpError(429, 'rate_limited', `too many requests; retry after ${wait} s`);
+      throw new HttpError(429, 'rate_limited', `too many requests; retry after ${wait} s`, undefined, { 'retry-after': String(wait) });
     }
 
     const verdict = authorize(route, principal, req.params);

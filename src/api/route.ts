@@ -59,13 +59,19 @@ function targetOf(params: unknown, body: unknown, result: unknown): string | und
   return candidates.find((c): c is string => typeof c === 'string');
 }
 
-/** Mounts each route behind `before(route)`: the middleware that authenticates, limits and parses. */
-export function mountRoutes(router: Router, routes: readonly Route[], before: (r: Route) => RequestHandler[] = () => []): void {
+/**
+ * Mounts each route behind `before(route)`: the middleware that authenticates, limits and parses;
+ * `admit` sees each request once it is valid, and may refuse it by throwing.
+ */
+export function mountRoutes(
+  router: Router, routes: readonly Route[], before: (r: Route) => RequestHandler[] = () => [], admit: (r: Route, params: unknown) => void = () => undefined,
+): void {
   for (const r of routes) {
     router[r.method](r.path, ...before(r), async (req: Request, res: Response) => {
       const params = parse(r.params, req.params, 'params');
       const query = parse(r.query, req.query, 'query');
       const body = parse(r.body, req.body, 'body');
+      admit(r, params);
       const result = await r.handler({ params, query, body, req });
       res.locals.target = targetOf(params, body, result.body);
       if (result.body === undefined) res.status(result.status).end();

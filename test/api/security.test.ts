@@ -42,7 +42,7 @@ describe('API security: keys, audit, rate limits, OIDC, headers, logs (real Post
   async function serve(security: Partial<ApiSecurity>, logLines?: string[]) {
     const metrics = new Registry();
     const logger = logLines ? pino({ level: 'debug' }, { write: (line: string) => { logLines.push(line); } }) : api.ctx.logger;
-    const server = createApp({ ...api.ctx, metrics, logger, security: { rateLimit: { perSecond: 0, burst: 1 }, ...security } }).listen(0, '127.0.0.1');
+    const server = createApp({ ...api.ctx, metrics, logger, security: { rateLimit: { perSecond: 0, burst: 1 }, resourceSetWrites: { perSecond: 0, burst: 1 }, ...security } }).listen(0, '127.0.0.1');
     servers.push(server);
     await once(server, 'listening');
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -155,6 +155,26 @@ describe('API security: keys, audit, rate limits, OIDC, headers, logs (real Post
     assert.ok(Number(limited.headers.get('retry-after')) >= 1);
     assert.equal((await app.get('/v1/resource-sets', api.keys.operator)).status, 200, 'another key has its own bucket');
     assert.match(await app.metrics.metrics(), /prescale_rate_limited_total\{kind="key"\} 2/);
+  });
+
+  it('rate limit: per resource set, valid writes past its burst → 429 resource_set_busy, whoever sends them; reads, invalid writes and other sets unaffected', async () => {
+    const app = await serve({ resourceSetWrites: { perSecond: 0.01, burst: 2 } });
+    const other = uniqueId('sec-other');
+    assert.equal((await api.request('POST', '/v1/resource-sets', resourceSetBody(other))).status, 201);
+    const post = (id: string, action: string, token: string, body?: unknown) => fetch(`${app.url}/v1/resource-sets/${id}/${action}`, {
+      method: action === 'policy' ? 'PATCH' : 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}),
+    });
+    assert.equal((await post(sharedSet, 'policy', api.keys.admin, { targetUtilization: 7 })).status, 400, 'an invalid write is refused for what it is');
+    assert.equal((await post(sharedSet, 'pause', api.keys.operator)).status, 202);
+    assert.equal((await post(sharedSet, 'policy', api.keys.admin, { targetUtilization: 0.7 })).status, 200);
+    const busy = await post(sharedSet, 'resume', api.keys.admin);
+    assert.equal(busy.status, 429, 'the set\'s budget is shared by every caller');
+    assert.equal(((await busy.json()) as { error: { code: string } }).error.code, 'resource_set_busy');
+    assert.ok(Number(busy.headers.get('retry-after')) >= 1);
+    assert.equal((await app.get(`/v1/resource-sets/${sharedSet}`, api.keys.viewer)).status, 200, 'reads are not writes');
+    assert.equal((await post(other, 'pause', api.keys.operator)).status, 202, 'another set has its own bucket');
+    assert.match(await app.metrics.metrics(), /prescale_rate_limited_total\{kind="resource_set"\} 1/);
+    await api.request('POST', `/v1/resource-sets/${sharedSet}/resume`);
   });
 
   it('OIDC: a valid JWT acts with its role and scopes; expired, wrong audience or issuer, unknown signer → 401; no role → 403', async () => {

@@ -68,7 +68,7 @@ export async function startTestApi(options: {
     agentSecret,
     temporal: { connection, client: new Client({ connection }), namespace: 'default', taskQueue, uiUrl: 'http://127.0.0.1:8233' },
     // No rate limit unless a test asks: tests fire requests much faster than people do.
-    security: { rateLimit: { perSecond: 0, burst: 1 }, ...options.security },
+    security: { rateLimit: { perSecond: 0, burst: 1 }, resourceSetWrites: { perSecond: 0, burst: 1 }, ...options.security },
   };
   const keys = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'admin'] as const) keys[role] = (await createApiKey(database.db, { role, name: `test ${role}` }, 'test')).key;
