@@ -27,6 +27,8 @@ const WITHIN = 0.1;
 /** Log-sd of a bake interval's p95 around the model's, and of a learned capacity around the model's. */
 const P95_NOISE = 0.05;
 const CAPACITY_NOISE = 0.05;
+/** The judge's p95 allowance, and so the line the tuner's latency model must keep trials under. */
+const LATENCY_ALLOWED_INCREASE = 1.05;
 
 const defaults = sloSchema.parse({});
 const SLO: LatencySlo = { quantileMs: defaults.latencyP95Ms, quantile: 0.95, errorRate: defaults.errorRate };
@@ -34,7 +36,7 @@ const TARGET_UTILIZATION = policySchema.parse({}).targetUtilization;
 
 const JUDGE: JudgeConfig = {
   metrics: [
-    { name: 'latency_p95', group: 'latency', direction: 'increase', effectSize: { allowedIncrease: 1.05 }, critical: true, mustHaveData: true },
+    { name: 'latency_p95', group: 'latency', direction: 'increase', effectSize: { allowedIncrease: LATENCY_ALLOWED_INCREASE }, critical: true, mustHaveData: true },
     { name: 'error_rate', group: 'errors', direction: 'increase', nanStrategy: 'replace', critical: true },
   ],
 };
@@ -54,6 +56,11 @@ function poisson(mean: number, random: Random): number {
   }
   return k;
 }
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 interface Scenario {
   readonly type: InstanceType;
@@ -75,12 +82,21 @@ function bake(scenario: Scenario, params: AppParams, random: Random): Record<str
   return { latency_p95: { baseline: b.p95, canary: c.p95 }, error_rate: { baseline: b.errors, canary: c.errors } };
 }
 
-/** A canary trial as a rollout runs it: judge, one longer look on marginal, and the learned capacity if it passed. */
+/**
+ * A canary trial as a rollout runs it: judge, one longer look on marginal, the learned capacity if
+ * it passed, and the p95 ratio of the last bake (medians of its intervals, as the tuning workflow
+ * measures canaryP95Ms and baselineP95Ms).
+ */
 function trial(scenario: Scenario, params: AppParams, random: Random): Observation {
-  let verdict: Verdict = judge(JUDGE, bake(scenario, params, random)).verdict;
-  if (nextStepAction(verdict, false) === 'extend-bake') verdict = judge(JUDGE, bake(scenario, params, random)).verdict;
+  let data = bake(scenario, params, random);
+  let verdict: Verdict = judge(JUDGE, data).verdict;
+  if (nextStepAction(verdict, false) === 'extend-bake') {
+    data = bake(scenario, params, random);
+    verdict = judge(JUDGE, data).verdict;
+  }
+  const { baseline, canary } = data['latency_p95']!;
   const capacity = sampleCapacity(scenario.type, params, SLO) * Math.exp(CAPACITY_NOISE * normal(random));
-  return observationOfTrial({ params, verdict, capacity, hourlyCost: sampleHourlyCost(scenario.type, params) })!;
+  return observationOfTrial({ params, verdict, capacity, hourlyCost: sampleHourlyCost(scenario.type, params), latencyRatio: median(canary) / median(baseline) })!;
 }
 
 type Method = 'gp-ei' | 'random';
@@ -98,7 +114,9 @@ function run(scenario: Scenario, method: Method, seed: number): Run {
   // Both start from what runs: the fleet's own capacity is known before any trial.
   const observations: Observation[] = [trial(scenario, DEFAULT_APP_CONFIG.params, random)];
   for (let i = 0; i < BUDGET; i++) {
-    const params = method === 'gp-ei' ? proposeNext(scenario.space, observations, random).params : randomPoint(scenario.space, random);
+    const params = method === 'gp-ei'
+      ? proposeNext(scenario.space, observations, random, { latencyAllowedIncrease: LATENCY_ALLOWED_INCREASE }).params
+      : randomPoint(scenario.space, random);
     observations.push(trial(scenario, asAppParams(params), random));
   }
   const best = bestSoFar(observations);
@@ -106,10 +124,6 @@ function run(scenario: Scenario, method: Method, seed: number): Run {
   return { value, unsafe: observations.filter((o) => !o.safe).length, ms: performance.now() - started };
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 const loadBefore = loadavg();

@@ -46,6 +46,17 @@ describe('Gaussian process', () => {
     [0.17194420088369622, 0.6963007819954383].forEach((v, i) => assert.ok(Math.abs(variance[i]! - v) < 1e-9, `variance ${variance[i]} vs ${v}`));
   });
 
+  it('with the additive kernel, predicts a combination never tried from each parameter\'s own effect', () => {
+    // Trials along two lines through (0.1, 0.1), one parameter moving at a time; the function is a sum.
+    const f = ([a, b]: number[]) => Math.sin(4 * a!) + Math.cos(3 * b!);
+    const line = [0.1, 0.3, 0.5, 0.7, 0.9];
+    const points = [...line.map((a) => [a, 0.1]), ...line.slice(1).map((b) => [0.1, b])];
+    const corner = [0.8, 0.8];
+    const error = (kernel: 'product' | 'additive') => Math.abs(fitGaussianProcess(points, points.map(f), { random: seededRandom(7), kernel }).predict([corner]).mean[0]! - f(corner));
+    assert.ok(error('additive') < 0.1, `additive: off by ${error('additive')}`);
+    assert.ok(error('product') > 3 * error('additive'), `product: off by ${error('product')}`);
+  });
+
   it('explains scattered repeats as noise rather than wiggles', () => {
     const random = seededRandom(9);
     const points = Array.from({ length: 24 }, (_, i) => [(i % 6) / 5]);

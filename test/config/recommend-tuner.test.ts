@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fitFeasibility } from '../../src/config/recommend/feasibility.js';
 import { randomPoint, type Params, type SearchSpace } from '../../src/config/recommend/space.js';
 import { bestSoFar, proposeNext, type Observation } from '../../src/config/recommend/tuner.js';
 import { seededRandom } from '../../src/load/random.js';
@@ -104,5 +105,33 @@ describe('tuner', () => {
     assert.deepEqual(bestSoFar(observations)?.params, { x: 3 });
     assert.equal(bestSoFar([{ params: { x: 2 }, safe: false }]), null);
     assert.throws(() => proposeNext(oneD.space, [{ params: { x: 0.5 }, safe: true, value: 0 }], seededRandom(1)), /positive value/);
+  });
+});
+
+describe('feasibility', () => {
+  // Latency rises with x and crosses the allowance (1.1) at x ≈ 0.53.
+  const ratio = (x: number) => Math.exp(3 * (x - 0.5));
+  const trial = (x: number, safe = ratio(x) <= 1.1): Observation => (safe
+    ? { params: { x }, safe: true, value: 1, latencyRatio: ratio(x) }
+    : { params: { x }, safe: false, latencyRatio: ratio(x) });
+  const odds = (observations: Observation[], xs: number[]) => fitFeasibility(oneD.space, observations, 1.1, seededRandom(1))(xs.map((x) => [x]));
+
+  it('reads how far a failed trial was from passing: safe short of the allowance, unsafe past it', () => {
+    const [below, above] = odds([0.1, 0.3, 0.8].map((x) => trial(x)), [0.35, 0.7]);
+    assert.ok(below! > 0.9 && above! < 0.05, `P(pass) ${below} at 0.35, ${above} at 0.7`);
+  });
+
+  it('tells a near miss from a dead configuration, which the verdicts alone cannot', () => {
+    const failedAt = (latencyRatio: number): Observation => ({ params: { x: 0.8 }, safe: false, latencyRatio });
+    const safe = [0.1, 0.3].map((x) => trial(x));
+    const [nearMiss] = odds([...safe, failedAt(1.15)], [0.7]);
+    const [dead] = odds([...safe, failedAt(30)], [0.7]);
+    assert.ok(nearMiss! > 2 * dead!, `P(pass) at 0.7 beside a near miss ${nearMiss}, beside a dead trial ${dead}`);
+  });
+
+  it('marks a failure the latency does not explain (refusals) where it happened, not everywhere', () => {
+    const refused = trial(0.1, false);
+    const [there, elsewhere] = odds([refused, trial(0.3), trial(0.4)], [0.1, 0.4]);
+    assert.ok(there! < 0.5 && elsewhere! > 0.8, `P(pass) ${there} at the refusal, ${elsewhere} away from it`);
   });
 });

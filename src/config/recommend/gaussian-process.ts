@@ -7,7 +7,15 @@ import { nelderMead } from './nelder-mead.js';
  * smoothness to oscillate between a few trials; per-dimension scales let a parameter that barely
  * matters be ignored), and Gaussian observation noise. Targets are standardised before fitting, so
  * the hyperparameter bounds below mean the same thing for any objective.
+ *
+ * The kernel is either the usual product over dimensions (a point informs only its neighbourhood
+ * in every dimension at once) or additive (Duvenaud et al. 2011, Kandasamy et al. 2015): the mean
+ * of one 1-D Matérn per dimension, so the function is a sum of one curve per parameter. A trial
+ * then informs every point that shares any one of its coordinates, which is what lets ten trials
+ * in three dimensions learn each parameter's effect; it cannot express interactions.
  */
+
+export type GpKernel = 'product' | 'additive';
 
 export interface GpHyperparameters {
   /** Per input dimension, in unit-cube coordinates. */
@@ -45,6 +53,8 @@ export interface GpFitOptions {
    * any trial, no opinion either way.
    */
   readonly standardisation?: { readonly mean: number; readonly scale: number };
+  /** Default 'product'. */
+  readonly kernel?: GpKernel;
 }
 
 /**
@@ -56,12 +66,26 @@ const LOG_BOUNDS = { lengthScale: [Math.log(0.03), Math.log(20)], signal: [Math.
 const JITTER = 1e-9;
 const SQRT5 = Math.sqrt(5);
 
-function matern52(a: readonly number[], b: readonly number[], lengthScales: readonly number[], signalVariance: number): number {
-  let r2 = 0;
-  for (let d = 0; d < a.length; d++) r2 += ((a[d]! - b[d]!) / lengthScales[d]!) ** 2;
+/** Matérn 5/2 correlation at squared scaled distance r2. */
+function matern52(r2: number): number {
   const r = Math.sqrt(r2);
-  return signalVariance * (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
+  return (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
 }
+
+type Covariance = (a: readonly number[], b: readonly number[], h: GpHyperparameters) => number;
+
+const COVARIANCES: Record<GpKernel, Covariance> = {
+  product(a, b, h) {
+    let r2 = 0;
+    for (let d = 0; d < a.length; d++) r2 += ((a[d]! - b[d]!) / h.lengthScales[d]!) ** 2;
+    return h.signalVariance * matern52(r2);
+  },
+  additive(a, b, h) {
+    let sum = 0;
+    for (let d = 0; d < a.length; d++) sum += matern52(((a[d]! - b[d]!) / h.lengthScales[d]!) ** 2);
+    return (h.signalVariance * sum) / a.length;
+  },
+};
 
 interface Factor {
   cholesky: CholeskyDecomposition;
@@ -69,12 +93,12 @@ interface Factor {
   logMarginalLikelihood: number;
 }
 
-function factor(xs: readonly (readonly number[])[], z: Matrix, h: GpHyperparameters): Factor | null {
+function factor(xs: readonly (readonly number[])[], z: Matrix, h: GpHyperparameters, covariance: Covariance): Factor | null {
   const n = xs.length;
   const k = new Matrix(n, n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      const v = matern52(xs[i]!, xs[j]!, h.lengthScales, h.signalVariance) + (i === j ? h.noiseVariance + JITTER : 0);
+      const v = covariance(xs[i]!, xs[j]!, h) + (i === j ? h.noiseVariance + JITTER : 0);
       k.set(i, j, v);
       k.set(j, i, v);
     }
@@ -117,11 +141,11 @@ function inBounds(theta: readonly number[], dims: number): boolean {
   });
 }
 
-function fitHyperparameters(xs: readonly (readonly number[])[], z: Matrix, options: GpFitOptions): GpHyperparameters {
+function fitHyperparameters(xs: readonly (readonly number[])[], z: Matrix, covariance: Covariance, options: GpFitOptions): GpHyperparameters {
   const dims = xs[0]!.length;
   const negative = (theta: readonly number[]): number => {
     if (!inBounds(theta, dims)) return Infinity;
-    return -(factor(xs, z, fromLog(theta, dims))?.logMarginalLikelihood ?? -Infinity) - logPrior(theta, dims);
+    return -(factor(xs, z, fromLog(theta, dims), covariance)?.logMarginalLikelihood ?? -Infinity) - logPrior(theta, dims);
   };
   const uniform = (lo: number, hi: number, random: () => number): number => lo + (hi - lo) * random();
   const starts: number[][] = [[...new Array<number>(dims).fill(PRIOR.lengthScale[0]), PRIOR.signal[0], PRIOR.noise[0]]];
@@ -146,8 +170,9 @@ export function fitGaussianProcess(xs: readonly (readonly number[])[], ys: reado
   // Identical targets carry no scale; 1 keeps the standardised prior at the targets' own units.
   const { mean, scale } = options.standardisation ?? { mean: sampleMean, scale: spread > 0 ? spread : 1 };
   const z = Matrix.columnVector(ys.map((y) => (y - mean) / scale));
-  const hyperparameters = options.hyperparameters ?? fitHyperparameters(xs, z, options);
-  const fitted = factor(xs, z, hyperparameters);
+  const covariance = COVARIANCES[options.kernel ?? 'product'];
+  const hyperparameters = options.hyperparameters ?? fitHyperparameters(xs, z, covariance, options);
+  const fitted = factor(xs, z, hyperparameters, covariance);
   if (!fitted) throw new Error('the kernel matrix is not positive definite even with jitter');
   const { cholesky, alpha } = fitted;
   return {
@@ -157,7 +182,7 @@ export function fitGaussianProcess(xs: readonly (readonly number[])[], ys: reado
     predict(points) {
       if (points.length === 0) return { mean: [], variance: [] };
       const cross = new Matrix(xs.length, points.length);
-      xs.forEach((x, i) => points.forEach((p, j) => cross.set(i, j, matern52(x, p, hyperparameters.lengthScales, hyperparameters.signalVariance))));
+      xs.forEach((x, i) => points.forEach((p, j) => cross.set(i, j, covariance(x, p, hyperparameters))));
       const solved = cholesky.solve(cross);
       return {
         mean: points.map((_, j) => mean + scale * xs.reduce((s, _x, i) => s + cross.get(i, j) * alpha.get(i, 0), 0)),

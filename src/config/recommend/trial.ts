@@ -10,6 +10,8 @@ export interface TrialOutcome {
   readonly capacity: number | null;
   /** $/h of one instance running the trial's parameters (cost.ts). */
   readonly hourlyCost: number;
+  /** The canary's p95 over the baseline's in the trial's window, when measured (Observation.latencyRatio). */
+  readonly latencyRatio?: number;
 }
 
 /**
@@ -19,8 +21,9 @@ export interface TrialOutcome {
  * nothing yet: null, run it longer.
  */
 export function observationOfTrial(trial: TrialOutcome): Observation | null {
-  if (trial.verdict !== 'pass') return { params: trial.params, safe: false, reason: `canary judged ${trial.verdict}` };
+  const measured = { params: trial.params, ...(trial.latencyRatio === undefined ? {} : { latencyRatio: trial.latencyRatio }) };
+  if (trial.verdict !== 'pass') return { ...measured, safe: false, reason: `canary judged ${trial.verdict}` };
   if (trial.capacity === null) return null;
-  if (!(trial.capacity > 0)) return { params: trial.params, safe: false, reason: 'no load is served within the SLO' };
-  return { params: trial.params, safe: true, value: trial.capacity / trial.hourlyCost };
+  if (!(trial.capacity > 0)) return { ...measured, safe: false, reason: 'no load is served within the SLO' };
+  return { ...measured, safe: true, value: trial.capacity / trial.hourlyCost };
 }
