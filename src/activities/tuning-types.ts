@@ -11,6 +11,8 @@ export interface ProposeTrialInput {
   observations: Observation[];
   /** Seeds the tuner's random draws: the same session and trial propose the same point on a retry. */
   seed: number;
+  /** The judge's allowance on canary ÷ baseline p95; absent from sessions started before it was sent. */
+  latencyAllowedIncrease?: number;
 }
 
 export interface TrialReleaseInput {

@@ -26,8 +26,8 @@ const medianP95 = (values: number[]): number | null => {
 export function createTuningActivities(deps: { db: Db; objects: ObjectStore; pollMs?: number }): TuningActivities {
   const pollMs = deps.pollMs ?? 2_000;
   return {
-    proposeTrial({ space, observations, seed }) {
-      return Promise.resolve().then(() => proposeNext(space, observations, seededRandom(seed)));
+    proposeTrial({ space, observations, seed, latencyAllowedIncrease }) {
+      return Promise.resolve().then(() => proposeNext(space, observations, seededRandom(seed), latencyAllowedIncrease === undefined ? {} : { latencyAllowedIncrease }));
     },
     async trialRelease({ resourceSetId, stable, params }) {
       const trial: Recommendation = { kind: 'tuning-trial', params: { ...stable.params, ...params }, expectedGain: 0, reason: 'a tuning trial' };

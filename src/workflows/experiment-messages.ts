@@ -47,8 +47,11 @@ export interface ExperimentProgress {
   b: Release;
   options: ExperimentOptions;
   status: ExperimentStatus;
+  /** Paused by the rollout's pause signal: the hold clock stands still and no instance moves. */
+  paused: boolean;
   /** Serving instances on each version at the last check. */
   groups: { a: string[]; b: string[] };
+  /** When the hold ends if not paused again; null while paused. */
   holdUntil: string | null;
   verdict: ExperimentVerdict | null;
   /** Signals received, groups rebalanced, decisions taken; oldest first. */

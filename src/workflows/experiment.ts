@@ -1,6 +1,4 @@
-import { condition, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
-import type { ExperimentActivities } from '../activities/experiment-types.js';
-import type { RolloutActivities } from '../activities/types.js';
+import { setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { describeRelease, runsRelease, type Release } from '../config/release.js';
 import {
   abortExperimentSignal, concludeExperimentSignal, experimentProgressQuery, promoteExperimentSignal,
@@ -8,15 +6,8 @@ import {
 } from './experiment-messages.js';
 // The rollout's way of changing instances and of ordering them (oldest first), so the same fleet splits the same way on a retry.
 import { byAge, changing, failureMessage, iso, serving } from './rollout.js';
-
-const io = proxyActivities<RolloutActivities & ExperimentActivities>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
-});
-const judging = proxyActivities<ExperimentActivities>({
-  startToCloseTimeout: '3m', heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 5 },
-});
+import { io, judging } from './child-activities.js';
+import { ChildPause } from './child-pause.js';
 
 /**
  * An A/B experiment on a resource set: B on a share of the serving fleet, A on the rest, held for
@@ -25,12 +16,13 @@ const judging = proxyActivities<ExperimentActivities>({
  * against A by the canary judge over the whole hold. B wins only when it is significantly better
  * and worse on nothing; then its instances stay on it and the resource-set workflow rolls it out
  * to the rest through its staged rollout. Otherwise A is kept and every B instance goes back to A
- * before this workflow ends, so no instance is left on the loser.
+ * before this workflow ends, so no instance is left on the loser. A pause (the rollout's signal)
+ * stops the hold's clock and moves no instance; judged while paused, the verdict waits to be acted on.
  */
 export async function experimentWorkflow(input: ExperimentInput): Promise<ExperimentResult> {
   const { id, target, a, b, options } = input;
   const p: ExperimentProgress = {
-    id, resourceSetId: target.resourceSetId, a, b, options, status: 'placing', groups: { a: [], b: [] }, holdUntil: null,
+    id, resourceSetId: target.resourceSetId, a, b, options, status: 'placing', paused: false, groups: { a: [], b: [] }, holdUntil: null,
     verdict: null, events: [], startedAt: iso(Date.now()), finishedAt: null, reason: null,
   };
   // Every instance that ran each version during the hold: the judge pools their samples.
@@ -42,18 +34,24 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   const note = (message: string): void => { p.events.push({ at: iso(Date.now()), message }); };
 
   setHandler(experimentProgressQuery, () => p);
-  setHandler(concludeExperimentSignal, () => { stop ??= 'conclude'; note('conclude requested: judging what was observed so far'); });
-  setHandler(promoteExperimentSignal, () => { stop ??= 'promote'; note('promote requested: B wins without a judgement'); });
+  const pause = new ChildPause((paused) => {
+    p.paused = paused;
+    note(paused ? 'paused: the hold clock stops and no instance is moved' : 'resumed');
+  });
+  // Each is a decision to act now: it also ends a pause.
+  setHandler(concludeExperimentSignal, () => { stop ??= 'conclude'; note('conclude requested: judging what was observed so far'); pause.resume(); });
+  setHandler(promoteExperimentSignal, () => { stop ??= 'promote'; note('promote requested: B wins without a judgement'); pause.resume(); });
   setHandler(abortExperimentSignal, (request) => {
     if (stop === 'abort') return;
     stop = 'abort';
     abortReason = request?.reason ?? 'aborted';
     note(`abort requested: ${abortReason}`);
+    pause.resume();
   });
 
   async function record(): Promise<void> {
     setCurrentDetails([
-      `**experiment ${p.status}**: A = ${describeRelease(a)}, B = ${describeRelease(b)} (${Math.round(options.split * 100)}% of the fleet)`,
+      `**experiment ${p.status}${p.paused ? ' (paused)' : ''}**: A = ${describeRelease(a)}, B = ${describeRelease(b)} (${Math.round(options.split * 100)}% of the fleet)`,
       `groups: ${p.groups.a.length} on A, ${p.groups.b.length} on B${p.holdUntil ? `; held until ${p.holdUntil}` : ''}`,
       p.verdict ? `verdict: ${p.verdict.winner.toUpperCase()} wins — ${p.verdict.reason}` : '',
       p.reason ? `outcome: ${p.reason}` : '',
@@ -120,6 +118,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   }
 
   await record();
+  await pause.held(() => stop !== null, record);
   try {
     await balance();
   } catch (err) {
@@ -128,20 +127,25 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   if (p.groups.b.length === 0 || p.groups.a.length === 0) return keepA('aborted', 'an experiment needs at least two serving instances, one on each side');
 
   const startedHold = Date.now();
-  const holdEnds = startedHold + options.durationSeconds * 1000;
+  // Counted in unpaused time: a pause pushes the end back by its length.
+  const holdEnds = pause.unpausedNow() + options.durationSeconds * 1000;
+  const holdLeft = (): number => holdEnds - pause.unpausedNow();
+  const recordHold = (): Promise<void> => {
+    p.holdUntil = pause.paused ? null : iso(Date.now() + holdLeft());
+    return record();
+  };
   p.status = 'holding';
-  p.holdUntil = iso(holdEnds);
-  await record();
-  while (stop === null && Date.now() < holdEnds) {
-    await condition(() => stop !== null, Math.min(options.rebalanceSeconds * 1000, Math.max(1, holdEnds - Date.now())));
-    if (stop !== null || Date.now() >= holdEnds) break;
+  await recordHold();
+  while (stop === null && holdLeft() > 0) {
+    if (await pause.hold(Math.min(options.rebalanceSeconds * 1000, Math.max(1, holdLeft())), () => stop !== null, recordHold)) break;
+    if (holdLeft() <= 0) break;
     try {
       await balance();
     } catch (err) {
       // The set keeps scaling under the experiment; a failed placement is tried again next check.
       note(`rebalancing failed: ${failureMessage(err)}`);
     }
-    await record();
+    await recordHold();
   }
 
   if (stop === 'abort') return keepA('aborted', abortReason);
@@ -156,6 +160,8 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     latencyAllowedIncrease: options.latencyAllowedIncrease, minImprovement: options.minImprovement,
   });
   p.verdict = { ...judged, from: iso(window.from * 1000), to: iso(window.to * 1000), a: [...seen.a], b: [...seen.b] };
+  // Paused while judging: the verdict is shown, and acted on once resumed.
+  await pause.held(() => stop === 'abort', record);
   // An abort that arrived while judging still wins: A is kept.
   if ((stop as string | null) === 'abort') return keepA('aborted', abortReason);
   if (judged.winner === 'b') return finish('b-won', b, judged.reason);

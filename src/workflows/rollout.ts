@@ -7,19 +7,12 @@ import {
   abortRolloutSignal, pauseRolloutSignal, progressQuery, promoteRolloutSignal, resumeRolloutSignal,
   type RevertMode, type RolloutInput, type RolloutProgress, type RolloutResult, type StepPhase, type StepRecord,
 } from './rollout-messages.js';
+import { io, judging } from './child-activities.js';
 
-const io = proxyActivities<RolloutActivities>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
-});
 export const changing = proxyActivities<RolloutActivities>({
   // Replacing waits for the new instances to boot and the old ones to drain; it heartbeats meanwhile.
   startToCloseTimeout: '20m', heartbeatTimeout: '30s',
   retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 6 },
-});
-const analysing = proxyActivities<RolloutActivities>({
-  startToCloseTimeout: '3m', heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 5 },
 });
 
 const FULL: RolloutStep = { percent: 100 };
@@ -92,7 +85,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
     const baseline = fleet.filter((i) => runsRelease(i, release.old)).map((i) => i.id);
     const verdict: StepVerdict = canary.length === 0
       ? { verdict: 'fail', score: 0, reason: 'no serving instance runs the new version (scaled in or lost)', metrics: [], canarySamples: 0, baselineSamples: 0 }
-      : await analysing.analyseStep({
+      : await judging.analyseStep({
         resourceSetId: target.resourceSetId, canary, baseline, from: window.from / 1000, to: window.to / 1000,
         sampleIntervalSeconds: options.sampleIntervalSeconds, confidence: options.confidence,
         latencyAllowedIncrease: options.latencyAllowedIncrease, slo: input.slo,

@@ -64,6 +64,8 @@ export interface TuningProgress {
   id: string;
   resourceSetId: string;
   status: TuningStatus;
+  /** Paused by the rollout's pause signal: the bake clock of the trial under way stands still, and no next trial starts. */
+  paused: boolean;
   objective: TuningObjective;
   space: SearchSpace;
   stable: Release;

@@ -1,6 +1,5 @@
-import { condition, proxyActivities, proxyLocalActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { proxyLocalActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { TuningActivities } from '../activities/tuning-types.js';
-import type { RolloutActivities } from '../activities/types.js';
 import type { Observation } from '../config/recommend/tuner.js';
 import type { Params, SearchSpace } from '../config/recommend/space.js';
 import { describeRelease, runsRelease, type Release } from '../config/release.js';
@@ -9,15 +8,8 @@ import {
 } from './tuning-messages.js';
 // A trial's canary moves the way a rollout step moves instances, and the oldest serving instance is the canary, as in a rollout.
 import { byAge, changing, failureMessage, iso, serving } from './rollout.js';
-
-const io = proxyActivities<RolloutActivities & TuningActivities>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 10 },
-});
-const judging = proxyActivities<TuningActivities>({
-  startToCloseTimeout: '3m', heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 5 },
-});
+import { io, judging } from './child-activities.js';
+import { ChildPause } from './child-pause.js';
 /**
  * The tuner runs as a local activity, not in this workflow's code: a GP fit and a few thousand
  * acquisition evaluations take a noticeable slice of CPU that would stall the workflow task, and
@@ -57,11 +49,13 @@ function seedOf(id: string, trial: number): number {
  * window is its measurement, and the canary goes back to the stable release before the next trial.
  * At the end, the best safe trial that beat its baseline becomes an `app-params` recommendation
  * with that measured gain; in 'auto' mode (enough gain) the resource-set workflow rolls it out.
+ * A pause (the rollout's signal) stops the bake clock of the trial under way, and no next trial,
+ * nor the recommendation, comes until it is resumed.
  */
 export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> {
   const { id, target, stable, space, rollout } = input;
   const p: TuningProgress = {
-    id, resourceSetId: target.resourceSetId, status: 'running', objective: input.objective, space, stable, trialsPlanned: input.trials,
+    id, resourceSetId: target.resourceSetId, status: 'running', paused: false, objective: input.objective, space, stable, trialsPlanned: input.trials,
     trials: [], best: null, recommendation: null, events: [], startedAt: iso(Date.now()), finishedAt: null, reason: null,
   };
   const observations: Observation[] = [];
@@ -71,16 +65,22 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
   const note = (message: string): void => { p.events.push({ at: iso(Date.now()), message }); };
 
   setHandler(tuningProgressQuery, () => p);
+  const pause = new ChildPause((paused) => {
+    p.paused = paused;
+    note(paused ? 'paused: the bake clock stops and no next trial starts' : 'resumed');
+  });
+  const aborted = (): boolean => abort !== null;
   setHandler(abortTuningSignal, (request) => {
     if (abort !== null) return;
     abort = request?.reason ?? 'aborted';
     note(`abort requested: ${abort}; the trial under way ends and its canary goes back`);
+    pause.resume();
   });
 
   async function record(): Promise<void> {
     const last = p.trials.at(-1);
     setCurrentDetails([
-      `**tuning ${p.status}**: ${space.parameters.map((s) => s.name).join(', ')} of ${describeRelease(stable)}, by ${input.objective}`,
+      `**tuning ${p.status}${p.paused ? ' (paused)' : ''}**: ${space.parameters.map((s) => s.name).join(', ')} of ${describeRelease(stable)}, by ${input.objective}`,
       `trial ${p.trials.length} of ${input.trials}${last ? `: ${JSON.stringify(last.params)} ${last.finishedAt ? (last.safe ? `p95 ${last.canaryP95Ms?.toFixed(1)} ms vs ${last.baselineP95Ms?.toFixed(1)} ms` : `unsafe (${last.note})`) : 'baking'}` : ''}`,
       p.best ? `best so far: trial ${p.best.trial + 1}, ${JSON.stringify(p.best.params)}, gain ${(p.best.gain * 100).toFixed(1)}%` : 'no safe improvement yet',
       p.reason ? `outcome: ${p.reason}` : '',
@@ -114,8 +114,7 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
     try {
       await changing.applyRelease({ ...target, instanceIds: [canary], release, idempotencyKey: `${id}/trial-${trial.index}` });
       const from = Date.now() + rollout.warmupSeconds * 1000;
-      await condition(() => abort !== null, (rollout.warmupSeconds + rollout.bakeSeconds) * 1000);
-      if (abort !== null) {
+      if (await pause.hold((rollout.warmupSeconds + rollout.bakeSeconds) * 1000, aborted, record)) {
         trial.note = ABORTED;
         return 'ran';
       }
@@ -136,6 +135,8 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
 
   function learn(trial: TuningTrial): void {
     const { verdict, canaryP95Ms, baselineP95Ms } = trial;
+    // How far the canary's p95 was from the baseline's, passed or failed: the tuner's model of where trials pass.
+    const measured = canaryP95Ms !== null && canaryP95Ms > 0 && baselineP95Ms !== null && baselineP95Ms > 0 ? { latencyRatio: canaryP95Ms / baselineP95Ms } : {};
     if (!verdict) {
       // An abort teaches nothing about the point; a refused or failed configuration is unsafe.
       if (trial.note !== ABORTED) observations.push({ params: trial.params, safe: false, reason: trial.note ?? 'failed' });
@@ -143,12 +144,12 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
     }
     if (verdict.verdict !== 'pass' || canaryP95Ms === null || !(canaryP95Ms > 0)) {
       trial.note ??= verdict.verdict === 'pass' ? 'no canary samples in the window' : `canary judged ${verdict.verdict}: ${verdict.reason}`;
-      observations.push({ params: trial.params, safe: false, reason: trial.note });
+      observations.push({ params: trial.params, safe: false, reason: trial.note, ...measured });
       return;
     }
     trial.safe = true;
     // The objective the tuner maximises: responses per second at the p95 (the inverse of the p95).
-    observations.push({ params: trial.params, safe: true, value: 1000 / canaryP95Ms });
+    observations.push({ params: trial.params, safe: true, value: 1000 / canaryP95Ms, ...measured });
     if (baselineP95Ms === null || !(baselineP95Ms > 0)) return;
     // The baseline in the same window is the fair comparison: traffic drifts between trials.
     trial.gain = baselineP95Ms / canaryP95Ms - 1;
@@ -168,8 +169,8 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
   }
 
   await record();
-  for (let index = 0; index < input.trials && abort === null; index++) {
-    const proposal = await tuner.proposeTrial({ space, observations, seed: seedOf(id, index) });
+  for (let index = 0; index < input.trials && !(await pause.held(aborted, record)); index++) {
+    const proposal = await tuner.proposeTrial({ space, observations, seed: seedOf(id, index), latencyAllowedIncrease: rollout.latencyAllowedIncrease });
     const trial: TuningTrial = {
       index, params: proposal.params, basis: proposal.basis, predictedGain: proposal.expectedGain, release: null, canary: null, baseline: [],
       verdict: null, canaryP95Ms: null, baselineP95Ms: null, gain: null, safe: false, note: null, startedAt: iso(Date.now()), finishedAt: null,
@@ -188,7 +189,7 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
     learn(trial);
     await record();
   }
-  if (abort !== null) return finish('aborted', abort);
+  if (await pause.held(aborted, record)) return finish('aborted', abort!);
 
   const best = p.best;
   if (!best) return finish('completed', `no safe trial beat the running configuration's p95 in ${p.trials.length} trial(s); nothing recommended`);

@@ -236,20 +236,27 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
     }),
     route({
       method: 'post', path: '/v1/resource-sets/:id/rollout/:action',
-      summary: 'Steer the rollout under way: pause, resume, promote (skip the remaining analysis) or abort (roll back)',
+      summary: 'Steer the rollout, experiment or tuning session under way: pause (hold its clock), resume, promote (skip the remaining analysis; B wins an experiment) or abort (roll back)',
       role: 'operator', resourceSetParam: 'id',
       params: idParams.extend({ action: z.enum(['pause', 'resume', 'promote', 'abort']) }),
       body: z.strictObject({ mode: revertModeSchema.optional() }).prefault({}),
-      responses: { 202: { description: 'Signal delivered' }, 404: { description: 'Unknown resource set' }, 409: { description: 'No rollout under way' } },
+      responses: {
+        202: { description: 'Signal delivered' }, 404: { description: 'Unknown resource set' },
+        409: { description: 'Nothing under way, or an action the kind under way does not take (promote on a tuning session)' },
+      },
       async handler({ params, body }) {
         const row = await existing(params.id);
         const state: ResourceSetState = await handle(row).query(stateQuery).catch((err) => workflowGone(err, params.id));
         const active = state.activeRollout;
         if (!active) throw new HttpError(409, 'no_active_rollout', `resource set "${params.id}" has no rollout under way`);
+        // A session's best configuration is known only once its trials ran: there is no candidate to promote yet.
+        if (active.kind === 'tuning' && params.action === 'promote') {
+          throw new HttpError(409, 'not_applicable', `${active.workflowId} is a tuning session, which has nothing to promote: abort ends it, or it recommends its best trial when done`);
+        }
         const rollout = client.workflow.getHandle(active.workflowId);
         if (params.action === 'abort') await rollout.signal(rolloutActions.abort, { ...(body.mode ? { mode: body.mode } : {}), reason: 'aborted through the API' });
         else await rollout.signal(rolloutActions[params.action]);
-        return { status: 202, body: { accepted: params.action, rollout: active.workflowId } };
+        return { status: 202, body: { accepted: params.action, rollout: active.workflowId, kind: active.kind } };
       },
     }),
     route({
