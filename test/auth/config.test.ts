@@ -8,18 +8,21 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { temporalTls } from '../../src/workers/system.js';
 
 describe('security configuration', () => {
-  it('defaults: no OIDC, no CORS, /metrics behind a key, a rate limit', () => {
-    assert.deepEqual(apiSecurity(loadConfig({})), { rateLimit: { perSecond: 50, burst: 100 }, corsOrigins: [], metricsPublic: false });
+  it('defaults: no OIDC, no CORS, /metrics behind a key, a rate limit per key and a write budget per resource set', () => {
+    assert.deepEqual(apiSecurity(loadConfig({})), {
+      rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, corsOrigins: [], metricsPublic: false,
+    });
   });
 
   it('reads OIDC, CORS, metrics and rate limits; OIDC needs issuer, audience and JWKS together', () => {
     const s = apiSecurity(loadConfig({
       OIDC_ISSUER: 'https://login.example.com/', OIDC_AUDIENCE: 'prescale', OIDC_JWKS_URL: 'https://login.example.com/jwks',
       CORS_ORIGINS: 'https://a.example.com,http://localhost:5173', METRICS_PUBLIC: 'true', RATE_LIMIT_PER_SECOND: '5', RATE_LIMIT_BURST: '20',
+      RESOURCE_SET_WRITES_PER_SECOND: '0.5', RESOURCE_SET_WRITES_BURST: '3',
     }));
     assert.equal(s.oidc?.roleClaim, 'prescale_role');
     assert.deepEqual(s.corsOrigins, ['https://a.example.com', 'http://localhost:5173']);
-    assert.deepEqual([s.metricsPublic, s.rateLimit], [true, { perSecond: 5, burst: 20 }]);
+    assert.deepEqual([s.metricsPublic, s.rateLimit, s.resourceSetWrites], [true, { perSecond: 5, burst: 20 }, { perSecond: 0.5, burst: 3 }]);
     assert.throws(() => apiSecurity(loadConfig({ OIDC_ISSUER: 'https://login.example.com/' })), (e: unknown) => e instanceof ConfigError && e.variable === 'OIDC_AUDIENCE');
     assert.throws(() => loadConfig({ CORS_ORIGINS: '*' }), (e: unknown) => e instanceof ConfigError && e.variable === 'CORS_ORIGINS');
   });
