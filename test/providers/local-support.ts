@@ -18,6 +18,9 @@ export class TestCloud {
   private constructor(readonly options: LocalCloudStartOptions) {
     this.provider = new LocalProvider({
       url: `http://127.0.0.1:${options.port}`, token: localCloudToken(options.token, options.agentSecret), pollIntervalMs: 200, settleTimeoutMs: 90_000,
+      // A launch answers once its processes are spawned: 20 instances (40 processes) on a busy
+      // 2-core CI machine took more than the client's default 10 s once.
+      requestTimeoutMs: 60_000,
     });
   }
 
