@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { uniqueId } from '../support/api.js';
-import { FAST_ROLLOUT, RolloutHarness, waitFor } from './support.js';
+import { FAST_ROLLOUT, loadedFleet, type RolloutHarness, waitFor } from './support.js';
 
 const DEFAULT_PARAMS = { poolSize: 2, cacheSize: 100, queueLimit: 32 };
 /** Short holds and few samples (and a one-step promotion): the production defaults hold for longer than a test should run. */
@@ -22,17 +22,10 @@ interface ExperimentView {
 describe('A/B experiments on a resource set (real workflows, fleet and agents)', () => {
   let h: RolloutHarness;
   let id: string;
-  let traffic: { stop(): Promise<void> };
-  before(async () => {
-    h = await RolloutHarness.start();
-    id = await h.fleet(2);
-    // Enough load that two workers queue now and then: a bigger pool and cache show in p95 latency.
-    traffic = h.traffic(id, { concurrency: 6, pauseMs: 25, maxSeconds: 600 });
-  });
-  after(async () => {
-    await traffic.stop();
-    await h.close();
-  });
+  let stop: () => Promise<void>;
+  // Enough load that two workers queue now and then: a bigger pool and cache show in p95 latency.
+  before(async () => { ({ h, id, stop } = await loadedFleet(2, { concurrency: 6, pauseMs: 25, maxSeconds: 600 })); });
+  after(() => stop());
 
   const version = async (softwareVersion: string, params = DEFAULT_PARAMS) => {
     const template = uniqueId(softwareVersion);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ExperimentProgress } from '../../src/workflows/experiment-messages.js';
 import type { TuningProgress } from '../../src/workflows/tuning-messages.js';
 import { uniqueId } from '../support/api.js';
-import { FAST_ROLLOUT, RolloutHarness, waitFor } from './support.js';
+import { FAST_ROLLOUT, loadedFleet, type RolloutHarness, waitFor } from './support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -16,16 +16,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('pause and resume of experiments and tuning sessions (real workflows, fleet and agents)', () => {
   let h: RolloutHarness;
   let id: string;
-  let traffic: { stop(): Promise<void> };
-  before(async () => {
-    h = await RolloutHarness.start();
-    id = await h.fleet(2);
-    traffic = h.traffic(id, { concurrency: 6, pauseMs: 25, maxSeconds: 600 });
-  });
-  after(async () => {
-    await traffic?.stop();
-    await h.close();
-  });
+  let stop: () => Promise<void>;
+  before(async () => { ({ h, id, stop } = await loadedFleet(2, { concurrency: 6, pauseMs: 25, maxSeconds: 600 })); });
+  after(() => stop());
 
   const steer = (action: string, body?: unknown) => h.api.request('POST', `/v1/resource-sets/${id}/rollout/${action}`, body, { as: 'operator' });
   const version = async (softwareVersion: string, params: Record<string, number>) => {

@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { uniqueId } from '../support/api.js';
-import { FAST_ROLLOUT, RolloutHarness, waitFor } from './support.js';
+import { FAST_ROLLOUT, loadedFleet, type RolloutHarness, waitFor } from './support.js';
 
 describe("the sample service's regressed versions are rolled back automatically (real workflows, fleet and agents)", () => {
   let h: RolloutHarness;
   let id: string;
-  let traffic: { stop(): Promise<void> };
-  before(async () => {
-    h = await RolloutHarness.start();
-    id = await h.fleet(3);
-    traffic = h.traffic(id);
-  });
-  after(async () => {
-    await traffic.stop();
-    await h.close();
-  });
+  let stop: () => Promise<void>;
+  before(async () => { ({ h, id, stop } = await loadedFleet(3)); });
+  after(() => stop());
 
   const rollOut = async (softwareVersion: string) => {
     const name = uniqueId(softwareVersion);

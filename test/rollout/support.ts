@@ -145,6 +145,21 @@ export class RolloutHarness {
   }
 }
 
+type TrafficOptions = Parameters<RolloutHarness['traffic']>[1];
+
+/** A harness with a fleet of `count` under steady traffic; `stop` ends the traffic, then the harness. */
+export async function loadedFleet(count: number, traffic?: TrafficOptions): Promise<{ h: RolloutHarness; id: string; stop: () => Promise<void> }> {
+  const h = await RolloutHarness.start();
+  try {
+    const id = await h.fleet(count);
+    const load = h.traffic(id, traffic);
+    return { h, id, stop: async () => { await load.stop(); await h.close(); } };
+  } catch (err) {
+    await h.close();
+    throw err;
+  }
+}
+
 export async function waitFor(predicate: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
