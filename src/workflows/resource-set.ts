@@ -57,14 +57,18 @@ const forecasting = proxyActivities<ForecastActivities>({
 
 // Reads and the decision row are quick and idempotent: as local activities they run inside the
 // workflow task, one history marker each instead of three events and a workflow-task round trip.
-const local = proxyLocalActivities<MainActivities & RolloutActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 8 },
-});
+const localOptions = { startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 8 } } as const;
+const local = proxyLocalActivities<MainActivities & RolloutActivities>(localOptions);
+// A local activity retries inside the workflow task until its backoff passes this threshold, and
+// meanwhile no signal or update is taken: past a few seconds (a provider down, say) it waits on a
+// workflow timer instead, so a pause or a policy change is answered in seconds, not a minute.
+const localRetryingOnTimers = proxyLocalActivities<MainActivities & RolloutActivities>({ ...localOptions, localRetryThreshold: '3s' });
 /** Runs started before it replay their old command sequence (activities, a fixed-length wait). */
 export const LOCAL_READS_AND_TICK_GRID = 'local-reads-and-tick-grid';
 /** Runs started before it answer every message with an iteration at once, as they did. */
 export const COALESCED_WAKE_UPS = 'coalesced-wake-ups';
+/** Runs started before it retry local activities inside the workflow task for up to a minute, as they did. */
+export const LOCAL_RETRY_TIMERS = 'local-retry-timers';
 
 type RunningRollout = ActiveRollout & {
   handle: ChildWorkflowHandle<typeof rolloutWorkflow> | ChildWorkflowHandle<typeof experimentWorkflow> | ChildWorkflowHandle<typeof tuningWorkflow>;
@@ -88,7 +92,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
   const { workflowId, firstExecutionRunId: loopId } = workflowInfo();
   const v2 = patched(LOCAL_READS_AND_TICK_GRID);
   const coalesce = patched(COALESCED_WAKE_UPS);
-  const reads = v2 ? local : light;
+  const reads = v2 ? (patched(LOCAL_RETRY_TIMERS) ? localRetryingOnTimers : local) : light;
   let wake = false;
   let stop: { deprovision: boolean } | null = null;
   let iteration: CancellationScope | null = null;
