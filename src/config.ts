@@ -39,6 +39,7 @@ export const configSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number({ error: 'must be a number of requests' }).int().min(1).default(100),
   RESOURCE_SET_WRITES_PER_SECOND: z.coerce.number({ error: 'must be a number of requests per second' }).min(0).default(5),
   RESOURCE_SET_WRITES_BURST: z.coerce.number({ error: 'must be a number of requests' }).int().min(1).default(20),
+  TEMPORAL_REQUEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(300).default(10),
   CORS_ORIGINS: z.string().regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be a comma-separated list of origins such as https://dash.example.com').optional(),
   METRICS_PUBLIC: bool.default(false),
   WORKER_METRICS_PORT: port.optional(),

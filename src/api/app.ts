@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { Histogram } from 'prom-client';
 import { oidcVerifier } from '../auth/oidc.js';
 import type { Principal } from '../auth/principal.js';
-import { isTemporalBusy, isTemporalUnavailable } from '../infra/temporal.js';
+import { isTemporalBusy, isTemporalCallCut, isTemporalUnavailable } from '../infra/temporal.js';
 import type { Logger } from '../logger.js';
 import { apiMetrics } from '../observability/metrics.js';
 import { isDatabaseUnavailable } from '../store/db.js';
@@ -15,7 +15,7 @@ import { HttpError } from '../infra/http-error.js';
 import { RateLimiter } from './rate-limit.js';
 import { dashboardAssets } from './dashboard/assets.js';
 import { cors, securityHeaders } from './security-headers.js';
-import { mountRoutes, openApiDocument, route, type Route } from './route.js';
+import { mountRoutes, openApiDocument, route, type Route, type RouteResult } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { backtestRoutes } from './routes/backtest.js';
 import { experimentRoutes } from './routes/experiments.js';
@@ -120,7 +120,20 @@ export function createApp(ctx: ApiContext): express.Express {
   // Bodies are parsed only for callers the route admits.
   const json = express.json({ limit: '1mb' });
   const router = express.Router();
-  mountRoutes(router, apiRoutes(ctx), (r) => [...audit(r), check(r), json], resourceSetWriteLimit(security.resourceSetWrites, metrics));
+  const temporalDeadline = async (handle: () => Promise<RouteResult>): Promise<RouteResult> => {
+    const deadline = Date.now() + security.temporalTimeoutSeconds * 1000;
+    try {
+      return await ctx.temporal.connection.withDeadline(deadline, handle);
+    } catch (err) {
+      // Reachable but slow (an unreachable server fails sooner, as temporal_unavailable); a write
+      // whose call was cut may still take effect, which every write route tolerates (they are idempotent).
+      if (Date.now() >= deadline && isTemporalCallCut(err)) {
+        throw new HttpError(503, 'temporal_timeout', `Temporal did not answer within ${security.temporalTimeoutSeconds} s (overloaded); retry after 5 s — a write may still take effect`, undefined, { 'retry-after': '5' });
+      }
+      throw err;
+    }
+  };
+  mountRoutes(router, apiRoutes(ctx), (r) => [...audit(r), check(r), json], resourceSetWriteLimit(security.resourceSetWrites, metrics), temporalDeadline);
   app.use(router);
   app.use(dashboardAssets());
 

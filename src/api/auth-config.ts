@@ -12,6 +12,11 @@ export interface ApiSecurity {
    * sends them: a storm on one set is refused before it queues at the workflow; perSecond 0 turns it off.
    */
   resourceSetWrites: { perSecond: number; burst: number };
+  /**
+   * How long one request may wait on Temporal, all its calls together: an overloaded server gets a
+   * quick 503 with retry-after rather than requests held until the caller gives up.
+   */
+  temporalTimeoutSeconds: number;
   /** Origins allowed to call the API from a browser; empty means no CORS headers at all. */
   corsOrigins: string[];
   /** Serve /metrics without a key, for a Prometheus scraper on a trusted network. */
@@ -19,7 +24,7 @@ export interface ApiSecurity {
 }
 
 export const defaultApiSecurity: ApiSecurity = {
-  rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, corsOrigins: [], metricsPublic: false,
+  rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, temporalTimeoutSeconds: 10, corsOrigins: [], metricsPublic: false,
 };
 
 const OIDC_VARIABLES = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const;
@@ -39,6 +44,7 @@ export function apiSecurity(config: Config): ApiSecurity {
     } : {}),
     rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
     resourceSetWrites: { perSecond: config.RESOURCE_SET_WRITES_PER_SECOND, burst: config.RESOURCE_SET_WRITES_BURST },
+    temporalTimeoutSeconds: config.TEMPORAL_REQUEST_TIMEOUT_SECONDS,
     corsOrigins: config.CORS_ORIGINS?.split(',') ?? [],
     metricsPublic: config.METRICS_PUBLIC,
   };

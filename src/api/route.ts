@@ -61,10 +61,12 @@ function targetOf(params: unknown, body: unknown, result: unknown): string | und
 
 /**
  * Mounts each route behind `before(route)`: the middleware that authenticates, limits and parses;
- * `admit` sees each request once it is valid, and may refuse it by throwing.
+ * `admit` sees each request once it is valid, and may refuse it by throwing; `around` runs the
+ * handler (within a deadline, say).
  */
 export function mountRoutes(
   router: Router, routes: readonly Route[], before: (r: Route) => RequestHandler[] = () => [], admit: (r: Route, params: unknown) => void = () => undefined,
+  around: (handle: () => Promise<RouteResult>) => Promise<RouteResult> = (handle) => handle(),
 ): void {
   for (const r of routes) {
     router[r.method](r.path, ...before(r), async (req: Request, res: Response) => {
@@ -72,7 +74,7 @@ export function mountRoutes(
       const query = parse(r.query, req.query, 'query');
       const body = parse(r.body, req.body, 'body');
       admit(r, params);
-      const result = await r.handler({ params, query, body, req });
+      const result = await around(() => r.handler({ params, query, body, req }));
       res.locals.target = targetOf(params, body, result.body);
       if (result.body === undefined) res.status(result.status).end();
       else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);

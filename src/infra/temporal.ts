@@ -58,6 +58,14 @@ function someInChain(err: unknown, test: (e: NonNullable<ErrorChain>) => boolean
   return false;
 }
 
+/**
+ * gRPC DEADLINE_EXCEEDED (4), or CANCELLED (1), which is how a call ends when its deadline passes
+ * while the client's retry interceptor waits between attempts.
+ */
+export function isTemporalCallCut(err: unknown): boolean {
+  return someInChain(err, (e) => e.code === 4 || e.code === 1);
+}
+
 /** Temporal errors that mean "the server is unreachable" rather than "the request is wrong". */
 export function isTemporalUnavailable(err: unknown): boolean {
   // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), or no connection at all.

@@ -6,6 +6,7 @@ import { Client } from '@temporalio/client';
 import { connectForRequests } from '../../src/infra/temporal.js';
 import { Registry } from 'prom-client';
 import { createApp } from '../../src/api/app.js';
+import type { ApiContext } from '../../src/api/context.js';
 import { createLogger } from '../../src/logger.js';
 import { createApiKey } from '../../src/store/api-keys.js';
 import { createPool } from '../../src/store/db.js';
@@ -15,13 +16,14 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { freePort } from '../support/ports.js';
 
 /** An API whose Temporal and/or Postgres address points at a port nothing listens on. */
-async function apiWith(options: { temporal: string; databaseUrl: string }) {
+async function apiWith(options: { temporal: string; databaseUrl: string; security?: ApiContext['security'] }) {
   const connection = connectForRequests(options.temporal);
   const db = createPool(options.databaseUrl);
   const app = createApp({
     db, logger: createLogger('silent'), metrics: new Registry(), agentSecret: 'unused-in-this-test-0000',
     objects: await createObjectStore({ dataDir: '/tmp/prescale-unavailable-test', S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true }),
     temporal: { connection, client: new Client({ connection }), namespace: 'default', taskQueue: 'unused' },
+    ...(options.security ? { security: options.security } : {}),
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -69,24 +71,26 @@ describe('when a dependency is down or overloaded, the API answers 503 or 429 na
     }
   });
 
-  it('a workflow taking updates slower than they arrive: 429 temporal_busy with retry-after, the rest answered', async () => {
+  it('a workflow taking updates slower than they arrive: 429 temporal_busy beyond its cap, 503 temporal_timeout at the deadline, never held', async () => {
     // No worker polls this API's task queue, so the loop's updates stay in flight until Temporal's
-    // per-workflow cap (10) refuses more.
-    const api = await apiWith({ temporal: TEMPORAL_ADDRESS, databaseUrl: database.url });
+    // per-workflow cap (10) refuses more, and the admitted ones until the API's deadline on Temporal.
+    const api = await apiWith({ temporal: TEMPORAL_ADDRESS, databaseUrl: database.url, security: { temporalTimeoutSeconds: 6 } });
     const headers = { 'content-type': 'application/json', ...auth };
     const id = `busy-${Date.now().toString(36)}`;
     try {
       const created = await fetch(`${api.url}/v1/resource-sets`, { method: 'POST', headers, body: JSON.stringify({ id, provider: 'local', minInstances: 0, maxInstances: 2 }) });
       assert.equal(created.status, 201);
       const patches = Array.from({ length: 14 }, () => fetch(`${api.url}/v1/resource-sets/${id}/policy`, {
-        method: 'PATCH', headers, body: JSON.stringify({ targetUtilization: 0.6 }), signal: AbortSignal.timeout(8_000),
-      }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error?: { code: string } }).error?.code }), () => 'pending' as const));
-      // The admitted ones wait for a worker that never comes: the client gives up on them.
+        method: 'PATCH', headers, body: JSON.stringify({ targetUtilization: 0.6 }), signal: AbortSignal.timeout(20_000),
+      }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error?: { code: string } }).error?.code }), () => 'held' as const));
       const settled = await Promise.all(patches);
-      const busy = settled.filter((a) => a !== 'pending' && a.status === 429);
+      const busy = settled.filter((a) => a !== 'held' && a.status === 429);
+      const timedOut = settled.filter((a) => a !== 'held' && a.status === 503);
       assert.ok(busy.length >= 1, `some PATCH refused as busy: ${JSON.stringify(settled)}`);
       for (const a of busy) assert.deepEqual(a, { status: 429, retryAfter: '1', code: 'temporal_busy' });
-      assert.ok(settled.every((a) => a === 'pending' || a.status < 500), 'never a 5xx');
+      assert.ok(timedOut.length >= 1, `the admitted ones end at the deadline: ${JSON.stringify(settled)}`);
+      for (const a of timedOut) assert.deepEqual(a, { status: 503, retryAfter: '5', code: 'temporal_timeout' });
+      assert.equal(busy.length + timedOut.length, 14, `every PATCH answered, none held to the client's 20 s or a 500: ${JSON.stringify(settled)}`);
     } finally {
       await fetch(`${api.url}/v1/resource-sets/${id}`, { method: 'DELETE', headers }).catch(() => undefined);
       await new Client({ connection: connectForRequests(TEMPORAL_ADDRESS) }).workflow.getHandle(`resource-set-${id}`).terminate('test over').catch(() => undefined);

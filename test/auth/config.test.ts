@@ -8,9 +8,9 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { temporalTls } from '../../src/workers/system.js';
 
 describe('security configuration', () => {
-  it('defaults: no OIDC, no CORS, /metrics behind a key, a rate limit per key and a write budget per resource set', () => {
+  it('defaults: no OIDC, no CORS, /metrics behind a key, a rate limit per key, a write budget per resource set, 10 s on Temporal', () => {
     assert.deepEqual(apiSecurity(loadConfig({})), {
-      rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, corsOrigins: [], metricsPublic: false,
+      rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, temporalTimeoutSeconds: 10, corsOrigins: [], metricsPublic: false,
     });
   });
 
@@ -18,11 +18,12 @@ describe('security configuration', () => {
     const s = apiSecurity(loadConfig({
       OIDC_ISSUER: 'https://login.example.com/', OIDC_AUDIENCE: 'prescale', OIDC_JWKS_URL: 'https://login.example.com/jwks',
       CORS_ORIGINS: 'https://a.example.com,http://localhost:5173', METRICS_PUBLIC: 'true', RATE_LIMIT_PER_SECOND: '5', RATE_LIMIT_BURST: '20',
-      RESOURCE_SET_WRITES_PER_SECOND: '0.5', RESOURCE_SET_WRITES_BURST: '3',
+      RESOURCE_SET_WRITES_PER_SECOND: '0.5', RESOURCE_SET_WRITES_BURST: '3', TEMPORAL_REQUEST_TIMEOUT_SECONDS: '30',
     }));
     assert.equal(s.oidc?.roleClaim, 'prescale_role');
     assert.deepEqual(s.corsOrigins, ['https://a.example.com', 'http://localhost:5173']);
-    assert.deepEqual([s.metricsPublic, s.rateLimit, s.resourceSetWrites], [true, { perSecond: 5, burst: 20 }, { perSecond: 0.5, burst: 3 }]);
+    assert.deepEqual([s.metricsPublic, s.rateLimit, s.resourceSetWrites, s.temporalTimeoutSeconds], [true, { perSecond: 5, burst: 20 }, { perSecond: 0.5, burst: 3 }, 30]);
+    assert.throws(() => loadConfig({ TEMPORAL_REQUEST_TIMEOUT_SECONDS: '0' }), (e: unknown) => e instanceof ConfigError && e.variable === 'TEMPORAL_REQUEST_TIMEOUT_SECONDS');
     assert.throws(() => apiSecurity(loadConfig({ OIDC_ISSUER: 'https://login.example.com/' })), (e: unknown) => e instanceof ConfigError && e.variable === 'OIDC_AUDIENCE');
     assert.throws(() => loadConfig({ CORS_ORIGINS: '*' }), (e: unknown) => e instanceof ConfigError && e.variable === 'CORS_ORIGINS');
   });
