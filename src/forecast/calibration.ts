@@ -31,6 +31,12 @@ export class ErrorRecord {
     this.counts[h]!++;
   }
 
+  /** Stand-ins until step h holds `atLeast` errors: the newest of `errors`, as many as are missing. */
+  topUp(h: number, errors: readonly number[], atLeast: number): void {
+    const missing = atLeast - this.size(h);
+    if (missing > 0) for (const e of errors.slice(-missing)) this.push(h, e);
+  }
+
   offsets(): Offsets {
     const sorted = this.errors.map((e, h) => e.slice(0, this.size(h)).sort());
     return Object.fromEntries(QUANTILE_NAMES.map((name) => [name, sorted.map((s) => (s.length ? quantileOfSorted(s, QUANTILES[name]) : 0))])) as Offsets;

@@ -193,9 +193,7 @@ export class DemandForecaster {
     // units of their own one-step volatility.
     const seedScale = meanAbs(selection.errors[0]!);
     if (Number.isNaN(this.volatility)) this.volatility = seedScale;
-    selection.errors.forEach((errors, h) => {
-      for (const e of errors.slice(-Math.max(0, MIN_CALIBRATION - this.errors.size(h)))) this.errors.push(h, seedScale > 0 ? e / seedScale : 0);
-    });
+    selection.errors.forEach((errors, h) => this.errors.topUp(h, errors.map((e) => (seedScale > 0 ? e / seedScale : 0)), MIN_CALIBRATION));
     if (changed) this.refit(t);
   }
 
