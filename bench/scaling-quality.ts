@@ -201,25 +201,7 @@ The issue's targets for predictive, at target 0.7 (τU compared exactly, as coun
 
 ${verdict}
 
-What the two adjustments buy (same forecasts, planner alike, measured by replaying them): the
-burst memory takes the Crane traces from 57 and 48 short minutes to 37 and 30 (hpa 45 and 35, aws
-40 and 33) for +0.02 cost — their 3× spikes come every 30–40 minutes for an hour or two; the
-extrapolated rise takes NYC taxi from 3 short minutes (one instance short for a minute where a
-morning ramp crosses a whole count) to none, and Twitter from 2,179 to 1,733 (+0.025 cost); on
-NASA it never switches on (its minute-to-minute rises are noise).
-
-Not met, and why. Twitter against aws: aws's 794 short minutes cost it 1.464; predictive's least
-cost for as few is about 1.45 (before the two adjustments, the p90 at utilisation 0.8: 800 minutes
-at 1.447; the p95 at 0.9: 913 at 1.403; the p99 at 1.0: 471 at 1.611), which leaves the other four traces a mean of 1.075 to
-keep the mean within 1.15 — below what any of them costs at its own τU bar (1.10–1.13). Its flash
-crowds arrive between two 5-minute samples, so no forecast sees them a boot time ahead; aws
-carries the hour's 7-day mean at 0.7 all hour. NASA against hpa on cost: hpa's 1.122 buys 13.8%
-short minutes; predictive reaches that cost only at utilisation 0.945 or more (0.95: 4,430 short
-minutes at 1.118), where Twitter's τU passes hpa's (2,867 > 2,255 short minutes without the rise,
-2,248 with it) and Crane and NYC taxi pass theirs (47 > 40, 43 > 33 and 24 > 0 short minutes) —
-one utilisation cannot serve both. This configuration keeps NASA at a third of hpa's short
-minutes for +0.03 cost. The mean cost misses the 1.15 bar by about 0.01, the price of the burst
-memory and the rise; at utilisation 0.925 it is 1.157 with Crane input9 exactly at aws's 40.
+What was tried against the issue's bars, and what stands in the way: the section "Scaling quality: the issue's bars" below.
 `);
 }
 
