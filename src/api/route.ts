@@ -96,6 +96,11 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
     401: { description: 'No bearer token, or not a valid one', schema: errorBodySchema },
     403: { description: 'The token lacks the role (or is scoped to other resource sets)', schema: errorBodySchema },
   };
+  // Any route may meet these: say so once, with the codes a client can act on.
+  const shed = {
+    429: { description: 'Slow down, then retry after the retry-after header: rate_limited (per key), resource_set_busy (the set\'s write budget), temporal_busy (Temporal shedding load)', schema: errorBodySchema },
+    503: { description: 'A dependency is unreachable or too slow: temporal_unavailable, temporal_timeout (with retry-after; a write may still take effect), database_unavailable', schema: errorBodySchema },
+  };
   for (const r of routes) {
     registry.registerPath({
       method: r.method,
@@ -109,7 +114,7 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
         ...(r.body ? { body: { content: { 'application/json': { schema: r.body } } } } : {}),
       },
       responses: Object.fromEntries(Object.entries({
-        ...(r.role === 'public' ? {} : denied), ...r.responses, ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}),
+        ...(r.role === 'public' ? {} : denied), ...shed, ...r.responses, ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}),
       })
         .map(([status, { description, schema }]) => [status, {
           description,

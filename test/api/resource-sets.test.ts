@@ -114,6 +114,7 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.equal(doc.body.openapi, '3.0.3');
     assert.ok(doc.body.paths['/v1/resource-sets/{id}/pause'].post);
     assert.ok(doc.body.paths['/v1/resource-sets'].post.requestBody);
+    assert.match(doc.body.paths['/v1/resource-sets/{id}/policy'].patch.responses['503'].description, /temporal_timeout/, 'shedding and timeouts are documented');
   });
 });
 
