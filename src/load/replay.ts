@@ -65,6 +65,11 @@ export interface ReplaySummary {
   dropped: number;
   /** Responses with a status below 400. */
   ok: number;
+  /**
+   * Those responses by the wall-clock minute (ISO 8601) they ended in, to set against per-minute
+   * demand the target recorded: a send delayed across a minute's edge counts where it happened.
+   */
+  okPerMinute: Record<string, number>;
   errors: Record<string, number>;
   latencyMs: LatencySummary | null;
   targetRps: number;
@@ -87,6 +92,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const horizon = Math.min(durationSeconds, scheduleSeconds(schedule));
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
   const tally = new Tally();
+  const okPerMinute: Record<string, number> = {};
 
   const send = (): void => {
     if (tally.inFlight >= maxInFlight) {
@@ -99,6 +105,10 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     const finish = (outcome: { status: number } | { error: string }) => {
       if (finished) return;
       finished = true;
+      if ('status' in outcome && outcome.status < 400) {
+        const minute = isoMinute(Math.floor(Date.now() / 60_000));
+        okPerMinute[minute] = (okPerMinute[minute] ?? 0) + 1;
+      }
       tally.finish('error' in outcome ? outcome : { status: outcome.status, latencyMs: performance.now() - started });
     };
     const req = http.get(url, { agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
@@ -160,7 +170,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   return {
     target: url.href, seed, startedAt: performance.timeOrigin + t0, stoppedBy, elapsedSeconds,
     trace: { from: isoMinute(schedule.traceStart), to: isoMinute(traceMinuteAt(schedule, elapsedSeconds)) },
-    expected, offered: tally.sent + tally.dropped, sent: tally.sent, dropped: tally.dropped, ok: tally.ok,
+    expected, offered: tally.sent + tally.dropped, sent: tally.sent, dropped: tally.dropped, ok: tally.ok, okPerMinute,
     errors: tally.errors, latencyMs: tally.latency(),
     targetRps: elapsedSeconds > 0 ? expected / elapsedSeconds : 0,
     achievedRps: elapsedSeconds > 0 ? tally.sent / elapsedSeconds : 0,

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { poissonArrivals } from '../../src/load/arrivals.js';
-import { seededRandom } from '../../src/load/random.js';
 import { rateSchedule } from '../../src/load/schedule.js';
 import { replay } from '../../src/load/replay.js';
 import { LocalProvider } from '../../src/providers/local/client.js';
@@ -17,46 +15,43 @@ describe('trace replay → agents → per-minute demand in Postgres (real proces
   before(async () => { api = await startTestApi({ fleet: { bootDelaySeconds: 1 } }); });
   after(async () => { await api.close(); });
 
-  it('per-minute demand rows match the requests sent within 2%', async () => {
+  it('per-minute demand rows match the requests answered: within 2% in total, 5% each minute', async () => {
     const provider = new LocalProvider({ url: api.cloud!.apiUrl, token: api.cloud!.token });
     await provider.provision({ resourceSetId: 'replayed', count: 2, instanceType: 'local.small', image: 'sample-service:v1', idempotencyToken: 'replayed-1' });
     await waitFor('2 healthy instances', async () => (await provider.describeInstances('replayed')).filter((i) => i.healthy).length === 2, 60_000);
 
     // A real trace's shape (three NASA minutes), replayed so each lasts 45 s, peaking at 40 req/s.
     const schedule = rateSchedule({ start: 0, values: [30, 40, 35] }, { speedup: 60 / 45, peakRps: 40 });
-    const seed = 7;
     const summary = await replay({
-      schedule, target: `${api.cloud!.lbUrl}/rs/replayed/work`, durationSeconds: 135, maxRequests: 10_000, seed,
+      schedule, target: `${api.cloud!.lbUrl}/rs/replayed/work`, durationSeconds: 135, maxRequests: 10_000, seed: 7,
     });
     assert.equal(summary.ok, summary.sent, 'every request served');
     assert.equal(summary.dropped, 0);
-    // The replay is seeded: the same arrival plan, placed at its start time, says how many requests
-    // it sent in each wall-clock minute.
-    const sentPerMinute = new Map<number, number>();
-    for (const offset of poissonArrivals(schedule, seededRandom(seed))) {
-      if (offset >= summary.elapsedSeconds) break;
-      const minute = Math.floor((summary.startedAt + offset * 1000) / 60_000);
-      sentPerMinute.set(minute, (sentPerMinute.get(minute) ?? 0) + 1);
-    }
+    // What the agents count: requests answered, in the minute they ended (a send delayed across a
+    // minute's edge on a busy machine counts in the next one, here and there alike).
+    const answered = (minute: number) => summary.okPerMinute[new Date(minute * 60_000).toISOString()] ?? 0;
     const first = Math.ceil(summary.startedAt / 60_000);
     const last = Math.floor((summary.startedAt + summary.elapsedSeconds * 1000) / 60_000);
     assert.ok(last > first, 'at least one whole minute replayed');
     // Agents sample every 5 s and push at once, but a push that failed on a busy machine backs off
-    // for up to 30 s: wait for the last whole minute for longer than that, and say what was seen.
-    let seen = 'nothing yet';
-    const stored = await waitFor(() => `the whole minutes to be rolled up (last seen: ${seen})`, async () => {
-      const { rows } = await api.database.db.query<{ minute: number; requests: number }>(
-        `SELECT (extract(epoch FROM minute) / 60)::int AS minute, requests FROM demand_minutely
-          WHERE resource_set_id = 'replayed' AND minute >= to_timestamp($1) AND minute < to_timestamp($2) ORDER BY minute`,
-        [first * 60, last * 60]);
-      const total = rows.reduce((sum, r) => sum + r.requests, 0);
-      const expected = [...sentPerMinute].filter(([m]) => m >= first && m < last).reduce((sum, [, n]) => sum + n, 0);
-      seen = `${rows.length} of ${last - first} minutes, ${total} of ${expected} requests`;
-      return rows.length === last - first && total >= expected * 0.98 ? rows : undefined;
-    }, 75_000, 1_000);
+    // for up to 30 s: wait until every answered request is in, and say what was seen.
+    const countAll = async () => (await api.database.db.query<{ n: number }>(
+      "SELECT coalesce(sum(requests), 0)::int AS n FROM demand_minutely WHERE resource_set_id = 'replayed'")).rows[0]!.n;
+    let seen = 0;
+    await waitFor(() => `every answered request to be rolled up (${seen} of ${summary.ok})`, async () => (seen = await countAll()) >= summary.ok * 0.98, 75_000, 1_000);
+    await new Promise((r) => setTimeout(r, 6_000));
+    const all = await countAll();
+    assert.ok(Math.abs(all - summary.ok) / summary.ok <= 0.02, `stored ${all} vs answered ${summary.ok}: none lost or doubled`);
+    const { rows: stored } = await api.database.db.query<{ minute: number; requests: number }>(
+      `SELECT (extract(epoch FROM minute) / 60)::int AS minute, requests FROM demand_minutely
+        WHERE resource_set_id = 'replayed' AND minute >= to_timestamp($1) AND minute < to_timestamp($2) ORDER BY minute`,
+      [first * 60, last * 60]);
+    assert.equal(stored.length, last - first, 'a row for every whole minute');
+    // An agent's 5-second sample that fires late on a busy machine moves a second or so of requests
+    // (≤ 40) across a minute's edge: per minute the bound is looser than in total.
     for (const row of stored) {
-      const sent = sentPerMinute.get(row.minute)!;
-      assert.ok(Math.abs(row.requests - sent) / sent <= 0.02, `minute ${row.minute}: stored ${row.requests} vs sent ${sent}`);
+      const sent = answered(row.minute);
+      assert.ok(Math.abs(row.requests - sent) / sent <= 0.05, `minute ${row.minute}: stored ${row.requests} vs answered ${sent}`);
     }
   });
 });
