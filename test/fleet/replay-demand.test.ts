@@ -39,6 +39,7 @@ describe('trace replay → agents → per-minute demand in Postgres (real proces
       "SELECT coalesce(sum(requests), 0)::int AS n FROM demand_minutely WHERE resource_set_id = 'replayed'")).rows[0]!.n;
     let seen = 0;
     await waitFor(() => `every answered request to be rolled up (${seen} of ${summary.ok})`, async () => (seen = await countAll()) >= summary.ok * 0.98, 75_000, 1_000);
+    // One more sample interval, so a batch pushed twice would show as doubled rather than missed.
     await new Promise((r) => setTimeout(r, 6_000));
     const all = await countAll();
     assert.ok(Math.abs(all - summary.ok) / summary.ok <= 0.02, `stored ${all} vs answered ${summary.ok}: none lost or doubled`);
