@@ -21,8 +21,10 @@ const PROGRESS_STEPS = 100;
  * Runs a policy over a 1-minute demand series. Each minute: instances ordered readyDelay minutes
  * ago start serving, the policy decides, and the fleet moves to its count (at least one) at once —
  * more means orders that serve from minute + readyDelay and are paid from now; fewer means
- * cancelling the newest orders first, then stopping serving instances. Supply and paid are read
- * after the decision, so a scale-in counts in the minute it is made.
+ * cancelling the newest orders first, then stopping serving instances. As in the benchmark's
+ * definition (../shared/bench/reference_sim.py), a minute's supply is what serves as it starts and
+ * its paid count is read after the decision: a scale-in stops paying at once and serving from the
+ * next minute.
  */
 export function simulateFleet(policy: Policy, demand: readonly number[], options: FleetOptions): FleetRun {
   const { readyDelay, onProgress } = options;
@@ -43,6 +45,7 @@ export function simulateFleet(policy: Policy, demand: readonly number[], options
     ready += ordered[slot]!;
     pending -= ordered[slot]!;
     ordered[slot] = 0;
+    supply[minute] = ready;
 
     history.latest = minute;
     const decided = policy.decide({ minute, demand: history, ready, pending });
@@ -63,7 +66,6 @@ export function simulateFleet(policy: Policy, demand: readonly number[], options
       }
       ready -= cut;
     }
-    supply[minute] = ready;
     paid[minute] = ready + pending;
     if (onProgress && (minute + 1) % every === 0) onProgress((minute + 1) / n);
   }

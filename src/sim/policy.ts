@@ -3,11 +3,22 @@ export class DemandHistory {
   /** The last minute observed. */
   latest = -1;
 
-  constructor(private readonly demand: readonly number[]) {}
+  /** Identifies the series (for caches of facts about its past), without handing it out. */
+  readonly key: object;
+
+  constructor(private readonly series: readonly number[]) {
+    this.key = series;
+  }
 
   at(minute: number): number {
     if (minute > this.latest || minute < 0) throw new RangeError(`minute ${minute} is not observed yet (latest ${this.latest})`);
-    return this.demand[minute]!;
+    return this.series[minute]!;
+  }
+
+  /** Minutes from..to−1, all observed. */
+  slice(from: number, to: number): number[] {
+    if (to > this.latest + 1 || from < 0) throw new RangeError(`minutes ${from}..${to - 1} are not all observed (latest ${this.latest})`);
+    return this.series.slice(from, to);
   }
 }
 

@@ -33,7 +33,7 @@ export function elasticity(supply: Int32Array, required: Int32Array, from: numbe
       short++;
       under += (r - s) / r;
     } else over += (s - r) / r;
-    if (t > 0 && s !== supply[t - 1]) changes++;
+    if (t > from && s !== supply[t - 1]) changes++;
   }
   return {
     shortMinutes: short,

@@ -48,8 +48,11 @@ export function parseTraceCsv(text: string): Trace {
 }
 
 /**
- * Linear interpolation onto 1-minute steps from the first sample to the last. The grid starts at
- * the first sample even when it is not on a whole minute, so no sample is extrapolated.
+ * Fleet model v2: the trace as a step function on 1-minute steps from the first sample to the
+ * last — the demand at minute g is the last sample at or before g, since the rate an interval
+ * reports holds for that interval. Nothing between two samples is known before the second arrives,
+ * so no policy can read the future (interpolating would hand it the next sample's slope). The grid
+ * starts at the first sample even when it is not on a whole minute; negative values count as 0.
  */
 export function toMinuteSteps(trace: Trace): MinuteSeries {
   const { t, v } = trace;
@@ -58,13 +61,8 @@ export function toMinuteSteps(trace: Trace): MinuteSeries {
   const values = new Array<number>(steps);
   let j = 0;
   for (let i = 0; i < steps; i++) {
-    const x = start + i;
-    while (j < t.length - 2 && t[j + 1]! <= x) j++;
-    const t0 = t[j]!;
-    const t1 = t[j + 1] ?? t0;
-    const v0 = v[j]!;
-    const v1 = v[j + 1] ?? v0;
-    values[i] = t1 === t0 ? v0 : v0 + ((v1 - v0) * (x - t0)) / (t1 - t0);
+    while (j + 1 < t.length && t[j + 1]! <= start + i + 1e-9) j++;
+    values[i] = Math.max(0, v[j]!);
   }
   return { start, values };
 }

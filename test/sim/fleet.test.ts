@@ -13,9 +13,9 @@ test('an order serves 5 minutes later and is paid from the minute it is placed',
   assert.deepEqual([...paid], [3, 3, 3, 3, 3, 3, 3, 3]);
 });
 
-test('scale-in takes effect in the minute it is decided', () => {
+test('scale-in stops paying in the minute it is decided and serving from the next', () => {
   const { supply, paid } = run(asking((m) => (m < 6 ? 4 : 2)), 8, 4);
-  assert.deepEqual([...supply], [4, 4, 4, 4, 4, 4, 2, 2]);
+  assert.deepEqual([...supply], [4, 4, 4, 4, 4, 4, 4, 2]);
   assert.deepEqual([...paid], [4, 4, 4, 4, 4, 4, 2, 2]);
 });
 
@@ -24,11 +24,11 @@ test('scale-in cancels the newest orders first, then stops serving instances', (
   const wants = [4, 4, 6, 4, 4, 4, 4, 4, 1];
   const { supply, paid } = run(asking((m) => wants[m]!), wants.length, 2);
   assert.deepEqual([...paid], [4, 4, 6, 4, 4, 4, 4, 4, 1]);
-  assert.deepEqual([...supply], [2, 2, 2, 2, 2, 4, 4, 4, 1]);
+  assert.deepEqual([...supply], [2, 2, 2, 2, 2, 4, 4, 4, 4]);
 });
 
 test('never fewer than one instance', () => {
-  const { supply, paid } = run(asking(() => 0), 3, 0);
+  const { supply, paid } = run(asking(() => 0), 3, 1);
   assert.deepEqual([...supply], [1, 1, 1]);
   assert.deepEqual([...paid], [1, 1, 1]);
 });

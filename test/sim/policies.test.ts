@@ -38,10 +38,11 @@ test('HPA scales up at once and the instances serve 5 minutes later', () => {
 
 test('HPA scale-down waits until the 5-minute window holds only lower recommendations', () => {
   // 10 ready at the target until minute 9; from minute 10 half the demand recommends 5. The
-  // window of the last 5 recommendations still holds a 10 until minute 14.
+  // window of the last 5 recommendations still holds a 10 until minute 14, whose scale-in serves
+  // from minute 15.
   const demand = [...new Array<number>(10).fill(5), ...new Array<number>(10).fill(2.5)];
   const { supply } = simulateFleet(new HpaPolicy(env(20)), demand, { readyDelay: 5, initial: 10 });
-  assert.deepEqual([...supply.subarray(9, 16)], [10, 10, 10, 10, 10, 5, 5]);
+  assert.deepEqual([...supply.subarray(9, 17)], [10, 10, 10, 10, 10, 10, 5, 5]);
 });
 
 test('HPA counts only ready instances as current, so a scale-up in flight is cancelled when their utilisation is back within tolerance', () => {
@@ -67,8 +68,8 @@ test('AWS schedules capacity for the mean of the same hour over the last 7 days,
   assert.equal(paid[hourStart - 5], 26, 'ordered 5 minutes ahead');
   assert.equal(supply[hourStart - 1], 2);
   assert.equal(supply[hourStart], 26, 'ready when the hour starts');
-  assert.equal(supply[hourStart + 54], 26, 'held through the hour');
-  assert.equal(supply[hourStart + 55], 2, 'the next hour: load 1 forecast, 2 instances at the target; HPA asks for 2 as well');
+  assert.equal(supply[hourStart + 55], 26, 'held through the hour');
+  assert.equal(supply[hourStart + 56], 2, 'the next hour: load 1 forecast, 2 instances at the target; HPA asks for 2 as well');
 });
 
 test('AWS averages the days it has until it has seven', () => {

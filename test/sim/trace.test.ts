@@ -29,15 +29,15 @@ test('refuses what it cannot read, naming the line', () => {
   assert.throws(() => parseTraceCsv('minute,requests\n'), /no samples/);
 });
 
-test('interpolates linearly onto whole minutes from the first sample', () => {
+test('holds each sample until the next one: a 30-minute trace is a step function on whole minutes', () => {
   const { start, values } = toMinuteSteps({ t: [600, 630, 660], v: [0, 30, 90] });
   assert.equal(start, 600);
   assert.equal(values.length, 61);
-  assert.deepEqual([values[0], values[1], values[15], values[30], values[45], values[60]], [0, 1, 15, 30, 60, 90]);
+  assert.deepEqual([values[0], values[1], values[29], values[30], values[59], values[60]], [0, 0, 0, 30, 30, 90]);
 });
 
-test('a grid off the minute stays on the samples', () => {
-  assert.deepEqual(toMinuteSteps({ t: [0.5, 5.5], v: [10, 20] }), { start: 0.5, values: [10, 12, 14, 16, 18, 20] });
+test('a grid off the minute stays on the samples, and a negative sample counts as zero', () => {
+  assert.deepEqual(toMinuteSteps({ t: [0.5, 3.5, 5.5], v: [10, -4, 20] }), { start: 0.5, values: [10, 10, 10, 0, 0, 20] });
 });
 
 test('a 1-minute trace and a single sample pass through unchanged', () => {

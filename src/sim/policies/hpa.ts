@@ -16,13 +16,14 @@ export const STABILISATION_MINUTES = 5;
 export class HpaPolicy implements Policy {
   private readonly recent: number[] = [];
 
-  constructor(private readonly env: PolicyEnv) {}
+  /** `window`: minutes of recommendations scale-in waits out; Kubernetes' default is 5. */
+  constructor(private readonly env: PolicyEnv, private readonly window = STABILISATION_MINUTES) {}
 
   decide({ minute, demand, ready }: Observation): number {
     const { capacity, target } = this.env;
     const { desired } = reactiveDesired({ ready, current: ready, metric: demand.at(minute) / (ready * capacity), target });
     this.recent.push(desired);
-    if (this.recent.length > STABILISATION_MINUTES) this.recent.shift();
+    if (this.recent.length > this.window) this.recent.shift();
     return stabilise(ready, desired, this.recent).count;
   }
 }
