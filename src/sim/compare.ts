@@ -1,11 +1,18 @@
 import { ORACLE, runBacktest, type BacktestResult, type PolicyFigures } from './backtest.js';
 import { aws } from './policies/aws.js';
 import { hpa } from './policies/hpa.js';
-import { predictive } from './policies/predictive.js';
+import { calibrated } from './policies/calibrated.js';
+import { forecastQuantile } from './policies/predictive.js';
 import type { PolicySpec } from './policy.js';
 
-/** Policies a comparison can run besides the oracle, which always runs as the cost baseline. */
-const POLICIES: Record<string, () => Promise<PolicySpec>> = { predictive: () => predictive(), hpa: () => Promise.resolve(hpa), aws: () => Promise.resolve(aws) };
+/**
+ * Policies a comparison can run besides the oracle, which always runs as the cost baseline:
+ * `predictive` is the self-calibrating policy, `forecast` the planner on the forecaster's
+ * quantiles alone (one fixed operating point).
+ */
+const POLICIES: Record<string, () => Promise<PolicySpec>> = {
+  predictive: () => Promise.resolve(calibrated()), forecast: () => forecastQuantile(), hpa: () => Promise.resolve(hpa), aws: () => Promise.resolve(aws),
+};
 export const POLICY_NAMES: readonly string[] = [...Object.keys(POLICIES), ORACLE];
 
 const MINUTES_PER_DAY = 1440;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runBacktest } from '../../src/sim/backtest.js';
 import { simulateFleet } from '../../src/sim/fleet.js';
-import { predictive, PREDICTIVE_DEFAULTS, type PredictiveConfig } from '../../src/sim/policies/predictive.js';
+import { forecastQuantile, PREDICTIVE_DEFAULTS, type PredictiveConfig } from '../../src/sim/policies/predictive.js';
 import type { PolicyEnv } from '../../src/sim/policy.js';
 import { seededRandom } from '../../src/load/random.js';
 
@@ -12,7 +12,7 @@ const DAY = 1440;
 const EXACT: PredictiveConfig = { ...PREDICTIVE_DEFAULTS, quantile: 'p95', trustedUtilization: 1, scaleInStabilizationSeconds: 0 };
 
 test('decides from the past only: two traces alike until a minute get the same decisions until then', async () => {
-  const spec = await predictive(EXACT);
+  const spec = await forecastQuantile(EXACT);
   const random = seededRandom(1);
   const a = Array.from({ length: 3 * DAY }, (_, i) => 200 + 100 * Math.sin((2 * Math.PI * i) / DAY) + 20 * random());
   const split = Math.round(2.5 * DAY);
@@ -36,7 +36,7 @@ test('decides from the past only: two traces alike until a minute get the same d
 // Over the two scored days: 2 × 13 + 2 × 3 = 32 instance-minutes more than the oracle, none short.
 test('a square wave seasonal naive forecasts exactly: the oracle plus a minute of lead and the scale-in step limit', async () => {
   const demand = Array.from({ length: 5 * DAY }, (_, i) => (i % DAY >= 480 && i % DAY < 1200 ? 30 : 10));
-  const { runs, required, warmupMinutes, capacity } = runBacktest({ demand, policies: [await predictive(EXACT)], target: 0.7, warmupDays: 3 });
+  const { runs, required, warmupMinutes, capacity } = runBacktest({ demand, policies: [await forecastQuantile(EXACT)], target: 0.7, warmupDays: 3 });
   assert.equal(capacity, 1.5);
   const [oracle, planned] = runs;
   let extra = 0;

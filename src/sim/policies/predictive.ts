@@ -92,7 +92,7 @@ export class PredictivePolicy implements Policy {
 }
 
 /** The policy's spec, its models loaded. */
-export async function predictive(config: PredictiveConfig = PREDICTIVE_DEFAULTS): Promise<PolicySpec> {
+export async function forecastQuantile(config: PredictiveConfig = PREDICTIVE_DEFAULTS): Promise<PolicySpec> {
   const models = await loadForecasters(config.models);
-  return { name: 'predictive', create: (env) => new PredictivePolicy(env, models, config) };
+  return { name: 'forecast', create: (env) => new PredictivePolicy(env, models, config) };
 }

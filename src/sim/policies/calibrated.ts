@@ -1,0 +1,72 @@
+import { calibrate, type Calibration, type Objective } from '../calibrate.js';
+import { CANDIDATE_POINTS, pointPolicy, reactivePoint, samePoint, type OperatingPoint } from '../operating-points.js';
+import type { Observation, Policy, PolicyEnv, PolicySpec } from '../policy.js';
+
+const DAY = 1440;
+
+export interface CalibratedConfig {
+  candidates: readonly OperatingPoint[];
+  objective: Objective;
+  /** Days of history replayed at each calibration, and of them the days scored. */
+  historyDays: number;
+  scoredDays: number;
+  /** Below this much history the set runs the reactive rule at its target. */
+  minHistoryDays: number;
+  safetySteps: number;
+}
+
+export const CALIBRATED_DEFAULTS: CalibratedConfig = {
+  candidates: CANDIDATE_POINTS,
+  objective: {},
+  historyDays: 14,
+  scoredDays: 7,
+  minHistoryDays: 2,
+  safetySteps: 0,
+};
+
+/**
+ * Self-calibrating predictive scaling: every candidate point advises each minute on the real
+ * fleet (so whichever is chosen is warm), and once a day, from the second day on, calibration
+ * replays the history seen so far and picks the point the set follows until the next day.
+ */
+export class CalibratedPolicy implements Policy {
+  private readonly advisors: { point: OperatingPoint; policy: Policy }[];
+  private current: number;
+  readonly calibrations: { minute: number; calibration: Calibration }[] = [];
+
+  constructor(private readonly env: PolicyEnv, private readonly config: CalibratedConfig) {
+    const reactive = reactivePoint(env.target);
+    const points = config.candidates.some((p) => samePoint(p, reactive)) ? config.candidates : [...config.candidates, reactive];
+    this.advisors = points.map((point) => ({ point, policy: pointPolicy(point, env) }));
+    this.current = this.advisors.findIndex((a) => samePoint(a.point, reactive));
+  }
+
+  decide(now: Observation): number {
+    if (now.minute % DAY === 0 && now.minute >= this.config.minHistoryDays * DAY) this.recalibrate(now);
+    let chosen = 0;
+    this.advisors.forEach((a, i) => {
+      const count = a.policy.decide(now);
+      if (i === this.current) chosen = count;
+    });
+    return chosen;
+  }
+
+  private recalibrate(now: Observation): void {
+    const from = Math.max(0, now.minute - this.config.historyDays * DAY);
+    const calibration = calibrate({
+      demand: now.demand.slice(from, now.minute),
+      env: { ...this.env, startTime: this.env.startTime + from },
+      candidates: this.advisors.map((a) => a.point),
+      objective: this.config.objective,
+      target: this.env.target,
+      scoredMinutes: Math.min(this.config.scoredDays * DAY, now.minute - from - DAY),
+      safetySteps: this.config.safetySteps,
+    });
+    this.current = this.advisors.findIndex((a) => samePoint(a.point, calibration.point));
+    this.calibrations.push({ minute: now.minute, calibration });
+  }
+}
+
+export function calibrated(config: CalibratedConfig = CALIBRATED_DEFAULTS, name = 'predictive'): PolicySpec {
+  return { name, create: (env) => new CalibratedPolicy(env, config) };
+}
