@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { quantile } from '../forecast/quantile.js';
 import { demandRate } from '../forecast/series.js';
-import { comparePolicies, type BacktestFigures } from '../sim/compare.js';
+import { comparePolicies, defaultWarmupDays, type BacktestFigures } from '../sim/compare.js';
+import { frontier, type Frontier } from '../sim/frontier.js';
 import type { Db } from '../store/db.js';
 import { demandSeries } from '../store/metrics.js';
 
@@ -18,6 +19,8 @@ export interface BacktestDemandInput {
   to: number;
   days: number;
   target: number;
+  /** Also the frontier: hpa and aws at targets 0.5–0.9 and predictive at its objectives. */
+  frontier?: boolean;
 }
 
 export interface BacktestReport {
@@ -28,6 +31,7 @@ export interface BacktestReport {
   target: number;
   capacityPerInstance: number;
   policies: Record<string, BacktestFigures>;
+  frontier?: Frontier;
 }
 
 /** Failure types the API answers 422 to. */
@@ -50,8 +54,11 @@ export function createBacktestActivities(deps: { db: Db }) {
       if (!(quantile(demand.values, 0.99) > 0)) {
         throw ApplicationFailure.nonRetryable(`resource set "${resourceSetId}" recorded demand in fewer than 1% of the last ${days.toFixed(1)} days' minutes`, 'no_demand');
       }
-      const { result, warmupDays, figures } = await comparePolicies({ demand: demand.values, startTime: demand.start / MINUTE, policies: POLICIES, target });
-      return { from: demand.start, to, days, warmupDays, target, capacityPerInstance: result.capacity, policies: figures };
+      const startTime = demand.start / MINUTE;
+      const { result, warmupDays, figures } = await comparePolicies({ demand: demand.values, startTime, policies: POLICIES, target });
+      const report: BacktestReport = { from: demand.start, to, days, warmupDays, target, capacityPerInstance: result.capacity, policies: figures };
+      if (input.frontier) report.frontier = frontier({ demand: demand.values, startTime, target, warmupDays: defaultWarmupDays(demand.values.length) });
+      return report;
     },
   };
 }

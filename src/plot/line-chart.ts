@@ -35,9 +35,9 @@ const LEGEND_ROW = 18;
 const MINUTES = { hour: 60, day: 1440 };
 const TICK_MINUTES = [15, 30, 60, 180, 360, 720, 1440, 2 * 1440, 7 * 1440, 14 * 1440, 28 * 1440];
 const MAX_TICKS = 12;
-const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
+export const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
 
-const escape = (text: string): string => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+export const escape = (text: string): string => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 /** Means of consecutive buckets of `size` minutes. */
@@ -53,7 +53,7 @@ function buckets(values: ArrayLike<number>, from: number, to: number, size: numb
 }
 
 /** 1, 2 or 5 times a power of ten, so that `max` takes about five steps. */
-function niceStep(max: number): number {
+export function niceStep(max: number): number {
   const raw = max / 5;
   const power = 10 ** Math.floor(Math.log10(raw));
   return [1, 2, 5, 10].map((k) => k * power).find((s) => s >= raw)!;

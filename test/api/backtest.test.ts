@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { seededRandom } from '../../src/load/random.js';
-import { comparePolicies } from '../../src/sim/compare.js';
+import { comparePolicies, defaultWarmupDays } from '../../src/sim/compare.js';
+import { frontier } from '../../src/sim/frontier.js';
 import { backfillDemand } from '../../src/store/metrics.js';
 import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
 
@@ -49,9 +50,24 @@ describe('GET /v1/resource-sets/:id/backtest (real Postgres, Temporal, the backt
     assert.equal(res.body.warmupDays, expected.warmupDays);
   });
 
+  it('with frontier=true also gives the frontier of the set\'s own history, as `prescale backtest --frontier` does', async () => {
+    const recorded = history(4, 9);
+    const id = await setWith(recorded);
+    const res = await api.request('GET', `/v1/resource-sets/${id}/backtest?frontier=true&days=4`, undefined, { as: 'viewer' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const byMinute = new Map(recorded.map((m) => [m.minute, m.rate]));
+    const demand = Array.from({ length: (res.body.to - res.body.from) / 60 }, (_, k) => byMinute.get(res.body.from + k * 60) ?? 0);
+    const expected = frontier({ demand, startTime: res.body.from / 60, target: 0.7, warmupDays: defaultWarmupDays(demand.length) });
+    assert.deepEqual(res.body.frontier, expected);
+    assert.deepEqual([...new Set(expected.points.map((p) => p.policy))], ['hpa', 'aws', 'predictive']);
+    assert.equal(expected.points.filter((p) => p.current).length, 1);
+    const plain = await api.request('GET', `/v1/resource-sets/${id}/backtest?days=4`, undefined, { as: 'viewer' });
+    assert.equal(plain.body.frontier, undefined);
+  });
+
   it('refuses bad query parameters with 400, an unknown set with 404', async () => {
     const id = await setWith(history(2, 1).slice(0, 10));
-    for (const query of ['target=0', 'target=1.5', 'target=high', 'days=1', 'days=15', 'days=2.5', 'policy=hpa']) {
+    for (const query of ['target=0', 'target=1.5', 'target=high', 'days=1', 'days=15', 'days=2.5', 'policy=hpa', 'frontier=yes']) {
       const res = await api.request('GET', `/v1/resource-sets/${id}/backtest?${query}`);
       assert.equal(res.status, 400, query);
       assert.equal(res.body.error.code, 'invalid_request', query);

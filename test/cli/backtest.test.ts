@@ -12,7 +12,7 @@ let trace = '';
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'prescale-backtest-'));
   trace = path.join(dir, 'tiny.csv');
-  // Two days of a daily wave, one sample every 5 minutes (interpolated to minutes when read).
+  // Two days of a daily wave, one sample every 5 minutes (held for 5 minutes when read).
   const rows = Array.from({ length: 2 * 288 }, (_, i) => `${new Date(Date.UTC(2024, 0, 1) + i * 300_000).toISOString()},${(100 + 60 * Math.sin((2 * Math.PI * i) / 288)).toFixed(2)}`);
   await writeFile(trace, `timestamp,value\n${rows.join('\n')}\n`);
 });
@@ -64,4 +64,25 @@ test('refuses what it cannot run', async () => {
   await assert.rejects(backtest({ trace, policy: 'hpa,magic' }), /unknown magic/);
   await assert.rejects(backtest({ trace, target: '1.5' }), UsageError);
   await assert.rejects(backtest({ trace, 'warmup-days': '3' }), /less than the trace/);
+});
+
+test('--frontier prints τU and cost for hpa and aws at 0.5–0.9 and predictive at its objectives, and plots them all', async () => {
+  const plot = path.join(dir, 'frontier.svg');
+  const { code, stdout } = await backtest({ trace, frontier: true, plot });
+  assert.equal(code, 0);
+  for (const target of ['0.5', '0.6', '0.7', '0.8', '0.9']) {
+    assert.match(stdout, new RegExp(`^hpa\\s+${target.replace('.', '\\.')}\\s+\\d+\\.\\d\\d\\s+\\d\\.\\d{3}$`, 'm'));
+    assert.match(stdout, new RegExp(`^aws\\s+${target.replace('.', '\\.')}\\s`, 'm'));
+  }
+  assert.match(stdout, /^predictive\s+today\s/m);
+  assert.match(stdout, /^predictive\s+≤ 1 % short\s/m);
+  assert.match(stdout, /^today: \d+\.\d\d % short at \d\.\d{3}; the better baseline reaches \d+\.\d\d % at that cost\.$/m);
+  const svg = await readFile(plot, 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  for (const policy of ['hpa', 'aws', 'predictive']) assert.match(svg, new RegExp(`>${policy}</text>`), policy);
+  assert.match(svg, /r="10" fill="none"/, 'today\'s configuration is ringed');
+
+  const json = JSON.parse((await backtest({ trace, frontier: true, json: true })).stdout) as { points: { policy: string; current: boolean }[] };
+  assert.equal(json.points.filter((p) => p.policy === 'hpa').length, 5);
+  assert.equal(json.points.filter((p) => p.current).length, 1);
 });

@@ -15,9 +15,13 @@ const RESULT_WAIT = '10m';
 const figuresSchema = z.object({
   tauU: z.number(), thetaU: z.number(), thetaO: z.number(), cost: z.number(), changesPerHour: z.number(), mase: z.number().nullable(),
 });
+const frontierSchema = z.object({
+  points: z.array(z.object({ policy: z.enum(['hpa', 'aws', 'predictive']), label: z.string(), tauU: z.number(), cost: z.number(), current: z.boolean() })),
+  today: z.object({ tauU: z.number(), cost: z.number(), envelopeTau: z.number() }),
+});
 const backtestBody = z.object({
   from: z.number(), to: z.number(), days: z.number(), warmupDays: z.number(), target: z.number(),
-  capacityPerInstance: z.number(), policies: z.record(z.string(), figuresSchema),
+  capacityPerInstance: z.number(), policies: z.record(z.string(), figuresSchema), frontier: frontierSchema.optional(),
 });
 
 /**
@@ -35,19 +39,21 @@ export function backtestRoutes(ctx: ApiContext): Route[] {
       query: z.strictObject({
         target: z.coerce.number().gt(0).max(1).default(0.7),
         days: z.coerce.number().int().min(MIN_BACKTEST_DAYS).max(MAX_BACKTEST_DAYS).default(MAX_BACKTEST_DAYS),
+        frontier: z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
+          .describe('true: also τU against cost for hpa and aws at targets 0.5–0.9 and predictive at its objectives'),
       }),
       responses: {
-        200: { description: 'Per policy: τU, θU, θO (%), cost (× the oracle), changes per hour, forecast MASE', schema: backtestBody },
+        200: { description: 'Per policy: τU, θU, θO (%), cost (× the oracle), changes per hour, forecast MASE; with frontier=true the frontier too', schema: backtestBody },
         404: { description: 'Unknown resource set' },
         422: { description: `Less than ${MIN_BACKTEST_DAYS} days of recorded demand, or too little demand to size instances` },
       },
       async handler({ params, query }) {
         if (!(await getResourceSet(ctx.db, params.id))) throw notFound('resource set', params.id);
         const to = Math.floor(Date.now() / 1000 / MINUTE) * MINUTE;
-        const input = { resourceSetId: params.id, to, days: query.days, target: query.target };
+        const input = { resourceSetId: params.id, to, days: query.days, target: query.target, ...(query.frontier ? { frontier: true } : {}) };
         try {
           const report = await ctx.temporal.client.workflow.execute(backtestWorkflow, {
-            workflowId: `backtest-${params.id}-${query.days}d-${query.target}-${to}`, taskQueue: ctx.temporal.taskQueue, args: [input],
+            workflowId: `backtest-${params.id}-${query.days}d-${query.target}${query.frontier ? '-frontier' : ''}-${to}`, taskQueue: ctx.temporal.taskQueue, args: [input],
             workflowIdConflictPolicy: 'USE_EXISTING', workflowExecutionTimeout: RESULT_WAIT,
             staticSummary: `backtest of ${params.id}: ${query.days} days at target ${query.target}`,
           });
