@@ -3,7 +3,10 @@ import { ForecasterCache } from '../forecast/forecaster-cache.js';
 import { DEFAULT_MODELS, isModelName, loadForecasters, type ModelName } from '../forecast/models.js';
 import { neuralForecaster } from '../forecast/neural-forecaster.js';
 import { demandRate } from '../forecast/series.js';
-import type { DemandForecast } from '../forecast/types.js';
+import { seasonalProfile } from '../forecast/seasonal-profile.js';
+import type { CalibratedPoint, DemandForecast, Series } from '../forecast/types.js';
+import { calibrate, type Objective } from '../sim/calibrate.js';
+import { CANDIDATE_POINTS } from '../sim/operating-points.js';
 import type { Db } from '../store/db.js';
 import { demandSeries } from '../store/metrics.js';
 import { loadPromotedNeural } from '../store/models.js';
@@ -25,6 +28,43 @@ export interface ForecastDemandInput {
   seasonSteps?: number;
   /** Models to compare; seasonal naive, SES and MSTL+ETS when absent ("prophet" is the costly option). */
   models?: string[];
+  /** Also choose the operating point by self-calibration on the set's own history (re-chosen daily). */
+  calibration?: CalibrationRequest;
+}
+
+export interface CalibrationRequest {
+  objective: Objective;
+  /** The set's target utilisation: its reactive baseline. */
+  target: number;
+  /** Demand one instance serves, in the series' unit (req/s). */
+  capacityPerInstance: number;
+  /** Seconds from ordering an instance to its serving. */
+  leadSeconds: number;
+}
+
+const DAY_SECONDS = 86_400;
+const CALIBRATION_DAYS = 14;
+const SCORED_DAYS = 7;
+/** Below two days there is no day to warm up on and one to score: the loop stays reactive. */
+const MIN_CALIBRATION_DAYS = 2;
+
+/**
+ * The operating point for the day of `asOf`: the last 14 whole days (from a UTC midnight, so that
+ * the seasonal points' hours are clock hours) replayed through every candidate. Null with less
+ * than two days.
+ */
+function calibrateOn(history: Series, asOf: number, request: CalibrationRequest): Omit<CalibratedPoint, 'seasonalDemand'> | null {
+  const perDay = DAY_SECONDS / history.stepSeconds;
+  const end = history.start + history.values.length * history.stepSeconds;
+  const from = Math.max(Math.ceil(history.start / DAY_SECONDS), Math.floor(end / DAY_SECONDS) - CALIBRATION_DAYS) * DAY_SECONDS;
+  const demand = history.values.slice((from - history.start) / history.stepSeconds);
+  if (demand.length < MIN_CALIBRATION_DAYS * perDay || history.stepSeconds !== 60) return null;
+  const { point, summary } = calibrate({
+    demand, candidates: CANDIDATE_POINTS, objective: request.objective, target: request.target,
+    env: { capacity: request.capacityPerInstance, readyDelay: Math.max(1, Math.round(request.leadSeconds / 60)), startTime: from / 60 },
+    scoredMinutes: Math.min(SCORED_DAYS * perDay, demand.length - perDay),
+  });
+  return { ...point, calibratedAt: asOf, summary };
 }
 
 const MAX_HISTORY_SECONDS = 28 * 86_400;
@@ -50,6 +90,8 @@ function validate(input: ForecastDemandInput): ModelName[] {
 /** Activities of the `forecast` task queue: CPU-bound model work, kept off the workflow queue. */
 export function createForecastActivities(deps: ForecastDeps, options: { maxSeries?: number } = {}) {
   const cache = new ForecasterCache(options.maxSeries);
+  /** Per set, the day's calibration: it is re-chosen once a day. */
+  const calibrations = new Map<string, { signature: string; chosen: Omit<CalibratedPoint, 'seasonalDemand'> | null }>();
   return {
     /**
      * Point and quantile forecast of the resource set's demand (req/s) for the next
@@ -75,7 +117,15 @@ export function createForecastActivities(deps: ForecastDeps, options: { maxSerie
         history, horizonSteps: input.horizonSteps, models: candidates, modelsVersion: modelsVersion.join(','),
         ...(input.seasonSteps !== undefined ? { seasonSteps: input.seasonSteps } : {}),
       });
-      return { ...forecast, candidates: modelsVersion };
+      const result: DemandForecast = { ...forecast, candidates: modelsVersion };
+      const request = input.calibration;
+      if (request && request.capacityPerInstance > 0) {
+        const signature = JSON.stringify([Math.floor(asOf / DAY_SECONDS), request]);
+        let kept = calibrations.get(resourceSetId);
+        if (kept?.signature !== signature) calibrations.set(resourceSetId, (kept = { signature, chosen: calibrateOn(history, asOf, request) }));
+        if (kept.chosen) result.calibration = { ...kept.chosen, seasonalDemand: seasonalProfile(history, asOf + request.leadSeconds) };
+      }
+      return result;
     },
   };
 }

@@ -60,6 +60,13 @@ export type PolicyPatch = z.infer<typeof policyPatchSchema>;
 export const sloSchema = z.strictObject({
   latencyP95Ms: z.number().gt(0).max(600_000).default(250),
   errorRate: z.number().min(0).max(1).default(0.01),
+  /**
+   * Self-calibration's objective. Neither (the default): no more short minutes than the reactive
+   * rule at the target utilisation, for less. A budget: the cheapest point within it. A price: the
+   * least paid instance-minutes plus this many per short minute.
+   */
+  maxShortMinutesPct: z.number().min(0).max(100).optional(),
+  costOfShortMinute: z.number().min(0).max(1_000_000).optional(),
 });
 
 export const resourceSetSpecSchema = z.strictObject({

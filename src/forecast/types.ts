@@ -26,4 +26,19 @@ export interface DemandForecast extends Forecast {
   modelError?: number | null;
   /** The models compared (a neural one with its version). */
   candidates?: string[];
+  /** The operating point self-calibration chose on the set's history, when asked for and there was enough. */
+  calibration?: CalibratedPoint;
+}
+
+/** What self-calibration chose, with the hourly seasonal profile's load for the lead time when the point uses it. */
+export interface CalibratedPoint {
+  rule: 'reactive' | 'seasonal';
+  target: number;
+  holdMinutes: number;
+  /** Epoch seconds of the calibration. */
+  calibratedAt: number;
+  /** "seasonal at 0.80, scale-in after 20 min: 7-day backtest 0.40 % short at 1.12 × the least cost (…)". */
+  summary: string;
+  /** Mean demand of the hour the lead time reaches into, over the same hour of the last 7 days. */
+  seasonalDemand: number | null;
 }

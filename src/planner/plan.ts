@@ -1,5 +1,5 @@
 import type { ScalingPolicy } from '../domain/resource-set.js';
-import type { Forecast, QuantileName } from '../forecast/types.js';
+import type { CalibratedPoint, Forecast, QuantileName } from '../forecast/types.js';
 import { reactiveDesired, stabilise } from './reactive.js';
 
 /** Which rule set the count. */
@@ -33,6 +33,12 @@ export interface PlanInput {
   quantile?: QuantileName;
   recommendations: readonly Recommendation[];
   override: { count: number; expiresAt: number } | null;
+  /**
+   * The operating point self-calibration chose on the set's history: it sets the utilisation and
+   * the scale-in hold, and whether the hourly seasonal profile joins the reactive rule (in place
+   * of the forecast's quantile). Absent: the policy's own settings and the forecast.
+   */
+  calibration?: CalibratedPoint | null;
 }
 
 export interface Plan {
@@ -67,7 +73,10 @@ function peakDemand(forecast: Forecast, quantile: QuantileName, from: number, to
  * it lasts. Pure: same input, same plan.
  */
 export function plan(input: PlanInput): Plan {
-  const { now, policy, current, minInstances, maxInstances } = input;
+  const { now, current, minInstances, maxInstances, calibration } = input;
+  const policy = calibration
+    ? { ...input.policy, targetUtilization: calibration.target, scaleInStabilizationSeconds: calibration.holdMinutes * 60 }
+    : input.policy;
   const reasons: string[] = [];
   const perInstance = input.capacityPerInstance * policy.targetUtilization;
 
@@ -82,7 +91,15 @@ export function plan(input: PlanInput): Plan {
     : `reactive: utilisation ${(reactivePlan.ratio * policy.targetUtilization * 100).toFixed(0)}% vs target ${(policy.targetUtilization * 100).toFixed(0)}% → ${reactive}`);
 
   let predictive: number | null = null;
-  if (input.forecast && input.forecastTrusted) {
+  if (calibration) {
+    reasons.push(`calibrated ${new Date(calibration.calibratedAt * 1000).toISOString().slice(0, 10)}: ${calibration.summary}`);
+    if (calibration.rule === 'seasonal' && calibration.seasonalDemand !== null) {
+      predictive = Math.ceil(calibration.seasonalDemand / perInstance);
+      reasons.push(`predictive: seasonal profile ${calibration.seasonalDemand.toFixed(1)} req/s for the hour ${policy.leadTimeSeconds} s ahead ÷ ${perInstance.toFixed(1)} req/s per instance → ${predictive}`);
+    } else {
+      reasons.push(calibration.rule === 'seasonal' ? 'predictive: no seasonal profile for that hour yet; reactive only' : 'predictive: calibration chose the reactive rule');
+    }
+  } else if (input.forecast && input.forecastTrusted) {
     const quantile = input.quantile ?? 'p95';
     const horizonEnd = now + policy.leadTimeSeconds + policy.intervalSeconds;
     const peak = peakDemand(input.forecast, quantile, now, horizonEnd);

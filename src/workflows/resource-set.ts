@@ -352,6 +352,12 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
           historySeconds: Math.min(Math.max(3 * policy.seasonSeconds, 15 * 86_400), 28 * 86_400),
           horizonSteps: Math.ceil((policy.leadTimeSeconds + 2 * policy.intervalSeconds) / stepSeconds) + 1,
           seasonSteps: Math.max(1, Math.round(policy.seasonSeconds / stepSeconds)),
+          ...(observation.capacityPerInstance > 0 ? {
+            calibration: {
+              objective: { maxShortMinutesPct: s.spec.slo.maxShortMinutesPct, costOfShortMinute: s.spec.slo.costOfShortMinute },
+              target: policy.targetUtilization, capacityPerInstance: observation.capacityPerInstance, leadSeconds: policy.leadTimeSeconds,
+            },
+          } : {}),
         });
       } catch (err) {
         forecastNote = `forecast failed: ${failureMessage(err)}`;
@@ -364,7 +370,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       // Model selection says whether its forecast beats naive; without a verdict, less than two
       // seasons of history cannot show a season: lean on the reactive rule.
       forecast, forecastTrusted: forecast?.trusted ?? (observation.demand?.values.length ?? 0) * stepSeconds >= 2 * policy.seasonSeconds,
-      recommendations: s.recommendations, override: s.override,
+      recommendations: s.recommendations, override: s.override, calibration: forecast?.calibration ?? null,
     });
     const reasons = forecastNote ? [...decided.reasons, forecastNote] : decided.reasons;
 

@@ -68,6 +68,26 @@ describe('forecastDemand reads the set\'s demand from the store (real Postgres, 
     assert.equal(await activities.forecastDemand({ ...input, resourceSetId: 'quiet' }), null);
   });
 
+  it('with a calibration request, chooses the operating point on the set\'s own history once a day and gives the seasonal profile\'s load', async () => {
+    const calibration = { objective: {}, target: 0.7, capacityPerInstance: 320 / 20, leadSeconds: 300 };
+    const forecast = (await activities.forecastDemand({ ...input, calibration }))!;
+    const chosen = forecast.calibration!;
+    assert.ok(chosen, 'four days of history are enough');
+    assert.ok(['reactive', 'seasonal'].includes(chosen.rule) && chosen.target >= 0.5 && chosen.target <= 0.95);
+    assert.equal(chosen.calibratedAt, end);
+    assert.match(chosen.summary, /^(reactive|seasonal) at 0\.\d\d, scale-in after \d+ min: \d-day backtest \d+\.\d\d % short at \d\.\d\d × the least cost \(reactive at 0\.70/);
+    // The hour 5 minutes ahead, averaged over the same hour of the days before.
+    const hour = Math.floor((end + 300) / 3600) * 3600;
+    const days = [1, 2, 3].map((d) => (hour - d * 86_400 - series.start) / 60).filter((i) => i >= 0);
+    const expected = days.map((i) => series.values.slice(i, i + 60).reduce((a, b) => a + b, 0) / 60).reduce((a, b) => a + b, 0) / days.length;
+    assert.ok(Math.abs(chosen.seasonalDemand! - expected) < 1e-9, `${chosen.seasonalDemand} vs ${expected}`);
+
+    const later = (await activities.forecastDemand({ ...input, asOf: end + 600, calibration }))!;
+    assert.equal(later.calibration!.calibratedAt, end, 'the same day keeps the same calibration');
+    const young = await activities.forecastDemand({ ...input, resourceSetId: 'young', calibration });
+    assert.equal(young!.calibration, undefined, 'an hour of history: no calibration, the loop stays reactive');
+  });
+
   it('a promoted neural model joins the comparison, by version', async () => {
     // Registered with scores that beat seasonal naive: what is tested here is that the activity
     // loads the promoted artifact and compares it, not how well a tiny net trains (test/training).

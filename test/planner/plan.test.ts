@@ -18,6 +18,25 @@ const base: PlanInput = {
 };
 
 describe('planner', () => {
+  it('follows the calibrated point: its utilisation, its scale-in hold and the seasonal profile in place of the forecast', () => {
+    const calibration = {
+      rule: 'seasonal' as const, target: 0.8, holdMinutes: 20, calibratedAt: base.now - 3600, seasonalDemand: 100,
+      summary: 'seasonal at 0.80, scale-in after 20 min: 7-day backtest 0.10 % short at 1.10 × the least cost (reactive at 0.50, scale-in after 5 min: 0.20 % short at 1.40 × the least cost)',
+    };
+    const p = plan({ ...base, forecast: forecast(base.now, [1000]), calibration });
+    assert.equal(p.predictive, Math.ceil(100 / (10 * 0.8)), 'the profile at the calibrated utilisation; the forecast of 1000 is not used');
+    assert.equal(p.reactive, Math.ceil(4 * (5 / 10 / 0.8)), 'HPA at the calibrated target');
+    assert.equal(p.rule, 'predictive');
+    assert.ok(p.reasons.some((r) => r === `calibrated 1970-01-12: ${calibration.summary}`), p.reasons.join(' | '));
+
+    // Scale-in waits out the calibrated 20 minutes, not the policy's 5.
+    const held = plan({ ...base, current: 20, ready: 20, loadPerReadyInstance: 1, calibration: { ...calibration, rule: 'reactive' }, recommendations: [{ at: base.now - 15 * 60, count: 20 }] });
+    assert.equal(held.predictive, null);
+    assert.equal(held.desired, 20);
+    assert.equal(held.rule, 'stabilisation');
+    assert.ok(held.reasons.includes('predictive: calibration chose the reactive rule'));
+  });
+
   it('provisions for the forecast peak within lead time + interval, ahead of demand', () => {
     // Demand 20 req/s now, a ramp to 100 req/s 4 minutes out (inside 300 s + 60 s), 500 after.
     const f = forecast(base.now, [20, 20, 20, 20, 100, 100, 500, 500]);
