@@ -40,6 +40,8 @@ export interface CalibrationRequest {
   capacityPerInstance: number;
   /** Seconds from ordering an instance to its serving. */
   leadSeconds: number;
+  /** The set's own scale-in window, kept while the loop stays reactive for want of history. */
+  holdMinutes: number;
 }
 
 const DAY_SECONDS = 86_400;
@@ -50,15 +52,19 @@ const MIN_CALIBRATION_DAYS = 2;
 
 /**
  * The operating point for the day of `asOf`: the last 14 whole days (from a UTC midnight, so that
- * the seasonal points' hours are clock hours) replayed through every candidate. Null with less
- * than two days.
+ * the seasonal points' hours are clock hours) replayed through every candidate; with less than two
+ * days, the reactive rule at the set's own target and scale-in window.
  */
-function calibrateOn(history: Series, asOf: number, request: CalibrationRequest): Omit<CalibratedPoint, 'seasonalDemand'> | null {
+function calibrateOn(history: Series, asOf: number, request: CalibrationRequest): Omit<CalibratedPoint, 'seasonalDemand'> {
   const perDay = DAY_SECONDS / history.stepSeconds;
   const end = history.start + history.values.length * history.stepSeconds;
   const from = Math.max(Math.ceil(history.start / DAY_SECONDS), Math.floor(end / DAY_SECONDS) - CALIBRATION_DAYS) * DAY_SECONDS;
   const demand = history.values.slice((from - history.start) / history.stepSeconds);
-  if (demand.length < MIN_CALIBRATION_DAYS * perDay || history.stepSeconds !== 60) return null;
+  if (history.stepSeconds !== 60 || demand.length < MIN_CALIBRATION_DAYS * perDay) {
+    const hours = Math.floor((history.values.length * history.stepSeconds) / 3600);
+    const why = history.stepSeconds !== 60 ? 'calibration replays 1-minute steps' : `${hours} h of history, calibration needs ${MIN_CALIBRATION_DAYS} days from a UTC midnight`;
+    return { rule: 'reactive', target: request.target, holdMinutes: request.holdMinutes, calibratedAt: asOf, summary: `reactive at ${request.target.toFixed(2)} (${why})` };
+  }
   const { point, summary } = calibrate({
     demand, candidates: CANDIDATE_POINTS, objective: request.objective, target: request.target,
     env: { capacity: request.capacityPerInstance, readyDelay: Math.max(1, Math.round(request.leadSeconds / 60)), startTime: from / 60 },
@@ -91,7 +97,7 @@ function validate(input: ForecastDemandInput): ModelName[] {
 export function createForecastActivities(deps: ForecastDeps, options: { maxSeries?: number } = {}) {
   const cache = new ForecasterCache(options.maxSeries);
   /** Per set, the day's calibration: it is re-chosen once a day. */
-  const calibrations = new Map<string, { signature: string; chosen: Omit<CalibratedPoint, 'seasonalDemand'> | null }>();
+  const calibrations = new Map<string, { signature: string; chosen: Omit<CalibratedPoint, 'seasonalDemand'> }>();
   return {
     /**
      * Point and quantile forecast of the resource set's demand (req/s) for the next
@@ -123,7 +129,7 @@ export function createForecastActivities(deps: ForecastDeps, options: { maxSerie
         const signature = JSON.stringify([Math.floor(asOf / DAY_SECONDS), request]);
         let kept = calibrations.get(resourceSetId);
         if (kept?.signature !== signature) calibrations.set(resourceSetId, (kept = { signature, chosen: calibrateOn(history, asOf, request) }));
-        if (kept.chosen) result.calibration = { ...kept.chosen, seasonalDemand: seasonalProfile(history, asOf + request.leadSeconds) };
+        result.calibration = { ...kept.chosen, seasonalDemand: seasonalProfile(history, asOf + request.leadSeconds) };
       }
       return result;
     },

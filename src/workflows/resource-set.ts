@@ -356,6 +356,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
             calibration: {
               objective: { maxShortMinutesPct: s.spec.slo.maxShortMinutesPct, costOfShortMinute: s.spec.slo.costOfShortMinute },
               target: policy.targetUtilization, capacityPerInstance: observation.capacityPerInstance, leadSeconds: policy.leadTimeSeconds,
+              holdMinutes: policy.scaleInStabilizationSeconds / 60,
             },
           } : {}),
         });

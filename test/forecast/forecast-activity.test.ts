@@ -69,7 +69,7 @@ describe('forecastDemand reads the set\'s demand from the store (real Postgres, 
   });
 
   it('with a calibration request, chooses the operating point on the set\'s own history once a day and gives the seasonal profile\'s load', async () => {
-    const calibration = { objective: {}, target: 0.7, capacityPerInstance: 320 / 20, leadSeconds: 300 };
+    const calibration = { objective: {}, target: 0.7, capacityPerInstance: 320 / 20, leadSeconds: 300, holdMinutes: 10 };
     const forecast = (await activities.forecastDemand({ ...input, calibration }))!;
     const chosen = forecast.calibration!;
     assert.ok(chosen, 'four days of history are enough');
@@ -84,8 +84,9 @@ describe('forecastDemand reads the set\'s demand from the store (real Postgres, 
 
     const later = (await activities.forecastDemand({ ...input, asOf: end + 600, calibration }))!;
     assert.equal(later.calibration!.calibratedAt, end, 'the same day keeps the same calibration');
-    const young = await activities.forecastDemand({ ...input, resourceSetId: 'young', calibration });
-    assert.equal(young!.calibration, undefined, 'an hour of history: no calibration, the loop stays reactive');
+    const young = (await activities.forecastDemand({ ...input, resourceSetId: 'young', calibration }))!.calibration!;
+    assert.deepEqual([young.rule, young.target, young.holdMinutes], ['reactive', 0.7, 10], 'an hour of history: the set\'s own reactive rule');
+    assert.match(young.summary, /^reactive at 0\.70 \(1 h of history, calibration needs 2 days from a UTC midnight\)$/);
   });
 
   it('a promoted neural model joins the comparison, by version', async () => {
