@@ -352,7 +352,9 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
           historySeconds: Math.min(Math.max(3 * policy.seasonSeconds, 15 * 86_400), 28 * 86_400),
           horizonSteps: Math.ceil((policy.leadTimeSeconds + 2 * policy.intervalSeconds) / stepSeconds) + 1,
           seasonSteps: Math.max(1, Math.round(policy.seasonSeconds / stepSeconds)),
-          ...(observation.capacityPerInstance > 0 ? {
+          // The candidates' seasonal profile is a day of clock hours: a set with another season
+          // (a demo's compressed day, a weekly job) plans on the forecaster's quantiles instead.
+          ...(observation.capacityPerInstance > 0 && policy.seasonSeconds === 86_400 ? {
             calibration: {
               objective: { maxShortMinutesPct: s.spec.slo.maxShortMinutesPct, costOfShortMinute: s.spec.slo.costOfShortMinute },
               target: policy.targetUtilization, capacityPerInstance: observation.capacityPerInstance, leadSeconds: policy.leadTimeSeconds,

@@ -54,6 +54,23 @@ describe('the control loop on a real local fleet (real Temporal, Postgres, local
     assert.equal((await api.request('GET', `/v1/resource-sets/${id}/forecast`)).status, 200, 'the forecast is recorded with its intervals');
   });
 
+  it('a set with a daily season calibrates its operating point on its own history and names it in its decisions', async () => {
+    const id = uniqueId('daily');
+    // Three days of a day-night cycle a minute at a time, ending now: two whole UTC days and more.
+    const nowMinute = Math.floor(Date.now() / 60_000);
+    const minutes = Array.from({ length: 3 * 1440 }, (_, k) => {
+      const minute = nowMinute - 3 * 1440 + k;
+      return { minute: minute * 60, requests: Math.round(60 * (40 + 30 * Math.sin((2 * Math.PI * minute) / 1440))) };
+    });
+    await backfillDemand(api.database.db, id, minutes);
+    const daily = { intervalSeconds: 5, leadTimeSeconds: 120, scaleInStabilizationSeconds: 600 };
+    assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 6, policy: daily })).status, 201);
+    const decided = await waitFor('a calibrated decision', async () => (await decisions(id)).find((d) => d.reasons.some((r) => r.startsWith('calibrated '))), 90_000);
+    const today = new Date().toISOString().slice(0, 10);
+    const reason = decided.reasons.find((r) => r.startsWith('calibrated '))!;
+    assert.match(reason, new RegExp(`^calibrated ${today}: (reactive|seasonal) at 0\\.\\d\\d, scale-in after \\d+ min: \\d-day backtest`), reason);
+  });
+
   it('an unforeseen spike gets reactive catch-up', async () => {
     const id = uniqueId('spike');
     assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 4, policy })).status, 201);
