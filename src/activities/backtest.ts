@@ -57,7 +57,7 @@ export function createBacktestActivities(deps: { db: Db }) {
       const startTime = demand.start / MINUTE;
       const { result, warmupDays, figures } = await comparePolicies({ demand: demand.values, startTime, policies: POLICIES, target });
       const report: BacktestReport = { from: demand.start, to, days, warmupDays, target, capacityPerInstance: result.capacity, policies: figures };
-      if (input.frontier) report.frontier = frontier({ demand: demand.values, startTime, target, warmupDays: defaultWarmupDays(demand.values.length) });
+      if (input.frontier) report.frontier = await frontier({ demand: demand.values, startTime, target, warmupDays: defaultWarmupDays(demand.values.length) });
       return report;
     },
   };

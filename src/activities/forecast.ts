@@ -5,9 +5,12 @@ import { neuralForecaster } from '../forecast/neural-forecaster.js';
 import { demandRate } from '../forecast/series.js';
 import { seasonalProfile } from '../forecast/seasonal-profile.js';
 import type { CalibratedPoint, DemandForecast, Series } from '../forecast/types.js';
+import { peakDemand } from '../planner/plan.js';
 import { calibrate, type Objective } from '../sim/calibrate.js';
-import { CANDIDATE_POINTS } from '../sim/operating-points.js';
+import { LeadForecasts, leadPeaks } from '../sim/lead-forecasts.js';
+import { CANDIDATE_POINTS, FORECAST_POINTS } from '../sim/operating-points.js';
 import type { Db } from '../store/db.js';
+import { recordedForecasts } from '../store/decisions.js';
 import { demandSeries } from '../store/metrics.js';
 import { loadPromotedNeural } from '../store/models.js';
 import type { ObjectStore } from '../store/objects/contract.js';
@@ -50,15 +53,34 @@ const SCORED_DAYS = 7;
 /** Below two days there is no day to warm up on and one to score: the loop stays reactive. */
 const MIN_CALIBRATION_DAYS = 2;
 
-/**
- * The operating point for the day of `asOf`: the last 14 whole days (from a UTC midnight, so that
- * the seasonal points' hours are clock hours) replayed through every candidate; with less than two
- * days, the reactive rule at the set's own target and scale-in window.
- */
-function calibrateOn(history: Series, asOf: number, request: CalibrationRequest): Omit<CalibratedPoint, 'seasonalDemand'> {
-  const perDay = DAY_SECONDS / history.stepSeconds;
+/** The first UTC midnight of the last 14 days of the history (so that the seasonal points' hours are clock hours). */
+function calibrationStart(history: Series): number {
   const end = history.start + history.values.length * history.stepSeconds;
-  const from = Math.max(Math.ceil(history.start / DAY_SECONDS), Math.floor(end / DAY_SECONDS) - CALIBRATION_DAYS) * DAY_SECONDS;
+  return Math.max(Math.ceil(history.start / DAY_SECONDS), Math.floor(end / DAY_SECONDS) - CALIBRATION_DAYS) * DAY_SECONDS;
+}
+
+/**
+ * What the forecast rule would have provisioned for at each minute from `from`: the peaks of the
+ * forecasts the loop really made then over the lead time and the minute after, by the minute whose
+ * end they were made at. Minutes without a trusted forecast stay empty (the rule is reactive there).
+ */
+async function recordedLeads(db: Db, resourceSetId: string, from: number, asOf: number, leadSeconds: number): Promise<LeadForecasts> {
+  const leads = new LeadForecasts(from / 60, Math.max(0, Math.ceil((asOf - from) / 60)));
+  for (const f of await recordedForecasts(db, resourceSetId, from, asOf)) {
+    if (!f.trusted) continue;
+    leads.record(Math.floor(f.start / 60) - 1, leadPeaks((q) => peakDemand(f, q, f.start, f.start + leadSeconds + 60) ?? NaN));
+  }
+  return leads;
+}
+
+/**
+ * The operating point for the day of `asOf`: the last 14 whole days replayed through every
+ * candidate, the forecast rule on the forecasts recorded then; with less than two days, the
+ * reactive rule at the set's own target and scale-in window.
+ */
+function calibrateOn(history: Series, asOf: number, request: CalibrationRequest, leads: LeadForecasts): Omit<CalibratedPoint, 'seasonalDemand'> {
+  const perDay = DAY_SECONDS / history.stepSeconds;
+  const from = calibrationStart(history);
   const demand = history.values.slice((from - history.start) / history.stepSeconds);
   if (history.stepSeconds !== 60 || demand.length < MIN_CALIBRATION_DAYS * perDay) {
     const hours = Math.floor((history.values.length * history.stepSeconds) / 3600);
@@ -66,7 +88,7 @@ function calibrateOn(history: Series, asOf: number, request: CalibrationRequest)
     return { rule: 'reactive', target: request.target, holdMinutes: request.holdMinutes, calibratedAt: asOf, summary: `reactive at ${request.target.toFixed(2)} (${why})` };
   }
   const { point, summary } = calibrate({
-    demand, candidates: CANDIDATE_POINTS, objective: request.objective, target: request.target,
+    demand, candidates: [...CANDIDATE_POINTS, ...FORECAST_POINTS], objective: request.objective, target: request.target, leads,
     env: { capacity: request.capacityPerInstance, readyDelay: Math.max(1, Math.round(request.leadSeconds / 60)), startTime: from / 60 },
     scoredMinutes: Math.min(SCORED_DAYS * perDay, demand.length - perDay),
   });
@@ -128,7 +150,10 @@ export function createForecastActivities(deps: ForecastDeps, options: { maxSerie
       if (request && request.capacityPerInstance > 0) {
         const signature = JSON.stringify([Math.floor(asOf / DAY_SECONDS), request]);
         let kept = calibrations.get(resourceSetId);
-        if (kept?.signature !== signature) calibrations.set(resourceSetId, (kept = { signature, chosen: calibrateOn(history, asOf, request) }));
+        if (kept?.signature !== signature) {
+          const leads = await recordedLeads(deps.db, resourceSetId, calibrationStart(history), asOf, request.leadSeconds);
+          calibrations.set(resourceSetId, (kept = { signature, chosen: calibrateOn(history, asOf, request, leads) }));
+        }
         result.calibration = { ...kept.chosen, seasonalDemand: seasonalProfile(history, asOf + request.leadSeconds) };
       }
       return result;

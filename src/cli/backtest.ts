@@ -77,7 +77,7 @@ export const backtestCommand: Command = {
       ? parseNumber('warmup-days', values['warmup-days'], (n) => n >= 0 && n < days, `at least 0 and less than the trace's ${days.toFixed(2)} days`)
       : defaultWarmupDays(series.values.length);
     if (values.frontier) {
-      const result = frontier({ demand: series.values, startTime: series.start, target, warmupDays, onProgress: progressBar(() => `${path.basename(file)}: frontier`) });
+      const result = await frontier({ demand: series.values, startTime: series.start, target, warmupDays, onProgress: progressBar(() => `${path.basename(file)}: frontier`) });
       if (typeof values.plot === 'string') await writeFile(values.plot, frontierSvg(path.basename(file, '.csv'), result));
       if (values.json) {
         console.log(JSON.stringify(result));

@@ -32,9 +32,11 @@ export interface DemandForecast extends Forecast {
 
 /** What self-calibration chose, with the hourly seasonal profile's load for the lead time when the point uses it. */
 export interface CalibratedPoint {
-  rule: 'reactive' | 'seasonal';
+  rule: 'reactive' | 'seasonal' | 'forecast';
   target: number;
   holdMinutes: number;
+  /** For the forecast rule: the quantile whose peak over the lead time is provisioned for. */
+  quantile?: QuantileName;
   /** Epoch seconds of the calibration. */
   calibratedAt: number;
   /** "seasonal at 0.80, scale-in after 20 min: 7-day backtest 0.40 % short at 1.12 × the least cost (…)". */

@@ -35,8 +35,8 @@ export interface PlanInput {
   override: { count: number; expiresAt: number } | null;
   /**
    * The operating point self-calibration chose on the set's history: it sets the utilisation and
-   * the scale-in hold, and whether the hourly seasonal profile joins the reactive rule (in place
-   * of the forecast's quantile). Absent: the policy's own settings and the forecast.
+   * the scale-in hold, and what joins the reactive rule: the forecast's quantile, the hourly
+   * seasonal profile, or nothing. Absent: the policy's own settings and the forecast.
    */
   calibration?: CalibratedPoint | null;
 }
@@ -55,7 +55,7 @@ export interface Plan {
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
 /** Peak of the forecast's quantile over the steps that overlap [from, to). */
-function peakDemand(forecast: Forecast, quantile: QuantileName, from: number, to: number): number | null {
+export function peakDemand(forecast: Pick<Forecast, 'start' | 'stepSeconds' | 'quantiles'>, quantile: QuantileName, from: number, to: number): number | null {
   const values = forecast.quantiles[quantile];
   let peak: number | null = null;
   values.forEach((v, i) => {
@@ -91,26 +91,32 @@ export function plan(input: PlanInput): Plan {
     : `reactive: utilisation ${(reactivePlan.ratio * policy.targetUtilization * 100).toFixed(0)}% vs target ${(policy.targetUtilization * 100).toFixed(0)}% → ${reactive}`);
 
   let predictive: number | null = null;
-  if (calibration) {
+  const fromForecast = (quantile: QuantileName): void => {
+    if (!input.forecast || !input.forecastTrusted) {
+      reasons.push(input.forecast ? 'predictive: forecast not trusted for this series; reactive only' : 'predictive: no forecast yet; reactive only');
+      return;
+    }
+    const horizonEnd = now + policy.leadTimeSeconds + policy.intervalSeconds;
+    const peak = peakDemand(input.forecast, quantile, now, horizonEnd);
+    if (peak === null) {
+      reasons.push('predictive: the forecast does not cover the lead time; reactive only');
+      return;
+    }
+    predictive = Math.ceil(peak / perInstance);
+    reasons.push(`predictive: ${input.forecast.model} ${quantile} peak ${peak.toFixed(1)} req/s within ${policy.leadTimeSeconds + policy.intervalSeconds} s ÷ ${perInstance.toFixed(1)} req/s per instance → ${predictive}`);
+  };
+  if (!calibration) {
+    fromForecast(input.quantile ?? 'p95');
+  } else {
     reasons.push(`calibrated ${new Date(calibration.calibratedAt * 1000).toISOString().slice(0, 10)}: ${calibration.summary}`);
-    if (calibration.rule === 'seasonal' && calibration.seasonalDemand !== null) {
+    if (calibration.rule === 'forecast') {
+      fromForecast(calibration.quantile ?? 'p95');
+    } else if (calibration.rule === 'seasonal' && calibration.seasonalDemand !== null) {
       predictive = Math.ceil(calibration.seasonalDemand / perInstance);
       reasons.push(`predictive: seasonal profile ${calibration.seasonalDemand.toFixed(1)} req/s for the hour ${policy.leadTimeSeconds} s ahead ÷ ${perInstance.toFixed(1)} req/s per instance → ${predictive}`);
     } else {
       reasons.push(calibration.rule === 'seasonal' ? 'predictive: no seasonal profile for that hour yet; reactive only' : 'predictive: calibration chose the reactive rule');
     }
-  } else if (input.forecast && input.forecastTrusted) {
-    const quantile = input.quantile ?? 'p95';
-    const horizonEnd = now + policy.leadTimeSeconds + policy.intervalSeconds;
-    const peak = peakDemand(input.forecast, quantile, now, horizonEnd);
-    if (peak !== null) {
-      predictive = Math.ceil(peak / perInstance);
-      reasons.push(`predictive: ${input.forecast.model} ${quantile} peak ${peak.toFixed(1)} req/s within ${policy.leadTimeSeconds + policy.intervalSeconds} s ÷ ${perInstance.toFixed(1)} req/s per instance → ${predictive}`);
-    } else {
-      reasons.push('predictive: the forecast does not cover the lead time; reactive only');
-    }
-  } else {
-    reasons.push(input.forecast ? 'predictive: forecast not trusted for this series; reactive only' : 'predictive: no forecast yet; reactive only');
   }
 
   if (input.override && input.override.expiresAt > now) {

@@ -1,5 +1,6 @@
 import { simulateFleet } from './fleet.js';
 import { requiredInstances } from './fleet-model.js';
+import type { LeadPeaks } from './lead-forecasts.js';
 import { describePoint, pointPolicy, reactivePoint, type OperatingPoint } from './operating-points.js';
 import { oracle } from './policies/oracle.js';
 import type { PolicyEnv } from './policy.js';
@@ -49,6 +50,8 @@ export interface CalibrationInput {
   target: number;
   /** Minutes at the end of the history that are scored; the ones before only warm the points up. */
   scoredMinutes: number;
+  /** The forecasts made over the history, for forecast points. */
+  leads?: LeadPeaks;
   /**
    * How many utilisation steps below the chosen point the set then runs: the best point of a past
    * window is, by being chosen, the one whose luck was best, and the next days are rarely as kind.
@@ -69,7 +72,7 @@ export function calibrate(input: CalibrationInput): Calibration {
   const required = requiredInstances(demand, env.capacity);
   const policyEnv: PolicyEnv = { ...env, target, minutes: n };
   const run = (point: OperatingPoint): PointScore => {
-    const { supply, paid } = simulateFleet(pointPolicy(point, policyEnv), demand, { readyDelay: env.readyDelay, initial: required[0]! });
+    const { supply, paid } = simulateFleet(pointPolicy(point, policyEnv, input.leads), demand, { readyDelay: env.readyDelay, initial: required[0]! });
     let shortMinutes = 0;
     for (let t = from; t < n; t++) if (supply[t]! < required[t]!) shortMinutes++;
     return { point, shortMinutes, paid: paidMinutes(paid, from) };

@@ -11,7 +11,7 @@ import type { PolicySpec } from './policy.js';
  * quantiles alone (one fixed operating point).
  */
 const POLICIES: Record<string, () => Promise<PolicySpec>> = {
-  predictive: () => Promise.resolve(calibrated()), forecast: () => forecastQuantile(), hpa: () => Promise.resolve(hpa), aws: () => Promise.resolve(aws),
+  predictive: () => calibrated(), forecast: () => forecastQuantile(), hpa: () => Promise.resolve(hpa), aws: () => Promise.resolve(aws),
 };
 export const POLICY_NAMES: readonly string[] = [...Object.keys(POLICIES), ORACLE];
 

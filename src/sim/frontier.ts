@@ -54,14 +54,14 @@ const baseline = (policy: 'hpa' | 'aws', target: number): PolicySpec => ({
  * τU against cost for each policy: hpa and aws at targets 0.5–0.9, predictive at its objectives —
  * what a user weighs before switching prediction on. All in one backtest, against one oracle.
  */
-export function frontier(input: FrontierInput): Frontier {
+export async function frontier(input: FrontierInput): Promise<Frontier> {
   const todays = input.objective ?? {};
   const objectives = [{ label: 'today', objective: todays }, ...PREDICTIVE_OBJECTIVES.filter((o) => JSON.stringify(o.objective) !== JSON.stringify(todays))];
   const specs: { policy: FrontierPolicy; label: string; spec: PolicySpec }[] = [
     ...FRONTIER_TARGETS.flatMap((t) => (['hpa', 'aws'] as const).map((policy) => ({ policy, label: String(t), spec: baseline(policy, t) }))),
-    ...objectives.map(({ label, objective }, i) => ({
-      policy: 'predictive' as const, label, spec: calibrated({ ...CALIBRATED_DEFAULTS, objective }, `predictive#${i}`),
-    })),
+    ...await Promise.all(objectives.map(async ({ label, objective }, i) => ({
+      policy: 'predictive' as const, label, spec: await calibrated({ ...CALIBRATED_DEFAULTS, objective }, `predictive#${i}`),
+    }))),
   ];
   const result = runBacktest({
     demand: input.demand, startTime: input.startTime, policies: specs.map((s) => s.spec), target: input.target, warmupDays: input.warmupDays, onProgress: input.onProgress,

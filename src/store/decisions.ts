@@ -1,4 +1,5 @@
 import type { Decision } from '../domain/decision.js';
+import type { DemandForecast } from '../forecast/types.js';
 import type { Db } from './db.js';
 
 /** Idempotent by (loopId, iteration): a retried write stores nothing new. */
@@ -53,5 +54,21 @@ export async function decisionPoints(db: Db, resourceSetId: string, range: { fro
        FROM decisions WHERE resource_set_id = $1 AND decided_at >= to_timestamp($2::float8) AND decided_at < to_timestamp($3::float8)
       ORDER BY decided_at, iteration`,
     [resourceSetId, range.from, range.to]);
+  return rows;
+}
+
+/**
+ * The forecasts the loop made in [from, to) (epoch seconds), oldest first, with the quantiles the
+ * forecast rule reads: what self-calibration replays that rule on.
+ */
+export async function recordedForecasts(db: Db, resourceSetId: string, from: number, to: number): Promise<Pick<DemandForecast, 'start' | 'stepSeconds' | 'trusted' | 'quantiles'>[]> {
+  const { rows } = await db.query<Pick<DemandForecast, 'start' | 'stepSeconds' | 'trusted' | 'quantiles'>>(
+    `SELECT (forecast->>'start')::float8 AS start, (forecast->>'stepSeconds')::float8 AS "stepSeconds",
+            (forecast->>'trusted')::boolean AS trusted,
+            jsonb_build_object('p90', forecast->'quantiles'->'p90', 'p95', forecast->'quantiles'->'p95') AS quantiles
+     FROM decisions WHERE resource_set_id = $1 AND forecast IS NOT NULL
+       AND decided_at >= to_timestamp($2) AND decided_at < to_timestamp($3)
+     ORDER BY decided_at, iteration`,
+    [resourceSetId, from, to]);
   return rows;
 }

@@ -57,7 +57,7 @@ describe('GET /v1/resource-sets/:id/backtest (real Postgres, Temporal, the backt
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const byMinute = new Map(recorded.map((m) => [m.minute, m.rate]));
     const demand = Array.from({ length: (res.body.to - res.body.from) / 60 }, (_, k) => byMinute.get(res.body.from + k * 60) ?? 0);
-    const expected = frontier({ demand, startTime: res.body.from / 60, target: 0.7, warmupDays: defaultWarmupDays(demand.length) });
+    const expected = await frontier({ demand, startTime: res.body.from / 60, target: 0.7, warmupDays: defaultWarmupDays(demand.length) });
     assert.deepEqual(res.body.frontier, expected);
     assert.deepEqual([...new Set(expected.points.map((p) => p.policy))], ['hpa', 'aws', 'predictive']);
     assert.equal(expected.points.filter((p) => p.current).length, 1);

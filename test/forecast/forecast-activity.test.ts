@@ -7,7 +7,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { createForecastActivities } from '../../src/activities/forecast.js';
 import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/forecast/neural-artifacts.js';
 import { trainNeural } from '../../src/forecast/neural.js';
-import type { Series } from '../../src/forecast/types.js';
+import type { DemandForecast, Series } from '../../src/forecast/types.js';
+import { seededRandom } from '../../src/load/random.js';
+import { recordDecision } from '../../src/store/decisions.js';
 import { backfillDemand } from '../../src/store/metrics.js';
 import { promoteIfBetter, registerModelVersion, reserveModelVersion } from '../../src/store/models.js';
 import { FolderObjectStore } from '../../src/store/objects/folder.js';
@@ -87,6 +89,32 @@ describe('forecastDemand reads the set\'s demand from the store (real Postgres, 
     const young = (await activities.forecastDemand({ ...input, resourceSetId: 'young', calibration }))!.calibration!;
     assert.deepEqual([young.rule, young.target, young.holdMinutes], ['reactive', 0.7, 10], 'an hour of history: the set\'s own reactive rule');
     assert.match(young.summary, /^reactive at 0\.70 \(1 h of history, calibration needs 2 days from a UTC midnight\)$/);
+  });
+
+  it('calibrates the forecast rule on the forecasts the loop recorded: bursts it saw coming make it the choice', async () => {
+    // Three days of 100 req/s with a burst to 400 for 20 minutes every ~6 hours at random: no
+    // season to learn. The recorded forecasts saw each burst 10 minutes ahead (as a good model
+    // of a scheduled job would), so the forecast rule is the one that is never short.
+    const random = seededRandom(3);
+    const start = series.start;
+    const rates = new Array<number>(3 * DAY).fill(100);
+    for (let b = 0; b < 12; b++) { const at = Math.floor(random() * (rates.length - 20)); rates.fill(400, at, at + 20); }
+    await backfillDemand(database.db, 'foreseen', rates.map((rate, i) => ({ minute: start + i * 60, requests: rate * 60 })));
+    const decide = (i: number) => {
+      const ahead = Array.from({ length: 8 }, (_, h) => rates[Math.min(rates.length - 1, i + 1 + h)]!);
+      const forecast: DemandForecast = { model: 'foresight', start: start + (i + 1) * 60, stepSeconds: 60, point: ahead, quantiles: { p50: ahead, p90: ahead, p95: ahead, p99: ahead }, trusted: true };
+      return recordDecision(database.db, {
+        resourceSetId: 'foreseen', loopId: 'loop-1', iteration: i, decidedAt: new Date((start + (i + 1) * 60) * 1000).toISOString(), mode: 'forecast-and-scale', paused: false,
+        currentInstances: 1, readyInstances: 1, desiredInstances: 1, rule: 'reactive', reasons: [], forecast, actions: [],
+        inputs: { loadPerReadyInstance: null, capacityPerInstance: 20, demandNow: null, predictive: null, reactive: 1, model: null, modelError: null },
+      });
+    };
+    for (let i = 0; i < rates.length; i += 100) await Promise.all(Array.from({ length: Math.min(100, rates.length - i) }, (_, k) => decide(i + k)));
+    const asOf = start + rates.length * 60;
+    const calibration = { objective: {}, target: 0.7, capacityPerInstance: 20, leadSeconds: 300, holdMinutes: 5 };
+    const chosen = (await activities.forecastDemand({ ...input, resourceSetId: 'foreseen', asOf, calibration }))!.calibration!;
+    assert.equal(chosen.rule, 'forecast', chosen.summary);
+    assert.match(chosen.summary, /^p9[05] forecast at 0\.\d\d, scale-in after \d+ min: \d-day backtest 0\.00 % short/);
   });
 
   it('a promoted neural model joins the comparison, by version', async () => {

@@ -37,6 +37,17 @@ describe('planner', () => {
     assert.ok(held.reasons.includes('predictive: calibration chose the reactive rule'));
   });
 
+  it('a calibrated forecast point provisions for its quantile\'s peak at its utilisation, and only on a trusted forecast', () => {
+    const f: Forecast = { ...forecast(base.now, [20, 20, 20, 20, 100, 100, 500, 500]), quantiles: { p50: [20], p90: [20, 20, 20, 20, 100, 100, 500], p95: [20, 20, 20, 20, 160, 160, 500], p99: [999] } };
+    const calibration = { rule: 'forecast' as const, quantile: 'p90' as const, target: 0.8, holdMinutes: 5, calibratedAt: base.now, seasonalDemand: null, summary: 'p90 forecast at 0.80, scale-in after 5 min: …' };
+    const p = plan({ ...base, forecast: f, calibration });
+    assert.equal(p.predictive, Math.ceil(100 / (10 * 0.8)), 'the p90 peak within 360 s at 0.8; the policy\'s p95 and 0.5 are not used');
+    assert.ok(p.reasons.some((r) => /^predictive: test p90 peak 100\.0 req\/s/.test(r)), p.reasons.join(' | '));
+    const untrusted = plan({ ...base, forecast: f, forecastTrusted: false, calibration });
+    assert.equal(untrusted.predictive, null);
+    assert.ok(untrusted.reasons.some((r) => /not trusted/.test(r)));
+  });
+
   it('provisions for the forecast peak within lead time + interval, ahead of demand', () => {
     // Demand 20 req/s now, a ramp to 100 req/s 4 minutes out (inside 300 s + 60 s), 500 after.
     const f = forecast(base.now, [20, 20, 20, 20, 100, 100, 500, 500]);

@@ -4,7 +4,8 @@ import { seededRandom } from '../../src/load/random.js';
 import { runBacktest } from '../../src/sim/backtest.js';
 import { calibrate, type Objective } from '../../src/sim/calibrate.js';
 import { capacityPerInstance } from '../../src/sim/fleet-model.js';
-import { CANDIDATE_POINTS } from '../../src/sim/operating-points.js';
+import { LeadForecasts } from '../../src/sim/lead-forecasts.js';
+import { CANDIDATE_POINTS, FORECAST_POINTS, pointPolicy } from '../../src/sim/operating-points.js';
 import { calibrated, CalibratedPolicy, CALIBRATED_DEFAULTS } from '../../src/sim/policies/calibrated.js';
 import { simulateFleet } from '../../src/sim/fleet.js';
 import { hpa } from '../../src/sim/policies/hpa.js';
@@ -46,6 +47,37 @@ test('on flash crowds without a season, calibration chooses the reactive rule: a
   assert.ok(c.chosen.shortMinutes <= c.baseline.shortMinutes && c.chosen.paid <= c.baseline.paid, c.summary);
 });
 
+/** Forecasts that saw each burst coming: the true peak of the next `lead` + 1 minutes, from `from` on. */
+function foresight(demand: readonly number[], lead: number, from = 0): LeadForecasts {
+  const leads = new LeadForecasts(0, demand.length);
+  for (let t = from; t < demand.length; t++) {
+    const peak = Math.max(...demand.slice(t + 1, t + lead + 2));
+    leads.record(t, { p90: peak, p95: peak });
+  }
+  return leads;
+}
+
+test('the forecast rule orders for the recorded peak ahead at its utilisation, and is the reactive rule where nothing was forecast', () => {
+  const demand = [100, 100, 100, 400, 400, 400, 100, 100];
+  const env: PolicyEnv = { capacity: 10, target: 0.5, readyDelay: 2, startTime: 0, minutes: demand.length };
+  const point = FORECAST_POINTS.find((p) => p.quantile === 'p95' && p.target === 0.5 && p.holdMinutes === 5)!;
+  const planned = simulateFleet(pointPolicy(point, env, foresight(demand, 2, 1)), demand, { readyDelay: 2, initial: 20 });
+  // Minute 0 has no forecast: the HPA at 0.5 keeps 20 for 100. From minute 1 the peak of 400 two minutes ahead asks for 80.
+  assert.deepEqual([...planned.supply], [20, 20, 20, 80, 80, 80, 80, 80]);
+  assert.throws(() => pointPolicy(point, env), /needs the forecasts/);
+});
+
+test('calibration chooses the forecast rule when the forecasts saw what the season cannot: flash crowds, foreseen', () => {
+  const demand = flashCrowds(14, 5);
+  const c = calibrate({
+    demand, env: { capacity: capacityPerInstance(demand), readyDelay: 5, startTime: 0 }, candidates: [...CANDIDATE_POINTS, ...FORECAST_POINTS],
+    objective: {}, target: 0.7, scoredMinutes: 7 * DAY, leads: foresight(demand, 5),
+  });
+  assert.equal(c.point.rule, 'forecast', c.summary);
+  assert.ok(c.chosen.shortMinutes < c.baseline.shortMinutes && c.chosen.paid <= c.baseline.paid, c.summary);
+  assert.match(c.summary, /^p9[05] forecast at 0\.\d\d, scale-in after \d+ min: 7-day backtest/);
+});
+
 /** Noise of ±40 % around 100 each minute: the more headroom, the fewer short minutes. */
 function noisy(days: number, seed: number): number[] {
   const random = seededRandom(seed);
@@ -70,15 +102,16 @@ test('runs the reactive rule at the target until two days of history, then the c
   const policy = new CalibratedPolicy(env, CALIBRATED_DEFAULTS);
   simulateFleet(policy, seasonal.slice(0, 5 * DAY), { readyDelay: 5, initial: 10 });
   assert.deepEqual(policy.calibrations.map((c) => c.minute), [2 * DAY, 3 * DAY, 4 * DAY]);
-  assert.ok(policy.calibrations.every((c) => c.calibration.point.rule === 'seasonal'));
+  // A square wave: the profile, or the forecaster once it has seen the season, is ready before each rise.
+  assert.ok(policy.calibrations.every((c) => c.calibration.point.rule !== 'reactive' && c.calibration.chosen.shortMinutes < c.calibration.baseline.shortMinutes));
 });
 
-test('decides from the past only: two traces alike until a minute get the same decisions until then', () => {
+test('decides from the past only: two traces alike until a minute get the same decisions until then', async () => {
   const a = flashCrowds(5, 3).map((v, i) => v + 50 * Math.sin((2 * Math.PI * i) / DAY));
   const split = Math.round(3.5 * DAY);
   const b = a.map((v, i) => (i < split ? v : 2 * v));
   const env: PolicyEnv = { capacity: 20, target: 0.7, readyDelay: 5, startTime: 0, minutes: a.length };
-  const spec = calibrated();
+  const spec = await calibrated();
   // simulateFleet hands the policy a DemandHistory that throws on any minute not yet observed.
   const runA = simulateFleet(spec.create(env), a, { readyDelay: 5, initial: 10 });
   const runB = simulateFleet(spec.create(env), b, { readyDelay: 5, initial: 10 });
@@ -86,8 +119,8 @@ test('decides from the past only: two traces alike until a minute get the same d
   assert.notDeepEqual(runA.paid.subarray(split), runB.paid.subarray(split));
 });
 
-test('in a backtest on a daily season, predictive beats hpa on both counts', () => {
-  const { runs } = runBacktest({ demand: seasonal, policies: [calibrated(), hpa], target: 0.7, warmupDays: 7 });
+test('in a backtest on a daily season, predictive beats hpa on both counts', async () => {
+  const { runs } = runBacktest({ demand: seasonal, policies: [await calibrated(), hpa], target: 0.7, warmupDays: 7 });
   const [, predictive, reactive] = runs.map((r) => r.figures);
   assert.equal(predictive!.shortMinutes, 0);
   assert.ok(reactive!.shortMinutes > 0);

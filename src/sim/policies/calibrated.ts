@@ -1,5 +1,8 @@
+import type { Forecaster } from '../../forecast/forecaster.js';
+import { DEFAULT_MODELS, loadForecasters } from '../../forecast/models.js';
 import { calibrate, type Calibration, type Objective } from '../calibrate.js';
-import { CANDIDATE_POINTS, pointPolicy, reactivePoint, samePoint, type OperatingPoint } from '../operating-points.js';
+import { forecastRun, type ForecastRun, type LeadPeaks } from '../lead-forecasts.js';
+import { CANDIDATE_POINTS, FORECAST_POINTS, pointPolicy, reactivePoint, samePoint, type OperatingPoint } from '../operating-points.js';
 import type { Observation, Policy, PolicyEnv, PolicySpec } from '../policy.js';
 
 const DAY = 1440;
@@ -16,7 +19,7 @@ export interface CalibratedConfig {
 }
 
 export const CALIBRATED_DEFAULTS: CalibratedConfig = {
-  candidates: CANDIDATE_POINTS,
+  candidates: [...CANDIDATE_POINTS, ...FORECAST_POINTS],
   objective: {},
   historyDays: 14,
   scoredDays: 7,
@@ -32,16 +35,26 @@ export const CALIBRATED_DEFAULTS: CalibratedConfig = {
 export class CalibratedPolicy implements Policy {
   private readonly advisors: { point: OperatingPoint; policy: Policy }[];
   private current: number;
+  /** With forecast points: the live loop's forecaster run over the demand seen so far. */
+  private run: ForecastRun | null = null;
+  private readonly forecasting: boolean;
+  private readonly peaks: LeadPeaks = { peak: (quantile, minute) => this.run?.leads.peak(quantile, minute) ?? NaN };
   readonly calibrations: { minute: number; calibration: Calibration }[] = [];
 
-  constructor(private readonly env: PolicyEnv, private readonly config: CalibratedConfig) {
+  /** `models`: the forecaster's, loaded; needed when a candidate is a forecast point. */
+  constructor(private readonly env: PolicyEnv, private readonly config: CalibratedConfig, private readonly models: readonly Forecaster[] = []) {
     const reactive = reactivePoint(env.target);
     const points = config.candidates.some((p) => samePoint(p, reactive)) ? config.candidates : [...config.candidates, reactive];
-    this.advisors = points.map((point) => ({ point, policy: pointPolicy(point, env) }));
+    this.forecasting = points.some((p) => p.rule === 'forecast');
+    this.advisors = points.map((point) => ({ point, policy: pointPolicy(point, env, this.peaks) }));
     this.current = this.advisors.findIndex((a) => samePoint(a.point, reactive));
   }
 
   decide(now: Observation): number {
+    if (this.forecasting) {
+      this.run ??= forecastRun(now.demand, this.env, this.models);
+      this.run.advance(now.minute, now.demand);
+    }
     if (now.minute % DAY === 0 && now.minute >= this.config.minHistoryDays * DAY) this.recalibrate(now);
     let chosen = 0;
     this.advisors.forEach((a, i) => {
@@ -61,12 +74,15 @@ export class CalibratedPolicy implements Policy {
       target: this.env.target,
       scoredMinutes: Math.min(this.config.scoredDays * DAY, now.minute - from - DAY),
       safetySteps: this.config.safetySteps,
+      leads: this.peaks,
     });
     this.current = this.advisors.findIndex((a) => samePoint(a.point, calibration.point));
     this.calibrations.push({ minute: now.minute, calibration });
   }
 }
 
-export function calibrated(config: CalibratedConfig = CALIBRATED_DEFAULTS, name = 'predictive'): PolicySpec {
-  return { name, create: (env) => new CalibratedPolicy(env, config) };
+/** The policy's spec, with the forecaster's models loaded when a candidate is a forecast point. */
+export async function calibrated(config: CalibratedConfig = CALIBRATED_DEFAULTS, name = 'predictive'): Promise<PolicySpec> {
+  const models = config.candidates.some((p) => p.rule === 'forecast') ? await loadForecasters(DEFAULT_MODELS) : [];
+  return { name, create: (env) => new CalibratedPolicy(env, config, models) };
 }
