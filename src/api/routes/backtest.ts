@@ -10,7 +10,7 @@ import { route, type Route } from '../route.js';
 
 const MINUTE = 60;
 /** How long a backtest may run; identical requests within the same minute join one run. */
-const RESULT_WAIT = '10m';
+const RESULT_WAIT_MINUTES = 10;
 
 const figuresSchema = z.object({
   tauU: z.number(), thetaU: z.number(), thetaO: z.number(), cost: z.number(), changesPerHour: z.number(), mase: z.number().nullable(),
@@ -52,11 +52,13 @@ export function backtestRoutes(ctx: ApiContext): Route[] {
         const to = Math.floor(Date.now() / 1000 / MINUTE) * MINUTE;
         const input = { resourceSetId: params.id, to, days: query.days, target: query.target, ...(query.frontier ? { frontier: true } : {}) };
         try {
-          const report = await ctx.temporal.client.workflow.execute(backtestWorkflow, {
+          // The API's Temporal deadline tells an overloaded server from a slow one; a backtest's
+          // answer is minutes of computation, so its wait has its own deadline.
+          const report = await ctx.temporal.connection.withDeadline(Date.now() + RESULT_WAIT_MINUTES * 60_000, () => ctx.temporal.client.workflow.execute(backtestWorkflow, {
             workflowId: `backtest-${params.id}-${query.days}d-${query.target}${query.frontier ? '-frontier' : ''}-${to}`, taskQueue: ctx.temporal.taskQueue, args: [input],
-            workflowIdConflictPolicy: 'USE_EXISTING', workflowExecutionTimeout: RESULT_WAIT,
+            workflowIdConflictPolicy: 'USE_EXISTING', workflowExecutionTimeout: `${RESULT_WAIT_MINUTES}m`,
             staticSummary: `backtest of ${params.id}: ${query.days} days at target ${query.target}`,
-          });
+          }));
           return { status: 200, body: report };
         } catch (err) {
           const cause = err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
