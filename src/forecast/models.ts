@@ -1,3 +1,5 @@
+import { arima } from './arima.js';
+import { loadArima } from './arima-wasm.js';
 import { loadMstl, loadProphet } from './augurs.js';
 import type { Forecaster } from './forecaster.js';
 import { mstlEts } from './mstl.js';
@@ -5,7 +7,7 @@ import { prophet } from './prophet.js';
 import { seasonalNaiveForecaster } from './seasonal-naive.js';
 import { ses } from './ses.js';
 
-export const MODEL_NAMES = ['seasonal-naive', 'ses', 'mstl-ets', 'prophet'] as const;
+export const MODEL_NAMES = ['seasonal-naive', 'ses', 'mstl-ets', 'prophet', 'arima'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 /**
@@ -19,6 +21,7 @@ const loaders: Record<ModelName, () => Promise<Forecaster>> = {
   ses: () => Promise.resolve(ses),
   'mstl-ets': async () => mstlEts(await loadMstl()),
   prophet: async () => prophet(await loadProphet()),
+  arima: async () => arima(await loadArima()),
 };
 
 export function isModelName(name: string): name is ModelName {
