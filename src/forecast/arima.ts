@@ -21,7 +21,8 @@ const MIN_CYCLES = 3;
 /**
  * SARIMA(1,0,1)(0,1,1)ₛ: the same hour of the last cycle, corrected by a seasonal moving average
  * (a smoothed season) and by the last hours' deviations (ARMA(1,1)). A fixed order: AutoARIMA's
- * stepwise search fits many such models, which the hourly refits cannot afford.
+ * stepwise search over the same buckets cost 2–7 times the CPU (bench/RESULTS.md, "ARIMA fit
+ * time"), which the hourly refits cannot afford.
  */
 const ORDER = { p: 1, d: 0, q: 1, P: 0, D: 1, Q: 1 } as const;
 const Z = Object.fromEntries(Object.entries(QUANTILES).map(([name, q]) => [name, normalQuantile(q)])) as Record<QuantileName, number>;
