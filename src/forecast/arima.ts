@@ -25,16 +25,37 @@ const MIN_CYCLES = 3;
  * time"), which the hourly refits cannot afford.
  */
 const ORDER = { p: 1, d: 0, q: 1, P: 0, D: 1, Q: 1 } as const;
+/**
+ * ctsa's exact-likelihood fit can diverge: on two weeks of azure-vm2017-arrivals it forecast
+ * −10⁴⁰ with a negative variance. Conditional sum of squares, the cruder estimate, is tried next.
+ */
+const METHODS = [0, 1] as const;
+/** A forecast this many standard deviations of the fitted window from its mean is a diverged fit, not a forecast. */
+const MAX_STANDARDISED = 100;
 const Z = Object.fromEntries(Object.entries(QUANTILES).map(([name, q]) => [name, normalQuantile(q)])) as Record<QuantileName, number>;
 
 const shortestSeason = (seasons: readonly number[]): number => Math.min(...seasons);
+
+/** The standardised forecast and its variance from the first method whose fit did not diverge; null when none did. */
+function fitAndPredict(ARIMA: Arima, y: number[], s: number, steps: number): [number[], number[]] | null {
+  for (const method of METHODS) {
+    const model = new ARIMA({ ...ORDER, s, method, verbose: false });
+    try {
+      const [point, variance] = model.train(y).predict(steps);
+      if (point.every((p) => Math.abs(p) <= MAX_STANDARDISED) && variance.every((v) => v >= 0 && Number.isFinite(v))) return [point, variance];
+    } finally {
+      model.destroy();
+    }
+  }
+  return null;
+}
 
 /**
  * Seasonal ARIMA from the `arima` package (ctsa), on the shortest season — SARIMA has one — fitted
  * on hourly-or-coarser bucket means (see aggregate.ts) of the last FIT_CYCLES cycles. The series
  * is standardised for the fit, which keeps ctsa's optimiser in range on large values. Quantiles
- * are Gaussian, from the model's own forecast variance. A fit that fails (non-finite forecast)
- * falls back to seasonal naive on the same buckets.
+ * are Gaussian, from the model's own forecast variance. When every fit diverges, the forecast is
+ * seasonal naive on the same buckets.
  */
 export function arima(ARIMA: Arima): Forecaster {
   return {
@@ -53,17 +74,13 @@ export function arima(ARIMA: Arima): Forecaster {
         const y = buckets.values;
         const mean = y.reduce((a, b) => a + b, 0) / y.length;
         const sd = Math.sqrt(y.reduce((a, v) => a + (v - mean) ** 2, 0) / y.length) || 1;
-        const model = new ARIMA({ ...ORDER, s: s!, verbose: false });
-        try {
-          const [point, variance] = model.train(y.map((v) => (v - mean) / sd)).predict(steps);
-          if (![...point, ...variance].every(Number.isFinite)) return seasonalNaive(buckets, steps, s!);
-          const quantiles = Object.fromEntries(Object.entries(Z).map(([name, z]) => [
-            name, point.map((p, h) => Math.max(0, mean + sd * (p + z * Math.sqrt(variance[h]!)))),
-          ])) as Record<QuantileName, number[]>;
-          return { point: quantiles.p50, quantiles };
-        } finally {
-          model.destroy();
-        }
+        const fit = fitAndPredict(ARIMA, y.map((v) => (v - mean) / sd), s!, steps);
+        if (!fit) return seasonalNaive(buckets, steps, s!);
+        const [point, variance] = fit;
+        const quantiles = Object.fromEntries(Object.entries(Z).map(([name, z]) => [
+          name, point.map((p, h) => Math.max(0, mean + sd * (p + z * Math.sqrt(variance[h]!)))),
+        ])) as Record<QuantileName, number[]>;
+        return { point: quantiles.p50, quantiles };
       }, BUCKETS_PER_SEASON);
     },
   };

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { DemandForecaster, defaultSettings } from '../../src/forecast/demand-forecaster.js';
 import type { Forecaster } from '../../src/forecast/forecaster.js';
 import { loadForecasters } from '../../src/forecast/models.js';
 import { selectModel } from '../../src/forecast/selection.js';
 import { QUANTILES, type QuantileName } from '../../src/forecast/types.js';
+import { readTraceFile } from '../../src/sim/trace-file.js';
 import { head, noisySeries, signal, type SeasonalShape } from './synthetic.js';
 
 const models = await loadForecasters(['seasonal-naive', 'ses', 'mstl-ets', 'arima']);
@@ -73,6 +75,16 @@ test('forecasts stay finite on large values and never go below zero', () => {
   const sparse = { start: 0, stepSeconds: 3600, values: Array.from({ length: HISTORY }, (_, i) => (i % 37 === 0 ? 80 : i % 5)) };
   const bursts = arima.forecast(sparse, HORIZON, [24]);
   for (const values of [bursts.point, ...Object.values(bursts.quantiles)]) assert.ok(values.every((v) => Number.isFinite(v) && v >= 0));
+});
+
+test('a diverged fit never reaches the forecast: two weeks of azure-vm2017-arrivals are forecast within their own range', async () => {
+  // ctsa's exact-likelihood fit of these days forecast −10⁴⁰ with a negative variance.
+  const trace = await readTraceFile(fileURLToPath(new URL('../../../shared/traces/azure-vm2017-arrivals.csv', import.meta.url)));
+  const values = trace.values.slice(7 * 1440, 21 * 1440);
+  const forecast = arima.forecast({ start: trace.start * 60, stepSeconds: 60, values }, 60, [1440, 10_080]);
+  const max = Math.max(...values);
+  for (const series of [forecast.point, ...Object.values(forecast.quantiles)]) assert.ok(series.every((v) => Number.isFinite(v) && v >= 0 && v <= 2 * max), series.join(' '));
+  assert.ok(forecast.quantiles.p99[0]! > forecast.point[0]!, 'a spread from the model\'s variance');
 });
 
 test('ARIMA needs three cycles of its season', () => {
