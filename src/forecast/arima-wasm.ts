@@ -23,7 +23,8 @@ let arima: Promise<Arima> | undefined;
  * prints there ("Program Exiting as the function returns NaN", without a newline) — into a
  * worker's JSON log. So the module is built here from the package's own files, as its async
  * entry point does (the 200 kB compile does not block), with that output dropped: a fit that
- * went wrong shows in its forecast, which arima.ts checks.
+ * went wrong shows in its forecast, which arima.ts checks. Those files are not the package's
+ * public entry points, so its version is pinned.
  */
 export function loadArima(): Promise<Arima> {
   return (arima ??= (async () => {
