@@ -105,7 +105,8 @@ Command: \`npx tsx bench/forecast-cost.ts\` — ${new Date().toISOString().slice
 Target: fit + forecast of one 14-day 1-minute series (20,160 points) with the default model ≤ 200 ms.
 Series: the first 14 days of ${COST_TRACE}, seasons of a day and a week, horizon ${LOOP_HORIZON} steps (the control
 loop's with the default policy). Seasonal models fit on 30-minute bucket means (672 points, periods
-48 and 336) and come back on minutes (src/forecast/aggregate.ts). The default model is MSTL+ETS.
+48 and 336) and come back on minutes (src/forecast/aggregate.ts); ARIMA on hourly means (336 points, s = 24;
+src/forecast/arima.ts). The default model is MSTL+ETS.
 
 ${fitTable}
 
@@ -115,7 +116,7 @@ nowcast step, an hourly loop a refit of the chosen model, a daily loop a compari
 
 ${loopTable}
 
-Accuracy: the forecaster's own comparison (src/forecast/selection.ts) with all four models, at the
+Accuracy: the forecaster's own comparison (src/forecast/selection.ts) with every model (${MODEL_NAMES.join(', ')}), at the
 end of days 8, 11 and 14 of each trace (the end of the trace when shorter), 1-minute steps, 1 to
 ${SIM_HORIZON} steps ahead, each model with its best nowcast constant. MASE = mean absolute error ÷ seasonal
 naive's (same day last day) over the same steps; pinball = mean pinball loss over p50/p90/p95/p99,

@@ -29,7 +29,7 @@ export interface ForecastDemandInput {
   horizonSteps: number;
   /** The main season in steps; detected from the history when absent. */
   seasonSteps?: number;
-  /** Models to compare; seasonal naive, SES and MSTL+ETS when absent ("prophet" is the costly option). */
+  /** Models to compare; seasonal naive, SES and MSTL+ETS when absent ("prophet" and "arima" are the costly options). */
   models?: string[];
   /** Also choose the operating point by self-calibration on the set's own history (re-chosen daily). */
   calibration?: CalibrationRequest;

@@ -8,10 +8,10 @@ import type { Forecast, QuantileName, Series } from './types.js';
  */
 const MAX_BUCKETS_PER_SEASON = 48;
 
-/** Steps per bucket so that the shortest season spans at most MAX_BUCKETS_PER_SEASON buckets. */
-export function aggregationFactor(seasons: readonly number[]): number {
+/** Steps per bucket so that the shortest season spans at most `bucketsPerSeason` buckets. */
+export function aggregationFactor(seasons: readonly number[], bucketsPerSeason = MAX_BUCKETS_PER_SEASON): number {
   const shortest = Math.min(...seasons);
-  return Number.isFinite(shortest) ? Math.max(1, Math.ceil(shortest / MAX_BUCKETS_PER_SEASON)) : 1;
+  return Number.isFinite(shortest) ? Math.max(1, Math.ceil(shortest / bucketsPerSeason)) : 1;
 }
 
 /** Steps of history a seasonal model fitted on buckets needs: two whole cycles of the shortest season. */
@@ -54,8 +54,9 @@ function spread(coarse: readonly number[], factor: number, steps: number): numbe
 export function forecastOnBuckets(
   model: string, history: Series, horizon: number, seasons: readonly number[],
   fit: (buckets: Series, horizon: number, seasons: number[]) => Pick<Forecast, 'point' | 'quantiles'>,
+  bucketsPerSeason = MAX_BUCKETS_PER_SEASON,
 ): Forecast {
-  const factor = aggregationFactor(seasons);
+  const factor = aggregationFactor(seasons, bucketsPerSeason);
   const buckets = aggregate(history, factor);
   const periods = [...new Set(seasons.map((s) => Math.max(2, Math.round(s / factor))))].filter((p) => buckets.values.length >= 2 * p).sort((a, b) => a - b);
   if (periods.length === 0) throw new RangeError(`${model} needs two cycles of a season (seasons ${seasons.join(', ')} steps; ${history.values.length} steps of history)`);
