@@ -5,7 +5,7 @@ import { releaseOf } from '../../config/release.js';
 import { rolloutOptionsSchema } from '../../config/rollout-options.js';
 import { providerMismatch, templateNameSchema } from '../../config/template.js';
 import { readTemplateVersion } from '../../config/templates.js';
-import { instanceTypeOf, policyPatchSchema, resourceSetIdSchema, resourceSetSpecSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
+import { instanceTypeOf, newResourceSetSpecSchema, policyPatchSchema, resourceSetIdSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
 import { latestForecast, listDecisions } from '../../store/decisions.js';
 import { inTransaction } from '../../store/db.js';
 import { deleteResourceSet, getResourceSet, insertResourceSet, listResourceSets, updateResourceSetSpec, type ResourceSetRow } from '../../store/resource-sets.js';
@@ -72,7 +72,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'post', path: '/v1/resource-sets', summary: 'Create a resource set and start its control loop',
       role: 'admin',
-      body: resourceSetSpecSchema,
+      body: newResourceSetSpecSchema,
       responses: {
         201: { description: 'Created', schema: resourceSetBody },
         200: { description: 'Already exists with the same spec', schema: resourceSetBody },
