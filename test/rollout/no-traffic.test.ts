@@ -28,6 +28,10 @@ describe('a canary with no traffic is inconclusive: it waits, then pauses for an
     assert.ok(paused.events.some((e) => /paused for an operator/.test(e.message)));
     const images = (await h.instances(id)).map((i) => i.image).sort();
     assert.deepEqual(images, ['sample-service:v1', 'sample-service:v2'], 'the canary stays, the rest stays on v1');
+    const conditions = (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.conditions as { type: string; status: string; reason: string }[];
+    const rolloutCondition = conditions.find((c) => c.type === 'Rollout')!;
+    assert.deepEqual([rolloutCondition.status, rolloutCondition.reason], ['False', 'Paused'], 'waiting for an operator is something to alert on');
+    assert.equal(conditions[0]!.status, 'False');
     // Still paused a bake later: a pause waits for the operator, not for a timer.
     await new Promise((r) => setTimeout(r, FAST_ROLLOUT.bakeSeconds * 1000));
     assert.equal((await h.rollouts(id))[0]!.status, 'paused');
