@@ -165,7 +165,7 @@ interface Shares {
 
 function verdictShares(config: JudgeConfig, fleet: Fleet, canaryLatencyFactor: number, seed: number): Shares {
   const random = generator(seed);
-  const counts: Record<Verdict, number> = { pass: 0, marginal: 0, fail: 0 };
+  const counts: Record<Verdict, number> = { pass: 0, marginal: 0, fail: 0, inconclusive: 0 };
   for (let run = 0; run < RUNS; run++) counts[judge(config, simulateBake(fleet, canaryLatencyFactor, random)).verdict]++;
   return { fail: counts.fail / RUNS, marginal: counts.marginal / RUNS, pass: counts.pass / RUNS };
 }

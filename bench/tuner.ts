@@ -6,6 +6,7 @@ import type { MetricSamples } from '../src/canary/classify-metric.js';
 import type { JudgeConfig, Verdict } from '../src/canary/judge.js';
 import { DEFAULT_SAMPLE_INTERVAL_SECONDS, DEFAULT_SAMPLE_SIZE, judge } from '../src/canary/judge.js';
 import { nextStepAction } from '../src/canary/rollout-action.js';
+import { DEFAULT_INCONCLUSIVE_LIMIT } from '../src/config/rollout-options.js';
 import type { LatencySlo } from '../src/config/recommend/queue-model.js';
 import {
   asAppParams, exhaustiveBest, sampleCapacity, sampleHourlyCost, sampleOperatingPoint, sampleServiceSpace, sampleValue, type AppParams,
@@ -90,7 +91,7 @@ function bake(scenario: Scenario, params: AppParams, random: Random): Record<str
 function trial(scenario: Scenario, params: AppParams, random: Random): Observation {
   let data = bake(scenario, params, random);
   let verdict: Verdict = judge(JUDGE, data).verdict;
-  if (nextStepAction(verdict, false) === 'extend-bake') {
+  if (nextStepAction(verdict, [], DEFAULT_INCONCLUSIVE_LIMIT) === 'extend-bake') {
     data = bake(scenario, params, random);
     verdict = judge(JUDGE, data).verdict;
   }

@@ -85,8 +85,9 @@ function sloVerdict(canary: SideSeries, counted: number, slo: AnalyseStepInput['
   const rates = finite(canary.errorRate);
   const base = { canarySamples: counted, baselineSamples: 0 };
   if (latencies.length === 0) {
+    // No traffic is no evidence: the rollout waits for some rather than rolling back.
     const reason = 'no baseline left and no canary samples: nothing to judge';
-    return { ...base, verdict: 'fail', score: 0, reason, metrics: [{ name: 'latencyP95Ms', classification: 'NoData', reason }] };
+    return { ...base, verdict: 'inconclusive', score: 0, reason, metrics: [{ name: 'latencyP95Ms', classification: 'NoData', reason }] };
   }
   const p95 = median(latencies);
   const errorRate = rates.length ? median(rates) : 0;

@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import { isTemporalBusy, isTemporalCallCut, isTemporalUnavailable } from '../infra/temporal.js';
 import type { Logger } from '../logger.js';
 import { apiMetrics } from '../observability/metrics.js';
+import { resourceSetGauges, showResourceSets } from '../observability/resource-set-metrics.js';
 import { isDatabaseUnavailable } from '../store/db.js';
 import { auditTrail } from './audit.js';
 import { authenticator, guard } from './auth.js';
@@ -13,6 +14,7 @@ import { defaultApiSecurity, type ApiSecurity } from './auth-config.js';
 import type { ApiContext } from './context.js';
 import { HttpError } from '../infra/http-error.js';
 import { RateLimiter } from './rate-limit.js';
+import { readResourceSets } from './resource-set-readings.js';
 import { dashboardAssets } from './dashboard/assets.js';
 import { cors, securityHeaders } from './security-headers.js';
 import { mountRoutes, openApiDocument, route, type Route, type RouteResult } from './route.js';
@@ -34,11 +36,20 @@ const securityOf = (ctx: ApiContext): ApiSecurity => ({ ...defaultApiSecurity, .
 export function apiRoutes(ctx: ApiContext): Route[] {
   const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...auditRoutes(ctx), ...templateRoutes(ctx), ...experimentRoutes(ctx), ...recommendationRoutes(ctx), ...tuningRoutes(ctx), ...backtestRoutes(ctx)];
   routes.push(...dashboardRoutes(ctx, () => routes));
+  const setGauges = resourceSetGauges(ctx.metrics);
   routes.push(route({
     method: 'get', path: '/metrics', summary: 'Prometheus metrics of the control plane (public only with METRICS_PUBLIC=true)',
     role: securityOf(ctx).metricsPublic ? 'public' : 'viewer',
     responses: { 200: { description: 'Prometheus text exposition' } },
-    handler: async () => ({ status: 200, body: await ctx.metrics.metrics(), contentType: ctx.metrics.contentType }),
+    handler: async () => {
+      // Without the database the per-set series are left out; the process's own metrics still answer.
+      const readings = await readResourceSets(ctx.db, ctx.temporal.client).catch((err: unknown) => {
+        ctx.logger.warn({ err }, 'could not read the resource sets for /metrics');
+        return [];
+      });
+      showResourceSets(setGauges, readings);
+      return { status: 200, body: await ctx.metrics.metrics(), contentType: ctx.metrics.contentType };
+    },
   }));
   routes.push(route({
     method: 'get', path: '/v1/openapi.json', summary: 'This document', role: 'public',

@@ -13,7 +13,12 @@ export const DEFAULT_THRESHOLDS: ScoreThresholds = { pass: 95, marginal: 75 };
  */
 export const DEFAULT_SAMPLE_INTERVAL_SECONDS = 10;
 export const DEFAULT_SAMPLE_SIZE = 60;
-/** Kayenta's rule: a run where this share of metrics or more could not be judged fails. */
+/**
+ * Kayenta's share: a run where this share of metrics or more could not be judged has no verdict.
+ * Lacking data (NoData) it is inconclusive, as Argo Rollouts and Kayenta treat an empty
+ * measurement: no traffic is no evidence either way. Broken data (Error), or a metric that must
+ * have data (mustHaveData) going without, fails it.
+ */
 export const NO_DATA_FAIL_SHARE = 0.5;
 
 export interface ScoreThresholds {
@@ -39,7 +44,7 @@ export interface JudgeConfig {
   readonly thresholds?: ScoreThresholds;
 }
 
-export type Verdict = 'pass' | 'marginal' | 'fail';
+export type Verdict = 'pass' | 'marginal' | 'fail' | 'inconclusive';
 
 export interface GroupScore {
   readonly name: string;
@@ -75,7 +80,8 @@ export function judge(config: JudgeConfig, data: Readonly<Record<string, MetricS
   if (critical) return result('fail', `critical metric failed: ${critical.reason}`);
   const unjudged = metrics.filter((m) => m.classification === 'NoData' || m.classification === 'Error');
   if (unjudged.length >= NO_DATA_FAIL_SHARE * metrics.length) {
-    return result('fail', `${unjudged.length} of ${metrics.length} metrics could not be judged: ${list(unjudged)}`);
+    const verdict = unjudged.every((m) => m.classification === 'NoData' && !m.scored) ? 'inconclusive' : 'fail';
+    return result(verdict, `${unjudged.length} of ${metrics.length} metrics could not be judged: ${list(unjudged)}`);
   }
   if (totalWeight === 0) return result('fail', 'no weighted metric could be judged');
   const summary = `score ${score.toFixed(1)}`;

@@ -11,6 +11,8 @@ export type RolloutStep = z.infer<typeof rolloutStepSchema>;
 
 export const DEFAULT_STEPS: RolloutStep[] = [{ instances: 1 }, { percent: 25 }, { percent: 50 }, { percent: 100 }];
 
+export const DEFAULT_INCONCLUSIVE_LIMIT = 3;
+
 /** How a rollout proceeds; every field has a production default. */
 export const rolloutOptionsSchema = z.strictObject({
   steps: z.array(rolloutStepSchema).min(1).max(20).default(DEFAULT_STEPS),
@@ -23,6 +25,11 @@ export const rolloutOptionsSchema = z.strictObject({
   confidence: z.number().gt(0.5).lt(1).default(DEFAULT_CONFIDENCE),
   /** Canary p95 latency may run this much above the baseline's (a ratio). */
   latencyAllowedIncrease: z.number().min(1).max(10).default(1.1),
+  /**
+   * Inconclusive analyses in a row (no data: no traffic on a side) a step bakes through before it
+   * pauses for an operator; by default half an hour at the default bake.
+   */
+  inconclusiveLimit: z.number().int().min(0).max(100).default(DEFAULT_INCONCLUSIVE_LIMIT),
   /** False: bake between steps but judge nothing (a rollback re-applies a version already proven). */
   analysis: z.boolean().default(true),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appConfigSchema } from '../domain/app-config.js';
 import { resourceSetIdSchema } from '../domain/resource-set.js';
+import { unknownInstanceType } from '../providers/catalogue.js';
 import { findInstanceType } from '../providers/local/instance-types.js';
 import { capacityProblem } from '../sample-service/app-params.js';
 import { IMAGE_REPOSITORY, versionOfImage } from '../sample-service/versions.js';
@@ -47,5 +48,6 @@ export function providerMismatch(body: Pick<TemplateBody, 'instanceType'>, provi
   const local = body.instanceType.startsWith(LOCAL_TYPE_PREFIX);
   if (provider === 'local' && !local) return `instanceType: "${body.instanceType}" is not a local instance type`;
   if (provider === 'aws' && local) return `instanceType: "${body.instanceType}" exists only on the local cloud`;
-  return null;
+  const unknown = unknownInstanceType(provider, body.instanceType);
+  return unknown && `instanceType: ${unknown}`;
 }

@@ -32,6 +32,13 @@ export async function getResourceSet(db: Queryable, id: string): Promise<Resourc
   return rows[0];
 }
 
+/** Those of `ids` that name no resource set, in the order given. */
+export async function missingResourceSets(db: Queryable, ids: readonly string[]): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM resource_sets WHERE id = ANY($1::text[])', [ids]);
+  const found = new Set(rows.map((r) => r.id));
+  return ids.filter((id) => !found.has(id));
+}
+
 export async function listResourceSets(db: Db, page: { limit: number; after?: string }): Promise<ResourceSetRow[]> {
   const { rows } = await db.query<ResourceSetRow>(
     `SELECT ${columns} FROM resource_sets WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,

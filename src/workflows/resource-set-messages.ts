@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Release } from '../config/release.js';
 import type { RolloutOptions, RolloutOptionsInput } from '../config/rollout-options.js';
+import type { Condition, LoopConditionType } from '../domain/conditions.js';
 import type { PolicyPatch, ResourceSetSpec } from '../domain/resource-set.js';
 import type { PlanRule, Recommendation } from '../planner/plan.js';
 import type { RevertMode, RolloutKind } from './rollout-messages.js';
@@ -15,6 +16,8 @@ export interface DecisionSummary {
   rule: PlanRule;
   reasons: string[];
   model: string | null;
+  /** Instances the forecast called for; absent in decisions from before it was kept. */
+  predictive?: number | null;
 }
 
 /** Which configuration the set runs and points at. */
@@ -51,6 +54,8 @@ export interface CarriedState {
   lastDecision: DecisionSummary | null;
   /** Absent in states carried by runs from before rollouts existed. */
   config?: ConfigState;
+  /** How the loop's last iteration went; absent until one ran (and in runs from before conditions). */
+  conditions?: Condition<LoopConditionType>[];
 }
 
 /** What the `state` query answers. */

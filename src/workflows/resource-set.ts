@@ -7,6 +7,7 @@ import type { RecommendActivities, RecommendConfigurationResult } from '../activ
 import type { FleetObservation, MainActivities, RolloutActivities } from '../activities/types.js';
 import { bootRelease, describeRelease, runsRelease, sameRelease, type Release } from '../config/release.js';
 import { rolloutOptionsSchema } from '../config/rollout-options.js';
+import { loopConditions, type IterationFacts } from '../domain/conditions.js';
 import type { Decision, DecisionAction } from '../domain/decision.js';
 import { applyPolicyPatch, instanceTypeOf, type PolicyPatch, type ResourceSetSpec } from '../domain/resource-set.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
@@ -332,6 +333,9 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       { ...target(), instanceIds, drainSeconds: DRAIN_SECONDS, idempotencyKey }]);
   }
 
+  /** What the iteration under way found so far, for the loop's conditions. */
+  let seen: Pick<IterationFacts, 'observed' | 'forecast' | 'failures'> = { observed: null, forecast: null, failures: [] };
+
   async function iterate(): Promise<void> {
     const { policy } = s.spec;
     const key = `${workflowId}/${loopId}/${s.iteration}`;
@@ -341,6 +345,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       ...target(), instanceType: instanceType(), stepSeconds,
       historySeconds: Math.min(3 * policy.seasonSeconds, 14 * 86_400), loadWindowSeconds: Math.max(2 * stepSeconds, 30),
     }]);
+    seen.observed = { current: observation.current, demandNow: observation.demandNow };
     const now = Math.floor(Date.now() / 1000);
     let forecast: DemandForecast | null = null;
     let forecastNote: string | null = null;
@@ -365,6 +370,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       } catch (err) {
         forecastNote = `forecast failed: ${failureMessage(err)}`;
       }
+      seen.forecast = forecast ? { model: forecast.model } : { failed: forecastNote ?? 'no forecast' };
     }
     const decided = plan({
       now, minInstances: s.spec.minInstances, maxInstances: s.spec.maxInstances, policy,
@@ -396,6 +402,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
         }
       } catch (err) {
         reasons.push(`action failed: ${failureMessage(err)}`);
+        seen.failures.push(reasons.at(-1)!);
       }
     } else if (decided.desired !== observation.current) {
       reasons.push(s.paused ? 'paused: planned, not acted' : 'forecast-only: planned, not acted');
@@ -405,6 +412,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
         reasons.push(...await reconfigure(key));
       } catch (err) {
         reasons.push(`reconfiguration failed: ${failureMessage(err)}`);
+        seen.failures.push(reasons.at(-1)!);
       }
     }
 
@@ -416,7 +424,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     const decidedAt = new Date(now * 1000).toISOString();
     s.lastDecision = {
       iteration: s.iteration, decidedAt, desired: decided.desired, current: observation.current,
-      rule: decided.rule, reasons, model: forecast?.model ?? null,
+      rule: decided.rule, reasons, model: forecast?.model ?? null, predictive: decided.predictive,
     };
     const decision: Decision = {
       resourceSetId: s.spec.id, loopId, iteration: s.iteration, decidedAt, mode: policy.mode, paused: s.paused,
@@ -448,13 +456,18 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     s.iteration++;
     wake = false;
     const startedAt = Date.now();
+    seen = { observed: null, forecast: null, failures: [] };
+    let error: string | null = null;
     try {
       iteration = new CancellationScope();
       await iteration.run(iterate);
     } catch (err) {
       // A loop must outlive a provider or database outage: log, and try again next tick.
-      log.warn('iteration failed', { iteration: s.iteration, error: failureMessage(err) });
+      error = failureMessage(err);
+      log.warn('iteration failed', { iteration: s.iteration, error });
     }
+    const holding = s.paused ? 'paused' : s.spec.policy.mode === 'forecast-only' ? 'forecast-only' : null;
+    s.conditions = loopConditions(s.conditions, { at: new Date(startedAt).toISOString(), error, holding, ...seen });
     const intervalMs = s.spec.policy.intervalSeconds * 1000;
     // Due on the loop's own grid (see loop-schedule.ts); before the patch, one interval after the iteration.
     const dueAt = v2 ? nextTick(Date.now(), intervalMs, phaseOf(s.spec.id, intervalMs)) : Date.now() + intervalMs;

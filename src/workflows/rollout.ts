@@ -1,8 +1,8 @@
-import { ActivityFailure, condition, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, patched, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { ObservedInstance, RolloutActivities, StepVerdict } from '../activities/types.js';
 import { nextStepAction } from '../canary/rollout-action.js';
 import { describeRelease, runsRelease, type Release } from '../config/release.js';
-import { describeStep, stepTarget, type RolloutStep } from '../config/rollout-options.js';
+import { DEFAULT_INCONCLUSIVE_LIMIT, describeStep, stepTarget, type RolloutStep } from '../config/rollout-options.js';
 import {
   abortRolloutSignal, pauseRolloutSignal, progressQuery, promoteRolloutSignal, resumeRolloutSignal,
   type RevertMode, type RolloutInput, type RolloutProgress, type RolloutResult, type StepPhase, type StepRecord,
@@ -90,7 +90,11 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
         sampleIntervalSeconds: options.sampleIntervalSeconds, confidence: options.confidence,
         latencyAllowedIncrease: options.latencyAllowedIncrease, slo: input.slo,
       });
-    const action = nextStepAction(verdict.verdict, step.analyses.length > 0);
+    // Before the patch an inconclusive verdict rolled back: a history recorded then must replay so.
+    const action = verdict.verdict === 'inconclusive' && !patched('canary-inconclusive')
+      ? 'rollback'
+      // Options stored before the limit existed lack it.
+      : nextStepAction(verdict.verdict, step.analyses.map((a) => a.action), options.inconclusiveLimit ?? DEFAULT_INCONCLUSIVE_LIMIT);
     step.analyses.push({ ...verdict, action, from: iso(window.from), to: iso(window.to), canary, baseline });
     return verdict;
   }
@@ -131,14 +135,22 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutResul
       for (;;) {
         window.to = Date.now();
         const { verdict } = await analyse(stepRecord, { old, next }, window);
-        await record();
         const action = stepRecord.analyses.at(-1)!.action;
+        if (action === 'pause') {
+          // No evidence either way after the limit: neither promote nor roll back, an operator decides.
+          p.paused = true;
+          note(`step ${index + 1}: still inconclusive (no data to judge), paused for an operator: resume to keep waiting, promote or abort`);
+        }
+        await record();
         if (action === 'promote') break;
         if (action === 'rollback') {
           p.reason = `step ${index + 1} (${describeStep(step)}) judged ${verdict}`;
           return 'failed';
         }
-        note(`step ${index + 1}: marginal verdict, baking once more`);
+        if (action !== 'pause') note(`step ${index + 1}: ${verdict} verdict, baking once more`);
+        else if (await interrupted(phase)) return 'interrupted';
+        // No data so far: judge the next bake alone, not diluted by the empty intervals (or pause) before it.
+        if (action !== 'extend-bake') window.from = Date.now();
         if (await bake(phase, options.bakeSeconds)) return 'interrupted';
       }
     }

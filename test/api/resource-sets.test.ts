@@ -103,6 +103,27 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.equal((await api.request('GET', '/v1/nowhere')).status, 404);
   });
 
+  it('rejects a set its provider cannot run with 400 naming the field, and starts no loop for it', async () => {
+    const id = uniqueId('broken');
+    const noGroup = await api.request('POST', '/v1/resource-sets', { ...body(id), provider: 'aws' });
+    assert.equal(noGroup.status, 400);
+    assert.match(noGroup.body.error.message, /^body\.providerRef: required with provider "aws"/);
+    const unknownLocal = await api.request('POST', '/v1/resource-sets', { ...body(id), instanceType: 'local.huge' });
+    assert.equal(unknownLocal.status, 400);
+    assert.match(unknownLocal.body.error.message, /^body\.instanceType: "local\.huge" is not an instance type of provider "local" \(known: local\.small, local\.medium, local\.large\)/);
+    const unknownAws = await api.request('POST', '/v1/resource-sets', { ...body(id), provider: 'aws', providerRef: 'web-asg', instanceType: 'm7g.lage' });
+    assert.equal(unknownAws.status, 400);
+    assert.match(unknownAws.body.error.message, /^body\.instanceType: "m7g\.lage" is not an instance type of provider "aws"/);
+    const wrongCloud = await api.request('POST', '/v1/resource-sets', { ...body(id), provider: 'aws', providerRef: 'web-asg', instanceType: 'local.small' });
+    assert.equal(wrongCloud.status, 400);
+    assert.equal(await api.database.db.query('SELECT 1 FROM resource_sets WHERE id = $1', [id]).then((r) => r.rowCount), 0, 'nothing was written');
+
+    const fine = await api.request('POST', '/v1/resource-sets', { ...body(id), provider: 'aws', providerRef: 'web-asg', instanceType: 'm7g.large', policy: { mode: 'forecast-only' } });
+    assert.equal(fine.status, 201, JSON.stringify(fine.body));
+    assert.equal((await api.request('POST', '/v1/resource-sets', { ...body(uniqueId('dflt')), provider: 'aws', providerRef: 'web-asg' })).status, 201, "'default': the group's launch template");
+    assert.equal((await api.request('POST', '/v1/resource-sets', { ...body(uniqueId('med')), instanceType: 'local.medium' })).status, 201);
+  });
+
   it('serves health, readiness, metrics and an OpenAPI document generated from the routes', async () => {
     assert.equal((await api.request('GET', '/healthz')).status, 200);
     const ready = await api.request('GET', '/readyz');

@@ -107,6 +107,9 @@ describe('API security: keys, audit, rate limits, OIDC, headers, logs (real Post
     assert.equal((await api.request('DELETE', '/v1/keys/0123456789abcdef')).status, 404);
     assert.equal((await api.request('POST', '/v1/keys', { role: 'root' })).status, 400);
     assert.equal((await api.request('POST', '/v1/keys', { role: 'viewer', scopes: ['../etc'] })).status, 400);
+    const ghost = await api.request('POST', '/v1/keys', { role: 'viewer', scopes: [sharedSet, 'no-such-set'] });
+    assert.equal(ghost.status, 400, 'a key scoped to a set that does not exist');
+    assert.equal(ghost.body.error.message, 'body.scopes.1: resource set "no-such-set" does not exist');
 
     const all = await api.request('GET', '/v1/keys?includeRevoked=true');
     assert.ok((all.body.items as { id: string }[]).some((k) => k.id === created.body.id));

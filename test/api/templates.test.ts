@@ -85,7 +85,7 @@ describe('templates API (real Postgres, object storage, Temporal)', () => {
     assert.equal(badSteps.status, 400);
     assert.match(badSteps.body.error.message, /body\.rollout\.steps\.0/);
     const aws = uniqueId('awsset');
-    assert.equal((await api.request('POST', '/v1/resource-sets', { id: aws, provider: 'aws', minInstances: 0, maxInstances: 1, policy: { mode: 'forecast-only' } })).status, 201);
+    assert.equal((await api.request('POST', '/v1/resource-sets', { id: aws, provider: 'aws', providerRef: 'web-asg', minInstances: 0, maxInstances: 1, policy: { mode: 'forecast-only' } })).status, 201);
     const mismatch = await api.request('PUT', `/v1/resource-sets/${aws}/template`, { template: name, version: 1 });
     assert.equal(mismatch.status, 400);
     assert.match(mismatch.body.error.message, /exists only on the local cloud/);

@@ -74,10 +74,27 @@ test('no data on a must-have metric fails it; on another metric it is left out o
   assert.equal(optional.verdict, 'pass');
 });
 
-test('half the metrics without data fails the run, as Kayenta does', () => {
+test('half the metrics without data leaves the run inconclusive; broken data fails it', () => {
   const result = judge({ metrics: [{ name: 'a' }, { name: 'b' }] }, { a: { baseline, canary: sameAsBaseline } });
-  assert.equal(result.verdict, 'fail');
+  assert.equal(result.verdict, 'inconclusive');
   assert.match(result.reason, /1 of 2 metrics could not be judged: b \(NoData\)/);
+  const few = judge({ metrics: [latency] }, { latency_p95: { baseline: baseline.slice(0, 2), canary: sameAsBaseline.slice(0, 2) } });
+  assert.equal(few.verdict, 'inconclusive', 'too few samples to reach the confidence is no evidence either');
+  const broken = judge({ metrics: [{ name: 'a' }, { name: 'b' }] }, { a: { baseline, canary: sameAsBaseline }, b: { baseline, canary: [Infinity] } });
+  assert.equal(broken.verdict, 'fail');
+  assert.match(broken.reason, /b \(Error\)/);
+});
+
+test('an inconclusive step waits up to the limit in a row, then pauses; after a resume it waits again', () => {
+  assert.equal(nextStepAction('inconclusive', [], 2), 'wait');
+  assert.equal(nextStepAction('inconclusive', ['wait'], 2), 'wait');
+  assert.equal(nextStepAction('inconclusive', ['wait', 'wait'], 2), 'pause');
+  assert.equal(nextStepAction('inconclusive', [], 0), 'pause');
+  assert.equal(nextStepAction('inconclusive', ['wait', 'wait', 'pause'], 2), 'wait');
+  assert.equal(nextStepAction('inconclusive', ['wait', 'extend-bake', 'wait'], 2), 'wait', 'only waits in a row count');
+  assert.equal(nextStepAction('pass', ['wait', 'pause'], 2), 'promote');
+  assert.equal(nextStepAction('marginal', ['wait', 'wait'], 2), 'extend-bake', 'waiting is no extended bake');
+  assert.equal(nextStepAction('fail', ['wait'], 2), 'rollback');
 });
 
 test("NaN: 'remove' drops unmeasured intervals; all NaN is no data", () => {
@@ -125,10 +142,10 @@ test('marginal band: one of four equally weighted metrics High scores 75; the ba
   assert.equal(result.score, 75);
   assert.equal(result.verdict, 'marginal');
   assert.match(result.reason, /score 75\.0 < pass 95 but ≥ marginal 75; not passing: d \(High\)/);
-  assert.equal(nextStepAction(result.verdict, false), 'extend-bake');
-  assert.equal(nextStepAction(result.verdict, true), 'rollback');
-  assert.equal(nextStepAction('fail', false), 'rollback');
-  assert.equal(nextStepAction('pass', true), 'promote');
+  assert.equal(nextStepAction(result.verdict, [], 3), 'extend-bake');
+  assert.equal(nextStepAction(result.verdict, ['extend-bake'], 3), 'rollback');
+  assert.equal(nextStepAction('fail', [], 3), 'rollback');
+  assert.equal(nextStepAction('pass', ['extend-bake'], 3), 'promote');
 });
 
 test('group weights: listed groups keep theirs, unlisted ones share the rest of 100', () => {

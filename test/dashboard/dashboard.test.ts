@@ -96,6 +96,11 @@ describe('the dashboard in headless Chromium (real API, Temporal, Postgres, loca
     assert.equal(await page.textContent('#set-id'), id);
     assert.equal(await page.getAttribute('#temporal-link', 'href'), `http://127.0.0.1:8233/namespaces/default/workflows/${workflowIdFor(id)}`);
 
+    const conditionItems = await page.locator('#conditions li.condition').all();
+    const shownConditions = await Promise.all(conditionItems.map(async (li) => `${await li.getAttribute('data-type')}=${await li.getAttribute('data-status')}`));
+    assert.deepEqual(shownConditions.map((c) => c.split('=')[0]), ['Ready', 'Observing', 'Forecasting', 'Provisioning', 'Rollout']);
+    assert.ok(shownConditions.includes('Observing=True') && shownConditions.includes('Rollout=True'), shownConditions.join(', '));
+
     assert.ok(Number(await page.getAttribute('#chart', 'data-demand-points')) >= 25, 'the backfilled minutes are on the chart');
     assert.ok(await demandPixels(page) > 100, 'the demand line is drawn on the canvas');
     assert.notEqual(await page.getAttribute('#chart', 'data-model'), '', 'a forecast model is shown');

@@ -61,10 +61,22 @@ describe('the canary judge on synthetic samples', () => {
     assert.equal(judgeStep({ ...baseline, c: instance(60, { phase: 0.7 }) }, input(['c'], ['b1', 'b2'])).verdict, 'pass');
   });
 
-  it('fails a canary that reported nothing', () => {
-    const v = judgeStep({ ...baseline, c: instance(80, { n: 0 }) }, input(['c'], ['b1', 'b2']));
-    assert.equal(v.verdict, 'fail');
-    assert.equal(v.canarySamples, 0);
+  it('finds a canary that reported nothing, or served no request, inconclusive: no evidence either way', () => {
+    const silent = judgeStep({ ...baseline, c: instance(80, { n: 0 }) }, input(['c'], ['b1', 'b2']));
+    assert.equal(silent.verdict, 'inconclusive', silent.reason);
+    assert.equal(silent.canarySamples, 0);
+    assert.match(silent.reason, /1 of 2 metrics could not be judged: latencyP95Ms \(NoData\)/);
+    const idle = { requests: 0, errorRate: NaN };
+    const quiet = { b1: instance(80, idle), b2: instance(80, idle), c: instance(80, idle) };
+    const v = judgeStep(quiet, input(['c'], ['b1', 'b2']));
+    assert.equal(v.verdict, 'inconclusive', v.reason);
+    assert.deepEqual([v.canarySamples, v.baselineSamples], [0, 0]);
+  });
+
+  it('finds no traffic inconclusive when no baseline is left, where it used to fail', () => {
+    const v = judgeStep({ c: instance(80, { requests: 0, errorRate: NaN }) }, input(['c'], []));
+    assert.equal(v.verdict, 'inconclusive');
+    assert.equal(v.reason, 'no baseline left and no canary samples: nothing to judge');
   });
 
   it('holds the canary to the SLO when no baseline is left', () => {

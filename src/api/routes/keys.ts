@@ -3,9 +3,10 @@ import { apiKeyIdPattern } from '../../auth/api-key.js';
 import { ROLES } from '../../auth/principal.js';
 import { resourceSetIdSchema } from '../../domain/resource-set.js';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../../store/api-keys.js';
+import { missingResourceSets } from '../../store/resource-sets.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { HttpError, notFound } from '../../infra/http-error.js';
+import { HttpError, invalidFields, notFound } from '../../infra/http-error.js';
 import { route, type Route } from '../route.js';
 
 const idParams = z.strictObject({ id: z.string().regex(apiKeyIdPattern, 'must be a key id (16 hex digits)') });
@@ -30,6 +31,11 @@ export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
       body: apiKeySpecSchema,
       responses: { 201: { description: 'Created', schema: newKeyBody } },
       async handler({ body, req }) {
+        // A scope naming no set would confine the key to nothing, or to a set made later by someone else.
+        const missing = await missingResourceSets(ctx.db, body.scopes ?? []);
+        if (missing.length > 0) {
+          throw invalidFields(missing.map((id) => ({ path: `body.scopes.${body.scopes!.indexOf(id)}`, message: `resource set "${id}" does not exist` })));
+        }
         return { status: 201, body: await createApiKey(ctx.db, body, principalOf(req)?.id ?? null) };
       },
     }),

@@ -5,7 +5,7 @@ import { releaseOf } from '../../config/release.js';
 import { rolloutOptionsSchema } from '../../config/rollout-options.js';
 import { providerMismatch, templateNameSchema } from '../../config/template.js';
 import { readTemplateVersion } from '../../config/templates.js';
-import { instanceTypeOf, policyPatchSchema, resourceSetIdSchema, resourceSetSpecSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
+import { instanceTypeOf, newResourceSetSpecSchema, policyPatchSchema, resourceSetIdSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
 import { latestForecast, listDecisions } from '../../store/decisions.js';
 import { inTransaction } from '../../store/db.js';
 import { deleteResourceSet, getResourceSet, insertResourceSet, listResourceSets, updateResourceSetSpec, type ResourceSetRow } from '../../store/resource-sets.js';
@@ -18,6 +18,7 @@ import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } f
 import { abortRolloutSignal, pauseRolloutSignal, promoteRolloutSignal, resumeRolloutSignal } from '../../workflows/rollout-messages.js';
 import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../workflows/search-attributes.js';
 import type { ApiContext } from '../context.js';
+import { conditionsOf } from '../resource-set-conditions.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
 import { route, type Route } from '../route.js';
 
@@ -31,7 +32,11 @@ const resourceSetBody = z.object({
   id: z.string(), spec: z.record(z.string(), z.unknown()), workflowId: z.string(), createdAt: z.string(),
   temporalUiUrl: z.string().optional(),
 });
-const stateBody = resourceSetBody.extend({ status: z.record(z.string(), z.unknown()) });
+const conditionBody = z.object({
+  type: z.enum(['Ready', 'Observing', 'Forecasting', 'Provisioning', 'Rollout']), status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string(), message: z.string(), since: z.string(),
+});
+const stateBody = resourceSetBody.extend({ status: z.record(z.string(), z.unknown()), conditions: z.array(conditionBody) });
 const revertModeSchema = z.enum(['staged', 'immediate']);
 const rolloutActions = {
   pause: pauseRolloutSignal, resume: resumeRolloutSignal, promote: promoteRolloutSignal, abort: abortRolloutSignal,
@@ -72,7 +77,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'post', path: '/v1/resource-sets', summary: 'Create a resource set and start its control loop',
       role: 'admin',
-      body: resourceSetSpecSchema,
+      body: newResourceSetSpecSchema,
       responses: {
         201: { description: 'Created', schema: resourceSetBody },
         200: { description: 'Already exists with the same spec', schema: resourceSetBody },
@@ -124,15 +129,17 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'get', path: '/v1/resource-sets/:id', summary: 'A resource set with the live state of its control loop',
+      method: 'get', path: '/v1/resource-sets/:id',
+      summary: 'A resource set with the live state of its control loop and its conditions (Ready, Observing, Forecasting, Provisioning, Rollout)',
       role: 'viewer', resourceSetParam: 'id',
       params: idParams,
       responses: { 200: { description: 'The resource set', schema: stateBody }, 404: { description: 'Unknown resource set' } },
       async handler({ params }) {
         const row = await existing(params.id);
-        const status: ResourceSetState = await handle(row).query(stateQuery)
+        const state: ResourceSetState = await handle(row).query(stateQuery)
           .catch((err) => workflowGone(err, params.id));
-        return { status: 200, body: { ...present(row), status } };
+        const { conditions: _loop, ...status } = state;
+        return { status: 200, body: { ...present(row), status, conditions: await conditionsOf(ctx.db, row, state) } };
       },
     }),
     signalRoute('pause', pauseSignal),

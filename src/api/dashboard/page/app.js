@@ -194,6 +194,13 @@ function renderSet(set, access) {
   $('summary').textContent = `${spec.provider} · ${spec.policy.mode} · instances ${s.currentInstances ?? '?'} now, ${s.desiredInstances ?? '?'} desired`
     + ` (bounds ${spec.minInstances}–${spec.maxInstances}) · running ${describeRelease(s.config.stable)}`
     + (s.override ? ` · pinned to ${s.override.count} until ${time(s.override.expiresAt * 1000)}` : '');
+  renderConditions(set.conditions);
+}
+
+/** One line per condition: its type with a badge for its status, the reason, since when, and why. */
+function renderConditions(conditions) {
+  $('conditions').replaceChildren(...conditions.map((c) => el('li', { class: 'condition', 'data-type': c.type, 'data-status': c.status },
+    `${c.type} `, badge(c.status), ` ${c.reason} since ${time(c.since)}`, el('small', {}, ` — ${c.message}`))));
 }
 
 /** Each button posts its action, then the view refreshes to show the loop's answer. */

@@ -1,0 +1,48 @@
+import type { Client } from '@temporalio/client';
+import type { Condition } from '../domain/conditions.js';
+import { loopLagSeconds, type ResourceSetReading } from '../observability/resource-set-metrics.js';
+import type { Db } from '../store/db.js';
+import { listResourceSets, type ResourceSetRow } from '../store/resource-sets.js';
+import { stateQuery, type ResourceSetState } from '../workflows/resource-set-messages.js';
+import { conditionsOf } from './resource-set-conditions.js';
+
+const PAGE = 500;
+/** Workflow queries in flight at once: a scrape must not crowd out the loops' own work. */
+const CONCURRENCY = 8;
+
+/**
+ * Every resource set's loop as /metrics shows it: one state query per set (as GET /v1/resource-sets/:id
+ * makes), so a scrape costs a query per set. A set whose loop does not answer reads Ready False.
+ */
+export async function readResourceSets(db: Db, client: Client, now: number = Date.now()): Promise<ResourceSetReading[]> {
+  const rows: ResourceSetRow[] = [];
+  for (let after: string | undefined; ;) {
+    const page = await listResourceSets(db, { limit: PAGE, ...(after ? { after } : {}) });
+    rows.push(...page);
+    if (page.length < PAGE) break;
+    after = page.at(-1)!.id;
+  }
+  const readings: ResourceSetReading[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < rows.length) readings.push(await readOne(db, client, rows[next++]!, now));
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return readings;
+}
+
+async function readOne(db: Db, client: Client, row: ResourceSetRow, now: number): Promise<ResourceSetReading> {
+  let state: ResourceSetState;
+  try {
+    state = await client.workflow.getHandle(row.workflowId).query(stateQuery);
+  } catch (err) {
+    const message = `its workflow did not answer: ${(err as Error).message}`;
+    const ready: Condition = { type: 'Ready', status: 'False', reason: 'LoopUnreachable', message, since: new Date(now).toISOString() };
+    return { id: row.id, desired: null, current: null, forecast: null, loopLagSeconds: null, conditions: [ready] };
+  }
+  return {
+    id: row.id, desired: state.desiredInstances, current: state.currentInstances, forecast: state.lastDecision?.predictive ?? null,
+    loopLagSeconds: loopLagSeconds(state.lastDecision?.decidedAt ?? null, row.createdAt, state.spec.policy.intervalSeconds, now),
+    conditions: await conditionsOf(db, row, state),
+  };
+}
