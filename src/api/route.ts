@@ -18,6 +18,7 @@ export interface RouteResult {
   /** Sent as JSON, or as it is when `contentType` is given. */
   body?: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -76,6 +77,7 @@ export function mountRoutes(
       admit(r, params);
       const result = await around(() => r.handler({ params, query, body, req }));
       res.locals.target = targetOf(params, body, result.body);
+      if (result.headers) res.set(result.headers);
       if (result.body === undefined) res.status(result.status).end();
       else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
       else res.status(result.status).json(result.body);

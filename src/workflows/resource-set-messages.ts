@@ -97,7 +97,10 @@ export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
 export const resumeSignal = defineSignal('resume');
 /** Ends the loop; with deprovision, after removing every instance. */
 export const stopSignal = defineSignal<[{ deprovision: boolean }]>('stop');
-export const setPolicyUpdate = defineUpdate<ResourceSetSpec, [PolicyPatch]>('setPolicy');
+/** With `ifMatch` (an If-Match header), refused unless it names the spec's current tag (`specTag`). */
+export const setPolicyUpdate = defineUpdate<ResourceSetSpec, [PolicyPatch, { ifMatch?: string }?]>('setPolicy');
+/** A validator's refusal because If-Match names another version of the spec: the API answers 412. */
+export const STALE_SPEC = 'precondition failed:';
 export const scaleToUpdate = defineUpdate<{ count: number; expiresAt: string }, [{ count: number; ttlSeconds: number }]>('scaleTo');
 export const stateQuery = defineQuery<ResourceSetState>('state');
 /** Points the set at a release; the loop rolls it out. Answers the new configuration state. */

@@ -9,12 +9,13 @@ import { bootRelease, describeRelease, runsRelease, sameRelease, type Release } 
 import { rolloutOptionsSchema } from '../config/rollout-options.js';
 import type { Decision, DecisionAction } from '../domain/decision.js';
 import { applyPolicyPatch, instanceTypeOf, type PolicyPatch, type ResourceSetSpec } from '../domain/resource-set.js';
+import { ifMatches, specTag } from '../domain/spec-tag.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
 import type { DemandForecast } from '../forecast/types.js';
 import { plan } from '../planner/plan.js';
 import { chooseVictims } from '../planner/victims.js';
 import {
-  pauseSignal, resumeSignal, rollbackSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, stateQuery, stopSignal,
+  pauseSignal, resumeSignal, rollbackSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, STALE_SPEC, stateQuery, stopSignal,
   type ActiveRollout, type CarriedState, type ConfigState, type ResourceSetState, type RollbackAnswer, type RollbackRecord, type RollbackRequest,
 } from './resource-set-messages.js';
 import { BUSY, startExperimentUpdate, type ExperimentRequest, type ExperimentResult } from './experiment-messages.js';
@@ -156,7 +157,13 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     s.spec = applyPolicyPatch(s.spec, patch);
     poke();
     return s.spec;
-  }, { validator: (patch: PolicyPatch) => { applyPolicyPatch(s.spec, patch); } });
+  }, {
+    validator: (patch: PolicyPatch, condition?: { ifMatch?: string }) => {
+      const tag = specTag(s.spec);
+      if (condition?.ifMatch !== undefined && !ifMatches(condition.ifMatch, tag)) throw new Error(`${STALE_SPEC} If-Match ${condition.ifMatch} is not the spec's current ETag ${tag}`);
+      applyPolicyPatch(s.spec, patch);
+    },
+  });
   setHandler(scaleToUpdate, ({ count, ttlSeconds }) => {
     const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
     s.override = { count, expiresAt };

@@ -6,12 +6,14 @@ import { rolloutOptionsSchema } from '../../config/rollout-options.js';
 import { providerMismatch, templateNameSchema } from '../../config/template.js';
 import { readTemplateVersion } from '../../config/templates.js';
 import { instanceTypeOf, policyPatchSchema, resourceSetIdSchema, resourceSetSpecSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
+import { specTag } from '../../domain/spec-tag.js';
 import { latestForecast, listDecisions } from '../../store/decisions.js';
 import { inTransaction } from '../../store/db.js';
 import { deleteResourceSet, getResourceSet, insertResourceSet, listResourceSets, updateResourceSetSpec, type ResourceSetRow } from '../../store/resource-sets.js';
 import { listRollouts } from '../../store/rollouts.js';
 import {
-  NOTHING_TO_ROLL_BACK, pauseSignal, resumeSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, stateQuery, stopSignal, type ResourceSetState,
+  NOTHING_TO_ROLL_BACK, pauseSignal, resumeSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, STALE_SPEC, stateQuery, stopSignal,
+  type ResourceSetState,
 } from '../../workflows/resource-set-messages.js';
 import { resourceSetWorkflow } from '../../workflows/resource-set.js';
 import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } from '../../workflows/training-schedule.js';
@@ -138,25 +140,35 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
         const row = await existing(params.id);
         const status: ResourceSetState = await handle(row).query(stateQuery)
           .catch((err) => workflowGone(err, params.id));
-        return { status: 200, body: { ...present(row), status } };
+        // Of the loop's spec, which a PATCH changes first: what If-Match on the PATCH compares with.
+        return { status: 200, body: { ...present(row), status }, headers: { etag: specTag(status.spec) } };
       },
     }),
     signalRoute('pause', pauseSignal),
     signalRoute('resume', resumeSignal),
     route({
-      method: 'patch', path: '/v1/resource-sets/:id/policy', summary: "Change a resource set's bounds and scaling policy (validated by the workflow)",
+      method: 'patch', path: '/v1/resource-sets/:id/policy',
+      summary: "Change a resource set's bounds and scaling policy (validated by the workflow); with If-Match, only if the spec's ETag (from GET) still matches",
       role: 'admin', resourceSetParam: 'id',
       params: idParams, body: policyPatchSchema,
-      responses: { 200: { description: 'The new spec', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Unknown resource set' } },
-      async handler({ params, body }) {
+      responses: {
+        200: { description: 'The new spec, with its ETag', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Unknown resource set' },
+        412: { description: 'If-Match names another version of the spec: GET it again' },
+      },
+      async handler({ params, body, req }) {
         const row = await existing(params.id);
-        const spec = await handle(row).executeUpdate(setPolicyUpdate, { args: [body] }).catch((err) => workflowGone(err, params.id));
+        const ifMatch = req.get('if-match');
+        const spec = await handle(row).executeUpdate(setPolicyUpdate, { args: [body, ifMatch === undefined ? {} : { ifMatch }] }).catch((err: unknown) => {
+          const stale = refusedWith(err, STALE_SPEC);
+          if (stale !== null) throw new HttpError(412, 'precondition_failed', stale);
+          return workflowGone(err, params.id);
+        });
         // A schedule update is a round of work in Temporal: only when what training needs changed.
         // Before the row: a request retried after a crash in between still sees the change.
         const training = trainingScheduleFor(spec, instanceTypeOf(spec));
         if (!isDeepStrictEqual(training, trainingScheduleFor(row.spec, instanceTypeOf(row.spec)))) await ensureTrainingSchedule(client, spec.id, training);
         await updateResourceSetSpec(ctx.db, params.id, spec);
-        return { status: 200, body: { spec } };
+        return { status: 200, body: { spec }, headers: { etag: specTag(spec) } };
       },
     }),
     route({
