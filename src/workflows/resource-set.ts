@@ -295,7 +295,13 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     }
     log.info(`${active?.kind ?? 'experiment'} finished`, { workflowId: active?.workflowId, outcome: result.outcome, reason: result.reason });
     active = null;
+    rollbackReached();
     poke();
+  }
+
+  /** A rollback that only had to abort the change just ended is done now, not at the next iteration. */
+  function rollbackReached(): void {
+    if (rollbackRequest?.to && sameRelease(rollbackRequest.to, config.stable)) rollbackRequest = null;
   }
 
   function settle(result: RolloutResult): void {
@@ -311,6 +317,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     }
     log.info('rollout finished', { workflowId: active.workflowId, outcome: result.outcome, reason: result.reason });
     active = null;
+    rollbackReached();
     poke();
   }
 
