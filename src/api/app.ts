@@ -13,6 +13,7 @@ import { authenticator, guard } from './auth.js';
 import { defaultApiSecurity, type ApiSecurity } from './auth-config.js';
 import type { ApiContext } from './context.js';
 import { HttpError } from '../infra/http-error.js';
+import { idempotentWrites } from './idempotency.js';
 import { RateLimiter } from './rate-limit.js';
 import { readResourceSets } from './resource-set-readings.js';
 import { dashboardAssets } from './dashboard/assets.js';
@@ -144,7 +145,9 @@ export function createApp(ctx: ApiContext): express.Express {
       throw err;
     }
   };
-  mountRoutes(router, apiRoutes(ctx), (r) => [...audit(r), check(r), json], resourceSetWriteLimit(security.resourceSetWrites, metrics), temporalDeadline);
+  const idempotent = idempotentWrites(ctx.db);
+  mountRoutes(router, apiRoutes(ctx), (r) => [...audit(r), check(r), json], resourceSetWriteLimit(security.resourceSetWrites, metrics),
+    (handle, r, req, res) => idempotent(r, req, res, () => temporalDeadline(handle)));
   app.use(router);
   app.use(dashboardAssets());
 

@@ -18,6 +18,7 @@ export interface RouteResult {
   /** Sent as JSON, or as it is when `contentType` is given. */
   body?: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -62,11 +63,11 @@ function targetOf(params: unknown, body: unknown, result: unknown): string | und
 /**
  * Mounts each route behind `before(route)`: the middleware that authenticates, limits and parses;
  * `admit` sees each request once it is valid, and may refuse it by throwing; `around` runs the
- * handler (within a deadline, say).
+ * handler (within a deadline, say, or not at all when it answers a repeated request).
  */
 export function mountRoutes(
   router: Router, routes: readonly Route[], before: (r: Route) => RequestHandler[] = () => [], admit: (r: Route, params: unknown) => void = () => undefined,
-  around: (handle: () => Promise<RouteResult>) => Promise<RouteResult> = (handle) => handle(),
+  around: (handle: () => Promise<RouteResult>, r: Route, req: Request, res: Response) => Promise<RouteResult> = (handle) => handle(),
 ): void {
   for (const r of routes) {
     router[r.method](r.path, ...before(r), async (req: Request, res: Response) => {
@@ -74,8 +75,9 @@ export function mountRoutes(
       const query = parse(r.query, req.query, 'query');
       const body = parse(r.body, req.body, 'body');
       admit(r, params);
-      const result = await around(() => r.handler({ params, query, body, req }));
+      const result = await around(() => r.handler({ params, query, body, req }), r, req, res);
       res.locals.target = targetOf(params, body, result.body);
+      if (result.headers) res.set(result.headers);
       if (result.body === undefined) res.status(result.status).end();
       else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
       else res.status(result.status).json(result.body);
@@ -101,7 +103,13 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
     429: { description: 'Slow down, then retry after the retry-after header: rate_limited (per key), resource_set_busy (the set\'s write budget), temporal_busy (Temporal shedding load)', schema: errorBodySchema },
     503: { description: 'A dependency is unreachable or too slow: temporal_unavailable, temporal_timeout (with retry-after; a write may still take effect), database_unavailable', schema: errorBodySchema },
   };
+  const writeHeaders = z.object({
+    'idempotency-key': z.string().min(1).max(255).optional()
+      .describe('Makes a retry safe: a repeat with the same key and body within 24 h gets the first answer (idempotent-replayed: true) without acting again'),
+  });
+  const reusedKey = { 422: { description: 'idempotency_key_reused: the Idempotency-Key was sent with another route or body', schema: errorBodySchema } };
   for (const r of routes) {
+    const write = r.method !== 'get';
     registry.registerPath({
       method: r.method,
       path: r.path.replace(/:(\w+)/g, '{$1}'),
@@ -112,9 +120,10 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
         ...(r.params ? { params: r.params as z.ZodObject } : {}),
         ...(r.query ? { query: r.query as z.ZodObject } : {}),
         ...(r.body ? { body: { content: { 'application/json': { schema: r.body } } } } : {}),
+        ...(write ? { headers: writeHeaders } : {}),
       },
       responses: Object.fromEntries(Object.entries({
-        ...(r.role === 'public' ? {} : denied), ...shed, ...r.responses, ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}),
+        ...(r.role === 'public' ? {} : denied), ...shed, ...(write ? reusedKey : {}), ...r.responses, ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}),
       })
         .map(([status, { description, schema }]) => [status, {
           description,

@@ -26,11 +26,43 @@ export interface ConfigState {
   stable: Release;
   /** What the set points at: a rollout starts whenever it differs from `stable`. */
   desired: Release;
-  /** What `stable` was before the last change: what a rollback re-applies. */
+  /** What `stable` was before the last change. */
   previous: Release | null;
   rolloutOptions: RolloutOptions;
   /** Rollouts this loop started, numbering their workflow ids. */
   rollouts: number;
+  /** Releases the set ran as stable, newest first: what a rollback may go back to. Absent in states carried from before it was kept. */
+  history?: Release[];
+  /** The last rollback asked for through the update; absent before the first. */
+  rollback?: RollbackRecord;
+}
+
+/** A rollback as decided when first asked for: every repeat is answered with it. */
+export interface RollbackRecord {
+  /** What is rolled back: the rollout's target when one was under way, else the stable release. */
+  from: Release;
+  to: Release;
+  mode: RevertMode;
+  requestedAt: string;
+  /** The rollout, experiment or tuning session it aborted. */
+  abortedRollout: string | null;
+  /** The rollback rollout's workflow id; null when aborting `abortedRollout` alone puts the fleet back on `to`. */
+  workflowId: string | null;
+}
+
+/** under-way until the fleet is back; done once `to` is stable; failed when it ended and `to` is not. */
+export type RollbackStatus = 'under-way' | 'done' | 'failed';
+
+export interface RollbackRequest {
+  mode?: RevertMode;
+  /** Default: the last release the set ran as stable before the current one (or, during a rollout, the stable one). */
+  toRevision?: number;
+}
+
+export interface RollbackAnswer extends RollbackRecord {
+  status: RollbackStatus;
+  /** True when an earlier request already asked for this rollback: nothing new was started. */
+  repeated: boolean;
 }
 
 export interface ActiveRollout {
@@ -70,10 +102,20 @@ export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
 export const resumeSignal = defineSignal('resume');
 /** Ends the loop; with deprovision, after removing every instance. */
 export const stopSignal = defineSignal<[{ deprovision: boolean }]>('stop');
-export const setPolicyUpdate = defineUpdate<ResourceSetSpec, [PolicyPatch]>('setPolicy');
+/** With `ifMatch` (an If-Match header), refused unless it names the spec's current tag (`specTag`). */
+export const setPolicyUpdate = defineUpdate<ResourceSetSpec, [PolicyPatch, { ifMatch?: string }?]>('setPolicy');
+/** A validator's refusal because If-Match names another version of the spec: the API answers 412. */
+export const STALE_SPEC = 'precondition failed:';
 export const scaleToUpdate = defineUpdate<{ count: number; expiresAt: string }, [{ count: number; ttlSeconds: number }]>('scaleTo');
 export const stateQuery = defineQuery<ResourceSetState>('state');
 /** Points the set at a release; the loop rolls it out. Answers the new configuration state. */
 export const setReleaseUpdate = defineUpdate<ConfigState, [{ release: Release; rollout?: RolloutOptionsInput }]>('setRelease');
-/** During a rollout: aborts it (every touched instance goes back); after one: re-applies the previous release. */
+/**
+ * The rollback of runs from before `rollbackUpdate`: kept so their signals are still handled
+ * (newer runs treat it as the update with its defaults).
+ */
 export const rollbackSignal = defineSignal<[{ mode: RevertMode }]>('rollback');
+/** Rolls back once, however often asked: a repeat answers the rollback already decided. */
+export const rollbackUpdate = defineUpdate<RollbackAnswer, [RollbackRequest]>('requestRollback');
+/** A validator's refusal because the set already runs what was asked for, or has nothing to go back to: the API answers 409. */
+export const NOTHING_TO_ROLL_BACK = 'nothing to roll back:';

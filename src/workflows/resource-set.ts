@@ -10,17 +10,19 @@ import { rolloutOptionsSchema } from '../config/rollout-options.js';
 import { loopConditions, type IterationFacts } from '../domain/conditions.js';
 import type { Decision, DecisionAction } from '../domain/decision.js';
 import { applyPolicyPatch, instanceTypeOf, type PolicyPatch, type ResourceSetSpec } from '../domain/resource-set.js';
+import { ifMatches, specTag } from '../domain/spec-tag.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
 import type { DemandForecast } from '../forecast/types.js';
 import { plan } from '../planner/plan.js';
 import { chooseVictims } from '../planner/victims.js';
 import {
-  pauseSignal, resumeSignal, rollbackSignal, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, stateQuery, stopSignal,
-  type ActiveRollout, type CarriedState, type ConfigState, type ResourceSetState,
+  pauseSignal, resumeSignal, rollbackSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, STALE_SPEC, stateQuery, stopSignal,
+  type ActiveRollout, type CarriedState, type ConfigState, type ResourceSetState, type RollbackAnswer, type RollbackRecord, type RollbackRequest,
 } from './resource-set-messages.js';
 import { BUSY, startExperimentUpdate, type ExperimentRequest, type ExperimentResult } from './experiment-messages.js';
 import { experimentWorkflow } from './experiment.js';
 import { nextTick, phaseOf, wakeSpacingMs } from './loop-schedule.js';
+import { planRollback, releaseHistory, remember, rollbackStatus, type RollbackContext } from './rollback.js';
 import { abortRolloutSignal, type RevertMode, type RolloutKind, type RolloutResult } from './rollout-messages.js';
 import { rolloutWorkflow } from './rollout.js';
 import { MAX_TUNING_TRIALS, startTuningUpdate, type TuningRequest } from './tuning-messages.js';
@@ -70,6 +72,8 @@ export const LOCAL_READS_AND_TICK_GRID = 'local-reads-and-tick-grid';
 export const COALESCED_WAKE_UPS = 'coalesced-wake-ups';
 /** Runs started before it retry local activities inside the workflow task for up to a minute, as they did. */
 export const LOCAL_RETRY_TIMERS = 'local-retry-timers';
+/** Runs started before it take a rollback signal as a toggle: abort what runs, else re-apply the previous release. */
+export const ROLLBACK_UPDATE = 'rollback-update';
 
 type RunningRollout = ActiveRollout & {
   handle: ChildWorkflowHandle<typeof rolloutWorkflow> | ChildWorkflowHandle<typeof experimentWorkflow> | ChildWorkflowHandle<typeof tuningWorkflow>;
@@ -99,7 +103,8 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
   let iteration: CancellationScope | null = null;
   // One rollout at a time; the loop does not continue-as-new while one runs, so this never needs carrying.
   let active: RunningRollout | null = null;
-  let rollbackRequest: RevertMode | null = null;
+  // `to` and `workflowId` are decided when asked for (null: a signal of a run from before ROLLBACK_UPDATE).
+  let rollbackRequest: { mode: RevertMode; to: Release | null; workflowId: string | null } | null = null;
   // An A/B experiment asked for: the loop's reconfigure step starts it, as it starts rollouts.
   let experimentRequest: (ExperimentRequest & { workflowId: string }) | null = null;
   // A tuning session asked for: started the same way.
@@ -153,7 +158,13 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     s.spec = applyPolicyPatch(s.spec, patch);
     poke();
     return s.spec;
-  }, { validator: (patch: PolicyPatch) => { applyPolicyPatch(s.spec, patch); } });
+  }, {
+    validator: (patch: PolicyPatch, condition?: { ifMatch?: string }) => {
+      const tag = specTag(s.spec);
+      if (condition?.ifMatch !== undefined && !ifMatches(condition.ifMatch, tag)) throw new Error(`${STALE_SPEC} If-Match ${condition.ifMatch} is not the spec's current ETag ${tag}`);
+      applyPolicyPatch(s.spec, patch);
+    },
+  });
   setHandler(scaleToUpdate, ({ count, ttlSeconds }) => {
     const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
     s.override = { count, expiresAt };
@@ -173,12 +184,38 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     poke();
     return config;
   }, { validator: ({ rollout }) => { if (rollout) rolloutOptionsSchema.parse(rollout); } });
+  const rollbackContext = (): RollbackContext => ({ config, active, pending: rollbackRequest !== null });
+  const answer = (record: RollbackRecord, repeated: boolean): RollbackAnswer => ({ ...record, status: rollbackStatus(record, rollbackContext()), repeated });
+  const rollback = async (request: RollbackRequest): Promise<RollbackAnswer> => {
+    const plan = planRollback(request, rollbackContext());
+    if ('repeat' in plan) return answer(plan.repeat, true);
+    const mode = request.mode ?? 'immediate';
+    // Aborting the change under way brings the fleet back to stable; the loop starts a rollback
+    // rollout only if it is still needed once that change has ended (it may have won the race).
+    const workflowId = sameRelease(plan.to, config.stable) ? null : nextRolloutId();
+    const record: RollbackRecord = { from: plan.from, to: plan.to, mode, requestedAt: new Date().toISOString(), abortedRollout: plan.abort, workflowId };
+    // Recorded before the abort is sent, so a repeat arriving meanwhile is answered with it.
+    config.rollback = record;
+    rollbackRequest = { mode, to: plan.to, workflowId };
+    if (active) {
+      await active.handle.signal(abortRolloutSignal, { mode, reason: `rollback to revision ${plan.to.revision} requested` })
+        .catch((err: unknown) => log.info('the change to abort had already ended', { workflowId: plan.abort, reason: String(err) }));
+    }
+    poke();
+    return answer(record, false);
+  };
+  setHandler(rollbackUpdate, rollback, { validator: (request: RollbackRequest) => { planRollback(request, rollbackContext()); } });
   setHandler(rollbackSignal, async ({ mode }) => {
+    if (patched(ROLLBACK_UPDATE)) {
+      // A signal cannot be refused: a rollback the update would refuse is only logged.
+      await rollback({ mode }).catch((err: unknown) => log.warn('rollback signal ignored', { reason: String(err) }));
+      return;
+    }
     if (active) {
       await active.handle.signal(abortRolloutSignal, { mode, reason: 'rollback requested' });
       return;
     }
-    rollbackRequest = mode;
+    rollbackRequest = { mode, to: null, workflowId: null };
     poke();
   });
   setHandler(startExperimentUpdate, (request) => {
@@ -212,8 +249,11 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
   const instanceType = () => config.stable.instanceType;
   const managed = (): boolean => config.stable.template !== null;
 
-  async function startRollout(kind: RolloutKind, to: Release, options: ConfigState['rolloutOptions']): Promise<string> {
-    const childId = `rollout-${s.spec.id}-${loopId.slice(0, 8)}-${++config.rollouts}`;
+  function nextRolloutId(): string {
+    return `rollout-${s.spec.id}-${loopId.slice(0, 8)}-${++config.rollouts}`;
+  }
+
+  async function startRollout(kind: RolloutKind, to: Release, options: ConfigState['rolloutOptions'], childId = nextRolloutId()): Promise<string> {
     const from = config.stable;
     // Not tied to the iteration's scope: stopping the loop must not cancel a rollout half-way.
     const handle = await CancellationScope.nonCancellable(() => startChild(rolloutWorkflow, {
@@ -256,12 +296,19 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     }
     log.info(`${active?.kind ?? 'experiment'} finished`, { workflowId: active?.workflowId, outcome: result.outcome, reason: result.reason });
     active = null;
+    rollbackReached();
     poke();
+  }
+
+  /** A rollback that only had to abort the change just ended is done now, not at the next iteration. */
+  function rollbackReached(): void {
+    if (rollbackRequest?.to && sameRelease(rollbackRequest.to, config.stable)) rollbackRequest = null;
   }
 
   function settle(result: RolloutResult): void {
     if (!active) return;
     if (result.outcome === 'promoted') {
+      config.history = remember(releaseHistory(config), active.to);
       config.previous = active.from;
       config.stable = active.to;
       if (active.kind === 'rollback') config.desired = active.to;
@@ -271,6 +318,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     }
     log.info('rollout finished', { workflowId: active.workflowId, outcome: result.outcome, reason: result.reason });
     active = null;
+    rollbackReached();
     poke();
   }
 
@@ -301,11 +349,15 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       return [await startTuning(request)];
     }
     if (rollbackRequest) {
-      const mode = rollbackRequest;
+      const { mode, workflowId } = rollbackRequest;
+      const to = rollbackRequest.to ?? config.previous;
       rollbackRequest = null;
-      if (!config.previous) return ['rollback requested, but there is no previous version'];
+      if (!to) return ['rollback requested, but there is no previous version'];
+      if (sameRelease(to, config.stable)) return [`rollback: the fleet is back on ${describeRelease(to)}`];
       const options = { ...config.rolloutOptions, analysis: false, ...(mode === 'immediate' ? { steps: [{ percent: 100 }] } : {}) };
-      return [await startRollout('rollback', config.previous, options)];
+      const childId = workflowId ?? nextRolloutId();
+      if (config.rollback && sameRelease(config.rollback.to, to)) config.rollback.workflowId = childId;
+      return [await startRollout('rollback', to, options, childId)];
     }
     if (!sameRelease(config.desired, config.stable)) return [await startRollout('rollout', config.desired, config.rolloutOptions)];
     const advice = await recommendConfiguration();

@@ -93,6 +93,13 @@ describe('templates API (real Postgres, object storage, Temporal)', () => {
     const rollback = await api.request('POST', `/v1/resource-sets/${id}/rollback`, { mode: 'staged' }, { as: 'operator' });
     assert.equal(rollback.status, 409);
     assert.equal(rollback.body.error.code, 'nothing_to_roll_back');
+    const same = await api.request('POST', `/v1/resource-sets/${id}/rollback`, { toRevision: 1 }, { as: 'operator' });
+    assert.equal(same.status, 409, 'revision 1 (the boot configuration) is what runs');
+    assert.match(same.body.error.message, /already runs revision 1/);
+    const unknown = await api.request('POST', `/v1/resource-sets/${id}/rollback`, { toRevision: 7 }, { as: 'operator' });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.body.error.message, /^toRevision: revision 7 is not one this set has run/);
+    assert.equal((await api.request('POST', `/v1/resource-sets/${id}/rollback`, { toRevision: 'v1' }, { as: 'operator' })).status, 400);
     assert.equal((await api.request('POST', `/v1/resource-sets/${id}/rollout/promote`, undefined, { as: 'operator' })).status, 409);
     assert.equal((await api.request('POST', `/v1/resource-sets/${id}/rollback`, {}, { as: 'viewer' })).status, 403);
     assert.equal((await api.request('POST', `/v1/resource-sets/${id}/rollback`, { mode: 'sideways' })).status, 400);

@@ -18,6 +18,12 @@ export function loopGone(err: unknown, id: string): never {
   throw err;
 }
 
+/** The rest of a workflow validator's refusal that starts with `prefix` (a refusal the API answers with its own status), else null. */
+export function refusedWith(err: unknown, prefix: string): string | null {
+  const message = err instanceof WorkflowUpdateFailedError ? err.cause?.message ?? '' : '';
+  return message.startsWith(prefix) ? message.slice(prefix.length).trim() : null;
+}
+
 /**
  * What the loop's start-a-child update answered when refused: busy (a rollout, experiment or
  * tuning session under way, or the loop not changing configuration) is 409, any other refusal

@@ -6,12 +6,14 @@ import { rolloutOptionsSchema } from '../../config/rollout-options.js';
 import { providerMismatch, templateNameSchema } from '../../config/template.js';
 import { readTemplateVersion } from '../../config/templates.js';
 import { instanceTypeOf, newResourceSetSpecSchema, policyPatchSchema, resourceSetIdSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
+import { specTag } from '../../domain/spec-tag.js';
 import { latestForecast, listDecisions } from '../../store/decisions.js';
 import { inTransaction } from '../../store/db.js';
 import { deleteResourceSet, getResourceSet, insertResourceSet, listResourceSets, updateResourceSetSpec, type ResourceSetRow } from '../../store/resource-sets.js';
 import { listRollouts } from '../../store/rollouts.js';
 import {
-  pauseSignal, resumeSignal, rollbackSignal, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, stateQuery, stopSignal, type ResourceSetState,
+  NOTHING_TO_ROLL_BACK, pauseSignal, resumeSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, STALE_SPEC, stateQuery, stopSignal,
+  type ResourceSetState,
 } from '../../workflows/resource-set-messages.js';
 import { resourceSetWorkflow } from '../../workflows/resource-set.js';
 import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } from '../../workflows/training-schedule.js';
@@ -21,6 +23,7 @@ import type { ApiContext } from '../context.js';
 import { conditionsOf } from '../resource-set-conditions.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
 import { route, type Route } from '../route.js';
+import { refusedWith, updateRefused } from './resource-set-lookup.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
 const listQuery = z.strictObject({
@@ -38,6 +41,11 @@ const conditionBody = z.object({
 });
 const stateBody = resourceSetBody.extend({ status: z.record(z.string(), z.unknown()), conditions: z.array(conditionBody) });
 const revertModeSchema = z.enum(['staged', 'immediate']);
+const releaseBody = z.object({ template: z.string().nullable(), version: z.number().nullable(), revision: z.number() }).loose();
+const rollbackBody = z.object({
+  toRevision: z.number(), from: releaseBody, to: releaseBody, mode: revertModeSchema, requestedAt: z.string(),
+  status: z.enum(['under-way', 'done', 'failed']), repeated: z.boolean(), abortedRollout: z.string().nullable(), workflowId: z.string().nullable(),
+});
 const rolloutActions = {
   pause: pauseRolloutSignal, resume: resumeRolloutSignal, promote: promoteRolloutSignal, abort: abortRolloutSignal,
 } as const;
@@ -139,25 +147,35 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
         const state: ResourceSetState = await handle(row).query(stateQuery)
           .catch((err) => workflowGone(err, params.id));
         const { conditions: _loop, ...status } = state;
-        return { status: 200, body: { ...present(row), status, conditions: await conditionsOf(ctx.db, row, state) } };
+        // Of the loop's spec, which a PATCH changes first: what If-Match on the PATCH compares with.
+        return { status: 200, body: { ...present(row), status, conditions: await conditionsOf(ctx.db, row, state) }, headers: { etag: specTag(status.spec) } };
       },
     }),
     signalRoute('pause', pauseSignal),
     signalRoute('resume', resumeSignal),
     route({
-      method: 'patch', path: '/v1/resource-sets/:id/policy', summary: "Change a resource set's bounds and scaling policy (validated by the workflow)",
+      method: 'patch', path: '/v1/resource-sets/:id/policy',
+      summary: "Change a resource set's bounds and scaling policy (validated by the workflow); with If-Match, only if the spec's ETag (from GET) still matches",
       role: 'admin', resourceSetParam: 'id',
       params: idParams, body: policyPatchSchema,
-      responses: { 200: { description: 'The new spec', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Unknown resource set' } },
-      async handler({ params, body }) {
+      responses: {
+        200: { description: 'The new spec, with its ETag', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Unknown resource set' },
+        412: { description: 'If-Match names another version of the spec: GET it again' },
+      },
+      async handler({ params, body, req }) {
         const row = await existing(params.id);
-        const spec = await handle(row).executeUpdate(setPolicyUpdate, { args: [body] }).catch((err) => workflowGone(err, params.id));
+        const ifMatch = req.get('if-match');
+        const spec = await handle(row).executeUpdate(setPolicyUpdate, { args: [body, ifMatch === undefined ? {} : { ifMatch }] }).catch((err: unknown) => {
+          const stale = refusedWith(err, STALE_SPEC);
+          if (stale !== null) throw new HttpError(412, 'precondition_failed', stale);
+          return workflowGone(err, params.id);
+        });
         // A schedule update is a round of work in Temporal: only when what training needs changed.
         // Before the row: a request retried after a crash in between still sees the change.
         const training = trainingScheduleFor(spec, instanceTypeOf(spec));
         if (!isDeepStrictEqual(training, trainingScheduleFor(row.spec, instanceTypeOf(row.spec)))) await ensureTrainingSchedule(client, spec.id, training);
         await updateResourceSetSpec(ctx.db, params.id, spec);
-        return { status: 200, body: { spec } };
+        return { status: 200, body: { spec }, headers: { etag: specTag(spec) } };
       },
     }),
     route({
@@ -229,16 +247,24 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
     }),
     route({
       method: 'post', path: '/v1/resource-sets/:id/rollback',
-      summary: 'Roll back: during a rollout, abort it (every touched instance goes back); after one, re-apply the previous version',
+      summary: 'Roll back to toRevision (default: during a rollout, abort it; after one, the release that was stable before): a repeat changes nothing and answers the rollback already decided',
       role: 'operator', resourceSetParam: 'id',
-      params: idParams, body: z.strictObject({ mode: revertModeSchema.default('immediate') }).prefault({}),
-      responses: { 202: { description: 'Rollback under way' }, 404: { description: 'Unknown resource set' }, 409: { description: 'Nothing to roll back' } },
+      params: idParams,
+      body: z.strictObject({ mode: revertModeSchema.default('immediate'), toRevision: z.number().int().min(0).optional() }).prefault({}),
+      responses: {
+        202: { description: 'Rollback under way: from, to (with its revision), status, abortedRollout, workflowId', schema: rollbackBody },
+        200: { description: 'A repeat: the rollback already decided, under way or done (repeated: true)', schema: rollbackBody },
+        404: { description: 'Unknown resource set' },
+        409: { description: 'Nothing to roll back (the set already runs that revision), or another rollback is under way' },
+      },
       async handler({ params, body }) {
         const row = await existing(params.id);
-        const state: ResourceSetState = await handle(row).query(stateQuery).catch((err) => workflowGone(err, params.id));
-        if (!state.activeRollout && !state.config.previous) throw new HttpError(409, 'nothing_to_roll_back', `resource set "${params.id}" has no rollout under way and no previous version`);
-        await handle(row).signal(rollbackSignal, { mode: body.mode }).catch((err) => workflowGone(err, params.id));
-        return { status: 202, body: { accepted: 'rollback', mode: body.mode, abortedRollout: state.activeRollout?.workflowId ?? null } };
+        const answer = await handle(row).executeUpdate(rollbackUpdate, { args: [body] }).catch((err: unknown) => {
+          const nothing = refusedWith(err, NOTHING_TO_ROLL_BACK);
+          if (nothing !== null) throw new HttpError(409, 'nothing_to_roll_back', nothing);
+          return updateRefused(err, params.id);
+        });
+        return { status: answer.repeated ? 200 : 202, body: { accepted: 'rollback', toRevision: answer.to.revision, ...answer } };
       },
     }),
     route({
