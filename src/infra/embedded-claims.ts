@@ -1,7 +1,7 @@
 // Before `prescale start` runs an embedded server it makes sure the data directory and the ports
 // are its own: a stranger on a port would otherwise answer our readiness probe, and our workers
 // would run another data directory's workflows.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import type { Child } from './child.js';
@@ -31,7 +31,9 @@ const SUPERVISOR_PID_FILE = 'supervisor.pid';
  * still runs already is: its servers are not leftovers, and ending them would break it.
  */
 export async function claimDataDir(dataDir: string): Promise<void> {
+  // Its database, Temporal's state and the agent secret are for us alone, not every user of the machine.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   const file = path.join(dataDir, SUPERVISOR_PID_FILE);
   const pid = Number(await readFile(file, 'utf8').catch(() => ''));
   if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {

@@ -6,6 +6,14 @@ import { assertOwnListener } from './embedded-claims.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../store/pglite-server.ts', import.meta.url));
 
+/**
+ * Pool size for clients of the embedded server. PGlite has one session, so transactions run one
+ * after another: a client should wait for its turn in the server's queue (bounded by the query
+ * timeout), not for a free slot in a pool of 10, which gives up after the connection timeout as if
+ * Postgres were down.
+ */
+export const EMBEDDED_POOL_SIZE = 30;
+
 /** Where PGlite keeps its files; its server's command line names it, which tells a data directory's server apart. */
 export function pgliteDir(dataDir: string): string {
   return path.join(dataDir, 'pglite');

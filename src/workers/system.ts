@@ -15,7 +15,7 @@ import type { FleetTarget } from '../activities/types.js';
 import { loadAgentSecret } from '../infra/agent-secret.js';
 import type { Child } from '../infra/child.js';
 import { claimDataDir, claimPorts, endLeftovers, type EmbeddedPort } from '../infra/embedded-claims.js';
-import { pgliteDir, startEmbeddedPostgres } from '../infra/embedded-postgres.js';
+import { EMBEDDED_POOL_SIZE, pgliteDir, startEmbeddedPostgres } from '../infra/embedded-postgres.js';
 import { connectForRequests, ensureSearchAttributes, startTemporalDevServer, temporalDbFile } from '../infra/temporal.js';
 import type { Logger } from '../logger.js';
 import { createPool, type Db } from '../store/db.js';
@@ -34,6 +34,8 @@ import { createWorker, type QueueName } from './workers.js';
 export interface Endpoints {
   temporalAddress: string;
   databaseUrl: string;
+  /** Connections per pool to it, when the server wants other than the default. */
+  databasePoolSize?: number;
   temporalUiUrl?: string;
   localCloudUrl: string;
   /** The local cloud API's bearer token. */
@@ -94,11 +96,13 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
     temporalUiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
   }
   let databaseUrl = config.DATABASE_URL;
+  let databasePoolSize: number | undefined;
   if (!databaseUrl) {
     logger.info('starting the embedded Postgres (PGlite)');
     const pg = await startEmbeddedPostgres(config.dataDir, config.PGLITE_PORT);
     children.push(pg.child);
     databaseUrl = pg.url;
+    databasePoolSize = EMBEDDED_POOL_SIZE;
   }
   const configured = await configuredEndpoints(config);
   let localCloudUrl = configured.localCloudUrl;
@@ -113,7 +117,7 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
     localCloudUrl = cloud.apiUrl;
   }
   return {
-    endpoints: { temporalAddress, databaseUrl, ...(temporalUiUrl ? { temporalUiUrl } : {}), ...configured, localCloudUrl },
+    endpoints: { temporalAddress, databaseUrl, ...(databasePoolSize ? { databasePoolSize } : {}), ...(temporalUiUrl ? { temporalUiUrl } : {}), ...configured, localCloudUrl },
     children,
   };
 }
@@ -175,7 +179,7 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
   };
   try {
     const tls = await temporalTls(config);
-    const db: Db = createPool(endpoints.databaseUrl);
+    const db: Db = createPool(endpoints.databaseUrl, { max: endpoints.databasePoolSize });
     closers.push(() => db.end());
     const temporalConnection = connectForRequests(endpoints.temporalAddress, tls);
     closers.push(() => temporalConnection.close());
