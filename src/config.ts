@@ -29,6 +29,7 @@ export const configSchema = z.object({
   LOCAL_CLOUD_PORT: port.default(3200),
   LOCAL_LB_PORT: port.default(8080),
   PRESCALE_DEMO: bool.default(true),
+  SHUTDOWN_DEADLINE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(600).default(20),
   LOCAL_BOOT_DELAY_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(0).max(3600).default(20),
   OIDC_ISSUER: z.url({ message: 'must be the issuer URL, e.g. https://login.example.com/' }).optional(),
   OIDC_AUDIENCE: z.string().min(1).optional(),

@@ -25,7 +25,7 @@ export const apiCommand: Command = {
   async run() {
     const { config, logger, endpoints } = await requireServers();
     const running = await startServices(config, endpoints, logger, { api: true, queues: [] });
-    return runUntilStopped(logger, running.stop);
+    return runUntilStopped(logger, running.stop, { deadlineMs: config.SHUTDOWN_DEADLINE_SECONDS * 1000 });
   },
 };
 
@@ -40,7 +40,7 @@ export const workerCommand: Command = {
     const { config, logger, endpoints } = await requireServers();
     installTemporalRuntime(logger);
     const running = await startServices(config, endpoints, logger, { api: false, queues: [queue as QueueName] });
-    return runUntilStopped(logger, running.stop);
+    return runUntilStopped(logger, running.stop, { deadlineMs: config.SHUTDOWN_DEADLINE_SECONDS * 1000 });
   },
 };
 

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.js';
+import { StartRefused } from '../infra/embedded-claims.js';
 import { createLogger } from '../logger.js';
 import { installTemporalRuntime, runMigrations, startEmbeddedInfra, startServices } from '../workers/system.js';
 import type { Command } from './command.js';
@@ -15,10 +16,18 @@ export const startCommand: Command = {
     const config = loadConfig();
     const logger = createLogger(config.LOG_LEVEL);
     installTemporalRuntime(logger);
-    const { endpoints, children } = await startEmbeddedInfra(config, logger).catch((err: unknown) => {
-      logger.fatal({ err }, 'could not start the embedded infrastructure');
-      throw err;
-    });
+    let embedded;
+    try {
+      embedded = await startEmbeddedInfra(config, logger);
+    } catch (err) {
+      if (!(err instanceof StartRefused)) {
+        logger.fatal({ err }, 'could not start the embedded infrastructure');
+        throw err;
+      }
+      console.error(`prescale start: ${err.message}`);
+      return 1;
+    }
+    const { endpoints, children } = embedded;
     let stopServices = async (): Promise<void> => {};
     try {
       await runMigrations(endpoints.databaseUrl, logger);
@@ -45,6 +54,6 @@ export const startCommand: Command = {
       for (const child of children.reverse()) await child.stop();
       return 1;
     }
-    return runUntilStopped(logger, stopServices, children);
+    return runUntilStopped(logger, stopServices, { children, deadlineMs: config.SHUTDOWN_DEADLINE_SECONDS * 1000 });
   },
 };

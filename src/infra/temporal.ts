@@ -1,14 +1,24 @@
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type TLSConfig } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { searchAttributeKeys } from '../workflows/search-attributes.js';
 import { startChild, waitUntilReady, type Child } from './child.js';
+import { assertOwnListener } from './embedded-claims.js';
 import { ensureTemporalCli } from './temporal-cli.js';
+
+const TETHER_SCRIPT = fileURLToPath(new URL('./tether.ts', import.meta.url));
+
+/** The dev server's database: `--db-filename` names it, which tells a data directory's server apart. */
+export function temporalDbFile(dataDir: string): string {
+  return path.join(dataDir, 'temporal.db');
+}
 
 /**
  * Runs `temporal server start-dev` with its state in `<dataDir>/temporal.db`, so a second start
- * continues every workflow where it was. Resolves once the frontend answers.
+ * continues every workflow where it was. Resolves once the frontend answers, from the server we
+ * started. The CLI runs under tether.ts, so it ends when we do, however we end.
  */
 export async function startTemporalDevServer(options: {
   dataDir: string; port: number; uiPort: number; namespace: string; progress: (line: string) => void;
@@ -16,11 +26,12 @@ export async function startTemporalDevServer(options: {
   const binary = await ensureTemporalCli(options.progress);
   await mkdir(options.dataDir, { recursive: true });
   const args = ['server', 'start-dev',
-    '--db-filename', path.join(options.dataDir, 'temporal.db'),
+    '--db-filename', temporalDbFile(options.dataDir),
     '--ip', '127.0.0.1', '--port', String(options.port), '--ui-port', String(options.uiPort),
     '--log-level', 'warn'];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
-  const child = await startChild('temporal', binary, args, { logDir: path.join(options.dataDir, 'logs') });
+  const child = await startChild('temporal', process.execPath, ['--import', 'tsx', TETHER_SCRIPT, binary, ...args],
+    { logDir: path.join(options.dataDir, 'logs'), lifeline: true });
   const address = `127.0.0.1:${options.port}`;
   await waitUntilReady(child, async () => {
     const connection = await Connection.connect({ address, connectTimeout: 1_000 });
@@ -30,6 +41,7 @@ export async function startTemporalDevServer(options: {
       await connection.close();
     }
   }, 60_000);
+  await assertOwnListener(child, options.port, 'the Temporal dev server');
   return { address, child };
 }
 

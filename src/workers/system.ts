@@ -14,8 +14,9 @@ import { TASK_QUEUES } from '../domain/task-queues.js';
 import type { FleetTarget } from '../activities/types.js';
 import { loadAgentSecret } from '../infra/agent-secret.js';
 import type { Child } from '../infra/child.js';
-import { startEmbeddedPostgres } from '../infra/embedded-postgres.js';
-import { connectForRequests, ensureSearchAttributes, startTemporalDevServer } from '../infra/temporal.js';
+import { claimDataDir, claimPorts, endLeftovers, type EmbeddedPort } from '../infra/embedded-claims.js';
+import { EMBEDDED_POOL_SIZE, pgliteDir, startEmbeddedPostgres } from '../infra/embedded-postgres.js';
+import { connectForRequests, ensureSearchAttributes, startTemporalDevServer, temporalDbFile } from '../infra/temporal.js';
 import type { Logger } from '../logger.js';
 import { createPool, type Db } from '../store/db.js';
 import { applyRetention } from '../store/metrics.js';
@@ -33,6 +34,8 @@ import { createWorker, type QueueName } from './workers.js';
 export interface Endpoints {
   temporalAddress: string;
   databaseUrl: string;
+  /** Connections per pool to it, when the server wants other than the default. */
+  databasePoolSize?: number;
   temporalUiUrl?: string;
   localCloudUrl: string;
   /** The local cloud API's bearer token. */
@@ -51,8 +54,34 @@ export async function configuredEndpoints(config: Config): Promise<Omit<Endpoint
   };
 }
 
-/** Embedded Temporal, Postgres and local cloud for whatever the configuration leaves unset. */
+/** The ports `prescale start` is about to listen on (the API's and its embedded servers'). */
+function embeddedPorts(config: Config): EmbeddedPort[] {
+  const ports: EmbeddedPort[] = [{ port: config.PORT, server: 'the API', variable: 'PORT' }];
+  if (!config.TEMPORAL_ADDRESS) {
+    const temporal = { server: 'the embedded Temporal server', stateArg: temporalDbFile(config.dataDir), stateFlag: '--db-filename' };
+    ports.push({ port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT', ...temporal }, { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', ...temporal });
+  }
+  if (!config.DATABASE_URL) ports.push({ port: config.PGLITE_PORT, server: 'the embedded PGlite server', variable: 'PGLITE_PORT', stateArg: pgliteDir(config.dataDir) });
+  if (!config.LOCAL_CLOUD_URL) {
+    const cloud = { server: 'the local cloud', stateArg: localCloudDir(config.dataDir), stateFlag: '--state-dir' };
+    ports.push({ port: config.LOCAL_CLOUD_PORT, variable: 'LOCAL_CLOUD_PORT', ...cloud }, { port: config.LOCAL_LB_PORT, variable: 'LOCAL_LB_PORT', ...cloud });
+  }
+  return ports;
+}
+
+function localCloudDir(dataDir: string): string {
+  return path.join(dataDir, 'local-cloud');
+}
+
+/**
+ * Embedded Temporal, Postgres and local cloud for whatever the configuration leaves unset, once
+ * the data directory and every port are known to be ours (see embedded-claims.ts).
+ */
 export async function startEmbeddedInfra(config: Config, logger: Logger): Promise<{ endpoints: Endpoints; children: Child[] }> {
+  await claimDataDir(config.dataDir);
+  const ports = embeddedPorts(config);
+  await endLeftovers(ports, logger);
+  await claimPorts(ports);
   const children: Child[] = [];
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUiUrl: string | undefined;
@@ -67,18 +96,20 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
     temporalUiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
   }
   let databaseUrl = config.DATABASE_URL;
+  let databasePoolSize: number | undefined;
   if (!databaseUrl) {
     logger.info('starting the embedded Postgres (PGlite)');
     const pg = await startEmbeddedPostgres(config.dataDir, config.PGLITE_PORT);
     children.push(pg.child);
     databaseUrl = pg.url;
+    databasePoolSize = EMBEDDED_POOL_SIZE;
   }
   const configured = await configuredEndpoints(config);
   let localCloudUrl = configured.localCloudUrl;
   if (!config.LOCAL_CLOUD_URL) {
     logger.info('starting the local cloud');
     const cloud = await startLocalCloud({
-      port: config.LOCAL_CLOUD_PORT, lbPort: config.LOCAL_LB_PORT, stateDir: path.join(config.dataDir, 'local-cloud'),
+      port: config.LOCAL_CLOUD_PORT, lbPort: config.LOCAL_LB_PORT, stateDir: localCloudDir(config.dataDir),
       ingestUrl: `http://127.0.0.1:${config.PORT}`, agentSecret: configured.agentSecret, token: configured.localCloudToken, logDir: path.join(config.dataDir, 'logs'),
       bootDelaySeconds: config.LOCAL_BOOT_DELAY_SECONDS, stopInstancesOnExit: true,
     });
@@ -86,7 +117,7 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
     localCloudUrl = cloud.apiUrl;
   }
   return {
-    endpoints: { temporalAddress, databaseUrl, ...(temporalUiUrl ? { temporalUiUrl } : {}), ...configured, localCloudUrl },
+    endpoints: { temporalAddress, databaseUrl, ...(databasePoolSize ? { databasePoolSize } : {}), ...(temporalUiUrl ? { temporalUiUrl } : {}), ...configured, localCloudUrl },
     children,
   };
 }
@@ -148,7 +179,7 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
   };
   try {
     const tls = await temporalTls(config);
-    const db: Db = createPool(endpoints.databaseUrl);
+    const db: Db = createPool(endpoints.databaseUrl, { max: endpoints.databasePoolSize });
     closers.push(() => db.end());
     const temporalConnection = connectForRequests(endpoints.temporalAddress, tls);
     closers.push(() => temporalConnection.close());

@@ -1,40 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../support/ports.js';
+import { startEnv, startPrescale as start, stopPrescale as stop, waitReady } from '../support/prescale-start.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-
-/** `npm start` is `prescale start`; run that command with its own data dir and ports. */
-function start(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, ['bin/prescale.js', 'start'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-  return { child, output: () => output };
-}
-
-async function waitReady(url: string, running: { child: ChildProcess; output: () => string }): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (running.child.exitCode !== null) throw new Error(`prescale start exited ${running.child.exitCode}:\n${running.output()}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`not ready within 120 s:\n${running.output()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-async function stop(running: { child: ChildProcess; output: () => string }): Promise<number | null> {
-  running.child.kill('SIGINT');
-  const [code] = await once(running.child, 'exit') as [number | null];
-  return code;
-}
 
 describe('npm start: the whole system on embedded defaults', () => {
   let dataDir: string;
@@ -42,14 +14,8 @@ describe('npm start: the whole system on embedded defaults', () => {
   let api: string;
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'prescale-smoke-'));
-    const [port, temporalPort, uiPort, pglitePort, cloudPort, lbPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
-    env = {
-      PRESCALE_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort), PGLITE_PORT: String(pglitePort), LOG_LEVEL: 'warn',
-      LOCAL_CLOUD_PORT: String(cloudPort), LOCAL_LB_PORT: String(lbPort), LOCAL_BOOT_DELAY_SECONDS: '2',
-      TEMPORAL_ADDRESS: '', DATABASE_URL: '', S3_ENDPOINT: '', S3_BUCKET: '',
-    };
-    api = `http://127.0.0.1:${port}`;
+    env = await startEnv(dataDir);
+    api = `http://127.0.0.1:${env.PORT}`;
   });
   after(async () => { await rm(dataDir, { recursive: true, force: true }); });
 

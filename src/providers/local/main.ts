@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { configSchema } from '../../config.js';
+import { onLifelineCut } from '../../infra/lifeline.js';
 import { createLogger } from '../../logger.js';
 import { startLocalCloudServer } from './server.js';
 import { localCloudToken } from './token.js';
@@ -68,12 +69,15 @@ const server = await startLocalCloudServer({
 });
 logger.info({ api: server.apiUrl, loadBalancer: server.lbUrl }, 'local cloud listening');
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    logger.info({ signal, stopInstances: args['stop-instances-on-exit'] }, 'stopping');
-    void server.stop({ stopInstances: args['stop-instances-on-exit'] }).then(
-      () => process.exit(0),
-      (err: unknown) => { logger.error({ err }, 'stop failed'); process.exit(1); },
-    );
-  });
+let stopping = false;
+function stop(why: string): void {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ why, stopInstances: args['stop-instances-on-exit'] }, 'stopping');
+  void server.stop({ stopInstances: args['stop-instances-on-exit'] }).then(
+    () => process.exit(0),
+    (err: unknown) => { logger.error({ err }, 'stop failed'); process.exit(1); },
+  );
 }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(signal));
+onLifelineCut(() => stop('its supervisor is gone'));

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { startChild, waitUntilReady, type Child } from '../../infra/child.js';
+import { assertOwnListener } from '../../infra/embedded-claims.js';
 import { localCloudToken } from './token.js';
 
 const MAIN_SCRIPT = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -36,7 +37,10 @@ export interface StartedLocalCloud {
   lbUrl: string;
 }
 
-/** Starts the local cloud process and resolves once its API answers /healthz. */
+/**
+ * Starts the local cloud process and resolves once its API answers /healthz. It ends when we do,
+ * however we end (its lifeline), stopping its instances too if `stopInstancesOnExit`.
+ */
 export async function startLocalCloud(options: LocalCloudStartOptions): Promise<StartedLocalCloud> {
   const args = [
     '--import', 'tsx', MAIN_SCRIPT, '--port', String(options.port), '--lb-port', String(options.lbPort),
@@ -49,12 +53,14 @@ export async function startLocalCloud(options: LocalCloudStartOptions): Promise<
   const token = localCloudToken(options.token, options.agentSecret);
   const child = await startChild('local-cloud', process.execPath, args, {
     logDir: options.logDir, env: { ...(options.env ?? process.env), PRESCALE_AGENT_SECRET: options.agentSecret, LOCAL_CLOUD_TOKEN: token },
+    lifeline: true,
   });
   const apiUrl = `http://127.0.0.1:${options.port}`;
   await waitUntilReady(child, async () => {
     const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
     if (!response.ok) throw new Error(`/healthz answered ${response.status}`);
   }, 60_000);
+  await assertOwnListener(child, options.port, 'the local cloud');
   return {
     child: { ...child, stop: (graceMs = STOP_GRACE_MS) => child.stop(graceMs) },
     apiUrl, token, lbUrl: `http://127.0.0.1:${options.lbPort}`,
