@@ -32,8 +32,8 @@ const securityOf = (ctx: ApiContext): ApiSecurity => ({ ...defaultApiSecurity, .
 
 /** Every endpoint of the API, in one table (the router, the OpenAPI document and the authorisation matrix read it). */
 export function apiRoutes(ctx: ApiContext): Route[] {
-  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...auditRoutes(ctx), ...templateRoutes(ctx), ...experimentRoutes(ctx), ...recommendationRoutes(ctx), ...tuningRoutes(ctx), ...backtestRoutes(ctx)];
-  routes.push(...dashboardRoutes(ctx, () => routes));
+  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...templateRoutes(ctx), ...experimentRoutes(ctx), ...recommendationRoutes(ctx), ...tuningRoutes(ctx), ...backtestRoutes(ctx)];
+  routes.push(...auditRoutes(ctx, () => routes), ...dashboardRoutes(ctx, () => routes));
   routes.push(route({
     method: 'get', path: '/metrics', summary: 'Prometheus metrics of the control plane (public only with METRICS_PUBLIC=true)',
     role: securityOf(ctx).metricsPublic ? 'public' : 'viewer',

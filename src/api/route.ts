@@ -3,6 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-open
 import { z } from 'zod';
 import type { RouteRole } from '../auth/principal.js';
 import { validationError } from '../infra/http-error.js';
+import type { AuditChange } from '../store/audit.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -18,6 +19,8 @@ export interface RouteResult {
   /** Sent as JSON, or as it is when `contentType` is given. */
   body?: unknown;
   contentType?: string;
+  /** For the audit log: the resource set a route made (others name it in their path), and what a write changed. */
+  audit?: { resourceSet?: string; change?: AuditChange | null };
 }
 
 /**
@@ -76,6 +79,7 @@ export function mountRoutes(
       admit(r, params);
       const result = await around(() => r.handler({ params, query, body, req }));
       res.locals.target = targetOf(params, body, result.body);
+      res.locals.audit = result.audit;
       if (result.body === undefined) res.status(result.status).end();
       else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
       else res.status(result.status).json(result.body);
