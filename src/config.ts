@@ -11,6 +11,8 @@ const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or fal
  */
 export const configSchema = z.object({
   PRESCALE_DATA_DIR: z.string().min(1).default('.prescale'),
+  /** Loopback by default: nothing else on the network reaches the API unless asked. */
+  HOST: z.string().regex(/^([\w-]+(\.[\w-]+)*|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/, 'must be an address or host name to listen on, e.g. 127.0.0.1, :: or 0.0.0.0').default('127.0.0.1'),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
@@ -55,6 +57,12 @@ type RawConfig = z.infer<typeof configSchema>;
 export interface Config extends RawConfig {
   /** Absolute data directory. */
   dataDir: string;
+}
+
+/** Where a process on this machine reaches a server listening on `host`: the loopback for a wildcard. */
+export function localUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 export class ConfigError extends Error {
