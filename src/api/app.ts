@@ -82,6 +82,7 @@ export function createApp(ctx: ApiContext): express.Express {
   const security = securityOf(ctx);
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', security.trustProxy);
   const duration = new Histogram({
     name: 'prescale_http_request_duration_seconds', help: 'API request duration by route and status',
     labelNames: ['method', 'route', 'status'] as const, registers: [ctx.metrics],
