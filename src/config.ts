@@ -1,7 +1,25 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number({ error: 'must be a port number 1..65535' }).int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535');
+const NAMED_PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const proxyAddress = (entry: string): boolean => {
+  if (NAMED_PROXY_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  return family !== 0 && rest.length === 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)));
+};
+/** Express's 'trust proxy': how many proxies, or which addresses, may say who the client is (X-Forwarded-For). */
+const trustProxy = z.string().transform((value, ctx) => {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value.split(',').map((e) => e.trim());
+  if (entries.every(proxyAddress)) return entries;
+  ctx.addIssue({ code: 'custom', message: 'must be the number of proxies in front of the API, their addresses or subnets (e.g. 10.0.0.0/8,loopback), or true' });
+  return z.NEVER;
+});
+
 const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 
 /**
@@ -11,6 +29,8 @@ const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or fal
  */
 export const configSchema = z.object({
   PRESCALE_DATA_DIR: z.string().min(1).default('.prescale'),
+  /** Loopback by default: nothing else on the network reaches the API unless asked. */
+  HOST: z.string().regex(/^([\w-]+(\.[\w-]+)*|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/, 'must be an address or host name to listen on, e.g. 127.0.0.1, :: or 0.0.0.0').default('127.0.0.1'),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
@@ -43,6 +63,7 @@ export const configSchema = z.object({
   TEMPORAL_REQUEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(300).default(10),
   CORS_ORIGINS: z.string().regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be a comma-separated list of origins such as https://dash.example.com').optional(),
   METRICS_PUBLIC: bool.default(false),
+  TRUST_PROXY: trustProxy.default(false),
   WORKER_METRICS_PORT: port.optional(),
   TEMPORAL_TLS: bool.default(false),
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
@@ -56,6 +77,12 @@ type RawConfig = z.infer<typeof configSchema>;
 export interface Config extends RawConfig {
   /** Absolute data directory. */
   dataDir: string;
+}
+
+/** Where a process on this machine reaches a server listening on `host`: the loopback for a wildcard. */
+export function localUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 export class ConfigError extends Error {

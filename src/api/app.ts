@@ -35,8 +35,8 @@ const securityOf = (ctx: ApiContext): ApiSecurity => ({ ...defaultApiSecurity, .
 
 /** Every endpoint of the API, in one table (the router, the OpenAPI document and the authorisation matrix read it). */
 export function apiRoutes(ctx: ApiContext): Route[] {
-  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...auditRoutes(ctx), ...templateRoutes(ctx), ...experimentRoutes(ctx), ...recommendationRoutes(ctx), ...tuningRoutes(ctx), ...backtestRoutes(ctx)];
-  routes.push(...dashboardRoutes(ctx, () => routes));
+  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...templateRoutes(ctx), ...experimentRoutes(ctx), ...recommendationRoutes(ctx), ...tuningRoutes(ctx), ...backtestRoutes(ctx)];
+  routes.push(...auditRoutes(ctx, () => routes), ...dashboardRoutes(ctx, () => routes));
   const setGauges = resourceSetGauges(ctx.metrics);
   routes.push(route({
     method: 'get', path: '/metrics', summary: 'Prometheus metrics of the control plane (public only with METRICS_PUBLIC=true)',
@@ -94,6 +94,7 @@ export function createApp(ctx: ApiContext): express.Express {
   const security = securityOf(ctx);
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', security.trustProxy);
   const duration = new Histogram({
     name: 'prescale_http_request_duration_seconds', help: 'API request duration by route and status',
     labelNames: ['method', 'route', 'status'] as const, registers: [ctx.metrics],

@@ -21,10 +21,15 @@ export interface ApiSecurity {
   corsOrigins: string[];
   /** Serve /metrics without a key, for a Prometheus scraper on a trusted network. */
   metricsPublic: boolean;
+  /**
+   * Express's 'trust proxy': which proxies may name the client (X-Forwarded-For), so that behind a
+   * load balancer anonymous callers are limited per client address, not all as the balancer's.
+   */
+  trustProxy: boolean | number | string[];
 }
 
 export const defaultApiSecurity: ApiSecurity = {
-  rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, temporalTimeoutSeconds: 10, corsOrigins: [], metricsPublic: false,
+  rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, temporalTimeoutSeconds: 10, corsOrigins: [], metricsPublic: false, trustProxy: false,
 };
 
 const OIDC_VARIABLES = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const;
@@ -47,5 +52,6 @@ export function apiSecurity(config: Config): ApiSecurity {
     temporalTimeoutSeconds: config.TEMPORAL_REQUEST_TIMEOUT_SECONDS,
     corsOrigins: config.CORS_ORIGINS?.split(',') ?? [],
     metricsPublic: config.METRICS_PUBLIC,
+    trustProxy: config.TRUST_PROXY,
   };
 }

@@ -2,7 +2,8 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { RouteRole } from '../auth/principal.js';
-import { validationError } from '../infra/http-error.js';
+import { HttpError, validationError } from '../infra/http-error.js';
+import type { AuditChange } from '../store/audit.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -19,6 +20,8 @@ export interface RouteResult {
   body?: unknown;
   contentType?: string;
   headers?: Record<string, string>;
+  /** For the audit log: the resource set a route made (others name it in their path), and what a write changed. */
+  audit?: { resourceSet?: string; change?: AuditChange | null };
 }
 
 /**
@@ -32,6 +35,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   summary: string;
   /** Who may call it. Required, so that no route is open because someone forgot to say. */
   role: RouteRole;
+  /** Never rate limited: health checks come often from one load balancer, and a 429 would take the API out of rotation. */
+  unlimited?: true;
   /** The path parameter naming the resource set acted on; keys scoped to other sets get 404. */
   resourceSetParam?: string;
   params?: z.ZodType<P>;
@@ -71,6 +76,12 @@ export function mountRoutes(
 ): void {
   for (const r of routes) {
     router[r.method](r.path, ...before(r), async (req: Request, res: Response) => {
+      // Checked once the caller is admitted, like the body itself; a write without a body (none, or
+      // content-length 0 as fetch sends) is left to its schema.
+      const hasContent = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+      if (r.body && hasContent && !req.is('application/json')) {
+        throw new HttpError(415, 'unsupported_media_type', `body: must be JSON, sent with content-type: application/json (got ${JSON.stringify(req.get('content-type') ?? null)})`);
+      }
       const params = parse(r.params, req.params, 'params');
       const query = parse(r.query, req.query, 'query');
       const body = parse(r.body, req.body, 'body');
@@ -78,11 +89,31 @@ export function mountRoutes(
       const result = await around(() => r.handler({ params, query, body, req }), r, req, res);
       res.locals.target = targetOf(params, body, result.body);
       if (result.headers) res.set(result.headers);
+      res.locals.audit = result.audit;
       if (result.body === undefined) res.status(result.status).end();
       else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
       else res.status(result.status).json(result.body);
     });
   }
+  // Reached only when no route of the path took the method: a known path says what it allows.
+  for (const [path, methods] of methodsByPath(routes)) {
+    router.all(path, (req, res) => {
+      if (req.method === 'OPTIONS') return void res.set('allow', methods).status(204).end();
+      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}; it allows ${methods}`, undefined, { allow: methods });
+    });
+  }
+}
+
+/** Each path's methods as an Allow header lists them (GET brings HEAD, as Express answers it). */
+function methodsByPath(routes: readonly Route[]): Map<string, string> {
+  const byPath = new Map<string, Set<string>>();
+  for (const r of routes) {
+    const methods = byPath.get(r.path) ?? new Set<string>();
+    methods.add(r.method.toUpperCase());
+    if (r.method === 'get') methods.add('HEAD');
+    byPath.set(r.path, methods);
+  }
+  return new Map([...byPath].map(([path, methods]) => [path, [...methods].join(', ')]));
 }
 
 export const errorBodySchema = z.object({
@@ -108,6 +139,7 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
       .describe('Makes a retry safe: a repeat with the same key and body within 24 h gets the first answer (idempotent-replayed: true) without acting again'),
   });
   const reusedKey = { 422: { description: 'idempotency_key_reused: the Idempotency-Key was sent with another route or body', schema: errorBodySchema } };
+  const unsupported = { 415: { description: 'A body that is not sent as content-type: application/json (unsupported_media_type)', schema: errorBodySchema } };
   for (const r of routes) {
     const write = r.method !== 'get';
     registry.registerPath({
@@ -123,7 +155,7 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
         ...(write ? { headers: writeHeaders } : {}),
       },
       responses: Object.fromEntries(Object.entries({
-        ...(r.role === 'public' ? {} : denied), ...shed, ...(write ? reusedKey : {}), ...r.responses, ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}),
+        ...(r.role === 'public' ? {} : denied), ...shed, ...(write ? reusedKey : {}), ...(r.body ? unsupported : {}), ...r.responses, ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}),
       })
         .map(([status, { description, schema }]) => [status, {
           description,
@@ -131,5 +163,15 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
         }])),
     });
   }
-  return new OpenApiGeneratorV3(registry.definitions).generateDocument({ openapi: '3.0.3', info });
+  registry.registerComponent('responses', 'MethodNotAllowed', {
+    description: 'Any path answers a method it does not list here with 405 method_not_allowed and an Allow header naming those it does (OPTIONS: 204 with Allow)',
+    headers: { Allow: { description: "The path's methods", schema: { type: 'string', example: 'GET, HEAD, POST' } } },
+  });
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: {
+      ...info,
+      description: 'Errors have one body, `{"error": {"code", "message", "requestId", "details"}}`. A method a path does not list answers 405 method_not_allowed with an Allow header (components.responses.MethodNotAllowed); a body not sent as application/json answers 415 unsupported_media_type.',
+    },
+  });
 }

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { z } from 'zod';
 import { apiKeyIdPattern } from '../auth/api-key.js';
 import { apiKeySpecSchema } from '../api/routes/keys.js';
 import { loadConfig, type Config } from '../config.js';
-import { createApiKey, ensureFirstAdminKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../store/api-keys.js';
-import { createPool, isDatabaseUnavailable, type Db } from '../store/db.js';
+import { createApiKey, ensureFirstAdminKey, keyCreated, listApiKeys, revokeApiKey, type ApiKeyRow } from '../store/api-keys.js';
+import { appendAudit, type AuditChange } from '../store/audit.js';
+import { createPool, inTransaction, isDatabaseUnavailable, type Db, type DbClient } from '../store/db.js';
 import { UsageError, type Command } from './command.js';
 
 /** DATABASE_URL, or the embedded PGlite — which answers only while `prescale start` runs. */
@@ -26,6 +29,20 @@ async function withDatabase<T>(url: string, fn: (db: Db) => Promise<T>): Promise
 export function firstAdminKey(url: string): Promise<string | undefined> {
   return withDatabase(url, ensureFirstAdminKey);
 }
+
+/** Who runs the CLI, as the audit log names them: the account, since there is no API key in play. */
+function operator(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    return `cli:uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/** Keys made or revoked here bypass the API, so they are audited here, in the same transaction. */
+const audit = (tx: DbClient, command: 'create' | 'revoke', target: string, status: number, change: AuditChange | null) => appendAudit(tx, {
+  requestId: randomUUID(), principalKind: 'cli', principalId: operator(), method: 'CLI', route: `keys ${command}`, target, status, change,
+});
 
 const scopesText = (k: Pick<ApiKeyRow, 'scopes'>): string => k.scopes?.join(',') ?? 'all resource sets';
 
@@ -60,7 +77,11 @@ export const keysCommand: Command = {
           const issue = parsed.error.issues[0]!;
           throw new UsageError(`--${issue.path[0] === 'scopes' ? 'scope' : String(issue.path[0])}: ${issue.message}`);
         }
-        const created = await withDatabase(url, (db) => createApiKey(db, parsed.data, 'cli'));
+        const created = await withDatabase(url, (db) => inTransaction(db, async (tx) => {
+          const made = await createApiKey(tx, parsed.data, operator());
+          await audit(tx, 'create', made.id, 201, keyCreated(made));
+          return made;
+        }));
         console.log(json
           ? JSON.stringify({ key: created.key, id: created.id, role: created.role, scopes: created.scopes })
           : `Created ${created.role} key ${created.id} (${scopesText(created)}). It is shown this once:\n${created.key}`);
@@ -74,7 +95,11 @@ export const keysCommand: Command = {
       case 'revoke': {
         const id = z.string().regex(apiKeyIdPattern).safeParse(rest[0]);
         if (!id.success || rest.length !== 1) throw new UsageError('revoke takes one key id (16 hex digits; see `prescale keys list`)');
-        const revoked = await withDatabase(url, (db) => revokeApiKey(db, id.data));
+        const revoked = await withDatabase(url, (db) => inTransaction(db, async (tx) => {
+          const done = await revokeApiKey(tx, id.data);
+          await audit(tx, 'revoke', id.data, done ? 200 : 404, done?.change ?? null);
+          return done?.row;
+        }));
         if (!revoked) {
           console.error(`prescale keys: no key with id ${id.data}`);
           return 1;

@@ -1,13 +1,14 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { localUrl } from '../config.js';
 
 /**
- * Serves a worker-only process's registry as GET /metrics on `port` (all interfaces, for a
- * Prometheus scraper on the private network; no key, as with METRICS_PUBLIC). A process that
+ * Serves a worker-only process's registry as GET /metrics on `host`:`port` (HOST, as the API: a
+ * Prometheus scraper elsewhere needs it opened to the private network; no key, as with METRICS_PUBLIC). A process that
  * runs the API serves the same registry through the API's /metrics instead.
  */
-export async function serveMetrics(registry: Registry, port: number): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveMetrics(registry: Registry, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics here\n');
@@ -17,10 +18,10 @@ export async function serveMetrics(registry: Registry, port: number): Promise<{ 
       () => res.writeHead(500, { 'content-type': 'text/plain' }).end('could not collect metrics\n'),
     );
   });
-  server.listen(port);
+  server.listen(port, host);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => { throw err as Error; })]);
   return {
-    url: `http://127.0.0.1:${port}/metrics`,
+    url: `${localUrl(host, port)}/metrics`,
     close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
 }

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { generateApiKey } from '../auth/api-key.js';
 import type { Role } from '../auth/principal.js';
+import { appendAudit, type AuditChange } from './audit.js';
 import { inTransaction, type Db } from './db.js';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
@@ -61,13 +63,17 @@ export async function listApiKeys(db: Queryable, page: { limit: number; after?: 
   return rows;
 }
 
-/** Revokes a key (a no-op for one already revoked); undefined when there is no such key. */
-export async function revokeApiKey(db: Queryable, id: string): Promise<ApiKeyRow | undefined> {
-  await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
-  return getApiKey(db, id);
+/** Revokes a key (a no-op for one already revoked: `change` is null); undefined when there is no such key. */
+export async function revokeApiKey(db: Queryable, id: string): Promise<{ row: ApiKeyRow; change: AuditChange | null } | undefined> {
+  const { rowCount } = await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+  const row = await getApiKey(db, id);
+  return row && { row, change: rowCount ? { before: { revokedAt: null }, after: { revokedAt: row.revokedAt } } : null };
 }
 
-export type RotateOutcome = { outcome: 'rotated'; key: ApiKeyRow & { key: string } } | { outcome: 'missing' } | { outcome: 'revoked' };
+/** The audit log's record of a key made: everything about it but the secret, which is kept nowhere. */
+export const keyCreated = ({ key: _secret, ...row }: ApiKeyRow & { key?: string }): AuditChange => ({ before: null, after: row });
+
+export type RotateOutcome = { outcome: 'rotated'; key: ApiKeyRow & { key: string }; old: ApiKeyRow } | { outcome: 'missing' } | { outcome: 'revoked' };
 
 /** A new key with the old one's role, scopes and name; the old one is revoked in the same transaction. */
 export async function rotateApiKey(db: Db, id: string, rotatedBy: string | null): Promise<RotateOutcome> {
@@ -78,7 +84,7 @@ export async function rotateApiKey(db: Db, id: string, rotatedBy: string | null)
     if (old.revokedAt) return { outcome: 'revoked' };
     await tx.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [id]);
     const key = await createApiKey(tx, { role: old.role, scopes: old.scopes ?? undefined, name: old.name }, rotatedBy, id);
-    return { outcome: 'rotated', key };
+    return { outcome: 'rotated', key, old };
   });
 }
 
@@ -94,6 +100,11 @@ export async function ensureFirstAdminKey(db: Db): Promise<string | undefined> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [FIRST_KEY_LOCK]);
     const { rows } = await tx.query('SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1');
     if (rows.length) return undefined;
-    return (await createApiKey(tx, { role: 'admin', name: 'first admin key' }, 'prescale start')).key;
+    const made = await createApiKey(tx, { role: 'admin', name: 'first admin key' }, 'cli:prescale start');
+    await appendAudit(tx, {
+      requestId: randomUUID(), principalKind: 'cli', principalId: 'cli:prescale start', method: 'CLI', route: 'keys create',
+      target: made.id, status: 201, change: keyCreated(made),
+    });
+    return made.key;
   });
 }

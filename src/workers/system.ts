@@ -9,7 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from '../api/app.js';
 import { apiSecurity } from '../api/auth-config.js';
-import { ConfigError, type Config } from '../config.js';
+import { ConfigError, localUrl, type Config } from '../config.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
 import type { FleetTarget } from '../activities/types.js';
 import { loadAgentSecret } from '../infra/agent-secret.js';
@@ -110,7 +110,7 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
     logger.info('starting the local cloud');
     const cloud = await startLocalCloud({
       port: config.LOCAL_CLOUD_PORT, lbPort: config.LOCAL_LB_PORT, stateDir: localCloudDir(config.dataDir),
-      ingestUrl: `http://127.0.0.1:${config.PORT}`, agentSecret: configured.agentSecret, token: configured.localCloudToken, logDir: path.join(config.dataDir, 'logs'),
+      ingestUrl: localUrl(config.HOST, config.PORT), agentSecret: configured.agentSecret, token: configured.localCloudToken, logDir: path.join(config.dataDir, 'logs'),
       bootDelaySeconds: config.LOCAL_BOOT_DELAY_SECONDS, stopInstancesOnExit: true,
     });
     children.push(cloud.child);
@@ -208,7 +208,7 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
       }
       logger.info({ queues: roles.queues.map((q) => TASK_QUEUES[q]) }, 'workers running');
       if (!roles.api && config.WORKER_METRICS_PORT) {
-        const served = await serveMetrics(metrics, config.WORKER_METRICS_PORT);
+        const served = await serveMetrics(metrics, config.HOST, config.WORKER_METRICS_PORT);
         closers.push(() => served.close());
         logger.info({ url: served.url }, 'worker metrics served');
       }
@@ -224,10 +224,10 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
           ...(endpoints.temporalUiUrl ? { uiUrl: endpoints.temporalUiUrl } : {}),
         },
       });
-      const server: Server = app.listen(config.PORT);
-      await once(server, 'listening');
+      const server: Server = app.listen(config.PORT, config.HOST);
+      await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => { throw err as Error; })]);
       closers.push(() => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));
-      apiUrl = `http://127.0.0.1:${config.PORT}`;
+      apiUrl = localUrl(config.HOST, config.PORT);
       // Raw samples and roll-ups age out hourly (batched deletes), wherever the API runs.
       const retention = setInterval(() => {
         applyRetention(db).catch((err: unknown) => logger.warn({ err }, 'metric retention failed; retrying next hour'));

@@ -135,7 +135,9 @@ describe('API security: keys, audit, rate limits, OIDC, headers, logs (real Post
     const byRequest = Object.fromEntries(entries.map((e) => [e.requestId, e as unknown as Record<string, unknown>]));
     assert.deepEqual(Object.keys(byRequest).sort(), [`anonymous-${id}`, `create-${id}`, `denied-${id}`], 'reads and agent pushes are not audited');
     const { id: _c, at: createdAt, ...create } = byRequest[`create-${id}`]!;
-    assert.deepEqual(create, { requestId: `create-${id}`, principalKind: 'key', principalId: keyId, method: 'POST', route: '/v1/resource-sets', target: id, status: 201 });
+    assert.deepEqual(create, {
+      requestId: `create-${id}`, principalKind: 'key', principalId: keyId, method: 'POST', route: '/v1/resource-sets', target: id, resourceSet: id, status: 201, change: null,
+    });
     assert.ok(Date.parse(String(createdAt)) > Date.now() - 60_000);
     assert.deepEqual([byRequest[`denied-${id}`]?.status, byRequest[`denied-${id}`]?.target, byRequest[`denied-${id}`]?.principalKind], [403, id, 'key']);
     assert.deepEqual([byRequest[`anonymous-${id}`]?.status, byRequest[`anonymous-${id}`]?.target, byRequest[`anonymous-${id}`]?.principalKind], [401, id, 'anonymous']);
@@ -143,7 +145,7 @@ describe('API security: keys, audit, rate limits, OIDC, headers, logs (real Post
     assert.equal((await api.request('GET', '/v1/audit', undefined, { as: 'operator' })).status, 403);
     const page = await api.request('GET', '/v1/audit?limit=1');
     assert.equal(page.body.items.length, 1);
-    const older = await api.request('GET', `/v1/audit?limit=1&before=${page.body.next}`);
+    const older = await api.request('GET', `/v1/audit?limit=1&cursor=${page.body.next}`);
     assert.ok(Number(older.body.items[0].id) < Number(page.body.items[0].id), 'pages go back in time');
   });
 
@@ -332,6 +334,8 @@ describe('the first admin key', () => {
       assert.equal(await ensureFirstAdminKey(database.db), undefined, 'a later start makes none');
       const { rows } = await database.db.query('SELECT role FROM api_keys');
       assert.deepEqual(rows, [{ role: 'admin' }]);
+      const audit = await database.db.query("SELECT principal_id, method || ' ' || route AS action, target, change->'after'->>'role' AS role FROM audit_log");
+      assert.deepEqual(audit.rows, [{ principal_id: 'cli:prescale start', action: 'CLI keys create', target: keys[0]!.split('_')[1], role: 'admin' }]);
     } finally {
       await database.drop();
     }

@@ -10,7 +10,7 @@ import { temporalTls } from '../../src/workers/system.js';
 describe('security configuration', () => {
   it('defaults: no OIDC, no CORS, /metrics behind a key, a rate limit per key, a write budget per resource set, 10 s on Temporal', () => {
     assert.deepEqual(apiSecurity(loadConfig({})), {
-      rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, temporalTimeoutSeconds: 10, corsOrigins: [], metricsPublic: false,
+      rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, temporalTimeoutSeconds: 10, corsOrigins: [], metricsPublic: false, trustProxy: false,
     });
   });
 
@@ -26,6 +26,14 @@ describe('security configuration', () => {
     assert.throws(() => loadConfig({ TEMPORAL_REQUEST_TIMEOUT_SECONDS: '0' }), (e: unknown) => e instanceof ConfigError && e.variable === 'TEMPORAL_REQUEST_TIMEOUT_SECONDS');
     assert.throws(() => apiSecurity(loadConfig({ OIDC_ISSUER: 'https://login.example.com/' })), (e: unknown) => e instanceof ConfigError && e.variable === 'OIDC_AUDIENCE');
     assert.throws(() => loadConfig({ CORS_ORIGINS: '*' }), (e: unknown) => e instanceof ConfigError && e.variable === 'CORS_ORIGINS');
+  });
+
+  it('TRUST_PROXY: off by default; a hop count, addresses and subnets, or true; anything else names the variable', () => {
+    const trust = (TRUST_PROXY: string) => apiSecurity(loadConfig({ TRUST_PROXY })).trustProxy;
+    assert.deepEqual([trust('1'), trust('true'), trust('false'), trust('10.0.0.0/8, loopback,fd00::/8,192.0.2.7')], [1, true, false, ['10.0.0.0/8', 'loopback', 'fd00::/8', '192.0.2.7']]);
+    for (const bad of ['yes', '10.0.0.0/33', '999.1.1.1', 'fd00::/129', '10.0.0.1/8/1', 'loopback,', '-1']) {
+      assert.throws(() => loadConfig({ TRUST_PROXY: bad }), (e: unknown) => e instanceof ConfigError && e.variable === 'TRUST_PROXY', bad);
+    }
   });
 
   it('Temporal TLS: off by default; CA and client certificate read from files; cert and key go together', async () => {

@@ -1,26 +1,46 @@
 import { z } from 'zod';
+import { apiKeyIdPattern } from '../../auth/api-key.js';
+import { resourceSetIdSchema } from '../../domain/resource-set.js';
 import { listAudit } from '../../store/audit.js';
+import { audited, CLI_ACTIONS } from '../audit.js';
 import type { ApiContext } from '../context.js';
+import { cursorSchema, encodeCursor } from '../cursor.js';
 import { route, type Route } from '../route.js';
 
 const entryBody = z.object({
   id: z.string(), at: z.string(), requestId: z.string(), principalKind: z.string(), principalId: z.string().nullable(),
-  method: z.string(), route: z.string(), target: z.string().nullable(), status: z.number(),
+  method: z.string(), route: z.string(), target: z.string().nullable(), resourceSet: z.string().nullable(), status: z.number(),
+  change: z.object({ before: z.unknown(), after: z.unknown() }).nullable().describe('What the write replaced and what it put instead: the fields that differ'),
 });
 
-export function auditRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
+const position = z.strictObject({ before: z.string().regex(/^\d{1,18}$/) });
+const principalSchema = z.string().refine(
+  (p) => p === 'anonymous' || apiKeyIdPattern.test(p) || /^(oidc|cli):[^\u0000-\u001f]{1,200}$/.test(p),
+  'must be a principal id as entries show it (a key id, oidc:<subject>, cli:<user>) or anonymous',
+);
+const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z' });
+
+/** The audit log; `routes` is the whole table, whose audited routes name the actions one may filter by. */
+export function auditRoutes(ctx: Pick<ApiContext, 'db'>, routes: () => readonly Route[]): Route[] {
+  const actions = (): string[] => [...routes().filter(audited).map((r) => `${r.method.toUpperCase()} ${r.path}`), ...CLI_ACTIONS];
   return [
     route({
-      method: 'get', path: '/v1/audit', summary: 'The audit log of mutating requests, newest first', role: 'admin',
+      method: 'get', path: '/v1/audit', summary: 'The audit log of mutating requests (and of keys made with the CLI), newest first', role: 'admin',
       query: z.strictObject({
         limit: z.coerce.number().int().min(1).max(500).default(100),
-        before: z.string().regex(/^\d{1,18}$/, 'must be an entry id').optional(),
-      }),
+        cursor: cursorSchema(position).optional().describe("A previous page's `next`"),
+        principal: principalSchema.optional(),
+        resourceSet: resourceSetIdSchema.optional(),
+        action: z.string().max(300).refine((a) => actions().includes(a), 'must be an audited action: METHOD and route pattern, e.g. "PATCH /v1/resource-sets/:id/policy", or "CLI keys create"').optional(),
+        since: instant.optional().describe('Entries at or after this instant'),
+        until: instant.optional().describe('Entries before this instant'),
+      }).refine((q) => !q.since || !q.until || Date.parse(q.since) < Date.parse(q.until), { path: ['until'], message: 'must be after since' }),
       responses: { 200: { description: 'A page of entries', schema: z.object({ items: z.array(entryBody), next: z.string().optional() }) } },
-      async handler({ query }) {
-        const items = await listAudit(ctx.db, query);
-        const next = items.length === query.limit ? items.at(-1)?.id : undefined;
-        return { status: 200, body: { items, ...(next ? { next } : {}) } };
+      async handler({ query: { cursor, action, ...filter } }) {
+        const [method, ...route] = action?.split(' ') ?? [];
+        const items = await listAudit(ctx.db, { ...filter, before: cursor?.before, ...(method ? { action: { method, route: route.join(' ') } } : {}) });
+        const last = items.length === filter.limit ? items.at(-1) : undefined;
+        return { status: 200, body: { items, ...(last ? { next: encodeCursor({ before: last.id }) } : {}) } };
       },
     }),
   ];

@@ -27,14 +27,14 @@ export function healthRoutes(ctx: ApiContext): Route[] {
   };
   return [
     route({
-      method: 'get', path: '/healthz', summary: 'Liveness: the process answers',
-      role: 'public',
+      method: 'get', path: '/healthz', summary: 'Liveness: the process answers (never rate limited)',
+      role: 'public', unlimited: true,
       responses: { 200: { description: 'Alive' } },
       handler: () => Promise.resolve({ status: 200, body: { ok: true } }),
     }),
     route({
-      method: 'get', path: '/readyz', summary: 'Readiness: Temporal, Postgres and object storage all answer',
-      role: 'public',
+      method: 'get', path: '/readyz', summary: 'Readiness: Temporal, Postgres and object storage all answer (never rate limited)',
+      role: 'public', unlimited: true,
       responses: { 200: { description: 'Ready', schema: readyBody }, 503: { description: 'A dependency failed; it is named', schema: readyBody } },
       async handler() {
         const results = await Promise.all(Object.entries(checks).map(async ([name, check]): Promise<[string, CheckResult]> => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { apiKeyIdPattern } from '../../auth/api-key.js';
 import { ROLES } from '../../auth/principal.js';
 import { resourceSetIdSchema } from '../../domain/resource-set.js';
-import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../../store/api-keys.js';
+import { createApiKey, keyCreated, listApiKeys, revokeApiKey, rotateApiKey } from '../../store/api-keys.js';
 import { missingResourceSets } from '../../store/resource-sets.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
@@ -36,7 +36,8 @@ export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
         if (missing.length > 0) {
           throw invalidFields(missing.map((id) => ({ path: `body.scopes.${body.scopes!.indexOf(id)}`, message: `resource set "${id}" does not exist` })));
         }
-        return { status: 201, body: await createApiKey(ctx.db, body, principalOf(req)?.id ?? null) };
+        const created = await createApiKey(ctx.db, body, principalOf(req)?.id ?? null);
+        return { status: 201, body: created, audit: { change: keyCreated(created) } };
       },
     }),
     route({
@@ -58,9 +59,9 @@ export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
       params: idParams,
       responses: { 200: { description: 'Revoked (also when it already was)', schema: keyBody }, 404: { description: 'Unknown key' } },
       async handler({ params }) {
-        const row = await revokeApiKey(ctx.db, params.id);
-        if (!row) throw notFound('API key', params.id);
-        return { status: 200, body: row };
+        const revoked = await revokeApiKey(ctx.db, params.id);
+        if (!revoked) throw notFound('API key', params.id);
+        return { status: 200, body: revoked.row, audit: { change: revoked.change } };
       },
     }),
     route({
@@ -71,7 +72,8 @@ export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
         const result = await rotateApiKey(ctx.db, params.id, principalOf(req)?.id ?? null);
         if (result.outcome === 'missing') throw notFound('API key', params.id);
         if (result.outcome === 'revoked') throw new HttpError(409, 'revoked', `API key "${params.id}" is revoked; create a new one instead`);
-        return { status: 201, body: result.key };
+        const { key: _secret, ...replacement } = result.key;
+        return { status: 201, body: result.key, audit: { change: { before: result.old, after: replacement } } };
       },
     }),
   ];

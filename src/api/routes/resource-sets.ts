@@ -19,6 +19,7 @@ import { resourceSetWorkflow } from '../../workflows/resource-set.js';
 import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } from '../../workflows/training-schedule.js';
 import { abortRolloutSignal, pauseRolloutSignal, promoteRolloutSignal, resumeRolloutSignal } from '../../workflows/rollout-messages.js';
 import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../workflows/search-attributes.js';
+import { changedFields } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { conditionsOf } from '../resource-set-conditions.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
@@ -122,7 +123,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
           throw new HttpError(409, 'conflict', `resource set "${spec.id}" exists with a different spec`, { existing: result.row.spec });
         }
         await ensureTrainingSchedule(client, spec.id, trainingScheduleFor(spec, instanceTypeOf(spec)));
-        return { status: result.outcome === 'created' ? 201 : 200, body: present(result.row) };
+        return { status: result.outcome === 'created' ? 201 : 200, body: present(result.row), audit: { resourceSet: spec.id } };
       },
     }),
     route({
@@ -175,7 +176,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
         const training = trainingScheduleFor(spec, instanceTypeOf(spec));
         if (!isDeepStrictEqual(training, trainingScheduleFor(row.spec, instanceTypeOf(row.spec)))) await ensureTrainingSchedule(client, spec.id, training);
         await updateResourceSetSpec(ctx.db, params.id, spec);
-        return { status: 200, body: { spec }, headers: { etag: specTag(spec) } };
+        return { status: 200, body: { spec }, headers: { etag: specTag(spec) }, audit: { change: changedFields(row.spec, spec) } };
       },
     }),
     route({
@@ -240,9 +241,11 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
         const mismatch = providerMismatch(version.body, row.spec.provider);
         if (mismatch) throw new HttpError(400, 'invalid_request', `template ${body.template} v${body.version}: ${mismatch}`);
         const release = releaseOf(body.template, body.version, version.revision, version.body);
+        // Only for the audit log's "before": the update answers what the set points at now.
+        const before: ResourceSetState = await handle(row).query(stateQuery).catch((err) => workflowGone(err, params.id));
         const config = await handle(row).executeUpdate(setReleaseUpdate, { args: [{ release, ...(body.rollout ? { rollout: body.rollout } : {}) }] })
           .catch((err) => workflowGone(err, params.id));
-        return { status: 200, body: config };
+        return { status: 200, body: config, audit: { change: changedFields({ ...before.config.desired }, { ...config.desired }) } };
       },
     }),
     route({

@@ -3,6 +3,7 @@ import { diffTemplates } from '../../config/diff.js';
 import { templateBodySchema, templateNameSchema } from '../../config/template.js';
 import { putTemplateVersion, readTemplateVersion, type TemplateVersion } from '../../config/templates.js';
 import { listTemplateVersions } from '../../store/templates.js';
+import { changedFields } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { HttpError } from '../../infra/http-error.js';
 import { route, type Route } from '../route.js';
@@ -38,7 +39,10 @@ export function templateRoutes(ctx: ApiContext): Route[] {
       },
       async handler({ params, body }) {
         const { created, version } = await putTemplateVersion(ctx.db, ctx.objects, params.name, body);
-        return { status: created ? 201 : 200, body: present(version) };
+        const previous = created && version.version > 1 ? await read(params.name, version.version - 1) : undefined;
+        const after = { version: version.version, ...version.body };
+        const change = previous ? changedFields({ version: previous.version, ...previous.body }, after) : { before: null, after };
+        return { status: created ? 201 : 200, body: present(version), ...(created ? { audit: { change } } : {}) };
       },
     }),
     route({
