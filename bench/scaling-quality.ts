@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runBacktest, type PolicyRun } from '../src/sim/backtest.js';
 import { envelopeTau, FRONTIER_TARGETS } from '../src/sim/frontier.js';
-import { CANDIDATE_POINTS, pointPolicy, reactivePoint } from '../src/sim/operating-points.js';
+import { CANDIDATE_POINTS, FORECAST_POINTS, pointPolicy, reactivePoint } from '../src/sim/operating-points.js';
 import { aws } from '../src/sim/policies/aws.js';
 import { calibrated, CALIBRATED_DEFAULTS, type CalibratedConfig } from '../src/sim/policies/calibrated.js';
 import { hpa } from '../src/sim/policies/hpa.js';
@@ -28,10 +28,10 @@ const REFERENCE_SIM = `${SHARED}bench/reference_sim.py`;
  * leave-one-trace-out table picks among these on seven traces and scores the eighth.
  */
 const VARIANTS: { name: string; config: CalibratedConfig }[] = [
-  { name: 'holds 5 and 20 min, no safety step (default)', config: CALIBRATED_DEFAULTS },
-  { name: 'holds 5 and 20 min, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1 } },
-  { name: 'hold 5 min only, no safety step', config: { ...CALIBRATED_DEFAULTS, candidates: CANDIDATE_POINTS.filter((p) => p.holdMinutes === 5) } },
-  { name: 'hold 5 min only, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1, candidates: CANDIDATE_POINTS.filter((p) => p.holdMinutes === 5) } },
+  { name: 'reactive, seasonal and forecast points (default)', config: CALIBRATED_DEFAULTS },
+  { name: 'reactive and seasonal points only', config: { ...CALIBRATED_DEFAULTS, candidates: CANDIDATE_POINTS } },
+  { name: 'reactive and forecast points only', config: { ...CALIBRATED_DEFAULTS, candidates: [...CANDIDATE_POINTS.filter((p) => p.rule === 'reactive'), ...FORECAST_POINTS] } },
+  { name: 'all points, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1 } },
 ];
 
 interface Point { tauU: number; cost: number; shortMinutes: number }
@@ -63,7 +63,7 @@ async function backtestTrace(trace: string, onProgress: (f: number) => void): Pr
   const series = await readTraceFile(`${TRACES_DIR}${trace}.csv`);
   const started = performance.now();
   const baselineSpecs = FRONTIER_TARGETS.flatMap((t) => [spec(`hpa@${t}`, 'reactive', t), spec(`aws@${t}`, 'seasonal', t)]);
-  const policies = [...baselineSpecs, ...VARIANTS.map((v, i) => calibrated(v.config, `predictive#${i}`))];
+  const policies = [...baselineSpecs, ...await Promise.all(VARIANTS.map((v, i) => calibrated(v.config, `predictive#${i}`)))];
   const result = runBacktest({ demand: series.values, startTime: series.start, policies, target: TARGET, warmupDays: WARMUP_DAYS, onProgress });
   const seconds = (performance.now() - started) / 1000;
   const byName = new Map(result.runs.map((r) => [r.name, r]));
@@ -123,7 +123,7 @@ for (const trace of traces) {
 const timedStart = performance.now();
 for (const trace of traces) {
   const series = await readTraceFile(`${TRACES_DIR}${trace}.csv`);
-  runBacktest({ demand: series.values, startTime: series.start, policies: [calibrated(), hpa, aws], target: TARGET, warmupDays: WARMUP_DAYS });
+  runBacktest({ demand: series.values, startTime: series.start, policies: [await calibrated(), hpa, aws], target: TARGET, warmupDays: WARMUP_DAYS });
 }
 const fourPolicySeconds = (performance.now() - timedStart) / 1000;
 
@@ -154,9 +154,11 @@ ${referenceTable}
 
 Predictive is the self-calibrating policy (src/sim/calibrate.ts, src/sim/policies/calibrated.ts):
 from its second day, once a day, it replays the last 14 days it has seen through ${CALIBRATED_DEFAULTS.candidates.length} operating
-points — the reactive rule and the hourly seasonal profile combined with it, each at utilisations
-0.50–0.95 and with a 5- or 20-minute scale-in hold — scores the last 7 days, and runs the point the
-objective prefers until the next day. The default objective takes the reactive rule at the set's
+points — the reactive rule alone, or combined with the hourly seasonal profile (AWS's strategy) or
+with the forecaster's p90 or p95 peak over the lead time (model selection, nowcast and calibrated
+quantiles, replayed on the forecasts it really made then), each at utilisations 0.50–0.95 and with
+a 5- or 20-minute scale-in hold — scores the last 7 days, and runs the point the objective prefers
+until the next day. The default objective takes the reactive rule at the set's
 target (here ${TARGET}) as the budget: of the points with no more short minutes and no more cost than
 it on the window, the one whose smaller relative gain is largest; the reactive rule itself when
 none. Before two days of history it runs the reactive rule at the target.
