@@ -72,7 +72,8 @@ export async function temporalRestartTrial(options: { loops: number; downSeconds
         (await provider.describeInstances(id)).filter(isServing).length === INSTANCES && (await recordedDecisions(database.db, id)).iterations.length >= 2));
       return ready.every(Boolean);
     }, 120_000, 1_000);
-    server.child.process.kill('SIGKILL');
+    // A crash of the server: its whole process group (the tether and the Temporal CLI under it).
+    process.kill(-server.child.process.pid!, 'SIGKILL');
     await server.child.exited;
     const killedAt = Date.now();
     const before = await Promise.all(loops.map(async ({ id }) => Math.max(...(await recordedDecisions(database.db, id)).iterations)));
