@@ -5,9 +5,8 @@ import { DemandForecaster, defaultSettings } from '../../src/forecast/demand-for
 import type { Forecaster } from '../../src/forecast/forecaster.js';
 import { loadForecasters } from '../../src/forecast/models.js';
 import { selectModel } from '../../src/forecast/selection.js';
-import { QUANTILES, type QuantileName } from '../../src/forecast/types.js';
 import { readTraceFile } from '../../src/sim/trace-file.js';
-import { head, noisySeries, signal, type SeasonalShape } from './synthetic.js';
+import { noisySeries, quantileCoverage, signal, type SeasonalShape } from './synthetic.js';
 
 const models = await loadForecasters(['seasonal-naive', 'ses', 'mstl-ets', 'arima']);
 const arima = models.find((m) => m.name === 'arima')!;
@@ -50,18 +49,7 @@ test('minute series are fitted on hourly buckets of the last two weeks and come 
 });
 
 test('ARIMA\'s quantiles, from its forecast variance, cover held-out data as they say', () => {
-  const covered = Object.fromEntries(Object.keys(QUANTILES).map((q) => [q, 0])) as Record<QuantileName, number>;
-  let points = 0;
-  for (let seed = 10; seed < 16; seed++) {
-    const series = noisySeries(DAILY, HISTORY + HORIZON, NOISE, seed);
-    const forecast = arima.forecast(head(series, HISTORY), HORIZON, [DAILY.period]);
-    forecast.point.forEach((_, h) => {
-      const actual = series.values[HISTORY + h]!;
-      for (const q of Object.keys(covered) as QuantileName[]) if (actual <= forecast.quantiles[q][h]!) covered[q]++;
-      points++;
-    });
-  }
-  const share = (q: QuantileName): number => covered[q] / points;
+  const share = quantileCoverage(arima, DAILY, { history: HISTORY, horizon: HORIZON, noise: NOISE, seeds: [10, 16] });
   assert.ok(share('p50') > 0.3 && share('p50') < 0.7, `p50 covers ${share('p50')}`);
   assert.ok(share('p90') >= 0.8 && share('p90') <= 0.97, `p90 covers ${share('p90')}`);
   assert.ok(share('p99') >= 0.93, `p99 covers ${share('p99')}`);

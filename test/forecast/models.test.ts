@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Forecaster } from '../../src/forecast/forecaster.js';
 import { loadForecasters } from '../../src/forecast/models.js';
-import { QUANTILES, type QuantileName } from '../../src/forecast/types.js';
-import { head, noisySeries, signal, type SeasonalShape } from './synthetic.js';
+import { noisySeries, quantileCoverage, signal, type SeasonalShape } from './synthetic.js';
 
 const [seasonalNaive, ses, mstl, prophet] = await loadForecasters(['seasonal-naive', 'ses', 'mstl-ets', 'prophet']) as [Forecaster, Forecaster, Forecaster, Forecaster];
 const DAILY: SeasonalShape = { level: 100, amplitude: 40, period: 24 };
@@ -35,18 +34,7 @@ test('a model without the season cannot fit it: SES misses a daily sine that MST
 
 for (const [model, shape] of [[mstl, DAILY], [prophet, DAILY], [seasonalNaive, DAILY], [ses, FLAT]] as const) {
   test(`${model.name}'s quantiles cover held-out data as they say`, () => {
-    const covered = Object.fromEntries(Object.keys(QUANTILES).map((q) => [q, 0])) as Record<QuantileName, number>;
-    let points = 0;
-    for (let seed = 10; seed < 18; seed++) {
-      const series = noisySeries(shape, HISTORY + HORIZON, NOISE, seed);
-      const forecast = model.forecast(head(series, HISTORY), HORIZON, [shape.period]);
-      forecast.point.forEach((_, h) => {
-        const actual = series.values[HISTORY + h]!;
-        for (const q of Object.keys(covered) as QuantileName[]) if (actual <= forecast.quantiles[q][h]!) covered[q]++;
-        points++;
-      });
-    }
-    const share = (q: QuantileName): number => covered[q] / points;
+    const share = quantileCoverage(model, shape, { history: HISTORY, horizon: HORIZON, noise: NOISE, seeds: [10, 18] });
     assert.ok(share('p50') > 0.3 && share('p50') < 0.7, `p50 covers ${share('p50')}`);
     assert.ok(share('p90') >= 0.8 && share('p90') <= 0.97, `p90 covers ${share('p90')}`);
     assert.ok(share('p99') >= 0.93, `p99 covers ${share('p99')}`);

@@ -1,5 +1,6 @@
 import { seededRandom } from '../../src/load/random.js';
-import type { Series } from '../../src/forecast/types.js';
+import type { Forecaster } from '../../src/forecast/forecaster.js';
+import { QUANTILES, type QuantileName, type Series } from '../../src/forecast/types.js';
 
 /** Standard normal draws (Box–Muller) from a seeded generator. */
 export function normal(seed: number): () => number {
@@ -30,4 +31,25 @@ export function noisySeries(shape: SeasonalShape, steps: number, noise: number, 
 /** The first `steps` of a series, as a history that ends there. */
 export function head(series: Series, steps: number): Series {
   return { ...series, values: series.values.slice(0, steps) };
+}
+
+/**
+ * Share of held-out steps at or below each quantile the model forecast, over noisy series of
+ * `shape` with seeds from..to−1: what a quantile claims to cover, checked.
+ */
+export function quantileCoverage(
+  model: Forecaster, shape: SeasonalShape, run: { history: number; horizon: number; noise: number; seeds: [number, number] },
+): (q: QuantileName) => number {
+  const covered = Object.fromEntries(Object.keys(QUANTILES).map((q) => [q, 0])) as Record<QuantileName, number>;
+  let points = 0;
+  for (let seed = run.seeds[0]; seed < run.seeds[1]; seed++) {
+    const series = noisySeries(shape, run.history + run.horizon, run.noise, seed);
+    const forecast = model.forecast(head(series, run.history), run.horizon, [shape.period]);
+    forecast.point.forEach((_, h) => {
+      const actual = series.values[run.history + h]!;
+      for (const q of Object.keys(covered) as QuantileName[]) if (actual <= forecast.quantiles[q][h]!) covered[q]++;
+      points++;
+    });
+  }
+  return (q) => covered[q] / points;
 }
