@@ -21,8 +21,10 @@ interface Reading {
   boundary: number;
   host: HostSnapshot;
   process: ProcessSnapshot | null;
-  app: { snapshot: AppSnapshot; at: number } | null;
+  app: AppReading | null;
 }
+
+interface AppReading { snapshot: AppSnapshot; at: number }
 
 const NO_APP: AppFigures = {
   requests: 0, errors: 0, latencyP50Ms: null, latencyP95Ms: null, latencyP99Ms: null, poolUtilization: null, queueDepth: null, custom: {},
@@ -42,6 +44,8 @@ export class Sampler {
   /** The newest sample emitted. */
   latest: MetricSample | null = null;
   private previous: Reading | null = null;
+  /** The last scrape the app answered: a window the app missed is counted in the next one it answers. */
+  private lastApp: AppReading | null = null;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -84,13 +88,15 @@ export class Sampler {
     ]);
     const current: Reading = { boundary, host, process, app: scraped };
     const previous = this.previous;
+    const lastApp = this.lastApp;
     this.previous = current;
+    if (scraped) this.lastApp = scraped;
     if (scraped && this.lastAppError !== null) {
       this.options.logger.info('the app answers again');
       this.lastAppError = null;
     }
-    if (previous?.app && scraped && appRestarted(previous.app.snapshot, scraped.snapshot)) this.options.logger.warn('the app restarted');
-    if (previous) await this.emit(previous, current);
+    if (lastApp && scraped && appRestarted(lastApp.snapshot, scraped.snapshot)) this.options.logger.warn('the app restarted');
+    if (previous) await this.emit(previous, current, lastApp);
   }
 
   private appUnavailable(reason: string): void {
@@ -98,9 +104,13 @@ export class Sampler {
     this.lastAppError = reason;
   }
 
-  private async emit(previous: Reading, current: Reading): Promise<void> {
-    const app = previous.app && current.app
-      ? appFigures(previous.app.snapshot, current.app.snapshot, (current.app.at - previous.app.at) / 1000)
+  /**
+   * App counters are cumulative, so a scrape that failed loses nothing: the window since the last
+   * answered scrape is counted in this sample, as Prometheus' increase() would count it.
+   */
+  private async emit(previous: Reading, current: Reading, lastApp: AppReading | null): Promise<void> {
+    const app = lastApp && current.app
+      ? appFigures(lastApp.snapshot, current.app.snapshot, (current.app.at - lastApp.at) / 1000)
       : NO_APP;
     const parsed = metricSampleSchema.safeParse({
       seq: 0,

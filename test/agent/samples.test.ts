@@ -62,6 +62,26 @@ describe('agent samples, pushed to a stand-in ingest receiver', () => {
     assert.equal(own.samples.find((m) => m.name === 'prescale_agent_buffered_samples')?.value, 0);
   });
 
+  it('counts requests made just before the app stopped answering scrapes, once it answers again', async () => {
+    const sent = 300;
+    const countedFrom = controlPlane.samples.length;
+    const load = await sendLoad(app.url, sent, 8);
+    assert.equal(load.statuses.get(200), sent);
+    // Frozen for longer than a scrape's timeout: the scrapes in between fail, as on a starved host.
+    const pid = app.child.process.pid!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await new Promise((r) => setTimeout(r, 4_000));
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const resumed = Date.now();
+    await eventually('a sample closing after the app answered again',
+      () => controlPlane.samples.some((s) => s.ts - s.intervalMs >= resumed), 15_000);
+    const counted = controlPlane.samples.slice(countedFrom).reduce((n, s) => n + s.requests, 0);
+    assert.ok(Math.abs(counted - sent) <= sent * 0.02, `samples count ${counted} requests; ${sent} were sent`);
+  });
+
   it('keeps seq strictly increasing across an agent restart', async () => {
     const before = maxSeq();
     await agent.stop();
