@@ -92,10 +92,9 @@ describe('embedded PGlite under concurrent clients', () => {
         const { status, body: reply } = await api.request('POST', '/v1/resource-sets', { id: `load-${i}`, provider: 'local', minInstances: 1, maxInstances: 10 });
         return status === 201 ? '201' : `${status} ${reply?.error?.code ?? ''}`;
       });
-      // One session runs transactions one at a time, and a create holds its transaction across
-      // Temporal's workflow start: on a busy machine the last of 20 may pass the API's Temporal
-      // budget and answer the documented "overloaded, retry" 503. Never a 401, a 500 or silence.
-      assert.deepEqual(answers.filter((a) => a !== '201' && a !== '503 temporal_timeout'), []);
+      // One session runs transactions one at a time; a create holds none across Temporal's
+      // workflow start, so 20 at once all fit the API's Temporal budget. Never a 401, 500 or silence.
+      assert.deepEqual(answers.filter((a) => a !== '201'), []);
       const created = answers.flatMap((a, i) => (a === '201' ? [`load-${i}`] : []));
       const { rows } = await api.database.db.query<{ id: string }>("SELECT id FROM resource_sets WHERE id LIKE 'load-%'");
       const kept = new Set(rows.map((r) => r.id));

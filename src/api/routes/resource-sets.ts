@@ -8,7 +8,6 @@ import { readTemplateVersion } from '../../config/templates.js';
 import { instanceTypeOf, newResourceSetSpecSchema, policyPatchSchema, resourceSetIdSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
 import { specTag } from '../../domain/spec-tag.js';
 import { latestForecast, listDecisions } from '../../store/decisions.js';
-import { inTransaction } from '../../store/db.js';
 import { deleteResourceSet, getResourceSet, insertResourceSet, listResourceSets, updateResourceSetSpec, type ResourceSetRow } from '../../store/resource-sets.js';
 import { listRollouts } from '../../store/rollouts.js';
 import {
@@ -23,6 +22,7 @@ import { changedFields } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { conditionsOf } from '../resource-set-conditions.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
+import { isTemporalCallCut } from '../../infra/temporal.js';
 import { route, type Route } from '../route.js';
 import { refusedWith, updateRefused } from './resource-set-lookup.js';
 
@@ -95,30 +95,31 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       async handler({ body }) {
         const spec: ResourceSetSpec = body;
         const workflowId = workflowIdFor(spec.id);
-        // The row and the workflow start commit together: if Temporal is unreachable nothing is
-        // kept, and a retried POST finds either nothing or both.
-        const result = await inTransaction(ctx.db, async (tx) => {
-          const inserted = await insertResourceSet(tx, spec, workflowId);
-          if (inserted.outcome === 'conflict') return inserted;
+        // No transaction spans the workflow start: the embedded database runs one transaction at a
+        // time, so holding one across a Temporal call would stall every other request. A row this
+        // request created goes again when the start failed; when the call was cut at the deadline
+        // the start may have happened, so the row stays and a retried POST joins the workflow.
+        const result = await insertResourceSet(ctx.db, spec, workflowId);
+        if (result.outcome !== 'conflict') {
           await client.workflow.start(resourceSetWorkflow, {
             workflowId, taskQueue: ctx.temporal.taskQueue, args: [{ spec }],
             staticSummary: `resource set ${spec.id}: ${spec.minInstances}..${spec.maxInstances} instances on ${spec.provider}`,
             // A retried identical create joins its own workflow; a new one must not join the
             // still-stopping loop of a deleted set with the same id.
-            workflowIdConflictPolicy: inserted.outcome === 'identical' ? 'USE_EXISTING' : 'FAIL',
+            workflowIdConflictPolicy: result.outcome === 'identical' ? 'USE_EXISTING' : 'FAIL',
             typedSearchAttributes: [
               { key: ResourceSetId, value: spec.id },
               { key: ResourceSetStateKey, value: 'running' },
               { key: ScalingMode, value: spec.policy.mode },
             ],
+          }).catch(async (err: unknown) => {
+            if (result.outcome === 'created' && !isTemporalCallCut(err)) await deleteResourceSet(ctx.db, spec.id);
+            if (err instanceof WorkflowExecutionAlreadyStartedError) {
+              throw new HttpError(409, 'still_stopping', `the previous loop of "${spec.id}" is still stopping; retry shortly`);
+            }
+            throw err;
           });
-          return inserted;
-        }).catch((err: unknown) => {
-          if (err instanceof WorkflowExecutionAlreadyStartedError) {
-            throw new HttpError(409, 'still_stopping', `the previous loop of "${spec.id}" is still stopping; retry shortly`);
-          }
-          throw err;
-        });
+        }
         if (result.outcome === 'conflict') {
           throw new HttpError(409, 'conflict', `resource set "${spec.id}" exists with a different spec`, { existing: result.row.spec });
         }
