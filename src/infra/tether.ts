@@ -1,8 +1,11 @@
 // Runs a program that cannot watch a lifeline itself (the Temporal CLI) and ends it when ours is
 // cut:  node --import tsx tether.ts <command> [args…]
 // SIGTERM/SIGINT are passed on; when the supervisor goes away the program gets SIGTERM, then
-// SIGKILL if it has not ended within a few seconds. Exits with the program's exit code.
+// SIGKILL if it has not ended within a few seconds. Exits with the program's exit code. Where
+// util-linux's setpriv exists (every Debian), the kernel also sends the program SIGTERM when this
+// tether itself dies, even by SIGKILL, which no handler of ours sees.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { onLifelineCut } from './lifeline.js';
 
 /** How long the program gets to end cleanly once the supervisor is gone. */
@@ -18,7 +21,10 @@ onLifelineCut(() => {
   program.kill('SIGTERM');
   setTimeout(() => program.kill('SIGKILL'), ORPHAN_GRACE_MS).unref();
 });
-const program = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+const SETPRIV = '/usr/bin/setpriv';
+const program = existsSync(SETPRIV)
+  ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
+  : spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
 program.on('error', (err) => {
   console.error(`tether: could not start ${command}: ${err.message}`);
   process.exit(127);
