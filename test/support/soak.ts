@@ -42,6 +42,8 @@ const INGEST_SET = 'soak-ingest';
 const SAMPLES_PER_PUSH = 5;
 const REQUESTS_PER_SAMPLE = 40;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** One writer in this many also creates and deletes resource sets: each is a new control loop to start. */
+const CHURNERS_EVERY = 10;
 
 interface Answer { status: number | 'no answer'; requestId: string | null; code?: string }
 
@@ -85,7 +87,7 @@ export async function soak(o: SoakOptions): Promise<SoakTally> {
     let temporary: string | null = null;
     for (let n = 0; Date.now() < end; n++) {
       const [op, method, path, body]: [string, string, string, unknown?] = (() => {
-        switch (n % 6) {
+        switch (n % (w % CHURNERS_EVERY === 0 ? 6 : 4)) {
           case 0: return ['PATCH policy', 'PATCH', `/v1/resource-sets/${set}/policy`, { targetUtilization: n % 12 ? 0.7 : 0.6 }];
           case 1: return ['POST pause', 'POST', `/v1/resource-sets/${set}/pause`];
           case 2: return ['POST resume', 'POST', `/v1/resource-sets/${set}/resume`];
