@@ -31,7 +31,10 @@ const VARIANTS: { name: string; config: CalibratedConfig }[] = [
   { name: 'reactive, seasonal and forecast points (default)', config: CALIBRATED_DEFAULTS },
   { name: 'reactive and seasonal points only', config: { ...CALIBRATED_DEFAULTS, candidates: CANDIDATE_POINTS } },
   { name: 'reactive and forecast points only', config: { ...CALIBRATED_DEFAULTS, candidates: [...CANDIDATE_POINTS.filter((p) => p.rule === 'reactive'), ...FORECAST_POINTS] } },
-  { name: 'all points, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1 } },
+  { name: 'all points, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1, safetyStepsWithoutShortage: 1 } },
+  { name: 'all points, one safety step where hpa had no short minute', config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 1 } },
+  { name: 'all points, the last 3 days scored', config: { ...CALIBRATED_DEFAULTS, scoredDays: 3 } },
+  { name: 'all points, the last 13 days scored', config: { ...CALIBRATED_DEFAULTS, scoredDays: 13 } },
 ];
 
 interface Point { tauU: number; cost: number; shortMinutes: number }

@@ -57,6 +57,12 @@ export interface CalibrationInput {
    * window is, by being chosen, the one whose luck was best, and the next days are rarely as kind.
    */
   safetySteps?: number;
+  /**
+   * The steps lower instead when the reactive baseline had no short minute on the window: every
+   * point without one then ties with it on shortage, and the cheapest of them — the one nearest
+   * the edge — would win with no margin at all.
+   */
+  safetyStepsWithoutShortage?: number;
 }
 
 /**
@@ -79,7 +85,8 @@ export function calibrate(input: CalibrationInput): Calibration {
   };
   const scores = candidates.map(run);
   const baseline = run(reactivePoint(target));
-  const chosen = safer(choose(scores, objective, baseline, n - from), scores, input.safetySteps ?? 0);
+  const steps = baseline.shortMinutes === 0 ? input.safetyStepsWithoutShortage ?? input.safetySteps : input.safetySteps;
+  const chosen = safer(choose(scores, objective, baseline, n - from), scores, steps ?? 0);
   const oraclePaid = paidMinutes(simulateFleet(oracle(required, env.readyDelay), demand, { readyDelay: env.readyDelay, initial: required[0]! }).paid, from);
   const minutes = n - from;
   const figures = (s: PointScore): string => `${((100 * s.shortMinutes) / minutes).toFixed(2)} % short at ${(s.paid / oraclePaid).toFixed(2)} × the least cost`;

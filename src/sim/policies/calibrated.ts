@@ -16,6 +16,7 @@ export interface CalibratedConfig {
   /** Below this much history the set runs the reactive rule at its target. */
   minHistoryDays: number;
   safetySteps: number;
+  safetyStepsWithoutShortage: number;
 }
 
 export const CALIBRATED_DEFAULTS: CalibratedConfig = {
@@ -25,6 +26,7 @@ export const CALIBRATED_DEFAULTS: CalibratedConfig = {
   scoredDays: 7,
   minHistoryDays: 2,
   safetySteps: 0,
+  safetyStepsWithoutShortage: 0,
 };
 
 /**
@@ -74,6 +76,7 @@ export class CalibratedPolicy implements Policy {
       target: this.env.target,
       scoredMinutes: Math.min(this.config.scoredDays * DAY, now.minute - from - DAY),
       safetySteps: this.config.safetySteps,
+      safetyStepsWithoutShortage: this.config.safetyStepsWithoutShortage,
       leads: this.peaks,
     });
     this.current = this.advisors.findIndex((a) => samePoint(a.point, calibration.point));
