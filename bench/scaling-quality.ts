@@ -28,13 +28,13 @@ const REFERENCE_SIM = `${SHARED}bench/reference_sim.py`;
  * leave-one-trace-out table picks among these on seven traces and scores the eighth.
  */
 const VARIANTS: { name: string; config: CalibratedConfig }[] = [
-  { name: 'reactive, seasonal and forecast points (default)', config: CALIBRATED_DEFAULTS },
+  { name: 'all points, sum of gains, one step lower where hpa had no short minute (default)', config: CALIBRATED_DEFAULTS },
+  { name: 'all points, smaller gain (the previous default)', config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain', safetyStepsWithoutShortage: 0 } },
+  { name: 'all points, smaller gain, one step lower where hpa had no short minute', config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain' } },
+  { name: 'all points, sum of gains', config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 0 } },
+  { name: 'all points, sum of gains, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1 } },
   { name: 'reactive and seasonal points only', config: { ...CALIBRATED_DEFAULTS, candidates: CANDIDATE_POINTS } },
   { name: 'reactive and forecast points only', config: { ...CALIBRATED_DEFAULTS, candidates: [...CANDIDATE_POINTS.filter((p) => p.rule === 'reactive'), ...FORECAST_POINTS] } },
-  { name: 'all points, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1, safetyStepsWithoutShortage: 1 } },
-  { name: 'all points, one safety step where hpa had no short minute', config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 1 } },
-  { name: 'all points, the last 3 days scored', config: { ...CALIBRATED_DEFAULTS, scoredDays: 3 } },
-  { name: 'all points, the last 13 days scored', config: { ...CALIBRATED_DEFAULTS, scoredDays: 13 } },
 ];
 
 interface Point { tauU: number; cost: number; shortMinutes: number }
@@ -167,12 +167,15 @@ Predictive is the self-calibrating policy (src/sim/calibrate.ts, src/sim/policie
 from its second day, once a day, it replays the last 14 days it has seen through ${CALIBRATED_DEFAULTS.candidates.length} operating
 points — the reactive rule alone, or combined with the hourly seasonal profile (AWS's strategy) or
 with the forecaster's p90 or p95 peak over the lead time (model selection, nowcast and calibrated
-quantiles, replayed on the forecasts it really made then), each at utilisations 0.50–0.95 and with
+quantiles, replayed on the forecasts it really made then; the backtest refits the model every 6 h
+where the live loop refits hourly, src/sim/lead-forecasts.ts), each at utilisations 0.50–0.95 and with
 a 5- or 20-minute scale-in hold — scores the last 7 days, and runs the point the objective prefers
 until the next day. The default objective takes the reactive rule at the set's
 target (here ${TARGET}) as the budget: of the points with no more short minutes and no more cost than
-it on the window, the one whose smaller relative gain is largest; the reactive rule itself when
-none. Before two days of history it runs the reactive rule at the target.
+it on the window, the one whose relative gains in short minutes and in cost add up most, one
+utilisation step lower when the reactive rule had no short minute there (every point without one
+ties with it then, and the cheapest is nearest the edge); the reactive rule itself when none.
+Before two days of history it runs the reactive rule at the target.
 
 **In-sample** (the default, chosen looking at all ${traces.length} traces): ${summary(inSample)}.
 
