@@ -57,7 +57,31 @@ export interface CalibrationInput {
    * window is, by being chosen, the one whose luck was best, and the next days are rarely as kind.
    */
   safetySteps?: number;
+  /**
+   * The steps lower instead when the reactive baseline had no short minute on the window: every
+   * point without one then ties with it on shortage, and the cheapest of them — the one nearest
+   * the edge — would win with no margin at all.
+   */
+  safetyStepsWithoutShortage?: number;
+  /**
+   * With the default objective, how the points no worse than the baseline are ranked: by their
+   * smaller relative gain (neither count traded for the other), or by the sum of both gains.
+   */
+  ranking?: Ranking;
 }
+
+export type Ranking = 'smaller-gain' | 'sum-of-gains';
+
+export type Choice = Required<Pick<CalibrationInput, 'safetySteps' | 'safetyStepsWithoutShortage' | 'ranking'>>;
+
+/**
+ * How the live loop and the backtest choose unless told otherwise (bench/RESULTS.md, "Scaling
+ * quality v2", in-sample and leave-one-trace-out against the previous choice): the sum of gains,
+ * since the smaller gain stopped at a small cost gain where the seasonal rule had far fewer short
+ * minutes for a little more (Twitter AMZN); one step lower where the reactive rule had no short
+ * minute (Azure 2019 CPU, where the cheapest point without one was short the next days).
+ */
+export const DEFAULT_CHOICE: Choice = { safetySteps: 0, safetyStepsWithoutShortage: 1, ranking: 'sum-of-gains' };
 
 /**
  * Self-calibration, rolling origin: replays the set's own history through every candidate point
@@ -79,7 +103,8 @@ export function calibrate(input: CalibrationInput): Calibration {
   };
   const scores = candidates.map(run);
   const baseline = run(reactivePoint(target));
-  const chosen = safer(choose(scores, objective, baseline, n - from), scores, input.safetySteps ?? 0);
+  const steps = baseline.shortMinutes === 0 ? input.safetyStepsWithoutShortage ?? DEFAULT_CHOICE.safetyStepsWithoutShortage : input.safetySteps ?? DEFAULT_CHOICE.safetySteps;
+  const chosen = safer(choose(scores, objective, baseline, n - from, input.ranking ?? DEFAULT_CHOICE.ranking), scores, steps);
   const oraclePaid = paidMinutes(simulateFleet(oracle(required, env.readyDelay), demand, { readyDelay: env.readyDelay, initial: required[0]! }).paid, from);
   const minutes = n - from;
   const figures = (s: PointScore): string => `${((100 * s.shortMinutes) / minutes).toFixed(2)} % short at ${(s.paid / oraclePaid).toFixed(2)} × the least cost`;
@@ -88,9 +113,9 @@ export function calibrate(input: CalibrationInput): Calibration {
   return { point: chosen.point, chosen, baseline, minutes, oraclePaid, scores, summary };
 }
 
-function choose(scores: readonly PointScore[], objective: Objective, baseline: PointScore, minutes: number): PointScore {
+function choose(scores: readonly PointScore[], objective: Objective, baseline: PointScore, minutes: number, ranking: Ranking): PointScore {
   const { maxShortMinutesPct, costOfShortMinute } = objective;
-  if (maxShortMinutesPct === undefined && costOfShortMinute === undefined) return balancedGain(scores, baseline);
+  if (maxShortMinutesPct === undefined && costOfShortMinute === undefined) return balancedGain(scores, baseline, ranking);
   if (maxShortMinutesPct === undefined) return least(scores, (s) => s.paid + costOfShortMinute! * s.shortMinutes);
   const budget = (maxShortMinutesPct / 100) * minutes;
   const within = scores.filter((s) => s.shortMinutes <= budget);
@@ -102,14 +127,15 @@ function choose(scores: readonly PointScore[], objective: Objective, baseline: P
 /**
  * The default: of the points no worse than the reactive baseline on both counts, the one whose
  * smaller gain — in short minutes or in cost — is largest, so that neither is traded away for the
- * other; the baseline itself when none is. Short minutes are counted with one added, so that a
- * window without any does not make every point's gain in them look alike.
+ * other (or, ranked 'sum-of-gains', whose gains add up most); the baseline itself when none is.
+ * Short minutes are counted with one added, so that a window without any does not make every
+ * point's gain in them look alike.
  */
-function balancedGain(scores: readonly PointScore[], baseline: PointScore): PointScore {
+function balancedGain(scores: readonly PointScore[], baseline: PointScore, ranking: Ranking): PointScore {
   const gains = (s: PointScore): [number, number] => {
     const short = 1 - (s.shortMinutes + 1) / (baseline.shortMinutes + 1);
     const cost = 1 - s.paid / baseline.paid;
-    return [Math.min(short, cost), short + cost];
+    return [ranking === 'smaller-gain' ? Math.min(short, cost) : short + cost, short + cost];
   };
   const better = scores.filter((s) => s.shortMinutes <= baseline.shortMinutes && s.paid <= baseline.paid);
   // Ties on the smaller gain go to the larger sum.

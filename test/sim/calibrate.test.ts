@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRandom } from '../../src/load/random.js';
 import { runBacktest } from '../../src/sim/backtest.js';
-import { calibrate, type Objective } from '../../src/sim/calibrate.js';
+import { calibrate, type Choice, type Objective } from '../../src/sim/calibrate.js';
 import { capacityPerInstance } from '../../src/sim/fleet-model.js';
 import { LeadForecasts } from '../../src/sim/lead-forecasts.js';
 import { CANDIDATE_POINTS, FORECAST_POINTS, pointPolicy } from '../../src/sim/operating-points.js';
@@ -28,8 +28,8 @@ function flashCrowds(days: number, seed: number): number[] {
   return demand;
 }
 
-const calibrateOn = (demand: number[], objective: Objective = {}) => calibrate({
-  demand, env: { capacity: capacityPerInstance(demand), readyDelay: 5, startTime: 0 }, candidates: CANDIDATE_POINTS, objective, target: 0.7, scoredMinutes: 7 * DAY,
+const calibrateOn = (demand: number[], objective: Objective = {}, choice: Partial<Choice> = {}) => calibrate({
+  demand, env: { capacity: capacityPerInstance(demand), readyDelay: 5, startTime: 0 }, candidates: CANDIDATE_POINTS, objective, target: 0.7, scoredMinutes: 7 * DAY, ...choice,
 });
 
 test('on a pure daily season, calibration chooses the seasonal profile: it has capacity ready before each rise', () => {
@@ -95,6 +95,26 @@ test('the objective moves the chosen point the right way: a tighter budget or a 
   const dear = calibrateOn(demand, { costOfShortMinute: 1000 });
   assert.ok(dear.chosen.shortMinutes < cheap.chosen.shortMinutes, `${dear.summary} vs ${cheap.summary}`);
   assert.ok(dear.chosen.paid > cheap.chosen.paid);
+});
+
+test('where the reactive rule had no short minute, the safety steps for that case apply: every point without one ties with it there', () => {
+  // A slow daily wave: the reactive rule at 0.7 is never short, and neither are cheaper points.
+  const smooth = Array.from({ length: 14 * DAY }, (_, i) => 300 + 100 * Math.sin((2 * Math.PI * i) / DAY));
+  const bare = calibrateOn(smooth, {}, { safetyStepsWithoutShortage: 0 });
+  assert.equal(bare.baseline.shortMinutes, 0);
+  assert.ok(bare.point.target > 0.7, bare.summary);
+  const safer = calibrateOn(smooth, {}, { safetyStepsWithoutShortage: 1 });
+  assert.deepEqual({ ...safer.point, target: Math.round(safer.point.target * 100) }, { ...bare.point, target: Math.round(bare.point.target * 100) - 5 });
+  // Where it was short, they do not.
+  assert.deepEqual(calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 1 }).point, calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 0 }).point);
+});
+
+test('ranked by the sum of gains, the point chosen on noisy demand is short less often than the one the smaller gain chooses, both no worse than the baseline', () => {
+  const demand = noisy(14, 11);
+  const smaller = calibrateOn(demand, {}, { ranking: 'smaller-gain' });
+  const sum = calibrateOn(demand, {}, { ranking: 'sum-of-gains' });
+  for (const c of [smaller, sum]) assert.ok(c.chosen.shortMinutes <= c.baseline.shortMinutes && c.chosen.paid <= c.baseline.paid, c.summary);
+  assert.ok(sum.chosen.shortMinutes < smaller.chosen.shortMinutes, `${sum.summary} vs ${smaller.summary}`);
 });
 
 test('runs the reactive rule at the target until two days of history, then the calibrated point, recorded daily', () => {

@@ -1,13 +1,13 @@
 import type { Forecaster } from '../../forecast/forecaster.js';
 import { DEFAULT_MODELS, loadForecasters } from '../../forecast/models.js';
-import { calibrate, type Calibration, type Objective } from '../calibrate.js';
+import { calibrate, DEFAULT_CHOICE, type Calibration, type Choice, type Objective } from '../calibrate.js';
 import { forecastRun, type ForecastRun, type LeadPeaks } from '../lead-forecasts.js';
 import { CANDIDATE_POINTS, FORECAST_POINTS, pointPolicy, reactivePoint, samePoint, type OperatingPoint } from '../operating-points.js';
 import type { Observation, Policy, PolicyEnv, PolicySpec } from '../policy.js';
 
 const DAY = 1440;
 
-export interface CalibratedConfig {
+export interface CalibratedConfig extends Choice {
   candidates: readonly OperatingPoint[];
   objective: Objective;
   /** Days of history replayed at each calibration, and of them the days scored. */
@@ -15,7 +15,6 @@ export interface CalibratedConfig {
   scoredDays: number;
   /** Below this much history the set runs the reactive rule at its target. */
   minHistoryDays: number;
-  safetySteps: number;
 }
 
 export const CALIBRATED_DEFAULTS: CalibratedConfig = {
@@ -24,7 +23,7 @@ export const CALIBRATED_DEFAULTS: CalibratedConfig = {
   historyDays: 14,
   scoredDays: 7,
   minHistoryDays: 2,
-  safetySteps: 0,
+  ...DEFAULT_CHOICE,
 };
 
 /**
@@ -74,6 +73,8 @@ export class CalibratedPolicy implements Policy {
       target: this.env.target,
       scoredMinutes: Math.min(this.config.scoredDays * DAY, now.minute - from - DAY),
       safetySteps: this.config.safetySteps,
+      safetyStepsWithoutShortage: this.config.safetyStepsWithoutShortage,
+      ranking: this.config.ranking,
       leads: this.peaks,
     });
     this.current = this.advisors.findIndex((a) => samePoint(a.point, calibration.point));
