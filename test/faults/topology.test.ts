@@ -8,6 +8,7 @@ import {
   SCALE_OUT_TO, stopSets, tally, type TrialOutcome,
 } from '../support/faults.js';
 import { startTopology, type Topology } from '../support/topology.js';
+import { sendTraffic } from '../support/traffic.js';
 import { waitFor } from '../support/wait.js';
 
 /** Sets per phase: with two workers per queue, some of their activities are on the killed one. */
@@ -102,16 +103,19 @@ describe('the production topology: Temporal on PostgreSQL, the API and two worke
       const outcomes: TrialOutcome[] = [];
       const record = (batch: TrialOutcome[]): void => { for (const o of batch) console.log(describeOutcome(o)); outcomes.push(...batch); };
       const ids = Array.from({ length: SETS }, () => uniqueId('topo'));
+      // Demand through the load balancer, so the loops forecast and the forecast workers have work.
+      const traffic = Promise.all(ids.map((id) => sendTraffic(`${t.api.cloud!.lbUrl}/rs/${id}/work`, 4, 150)));
       try {
         record(await scaleOut(t, ids));
         record(await rollOut(t, ids));
         record(await restartTemporal(t, ids));
       } finally {
+        await traffic;
         await stopSets(t.api, ids);
       }
       const { rows: [forecasts] } = await t.api.database.db.query<{ with: number; all: number }>(
         'SELECT count(forecast)::int AS with, count(*)::int AS all FROM decisions WHERE resource_set_id = ANY($1)', [ids]);
-      console.log(`decisions with a forecast (the forecast workers' share): ${forecasts!.with} of ${forecasts!.all}`);
+      assert.ok(forecasts!.with > 0, `decisions with a forecast (the forecast workers' share): ${forecasts!.with} of ${forecasts!.all}`);
       const failed = outcomes.filter((o) => !o.completed || o.duplicated.length || o.leaked.length || o.lost);
       assert.deepEqual(failed.map(describeOutcome), []);
       assert.deepEqual(tally(outcomes), { trials: 3 * SETS, completed: 3 * SETS, leaked: 0, duplicated: 0, lost: 0 });
