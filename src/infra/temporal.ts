@@ -8,7 +8,8 @@ import { startChild, waitUntilReady, type Child } from './child.js';
 import { assertOwnListener } from './embedded-claims.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 
-const TETHER_SCRIPT = fileURLToPath(new URL('./tether.ts', import.meta.url));
+/** Runs a program that cannot watch a lifeline itself; see tether.ts. */
+export const TETHER_SCRIPT = fileURLToPath(new URL('./tether.ts', import.meta.url));
 
 /** The dev server's database: `--db-filename` names it, which tells a data directory's server apart. */
 export function temporalDbFile(dataDir: string): string {
@@ -33,6 +34,13 @@ export async function startTemporalDevServer(options: {
   const child = await startChild('temporal', process.execPath, ['--import', 'tsx', TETHER_SCRIPT, binary, ...args],
     { logDir: path.join(options.dataDir, 'logs'), lifeline: true });
   const address = `127.0.0.1:${options.port}`;
+  await waitForFrontend(child, address, 60_000);
+  await assertOwnListener(child, options.port, 'the Temporal dev server');
+  return { address, child };
+}
+
+/** Resolves once the Temporal frontend at `address`, which `child` serves, answers. */
+export async function waitForFrontend(child: Child, address: string, timeoutMs: number): Promise<void> {
   await waitUntilReady(child, async () => {
     const connection = await Connection.connect({ address, connectTimeout: 1_000 });
     try {
@@ -40,9 +48,7 @@ export async function startTemporalDevServer(options: {
     } finally {
       await connection.close();
     }
-  }, 60_000);
-  await assertOwnListener(child, options.port, 'the Temporal dev server');
-  return { address, child };
+  }, timeoutMs);
 }
 
 /**

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { agentToken } from '../../src/domain/agent-token.js';
 import { startChild, waitUntilReady, type Child } from '../../src/infra/child.js';
 import type { RolloutProgress } from '../../src/workflows/rollout-messages.js';
-import { TEMPORAL_ADDRESS, startTestApi, uniqueId, type TestApi } from '../support/api.js';
+import { TEMPORAL_ADDRESS, startTestApi, uniqueId, type SystemApi, type TestApi } from '../support/api.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('../support/worker-process.ts', import.meta.url));
 
@@ -69,18 +69,12 @@ export class RolloutHarness {
   }
 
   async instances(resourceSetId: string): Promise<CloudInstance[]> {
-    const res = await fetch(`${this.api.cloud!.apiUrl}/instances?resourceSetId=${resourceSetId}`, { headers: { authorization: `Bearer ${this.api.cloud!.token}` } });
-    const { instances } = await res.json() as { instances: CloudInstance[] };
-    return instances.filter((i) => i.state === 'pending' || i.state === 'running');
+    return liveInstances(this.api, resourceSetId);
   }
 
   /** Each live instance with the configuration version its agent applied. */
   async configured(resourceSetId: string): Promise<{ id: string; image: string; version: number | null }[]> {
-    return Promise.all((await this.instances(resourceSetId)).map(async (i) => {
-      const res = await fetch(`${i.agentUrl}/config`, { headers: { authorization: `Bearer ${agentToken(this.api.ctx.agentSecret, i.id)}` } });
-      const version = res.ok ? (await res.json() as { version: number }).version : null;
-      return { id: i.id, image: i.image, version };
-    }));
+    return configuredInstances(this.api, resourceSetId);
   }
 
   /** A set of `count` instances kept at that size, every one running and healthy. */
@@ -101,7 +95,7 @@ export class RolloutHarness {
   }
 
   async rollouts(resourceSetId: string): Promise<RolloutView[]> {
-    return (await this.api.request('GET', `/v1/resource-sets/${resourceSetId}/rollouts`)).body.items as RolloutView[];
+    return rolloutsOf(this.api, resourceSetId);
   }
 
   /** Waits for the set's latest rollout to finish and answers it. */
@@ -143,6 +137,27 @@ export class RolloutHarness {
     await this.worker?.stop();
     await this.api.close();
   }
+}
+
+/** The set's live instances, as the local cloud lists them. */
+export async function liveInstances(api: SystemApi, resourceSetId: string): Promise<CloudInstance[]> {
+  const res = await fetch(`${api.cloud!.apiUrl}/instances?resourceSetId=${resourceSetId}`, { headers: { authorization: `Bearer ${api.cloud!.token}` } });
+  const { instances } = await res.json() as { instances: CloudInstance[] };
+  return instances.filter((i) => i.state === 'pending' || i.state === 'running');
+}
+
+/** Each live instance with the configuration version its agent applied. */
+export async function configuredInstances(api: SystemApi, resourceSetId: string): Promise<{ id: string; image: string; version: number | null }[]> {
+  return Promise.all((await liveInstances(api, resourceSetId)).map(async (i) => {
+    const res = await fetch(`${i.agentUrl}/config`, { headers: { authorization: `Bearer ${agentToken(api.ctx.agentSecret, i.id)}` } });
+    const version = res.ok ? (await res.json() as { version: number }).version : null;
+    return { id: i.id, image: i.image, version };
+  }));
+}
+
+/** The set's rollouts, newest first. */
+export async function rolloutsOf(api: SystemApi, resourceSetId: string): Promise<RolloutView[]> {
+  return (await api.request('GET', `/v1/resource-sets/${resourceSetId}/rollouts`)).body.items as RolloutView[];
 }
 
 type TrafficOptions = Parameters<RolloutHarness['traffic']>[1];

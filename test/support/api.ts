@@ -16,6 +16,7 @@ import { connectForRequests } from '../../src/infra/temporal.js';
 import { createLogger } from '../../src/logger.js';
 import { startLocalCloud, type StartedLocalCloud } from '../../src/providers/local/start-local-cloud.js';
 import { createApiKey } from '../../src/store/api-keys.js';
+import type { Db } from '../../src/store/db.js';
 import { createObjectStore } from '../../src/store/objects/index.js';
 import { installTemporalRuntime, providerRegistry } from '../../src/workers/system.js';
 import { createWorker } from '../../src/workers/workers.js';
@@ -70,8 +71,7 @@ export async function startTestApi(options: {
     // No rate limit unless a test asks: tests fire requests much faster than people do.
     security: { rateLimit: { perSecond: 0, burst: 1 }, resourceSetWrites: { perSecond: 0, burst: 1 }, ...options.security },
   };
-  const keys = {} as Record<Role, string>;
-  for (const role of ['viewer', 'operator', 'admin'] as const) keys[role] = (await createApiKey(database.db, { role, name: `test ${role}` }, 'test')).key;
+  const keys = await createRoleKeys(database.db);
   const server: Server = createApp(ctx).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -91,20 +91,7 @@ export async function startTestApi(options: {
 
   return {
     url, ctx, database, keys, ...(cloud ? { cloud } : {}),
-    async request(method, p, body, { as = 'admin', headers = {} } = {}) {
-      const token = as === 'none' ? undefined : typeof as === 'string' ? keys[as] : as.token;
-      const res = await fetch(url + p, {
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...headers,
-        },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: res.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text || undefined, headers: res.headers };
-    },
+    request: requester(url, keys),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -118,5 +105,33 @@ export async function startTestApi(options: {
     },
   };
 }
+
+/** One unscoped key per role. */
+export async function createRoleKeys(db: Db): Promise<Record<Role, string>> {
+  const keys = {} as Record<Role, string>;
+  for (const role of ['viewer', 'operator', 'admin'] as const) keys[role] = (await createApiKey(db, { role, name: `test ${role}` }, 'test')).key;
+  return keys;
+}
+
+/** JSON requests to the API at `url`, with one of `keys` (admin unless told) or any token. */
+export function requester(url: string, keys: Record<Role, string>): TestApi['request'] {
+  return async (method, p, body, { as = 'admin', headers = {} } = {}) => {
+    const token = as === 'none' ? undefined : typeof as === 'string' ? keys[as] : as.token;
+    const res = await fetch(url + p, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: res.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text || undefined, headers: res.headers };
+  };
+}
+
+/** What a trial needs of a running system, whether its API and workers run in this process or in their own. */
+export type SystemApi = Pick<TestApi, 'url' | 'request' | 'database' | 'cloud'> & { ctx: Pick<ApiContext, 'agentSecret'> };
 
 export const uniqueId = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -33,7 +33,12 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     url: url.toString(), db,
     async drop() {
       await db.end();
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await dropDatabase(name);
     },
   };
+}
+
+/** Drops a database on the test server, whoever is still connected to it. */
+export async function dropDatabase(name: string): Promise<void> {
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }

@@ -9,8 +9,8 @@ import { LocalProvider } from '../../src/providers/local/client.js';
 import type { Instance } from '../../src/providers/types.js';
 import type { Db } from '../../src/store/db.js';
 import type { ResourceSetState } from '../../src/workflows/resource-set-messages.js';
-import type { RolloutHarness } from '../rollout/support.js';
-import { uniqueId, type TestApi } from './api.js';
+import { configuredInstances, rolloutsOf, type RolloutHarness } from '../rollout/support.js';
+import { uniqueId, type SystemApi } from './api.js';
 import { waitFor } from './wait.js';
 
 /** FAULT_SEED when set (to replay a run), else a fresh seed. */
@@ -66,10 +66,10 @@ export const isAlive = (i: Instance): boolean => i.state === 'pending' || i.stat
 export const isServing = (i: Instance): boolean => i.state === 'running' && i.healthy;
 export const byLaunch = (a: Instance, b: Instance): number => a.launchedAt.localeCompare(b.launchedAt) || a.id.localeCompare(b.id);
 
-export const cloudOf = (api: TestApi): LocalProvider => new LocalProvider({ url: api.cloud!.apiUrl, token: api.cloud!.token });
+export const cloudOf = (api: Pick<SystemApi, 'cloud'>): LocalProvider => new LocalProvider({ url: api.cloud!.apiUrl, token: api.cloud!.token });
 
 /** The loop's state query through the API; undefined while it cannot answer (e.g. a worker just restarted). */
-async function loopState(api: TestApi, id: string): Promise<ResourceSetState | undefined> {
+export async function loopState(api: Pick<SystemApi, 'request'>, id: string): Promise<ResourceSetState | undefined> {
   const res = await api.request('GET', `/v1/resource-sets/${id}`);
   return res.status === 200 ? res.body.status as ResourceSetState : undefined;
 }
@@ -107,9 +107,10 @@ async function killDuring<T>(h: RolloutHarness, random: () => number, windowMs: 
   return { started, killedAt };
 }
 
-async function stopSets(h: RolloutHarness, ids: string[]): Promise<void> {
-  const cloud = cloudOf(h.api);
-  for (const id of ids) await h.api.request('DELETE', `/v1/resource-sets/${id}?deprovision=true`);
+/** Deletes the sets with their instances and waits (a while) for the instances to be gone. */
+export async function stopSets(api: SystemApi, ids: string[]): Promise<void> {
+  const cloud = cloudOf(api);
+  for (const id of ids) await api.request('DELETE', `/v1/resource-sets/${id}?deprovision=true`);
   // Instances are real processes: let them go before the next round boots more.
   await waitFor('the trial sets deprovisioned', async () => {
     const alive = await Promise.all(ids.map(async (id) => (await cloud.describeInstances(id)).filter(isAlive).length));
@@ -140,12 +141,13 @@ export async function scaleOutUnderKills(h: RolloutHarness, options: KillTrialOp
       options.log?.(describeOutcome(outcome));
       outcomes.push(outcome);
     }
-    await stopSets(h, started.map((s) => s.value));
+    await stopSets(h.api, started.map((s) => s.value));
   }
   return outcomes;
 }
 
-async function judgeScaleOut(api: TestApi, id: string, trial: string, killAfterMs: number): Promise<TrialOutcome> {
+/** Whether a set created to scale out to SCALE_OUT_TO got there with each instance launched once. */
+export async function judgeScaleOut(api: SystemApi, id: string, trial: string, killAfterMs: number): Promise<TrialOutcome> {
   const cloud = cloudOf(api);
   const problems: string[] = [];
   const completed = await waitFor(`${SCALE_OUT_TO} serving instances, as the loop's state says`, async () => {
@@ -169,7 +171,7 @@ async function judgeScaleOut(api: TestApi, id: string, trial: string, killAfterM
 export const ROLLOUT_FLEET = 2;
 /** A canary of one, then the rest: two surge-first replacements, bakes of 1 s. */
 const ROLLOUT_WINDOW_MS = 8_000;
-const QUICK_ROLLOUT = { steps: [{ instances: 1 }, { percent: 100 }], analysis: false, bakeSeconds: 1, warmupSeconds: 0 };
+export const QUICK_ROLLOUT = { steps: [{ instances: 1 }, { percent: 100 }], analysis: false, bakeSeconds: 1, warmupSeconds: 0 };
 
 /**
  * Sets of ROLLOUT_FLEET instances each roll out a new image per round (v2, then back to v1, …)
@@ -192,25 +194,26 @@ export async function rolloutUnderKills(h: RolloutHarness, options: KillTrialOpt
         return { id, revision: pointed.body.desired.revision as number };
       }));
       for (const [k, { value, at }] of started.entries()) {
-        const outcome = await judgeRollout(h, { ...value, image: `sample-service:${image}`, before: before.get(value.id)! }, `rollout round ${round} set ${k + 1} (${value.id})`, killedAt - at);
+        const outcome = await judgeRollout(h.api, { ...value, image: `sample-service:${image}`, before: before.get(value.id)! }, `rollout round ${round} set ${k + 1} (${value.id})`, killedAt - at);
         options.log?.(describeOutcome(outcome));
         outcomes.push(outcome);
       }
     }
   } finally {
-    await stopSets(h, ids);
+    await stopSets(h.api, ids);
   }
   return outcomes;
 }
 
-async function judgeRollout(
-  h: RolloutHarness, set: { id: string; revision: number; image: string; before: Set<string> }, trial: string, killAfterMs: number,
+/** Whether a set's rollout to `revision` was promoted once, every instance replaced once onto `image`. */
+export async function judgeRollout(
+  api: SystemApi, set: { id: string; revision: number; image: string; before: Set<string> }, trial: string, killAfterMs: number,
 ): Promise<TrialOutcome> {
-  const cloud = cloudOf(h.api);
+  const cloud = cloudOf(api);
   const problems: string[] = [];
   const rollout = await waitFor(`the rollout to revision ${set.revision} to finish`, async () => {
-    const [latest] = await h.rollouts(set.id);
-    const state = await loopState(h.api, set.id);
+    const [latest] = await rolloutsOf(api, set.id);
+    const state = await loopState(api, set.id);
     return latest?.to.revision === set.revision && latest.finishedAt !== null && state?.activeRollout === null ? latest : undefined;
   }, 240_000, 1_000).catch((err: Error) => { problems.push(err.message); return undefined; });
   if (rollout && rollout.status !== 'promoted') problems.push(`rollout ${rollout.status}: ${rollout.reason}`);
@@ -220,9 +223,9 @@ async function judgeRollout(
   const all = await cloud.describeInstances(set.id);
   const launched = all.filter((i) => !set.before.has(i.id)).sort(byLaunch);
   const recorded = new Set(rollout?.steps.flatMap((s) => s.applied?.launched ?? []) ?? []);
-  const configured = await h.configured(set.id);
+  const configured = await configuredInstances(api, set.id);
   const onRelease = configured.filter((i) => i.image === set.image && i.version === set.revision);
-  const stable = (await loopState(h.api, set.id))?.config.stable.revision;
+  const stable = (await loopState(api, set.id))?.config.stable.revision;
   if (stable !== set.revision) problems.push(`the loop's stable revision is ${stable}`);
   const completed = rollout?.status === 'promoted' && stable === set.revision
     && configured.length === ROLLOUT_FLEET && onRelease.length === ROLLOUT_FLEET;
