@@ -10,6 +10,7 @@ import { getResourceSet } from '../../store/resource-sets.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { timeline } from '../dashboard/timeline.js';
+import { instantSchema, isoFromSeconds } from '../instants.js';
 import { route, type Route } from '../route.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
@@ -32,7 +33,7 @@ function healthOf(report: InstanceReport, spec: ResourceSetSpec, now: number): H
 }
 
 const seriesBody = z.object({
-  stepSeconds: z.number(), t: z.array(z.number()), demand: z.array(z.number().nullable()),
+  stepSeconds: z.number(), t: z.array(instantSchema).describe("Each step's start"), demand: z.array(z.number().nullable()),
   capacity: z.array(z.number().nullable()), plannedCapacity: z.array(z.number().nullable()),
   forecast: z.record(z.string(), z.array(z.number().nullable())), model: z.string().nullable(),
 });
@@ -63,7 +64,8 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
           demandSeries(ctx.db, params.id, { from, to: now, stepSeconds: STEP_SECONDS }),
           decisionPoints(ctx.db, params.id, { from, to: now + 1 }),
         ]);
-        return { status: 200, body: timeline({ from, now, demand: demandRate(demand), decisions }) };
+        const grid = timeline({ from, now, demand: demandRate(demand), decisions });
+        return { status: 200, body: { ...grid, t: grid.t.map(isoFromSeconds) } };
       },
     }),
     route({
@@ -76,7 +78,7 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
         const row = await existing(params.id);
         const now = Date.now() / 1000;
         const reports = await latestInstanceReports(ctx.db, params.id, { now, windowSeconds: INSTANCE_WINDOW_SECONDS });
-        return { status: 200, body: { items: reports.map((r) => ({ ...r, health: healthOf(r, row.spec, now) })) } };
+        return { status: 200, body: { items: reports.map((r) => ({ ...r, lastSampleAt: isoFromSeconds(r.lastSampleAt), health: healthOf(r, row.spec, now) })) } };
       },
     }),
     route({

@@ -193,7 +193,7 @@ function renderSet(set, access) {
   const spec = s.spec;
   $('summary').textContent = `${spec.provider} · ${spec.policy.mode} · instances ${s.currentInstances ?? '?'} now, ${s.desiredInstances ?? '?'} desired`
     + ` (bounds ${spec.minInstances}–${spec.maxInstances}) · running ${describeRelease(s.config.stable)}`
-    + (s.override ? ` · pinned to ${s.override.count} until ${time(s.override.expiresAt * 1000)}` : '');
+    + (s.override ? ` · pinned to ${s.override.count} until ${time(s.override.expiresAt)}` : '');
   renderConditions(set.conditions);
 }
 
@@ -235,7 +235,8 @@ const SERIES = [
 
 function chartData(series) {
   const column = (key) => series[key] ?? series.forecast[key];
-  return [series.t, ...SERIES.map((s) => column(s.key))];
+  // uPlot's time axis counts seconds.
+  return [series.t.map((t) => Date.parse(t) / 1000), ...SERIES.map((s) => column(s.key))];
 }
 
 function renderChart(series) {
@@ -273,10 +274,10 @@ function renderInstances(items, config) {
     const release = releases.find((r) => r.revision === revision);
     return release ? describeRelease(release) : revision === null ? 'not reported' : `revision ${revision}`;
   };
-  const now = Date.now() / 1000;
+  const now = Date.now();
   $('instances').tBodies[0].replaceChildren(...(items.length ? items.map((i) => el('tr', {},
     el('td', {}, i.instanceId), el('td', {}, versionOf(i.configRevision)), el('td', {}, badge(i.health)),
-    el('td', { class: 'num' }, `${Math.max(0, Math.round(now - i.lastSampleAt))} s ago`),
+    el('td', { class: 'num' }, `${Math.max(0, Math.round((now - Date.parse(i.lastSampleAt)) / 1000))} s ago`),
     el('td', { class: 'num' }, fixed(i.requestsPerSecond)), el('td', { class: 'num' }, fixed(i.latencyP95Ms, 0)),
     el('td', { class: 'num' }, percent(i.errorRate)), el('td', { class: 'num' }, percent(i.poolUtilization)),
   )) : [el('tr', {}, el('td', { colspan: 8, class: 'hint' }, 'no instance reported in the last five minutes'))]));
