@@ -10,8 +10,10 @@ import { getResourceSet } from '../../store/resource-sets.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { timeline } from '../dashboard/timeline.js';
+import { readResourceSets } from '../resource-set-readings.js';
 import { instantSchema, isoFromSeconds } from '../instants.js';
 import { route, type Route } from '../route.js';
+import { conditionBody } from './resource-sets.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
 const STEP_SECONDS = 60;
@@ -32,6 +34,13 @@ function healthOf(report: InstanceReport, spec: ResourceSetSpec, now: number): H
   return slow || (report.errorRate ?? 0) > spec.slo.errorRate ? 'breaching' : 'healthy';
 }
 
+const overviewBody = z.object({
+  id: z.string(), state: z.enum(['running', 'paused', 'stopping']).nullable().describe('Null when its loop did not answer'),
+  current: z.number().nullable(), desired: z.number().nullable(), forecast: z.number().nullable(), loopLagSeconds: z.number().nullable(),
+  lastDecision: z.object({ decidedAt: instantSchema, rule: z.string(), current: z.number(), desired: z.number(), reasons: z.array(z.string()) }).loose().nullable(),
+  conditions: z.array(conditionBody),
+});
+
 const seriesBody = z.object({
   stepSeconds: z.number(), t: z.array(instantSchema).describe("Each step's start"), demand: z.array(z.number().nullable()),
   capacity: z.array(z.number().nullable()), plannedCapacity: z.array(z.number().nullable()),
@@ -50,6 +59,16 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
     return row;
   };
   return [
+    route({
+      method: 'get', path: '/v1/overview',
+      summary: 'Every resource set at a glance, by id: state, instances now and desired, last decision, conditions (one workflow query per set)',
+      role: 'viewer',
+      responses: { 200: { description: 'The sets', schema: z.object({ items: z.array(overviewBody) }) } },
+      async handler() {
+        const readings = await readResourceSets(ctx.db, ctx.temporal.client);
+        return { status: 200, body: { items: readings.sort((a, b) => a.id.localeCompare(b.id)) } };
+      },
+    }),
     route({
       method: 'get', path: '/v1/resource-sets/:id/series',
       summary: 'Demand, forecasts (p50/p90/p99) and capacity per minute, in requests per second, over the last hours and the forecast horizon',

@@ -37,7 +37,7 @@ const resourceSetBody = z.object({
   id: z.string(), spec: z.record(z.string(), z.unknown()), workflowId: z.string(), createdAt: instantSchema,
   temporalUiUrl: z.string().optional(),
 });
-const conditionBody = z.object({
+export const conditionBody = z.object({
   type: z.enum(['Ready', 'Observing', 'Forecasting', 'Provisioning', 'Rollout']), status: z.enum(['True', 'False', 'Unknown']),
   reason: z.string(), message: z.string(), since: instantSchema,
 });

@@ -88,6 +88,9 @@ function selectedId() {
   }
 }
 
+/** Whether the key may list sets (a scoped one may not): then the page opens on the overview. */
+let canList = false;
+
 async function start() {
   if (!sessionStorage.getItem(KEY_STORAGE)) {
     askForKey();
@@ -101,8 +104,10 @@ async function start() {
     $('sets').replaceChildren(...items.map((s) => el('li', {}, el('a', { href: `#/sets/${encodeURIComponent(s.id)}`, 'data-set': s.id }, s.id))));
     if (items.length === 0) $('sets').replaceChildren(el('li', { class: 'hint' }, 'none yet'));
     $('open-form').hidden = true;
+    canList = true;
   } catch (err) {
     // A scoped key may read its sets but not list them.
+    canList = false;
     if (err instanceof ApiError && err.status === 403) {
       $('sets').replaceChildren();
       $('open-form').hidden = false;
@@ -121,6 +126,32 @@ $('open-form').addEventListener('submit', (event) => {
 
 window.addEventListener('hashchange', () => { void showSelected(); });
 $('hours').addEventListener('change', () => { void showSelected(); });
+
+// ── every set at a glance ──
+
+/** The conditions that are not True, with their reasons; they are what needs a look. */
+function conditionSummary(conditions) {
+  const off = conditions.filter((c) => c.status !== 'True');
+  return off.length ? off.map((c) => el('span', { class: 'condition', title: c.message }, `${c.type} `, badge(c.status), ` ${c.reason} `)) : 'all True';
+}
+
+async function refreshOverview() {
+  try {
+    const { items } = await api('GET', '/v1/overview');
+    if (selectedId()) return;
+    $('overview-error').textContent = '';
+    $('overview-table').tBodies[0].replaceChildren(...(items.length ? items.map((s) => el('tr', { 'data-set': s.id },
+      el('td', {}, el('a', { href: `#/sets/${encodeURIComponent(s.id)}` }, s.id)),
+      el('td', {}, badge(s.state ?? 'unreachable')),
+      el('td', { class: 'num' }, `${s.current ?? '?'} / ${s.desired ?? '?'}`),
+      el('td', {}, s.lastDecision ? [time(s.lastDecision.decidedAt), ' ', badge(s.lastDecision.rule), ` → ${s.lastDecision.desired}`] : 'none yet'),
+      el('td', {}, conditionSummary(s.conditions)),
+    )) : [el('tr', {}, el('td', { colspan: 5, class: 'hint' }, 'no resource set yet'))]));
+  } catch (err) {
+    failed(err, $('overview-error'));
+  }
+  if (!selectedId() && sessionStorage.getItem(KEY_STORAGE)) refreshTimer = setTimeout(() => { void refreshOverview(); }, REFRESH_MS);
+}
 
 // ── one resource set ──
 
@@ -150,7 +181,11 @@ async function showSelected() {
   const id = selectedId();
   for (const a of document.querySelectorAll('#sets a')) a.classList.toggle('current', a.dataset.set === id);
   if (id !== shownId) closeSet();
-  if (!id) return;
+  $('overview').hidden = Boolean(id) || !canList;
+  if (!id) {
+    if (canList) await refreshOverview();
+    return;
+  }
   shownId = id;
   await refresh(id);
 }
