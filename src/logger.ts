@@ -1,12 +1,25 @@
 import { pino, type Logger } from 'pino';
+import { prettyTo } from './pretty-log.js';
 
 export type { Logger };
 
-/** Structured JSON logs; secrets never reach them (issue 7 widens the redaction list). */
-export function createLogger(level: string, name = 'prescale'): Logger {
-  return pino({
+/** Where logs go: stdout unless told (a test's capture). */
+export interface LogOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/**
+ * Structured logs; secrets never reach them (issue 7 widens the redaction list). JSON lines for
+ * machines (files, pipes, collectors), readable lines when a person watches a terminal.
+ */
+export function createLogger(level: string, name = 'prescale', out: LogOutput = process.stdout): Logger {
+  const options = {
     name,
     level,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.authorization', '*.apiKey', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
-  });
+  };
+  if (out.isTTY) return pino(options, prettyTo(out));
+  // pino's own stdout writer when it is stdout: synchronous, so nothing is lost on exit.
+  return out === process.stdout ? pino(options) : pino(options, out);
 }

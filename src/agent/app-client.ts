@@ -36,7 +36,8 @@ function errorMessage(text: string): string {
 export class AppClient {
   private readonly baseUrl: string;
 
-  constructor(baseUrl: string) {
+  /** `token`: the instance's agent token, which the app requires on /reload. */
+  constructor(baseUrl: string, private readonly token: string) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -82,7 +83,7 @@ export class AppClient {
   /** Applies `config` in place; an AppError with a 4xx status means the app refused it. */
   async reload(config: AppConfig): Promise<void> {
     await this.ok('/reload', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: config.params, version: config.version }),
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` }, body: JSON.stringify({ params: config.params, version: config.version }),
     }, RELOAD_TIMEOUT_MS);
   }
 }

@@ -53,7 +53,7 @@ const stateDir = path.resolve(flags['state-dir']);
 await mkdir(stateDir, { recursive: true });
 const buffer = await DiskBuffer.open(path.join(stateDir, 'buffer'), { maxSamples: flags['buffer-max-samples'] });
 const seq = await SeqStore.open(stateDir, (buffer.lastSeqOnDisk ?? -1) + 1);
-const app = new AppClient(flags['app-url']);
+const app = new AppClient(flags['app-url'], token);
 const applier = await ConfigApplier.open(stateDir, app, logger);
 const pusher = new Pusher({
   buffer, ingestUrl: flags['ingest-url'], token, instanceId: flags['instance-id'], resourceSetId: flags['resource-set-id'], logger,

@@ -22,3 +22,18 @@ export function cursorSchema<T>(position: z.ZodType<T>): z.ZodType<T> {
     return z.NEVER;
   });
 }
+
+/** The query of a paged list: `limit` bounded by `max`, and the `cursor` of a previous page. */
+export const pageQuery = <T>(position: z.ZodType<T>, { max, fallback }: { max: number; fallback: number }) => z.strictObject({
+  limit: z.coerce.number().int().min(1).max(max).default(fallback),
+  cursor: cursorSchema(position).optional().describe("A previous page's `next`"),
+});
+
+/** A page's answer: its items, and `next` when the page is full (there may be more after its last item). */
+export function pageOf<R, I>(rows: readonly R[], limit: number, positionOf: (last: R) => unknown, show: (row: R) => I): { items: I[]; next?: string } {
+  const last = rows.length === limit ? rows.at(-1) : undefined;
+  return { items: rows.map(show), ...(last ? { next: encodeCursor(positionOf(last)) } : {}) };
+}
+
+/** The answer schema of a paged list of `item`. */
+export const pageBody = (item: z.ZodType) => z.object({ items: z.array(item), next: z.string().optional().describe('The cursor of the next page, when there may be one') });

@@ -1,6 +1,6 @@
 // The sample service: a realistic app to scale (a worker pool, a wait queue, a cache; service time
 // is waiting, not computing). One per instance, started by the local cloud:
-//   node --import tsx src/sample-service/main.ts --port P --speed S --image sample-service:vN --config '<AppConfig JSON>'
+//   PRESCALE_AGENT_TOKEN=… node --import tsx src/sample-service/main.ts --port P --speed S --image sample-service:vN --config '<AppConfig JSON>'
 import { z } from 'zod';
 import { hostFlag, parseFlagsOrExit, portFlag } from '../agent/flags.js';
 import { listen } from '../agent/http.js';
@@ -34,17 +34,22 @@ const flagsSchema = z.object({
   }).pipe(appConfigSchema),
 });
 
-const usage = 'main.ts --port P --speed S --image sample-service:vN --config \'{"version":1,"params":{"poolSize":8,"cacheSize":1000,"queueLimit":64}}\' [--host 127.0.0.1]';
+const usage = 'PRESCALE_AGENT_TOKEN=… main.ts --port P --speed S --image sample-service:vN --config \'{"version":1,"params":{"poolSize":8,"cacheSize":1000,"queueLimit":64}}\' [--host 127.0.0.1]';
 const flags = parseFlagsOrExit(process.argv.slice(2), flagsSchema, usage);
 const problem = capacityProblem(flags.config.params, flags.speed);
 if (problem) {
   process.stderr.write(`--config: ${problem}\n`);
   process.exit(2);
 }
+const reloadToken = process.env.PRESCALE_AGENT_TOKEN;
+if (!reloadToken) {
+  process.stderr.write('PRESCALE_AGENT_TOKEN: must be set to the instance\'s agent token, which /reload requires\n');
+  process.exit(2);
+}
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info', 'sample-service');
 const service = createSampleService({
-  speed: flags.speed, image: flags.image.image, version: flags.image.version, config: flags.config, logger,
+  speed: flags.speed, image: flags.image.image, version: flags.image.version, config: flags.config, logger, reloadToken,
 });
 await listen(service.server, flags.port, flags.host);
 logger.info({ port: flags.port, speed: flags.speed, image: flags.image.image, config: flags.config }, 'sample service listening');

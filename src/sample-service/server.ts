@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { requireBearer } from '../infra/bearer.js';
 import { HttpError, validationError } from '../infra/http-error.js';
 import { createJsonServer, methodNotAllowed, readJson, routeNotFound, sendError, sendJson, sendText } from '../agent/http.js';
 import type { Logger } from '../logger.js';
@@ -19,6 +20,8 @@ export interface SampleServiceOptions {
   version: SoftwareVersion;
   config: RunningConfig;
   logger: Logger;
+  /** The instance's agent token: only its agent may reload the app, not anyone else on the machine. */
+  reloadToken: string;
 }
 
 export interface SampleService {
@@ -67,6 +70,7 @@ export function createSampleService(options: SampleServiceOptions): SampleServic
   }
 
   async function reload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    requireBearer(req.headers, options.reloadToken, 'instance token');
     const parsed = reloadBodySchema.safeParse(await readJson(req));
     if (!parsed.success) throw validationError('body', parsed.error);
     const { params, version: configVersion } = parsed.data;

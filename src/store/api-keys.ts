@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { generateApiKey } from '../auth/api-key.js';
 import type { Role } from '../auth/principal.js';
 import { appendAudit, type AuditChange } from './audit.js';
-import { inTransaction, type Db } from './db.js';
+import { type Db, inTransaction, isoText } from './db.js';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -32,8 +32,11 @@ export interface StoredSecret {
   hash: Buffer;
 }
 
-const columns = `id, name, role, scopes, to_json(created_at)#>>'{}' AS "createdAt", created_by AS "createdBy",
-  to_json(revoked_at)#>>'{}' AS "revokedAt", rotated_from AS "rotatedFrom"`;
+const columns = `id, name, role, scopes, ${isoText('created_at')} AS "createdAt", created_by AS "createdBy",
+  ${isoText('revoked_at')} AS "revokedAt", rotated_from AS "rotatedFrom"`;
+
+// A rotated key stays usable until its revocation time, which rotation may set in the future.
+const ACTIVE = '(revoked_at IS NULL OR revoked_at > now())';
 
 /** Stores a new key and returns its row with the whole key, which exists nowhere else. */
 export async function createApiKey(db: Queryable, spec: ApiKeySpec, createdBy: string | null, rotatedFrom?: string): Promise<ApiKeyRow & { key: string }> {
@@ -45,9 +48,9 @@ export async function createApiKey(db: Queryable, spec: ApiKeySpec, createdBy: s
   return { ...rows[0]!, key: generated.key };
 }
 
-/** The secret material of an active key; revoked and unknown keys are both absent. */
+/** The secret material of an active key (a rotated one until its overlap ends); revoked and unknown keys are both absent. */
 export async function activeKeySecret(db: Queryable, id: string): Promise<StoredSecret | undefined> {
-  const { rows } = await db.query<StoredSecret>('SELECT role, scopes, salt, hash FROM api_keys WHERE id = $1 AND revoked_at IS NULL', [id]);
+  const { rows } = await db.query<StoredSecret>(`SELECT role, scopes, salt, hash FROM api_keys WHERE id = $1 AND ${ACTIVE}`, [id]);
   return rows[0];
 }
 
@@ -58,33 +61,42 @@ export async function getApiKey(db: Queryable, id: string): Promise<ApiKeyRow | 
 
 export async function listApiKeys(db: Queryable, page: { limit: number; after?: string | undefined; includeRevoked: boolean }): Promise<ApiKeyRow[]> {
   const { rows } = await db.query<ApiKeyRow>(
-    `SELECT ${columns} FROM api_keys WHERE ($1::text IS NULL OR id > $1) AND ($2 OR revoked_at IS NULL) ORDER BY id LIMIT $3`,
+    `SELECT ${columns} FROM api_keys WHERE ($1::text IS NULL OR id > $1) AND ($2 OR ${ACTIVE}) ORDER BY id LIMIT $3`,
     [page.after ?? null, page.includeRevoked, page.limit]);
   return rows;
 }
 
-/** Revokes a key (a no-op for one already revoked: `change` is null); undefined when there is no such key. */
+/** Revokes a key now, ending a rotation's overlap too (a no-op for one already revoked: `change` is null); undefined when there is no such key. */
 export async function revokeApiKey(db: Queryable, id: string): Promise<{ row: ApiKeyRow; change: AuditChange | null } | undefined> {
-  const { rowCount } = await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+  const before = await getApiKey(db, id);
+  const { rowCount } = await db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND ${ACTIVE}`, [id]);
   const row = await getApiKey(db, id);
-  return row && { row, change: rowCount ? { before: { revokedAt: null }, after: { revokedAt: row.revokedAt } } : null };
+  return row && { row, change: rowCount ? { before: { revokedAt: before?.revokedAt ?? null }, after: { revokedAt: row.revokedAt } } : null };
 }
 
 /** The audit log's record of a key made: everything about it but the secret, which is kept nowhere. */
 export const keyCreated = ({ key: _secret, ...row }: ApiKeyRow & { key?: string }): AuditChange => ({ before: null, after: row });
 
-export type RotateOutcome = { outcome: 'rotated'; key: ApiKeyRow & { key: string }; old: ApiKeyRow } | { outcome: 'missing' } | { outcome: 'revoked' };
+export type RotateOutcome =
+  | { outcome: 'rotated'; key: ApiKeyRow & { key: string }; old: ApiKeyRow; oldRevokedAt: string }
+  | { outcome: 'missing' } | { outcome: 'revoked' };
 
-/** A new key with the old one's role, scopes and name; the old one is revoked in the same transaction. */
-export async function rotateApiKey(db: Db, id: string, rotatedBy: string | null): Promise<RotateOutcome> {
+/**
+ * A new key with the old one's role, scopes and name; in the same transaction the old one is set
+ * to be revoked `overlapSeconds` from now (at once with 0), so its users can switch meanwhile. A
+ * key already in an overlap may be rotated again: its revocation only comes sooner, never later.
+ */
+export async function rotateApiKey(db: Db, id: string, rotatedBy: string | null, overlapSeconds: number): Promise<RotateOutcome> {
   return inTransaction(db, async (tx) => {
-    const { rows } = await tx.query<ApiKeyRow>(`SELECT ${columns} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
-    const old = rows[0];
-    if (!old) return { outcome: 'missing' };
-    if (old.revokedAt) return { outcome: 'revoked' };
-    await tx.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [id]);
+    const { rows } = await tx.query<ApiKeyRow & { active: boolean }>(`SELECT ${columns}, ${ACTIVE} AS active FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
+    if (!rows[0]) return { outcome: 'missing' };
+    const { active, ...old } = rows[0];
+    if (!active) return { outcome: 'revoked' };
+    const { rows: [ends] } = await tx.query<{ revokedAt: string }>(
+      `UPDATE api_keys SET revoked_at = LEAST(revoked_at, now() + make_interval(secs => $2)) WHERE id = $1 RETURNING ${isoText('revoked_at')} AS "revokedAt"`,
+      [id, overlapSeconds]);
     const key = await createApiKey(tx, { role: old.role, scopes: old.scopes ?? undefined, name: old.name }, rotatedBy, id);
-    return { outcome: 'rotated', key, old };
+    return { outcome: 'rotated', key, old, oldRevokedAt: ends!.revokedAt };
   });
 }
 
@@ -98,7 +110,7 @@ const FIRST_KEY_LOCK = 7_297_401_338;
 export async function ensureFirstAdminKey(db: Db): Promise<string | undefined> {
   return inTransaction(db, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [FIRST_KEY_LOCK]);
-    const { rows } = await tx.query('SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1');
+    const { rows } = await tx.query(`SELECT 1 FROM api_keys WHERE ${ACTIVE} LIMIT 1`);
     if (rows.length) return undefined;
     const made = await createApiKey(tx, { role: 'admin', name: 'first admin key' }, 'cli:prescale start');
     await appendAudit(tx, {

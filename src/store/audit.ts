@@ -1,4 +1,4 @@
-import type { Db, DbClient } from './db.js';
+import { type Db, type DbClient, isoText } from './db.js';
 
 /** What a write replaced and what it put in its place; only the fields that differ. */
 export interface AuditChange {
@@ -51,7 +51,7 @@ export async function appendAudit(db: Db | DbClient, e: AuditEntry): Promise<voi
 /** Newest first, by id (numerically: the text of the ids would put 99 before 139). */
 export async function listAudit(db: Db, page: AuditFilter & { limit: number }): Promise<AuditRow[]> {
   const { rows } = await db.query<AuditRow>(
-    `SELECT a.id::text AS id, to_json(a.at)#>>'{}' AS at, a.request_id AS "requestId", a.principal_kind AS "principalKind",
+    `SELECT a.id::text AS id, ${isoText('a.at')} AS at, a.request_id AS "requestId", a.principal_kind AS "principalKind",
             a.principal_id AS "principalId", a.method, a.route, a.target, a.resource_set AS "resourceSet", a.status, a.change
        FROM audit_log a
       WHERE ($1::bigint IS NULL OR a.id < $1::bigint)

@@ -44,3 +44,6 @@ export async function inTransaction<T>(db: Db, fn: (client: DbClient) => Promise
     client.release();
   }
 }
+
+/** SQL for a timestamptz as the API writes every instant: ISO 8601 in UTC to the millisecond (2026-12-07T16:12:52.000Z). */
+export const isoText = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -1,6 +1,6 @@
 import type { Decision } from '../domain/decision.js';
 import type { DemandForecast } from '../forecast/types.js';
-import type { Db } from './db.js';
+import { type Db, isoText } from './db.js';
 
 /** Idempotent by (loopId, iteration): a retried write stores nothing new. */
 export async function recordDecision(db: Db, d: Decision): Promise<boolean> {
@@ -16,7 +16,7 @@ export async function recordDecision(db: Db, d: Decision): Promise<boolean> {
 }
 
 const columns = `resource_set_id AS "resourceSetId", loop_id AS "loopId", iteration,
-  to_json(decided_at)#>>'{}' AS "decidedAt", mode, paused, current_instances AS "currentInstances",
+  ${isoText('decided_at')} AS "decidedAt", mode, paused, current_instances AS "currentInstances",
   ready_instances AS "readyInstances", desired_instances AS "desiredInstances", rule, reasons, inputs, forecast, actions`;
 
 /** Newest first; `before` pages by decision time. */
@@ -30,7 +30,7 @@ export async function listDecisions(db: Db, resourceSetId: string, page: { limit
 
 export async function latestForecast(db: Db, resourceSetId: string): Promise<Pick<Decision, 'decidedAt' | 'forecast'> | undefined> {
   const { rows } = await db.query<Pick<Decision, 'decidedAt' | 'forecast'>>(
-    `SELECT to_json(decided_at)#>>'{}' AS "decidedAt", forecast FROM decisions
+    `SELECT ${isoText('decided_at')} AS "decidedAt", forecast FROM decisions
      WHERE resource_set_id = $1 AND forecast IS NOT NULL ORDER BY decided_at DESC, iteration DESC LIMIT 1`,
     [resourceSetId]);
   return rows[0];

@@ -2,6 +2,8 @@ import type { Db } from './db.js';
 
 /** Tables keeping one row per child workflow (an experiment, a tuning session): its latest progress. */
 export type SnapshotTable = 'experiments' | 'tuning_sessions';
+/** Those and the rollouts' table, which keeps its rows' kind besides (store/rollouts.ts): all read alike. */
+export type ProgressTable = SnapshotTable | 'rollouts';
 
 export interface ProgressSnapshot {
   id: string;
@@ -23,11 +25,21 @@ export async function recordSnapshot(db: Db, table: SnapshotTable, e: ProgressSn
     [e.id, e.resourceSetId, e.status, e.seq, JSON.stringify(e.progress), e.startedAt]);
 }
 
-/** The latest progress of a set's workflows, newest first; with `id`, that one only. */
-export async function listSnapshots(db: Db, table: SnapshotTable, resourceSetId: string, options: { limit: number; id?: string }): Promise<unknown[]> {
-  const { rows } = await db.query<{ progress: unknown }>(
-    `SELECT progress FROM ${table} WHERE resource_set_id = $1 AND ($2::text IS NULL OR id = $2)
-      ORDER BY started_at DESC, id DESC LIMIT $3`,
-    [resourceSetId, options.id ?? null, options.limit]);
-  return rows.map((r) => r.progress);
+/** Where a page of snapshots ends: its last row's start (as Postgres prints it, to the microsecond) and id. */
+export interface SnapshotPosition {
+  startedAt: string;
+  id: string;
+}
+
+/** The latest progress of a set's workflows, newest first, after `before` when given; with `id`, that one only. */
+export async function listSnapshots(
+  db: Db, table: ProgressTable, resourceSetId: string, options: { limit: number; id?: string; before?: SnapshotPosition | undefined },
+): Promise<(SnapshotPosition & { progress: unknown })[]> {
+  const { rows } = await db.query<SnapshotPosition & { progress: unknown }>(
+    `SELECT id, started_at::text AS "startedAt", progress FROM ${table}
+      WHERE resource_set_id = $1 AND ($2::text IS NULL OR id = $2)
+        AND ($3::timestamptz IS NULL OR (started_at, id) < ($3::timestamptz, $4::text))
+      ORDER BY started_at DESC, id DESC LIMIT $5`,
+    [resourceSetId, options.id ?? null, options.before?.startedAt ?? null, options.before?.id ?? null, options.limit]);
+  return rows;
 }

@@ -1,5 +1,5 @@
 import type { Recommendation } from '../config/recommend/policy.js';
-import type { Db } from './db.js';
+import { type Db, isoText } from './db.js';
 
 export type RecommendationStatus = 'open' | 'applied' | 'superseded';
 
@@ -22,8 +22,8 @@ export interface RecommendationRow {
 }
 
 const COLUMNS = `id, resource_set_id AS "resourceSetId", base_revision AS "baseRevision", kind, proposal, expected_gain AS "expectedGain",
-  proposal->>'reason' AS reason, status, template, version, to_json(created_at)#>>'{}' AS "createdAt",
-  to_json(updated_at)#>>'{}' AS "updatedAt", to_json(applied_at)#>>'{}' AS "appliedAt"`;
+  proposal->>'reason' AS reason, status, template, version, ${isoText('created_at')} AS "createdAt",
+  ${isoText('updated_at')} AS "updatedAt", ${isoText('applied_at')} AS "appliedAt"`;
 
 /**
  * Records a proposal, or refreshes its gain and reason when the same one was made before; open

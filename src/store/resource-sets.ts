@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import type { ResourceSetSpec } from '../domain/resource-set.js';
-import type { Db } from './db.js';
+import { type Db, isoText } from './db.js';
 
 export interface ResourceSetRow {
   id: string;
@@ -12,7 +12,7 @@ export interface ResourceSetRow {
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-const columns = `id, spec, workflow_id AS "workflowId", to_json(created_at)#>>'{}' AS "createdAt"`;
+const columns = `id, spec, workflow_id AS "workflowId", ${isoText('created_at')} AS "createdAt"`;
 
 export type InsertOutcome = { outcome: 'created' | 'identical'; row: ResourceSetRow } | { outcome: 'conflict'; row: ResourceSetRow };
 

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { type Db, isoText } from './db.js';
 
 export interface RolloutRecord {
   id: string;
@@ -25,7 +25,7 @@ export async function recordRollout(db: Db, r: RolloutRecord): Promise<void> {
 /** Newest first. */
 export async function listRollouts(db: Db, resourceSetId: string, limit: number): Promise<RolloutRecord[]> {
   const { rows } = await db.query<RolloutRecord>(
-    `SELECT id, resource_set_id AS "resourceSetId", kind, status, seq, to_json(started_at)#>>'{}' AS "startedAt", progress
+    `SELECT id, resource_set_id AS "resourceSetId", kind, status, seq, ${isoText('started_at')} AS "startedAt", progress
        FROM rollouts WHERE resource_set_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`,
     [resourceSetId, limit]);
   return rows;

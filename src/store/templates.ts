@@ -1,5 +1,4 @@
-import type { Db } from './db.js';
-import { inTransaction } from './db.js';
+import { type Db, inTransaction, isoText } from './db.js';
 
 export interface TemplateVersionRow {
   template: string;
@@ -11,7 +10,7 @@ export interface TemplateVersionRow {
 }
 
 const columns = `template, version, revision, content_hash AS "contentHash", object_key AS "objectKey",
-  to_json(created_at)#>>'{}' AS "createdAt"`;
+  ${isoText('created_at')} AS "createdAt"`;
 
 /**
  * The version holding this content, created with the next number unless the template already has

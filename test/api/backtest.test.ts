@@ -7,6 +7,8 @@ import { backfillDemand } from '../../src/store/metrics.js';
 import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
 
 const DAY = 1440;
+/** The API writes instants as ISO 8601; the simulator counts epoch seconds. */
+const seconds = (iso: string): number => Date.parse(iso) / 1000;
 
 /** Whole requests per second each minute: a daily wave with noise, `days` days ending a minute ago. */
 function history(days: number, seed: number): { minute: number; rate: number }[] {
@@ -37,15 +39,16 @@ describe('GET /v1/resource-sets/:id/backtest (real Postgres, Temporal, the backt
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(Object.keys(res.body.policies).sort(), ['aws', 'hpa', 'oracle', 'predictive']);
     assert.equal(res.body.target, 0.6);
-    assert.equal(res.body.from, recorded[0]!.minute);
+    const [from, to] = [seconds(res.body.from), seconds(res.body.to)];
+    assert.equal(from, recorded[0]!.minute);
     assert.equal(res.body.policies.oracle.cost, 1);
     assert.equal(res.body.policies.oracle.tauU, 0);
 
     // The same minutes through the simulator's core (a minute that passed since the backfill reads as 0).
     const byMinute = new Map(recorded.map((m) => [m.minute, m.rate]));
-    const demand = Array.from({ length: (res.body.to - res.body.from) / 60 }, (_, k) => byMinute.get(res.body.from + k * 60) ?? 0);
+    const demand = Array.from({ length: (to - from) / 60 }, (_, k) => byMinute.get(from + k * 60) ?? 0);
     assert.equal(res.body.days, demand.length / DAY);
-    const expected = await comparePolicies({ demand, startTime: res.body.from / 60, policies: ['predictive', 'hpa', 'aws', 'oracle'], target: 0.6 });
+    const expected = await comparePolicies({ demand, startTime: from / 60, policies: ['predictive', 'hpa', 'aws', 'oracle'], target: 0.6 });
     assert.deepEqual(res.body.policies, expected.figures);
     assert.equal(res.body.warmupDays, expected.warmupDays);
   });
@@ -56,8 +59,9 @@ describe('GET /v1/resource-sets/:id/backtest (real Postgres, Temporal, the backt
     const res = await api.request('GET', `/v1/resource-sets/${id}/backtest?frontier=true&days=4`, undefined, { as: 'viewer' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const byMinute = new Map(recorded.map((m) => [m.minute, m.rate]));
-    const demand = Array.from({ length: (res.body.to - res.body.from) / 60 }, (_, k) => byMinute.get(res.body.from + k * 60) ?? 0);
-    const expected = await frontier({ demand, startTime: res.body.from / 60, target: 0.7, warmupDays: defaultWarmupDays(demand.length) });
+    const [from, to] = [seconds(res.body.from), seconds(res.body.to)];
+    const demand = Array.from({ length: (to - from) / 60 }, (_, k) => byMinute.get(from + k * 60) ?? 0);
+    const expected = await frontier({ demand, startTime: from / 60, target: 0.7, warmupDays: defaultWarmupDays(demand.length) });
     assert.deepEqual(res.body.frontier, expected);
     assert.deepEqual([...new Set(expected.points.map((p) => p.policy))], ['hpa', 'aws', 'predictive']);
     assert.equal(expected.points.filter((p) => p.current).length, 1);

@@ -37,6 +37,7 @@ export function routeFixtures(api: TestApi, env: { sharedSet: string; sharedTemp
     'GET /readyz': {},
     'GET /metrics': {},
     'GET /v1/openapi.json': {},
+    'GET /v1/overview': {},
     'POST /v1/resource-sets': { body: () => resourceSetBody(uniqueId('made')) },
     'GET /v1/resource-sets': {},
     'GET /v1/resource-sets/:id': {},

@@ -84,14 +84,25 @@ describe('the dashboard in headless Chromium (real API, Temporal, Postgres, loca
     await api?.close();
   });
 
-  it('as a viewer: rejects a bad key, then shows the set with its chart drawn, instances, decisions with reasons, and no operator buttons', async () => {
+  it('as a viewer: rejects a bad key, opens on an overview of every set, then shows the set with its chart drawn, instances, decisions with reasons, and no operator buttons', async () => {
     const { page, errors } = await openDashboard(browser, `${api.url}/`);
     await enterKey(page, `psk_${'0'.repeat(16)}_${'A'.repeat(43)}`);
     await page.locator('#key-error').filter({ hasText: 'rejected' }).waitFor();
     errors.length = 0; // the rejected key's 401 is logged by the browser, as it should be
 
     await enterKey(page, api.keys.viewer);
-    await page.click(`#sets a[data-set="${id}"]`);
+    // The page opens on every set at a glance, as the loop reports it.
+    const row = page.locator(`#overview-table tr[data-set="${id}"]`);
+    await row.waitFor();
+    const set = (await api.request('GET', `/v1/resource-sets/${id}`)).body;
+    const cells = await row.locator('td').allTextContents();
+    assert.equal(cells[0], id);
+    assert.equal(cells[1], set.status.state);
+    assert.match(cells[2]!, /^\d+ \/ \d+$/, 'instances now / desired');
+    assert.match(cells[3]!, /→ \d+$/, 'the last decision, with the instances it wanted');
+    assert.ok(cells[4] === 'all True' || /(False|Unknown)/.test(cells[4]!), cells[4]);
+    await row.locator('a').click();
+    assert.equal(await page.isHidden('#overview'), true, 'a set opened replaces the overview');
     await page.locator('#decisions tbody tr.decision').first().waitFor();
     assert.equal(await page.textContent('#set-id'), id);
     assert.equal(await page.getAttribute('#temporal-link', 'href'), `http://127.0.0.1:8233/namespaces/default/workflows/${workflowIdFor(id)}`);

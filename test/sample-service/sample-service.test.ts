@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startChild } from '../../src/infra/child.js';
 import { MISS_MS } from '../../src/sample-service/workload.js';
 import { freePort } from '../support/ports.js';
-import { eventually, metricValue, sampleServiceArgs, sendLoad, startSampleService, type SampleServiceOptions, type SampleServiceProcess } from './support.js';
+import { APP_TOKEN, eventually, metricValue, sampleServiceArgs, sendLoad, startSampleService, type SampleServiceOptions, type SampleServiceProcess } from './support.js';
 
 let logDir: string;
 const running: SampleServiceProcess[] = [];
@@ -107,14 +107,23 @@ describe('sample service', () => {
     assert.equal(metricValue(await v4!.metrics(), 'http_requests_total', { code: '500' }), errors);
   });
 
-  it('applies /reload live and refuses an invalid one', async () => {
+  it('applies /reload live, only with the instance token, and refuses an invalid one', async () => {
     // Misses of ~1.6 s, so concurrent requests overlap.
     const service = await start({ speed: 0.025, config: { params: { poolSize: 1, cacheSize: 0, queueLimit: 0 } } });
     const before = await sendLoad(service.url, 3, 3, uniqueKeys('r1'));
     assert.deepEqual([before.statuses.get(200), before.statuses.get(503)], [1, 2]);
 
-    const reload = (body: unknown): Promise<Response> => fetch(`${service.url}/reload`, { method: 'POST', body: JSON.stringify(body) });
-    const ok = await reload({ version: 2, params: { poolSize: 3, cacheSize: 100, queueLimit: 0 } });
+    const reload = (body: unknown, token: string | null = APP_TOKEN): Promise<Response> => fetch(`${service.url}/reload`, {
+      method: 'POST', body: JSON.stringify(body), headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
+    const wider = { version: 2, params: { poolSize: 3, cacheSize: 100, queueLimit: 0 } };
+    for (const token of [null, 'not-the-token']) {
+      const refused = await reload(wider, token);
+      assert.equal(refused.status, 401, `token ${token}`);
+      assert.match(((await refused.json()) as any).error.message, /instance token/);
+    }
+    assert.deepEqual(await (await fetch(`${service.url}/config`)).json(), { version: 1, params: { poolSize: 1, cacheSize: 0, queueLimit: 0 } }, 'a refused reload changes nothing');
+    const ok = await reload(wider);
     assert.equal(ok.status, 200);
     const widened = await sendLoad(service.url, 3, 3, uniqueKeys('r2'));
     assert.equal(widened.statuses.get(200), 3);
@@ -131,7 +140,7 @@ describe('sample service', () => {
     const tooBig = await reload({ params: { poolSize: 1, cacheSize: 1_000_000, queueLimit: 0 } });
     assert.equal(tooBig.status, 400);
     assert.equal(((await tooBig.json()) as any).error.code, 'exceeds_capacity');
-    assert.equal((await fetch(`${service.url}/reload`, { method: 'POST', body: '{not json' })).status, 400);
+    assert.equal((await fetch(`${service.url}/reload`, { method: 'POST', body: '{not json', headers: { authorization: `Bearer ${APP_TOKEN}` } })).status, 400);
     const config = await (await fetch(`${service.url}/config`)).json();
     assert.deepEqual(config, { version: 3, params: { poolSize: 1, cacheSize: 100, queueLimit: 0 } });
     assert.equal(metricValue(await service.metrics(), 'app_pool_size'), 1);

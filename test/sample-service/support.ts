@@ -1,9 +1,14 @@
 // Real sample-service processes for tests, and a bounded load loop to drive them.
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_APP_CONFIG, type AppConfig } from '../../src/domain/app-config.js';
+import { agentToken } from '../../src/domain/agent-token.js';
 import { startChild, waitUntilReady, type Child } from '../../src/infra/child.js';
 import { parsePrometheusText, type Exposition } from '../../src/agent/prometheus-text.js';
 import { freePort } from '../support/ports.js';
+import { TEST_SECRET } from '../agent/support.js';
+
+/** What the app's /reload requires: the token of the agent `startAgent` starts by default. */
+export const APP_TOKEN = agentToken(TEST_SECRET, 'i-test');
 
 const MAIN = fileURLToPath(new URL('../../src/sample-service/main.ts', import.meta.url));
 
@@ -36,7 +41,7 @@ export async function startSampleService(options: SampleServiceOptions): Promise
   const port = options.port ?? await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = await startChild(options.name ?? `sample-service-${port}`, process.execPath, sampleServiceArgs(port, options), {
-    logDir: options.logDir, env: { ...process.env, LOG_LEVEL: 'warn' },
+    logDir: options.logDir, env: { ...process.env, PRESCALE_AGENT_TOKEN: APP_TOKEN, LOG_LEVEL: 'warn' },
   });
   await waitUntilReady(child, async () => {
     const res = await fetch(`${url}/healthz`);

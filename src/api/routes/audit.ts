@@ -4,11 +4,12 @@ import { resourceSetIdSchema } from '../../domain/resource-set.js';
 import { listAudit } from '../../store/audit.js';
 import { audited, CLI_ACTIONS } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { cursorSchema, encodeCursor } from '../cursor.js';
+import { pageBody, pageOf, pageQuery } from '../cursor.js';
+import { instantSchema } from '../instants.js';
 import { route, type Route } from '../route.js';
 
 const entryBody = z.object({
-  id: z.string(), at: z.string(), requestId: z.string(), principalKind: z.string(), principalId: z.string().nullable(),
+  id: z.string(), at: instantSchema, requestId: z.string(), principalKind: z.string(), principalId: z.string().nullable(),
   method: z.string(), route: z.string(), target: z.string().nullable(), resourceSet: z.string().nullable(), status: z.number(),
   change: z.object({ before: z.unknown(), after: z.unknown() }).nullable().describe('What the write replaced and what it put instead: the fields that differ'),
 });
@@ -26,21 +27,18 @@ export function auditRoutes(ctx: Pick<ApiContext, 'db'>, routes: () => readonly 
   return [
     route({
       method: 'get', path: '/v1/audit', summary: 'The audit log of mutating requests (and of keys made with the CLI), newest first', role: 'admin',
-      query: z.strictObject({
-        limit: z.coerce.number().int().min(1).max(500).default(100),
-        cursor: cursorSchema(position).optional().describe("A previous page's `next`"),
+      query: pageQuery(position, { max: 500, fallback: 100 }).extend({
         principal: principalSchema.optional(),
         resourceSet: resourceSetIdSchema.optional(),
         action: z.string().max(300).refine((a) => actions().includes(a), 'must be an audited action: METHOD and route pattern, e.g. "PATCH /v1/resource-sets/:id/policy", or "CLI keys create"').optional(),
         since: instant.optional().describe('Entries at or after this instant'),
         until: instant.optional().describe('Entries before this instant'),
       }).refine((q) => !q.since || !q.until || Date.parse(q.since) < Date.parse(q.until), { path: ['until'], message: 'must be after since' }),
-      responses: { 200: { description: 'A page of entries', schema: z.object({ items: z.array(entryBody), next: z.string().optional() }) } },
+      responses: { 200: { description: 'A page of entries', schema: pageBody(entryBody) } },
       async handler({ query: { cursor, action, ...filter } }) {
         const [method, ...route] = action?.split(' ') ?? [];
         const items = await listAudit(ctx.db, { ...filter, before: cursor?.before, ...(method ? { action: { method, route: route.join(' ') } } : {}) });
-        const last = items.length === filter.limit ? items.at(-1) : undefined;
-        return { status: 200, body: { items, ...(last ? { next: encodeCursor({ before: last.id }) } : {}) } };
+        return { status: 200, body: pageOf(items, filter.limit, (last) => ({ before: last.id }), (entry) => entry) };
       },
     }),
   ];

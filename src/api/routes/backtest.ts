@@ -5,6 +5,7 @@ import { resourceSetIdSchema } from '../../domain/resource-set.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
 import { getResourceSet } from '../../store/resource-sets.js';
 import type { ApiContext } from '../context.js';
+import { instantSchema, isoFromSeconds } from '../instants.js';
 import { backtestWorkflow } from '../../workflows/backtest.js';
 import { route, type Route } from '../route.js';
 
@@ -20,7 +21,7 @@ const frontierSchema = z.object({
   today: z.object({ tauU: z.number(), cost: z.number(), envelopeTau: z.number() }),
 });
 const backtestBody = z.object({
-  from: z.number(), to: z.number(), days: z.number(), warmupDays: z.number(), target: z.number(),
+  from: instantSchema, to: instantSchema, days: z.number(), warmupDays: z.number(), target: z.number(),
   capacityPerInstance: z.number(), policies: z.record(z.string(), figuresSchema), frontier: frontierSchema.optional(),
 });
 
@@ -59,7 +60,7 @@ export function backtestRoutes(ctx: ApiContext): Route[] {
             workflowIdConflictPolicy: 'USE_EXISTING', workflowExecutionTimeout: `${RESULT_WAIT_MINUTES}m`,
             staticSummary: `backtest of ${params.id}: ${query.days} days at target ${query.target}`,
           }));
-          return { status: 200, body: report };
+          return { status: 200, body: { ...report, from: isoFromSeconds(report.from), to: isoFromSeconds(report.to) } };
         } catch (err) {
           const cause = err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
           if (cause instanceof ApplicationFailure && (BACKTEST_UNANSWERABLE as readonly (string | undefined)[]).includes(cause.type ?? undefined)) {

@@ -10,7 +10,10 @@ import { getResourceSet } from '../../store/resource-sets.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { timeline } from '../dashboard/timeline.js';
+import { readResourceSets } from '../resource-set-readings.js';
+import { instantSchema, isoFromSeconds } from '../instants.js';
 import { route, type Route } from '../route.js';
+import { conditionBody } from './resource-sets.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
 const STEP_SECONDS = 60;
@@ -31,8 +34,15 @@ function healthOf(report: InstanceReport, spec: ResourceSetSpec, now: number): H
   return slow || (report.errorRate ?? 0) > spec.slo.errorRate ? 'breaching' : 'healthy';
 }
 
+const overviewBody = z.object({
+  id: z.string(), state: z.enum(['running', 'paused', 'stopping']).nullable().describe('Null when its loop did not answer'),
+  current: z.number().nullable(), desired: z.number().nullable(), forecast: z.number().nullable(), loopLagSeconds: z.number().nullable(),
+  lastDecision: z.object({ decidedAt: instantSchema, rule: z.string(), current: z.number(), desired: z.number(), reasons: z.array(z.string()) }).loose().nullable(),
+  conditions: z.array(conditionBody),
+});
+
 const seriesBody = z.object({
-  stepSeconds: z.number(), t: z.array(z.number()), demand: z.array(z.number().nullable()),
+  stepSeconds: z.number(), t: z.array(instantSchema).describe("Each step's start"), demand: z.array(z.number().nullable()),
   capacity: z.array(z.number().nullable()), plannedCapacity: z.array(z.number().nullable()),
   forecast: z.record(z.string(), z.array(z.number().nullable())), model: z.string().nullable(),
 });
@@ -50,6 +60,16 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
   };
   return [
     route({
+      method: 'get', path: '/v1/overview',
+      summary: 'Every resource set at a glance, by id: state, instances now and desired, last decision, conditions (one workflow query per set)',
+      role: 'viewer',
+      responses: { 200: { description: 'The sets', schema: z.object({ items: z.array(overviewBody) }) } },
+      async handler() {
+        const readings = await readResourceSets(ctx.db, ctx.temporal.client);
+        return { status: 200, body: { items: readings.sort((a, b) => a.id.localeCompare(b.id)) } };
+      },
+    }),
+    route({
       method: 'get', path: '/v1/resource-sets/:id/series',
       summary: 'Demand, forecasts (p50/p90/p99) and capacity per minute, in requests per second, over the last hours and the forecast horizon',
       role: 'viewer', resourceSetParam: 'id',
@@ -63,7 +83,8 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
           demandSeries(ctx.db, params.id, { from, to: now, stepSeconds: STEP_SECONDS }),
           decisionPoints(ctx.db, params.id, { from, to: now + 1 }),
         ]);
-        return { status: 200, body: timeline({ from, now, demand: demandRate(demand), decisions }) };
+        const grid = timeline({ from, now, demand: demandRate(demand), decisions });
+        return { status: 200, body: { ...grid, t: grid.t.map(isoFromSeconds) } };
       },
     }),
     route({
@@ -76,7 +97,7 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
         const row = await existing(params.id);
         const now = Date.now() / 1000;
         const reports = await latestInstanceReports(ctx.db, params.id, { now, windowSeconds: INSTANCE_WINDOW_SECONDS });
-        return { status: 200, body: { items: reports.map((r) => ({ ...r, health: healthOf(r, row.spec, now) })) } };
+        return { status: 200, body: { items: reports.map((r) => ({ ...r, lastSampleAt: isoFromSeconds(r.lastSampleAt), health: healthOf(r, row.spec, now) })) } };
       },
     }),
     route({

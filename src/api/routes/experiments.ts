@@ -5,15 +5,16 @@ import { providerMismatch } from '../../config/template.js';
 import { readTemplateVersion } from '../../config/templates.js';
 import { resourceSetIdSchema } from '../../domain/resource-set.js';
 import { HttpError } from '../../infra/http-error.js';
-import { listExperiments } from '../../store/experiments.js';
+import { listSnapshots } from '../../store/progress-snapshots.js';
 import type { ResourceSetRow } from '../../store/resource-sets.js';
 import {
   abortExperimentSignal, concludeExperimentSignal, experimentProgressQuery, promoteExperimentSignal, startExperimentUpdate,
 } from '../../workflows/experiment-messages.js';
 import { stateQuery, type ResourceSetState } from '../../workflows/resource-set-messages.js';
 import type { ApiContext } from '../context.js';
+import { pageBody } from '../cursor.js';
 import { route, type Route } from '../route.js';
-import { childProgress, existingSet, loopGone, updateRefused, withUiLink } from './resource-set-lookup.js';
+import { childListQuery, childPage, childProgress, existingSet, loopGone, updateRefused } from './resource-set-lookup.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
 const experimentParams = idParams.extend({ expId: z.string().regex(/^experiment-[a-z0-9-]{1,120}$/, 'must be an experiment id') });
@@ -58,11 +59,10 @@ export function experimentRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'get', path: '/v1/resource-sets/:id/experiments', summary: 'A/B experiments with their groups, verdict and events, newest first',
       role: 'viewer', resourceSetParam: 'id',
-      params: idParams, query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
-      responses: { 200: { description: 'Experiments', schema: z.object({ items: z.array(progressBody) }) }, 404: { description: 'Unknown resource set' } },
+      params: idParams, query: childListQuery,
+      responses: { 200: { description: 'A page of experiments', schema: pageBody(progressBody) }, 404: { description: 'Unknown resource set' } },
       async handler({ params, query }) {
-        await existing(params.id);
-        return { status: 200, body: { items: (await listExperiments(ctx.db, params.id, { limit: query.limit })).map((p) => withUiLink(ctx, p)) } };
+        return { status: 200, body: await childPage(ctx, 'experiments', params.id, query) };
       },
     }),
     route({
@@ -72,8 +72,8 @@ export function experimentRoutes(ctx: ApiContext): Route[] {
       responses: { 200: { description: 'The experiment', schema: progressBody }, 404: { description: 'Unknown resource set or experiment' } },
       async handler({ params }) {
         await existing(params.id);
-        const [recorded] = await listExperiments(ctx.db, params.id, { limit: 1, id: params.expId });
-        return { status: 200, body: await childProgress(ctx, params.id, 'experiment', params.expId, recorded, experimentProgressQuery) };
+        const [recorded] = await listSnapshots(ctx.db, 'experiments', params.id, { limit: 1, id: params.expId });
+        return { status: 200, body: await childProgress(ctx, params.id, 'experiment', params.expId, recorded?.progress, experimentProgressQuery) };
       },
     }),
     route({

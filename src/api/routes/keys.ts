@@ -7,7 +7,11 @@ import { missingResourceSets } from '../../store/resource-sets.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { HttpError, invalidFields, notFound } from '../../infra/http-error.js';
+import { instantSchema } from '../instants.js';
 import { route, type Route } from '../route.js';
+
+/** Long enough to redeploy everything that holds a key, short enough that a leaked one dies. */
+const MAX_OVERLAP_SECONDS = 30 * 86_400;
 
 const idParams = z.strictObject({ id: z.string().regex(apiKeyIdPattern, 'must be a key id (16 hex digits)') });
 
@@ -20,7 +24,7 @@ export const apiKeySpecSchema = z.strictObject({
 
 const keyBody = z.object({
   id: z.string(), name: z.string(), role: z.enum(ROLES), scopes: z.array(z.string()).nullable(),
-  createdAt: z.string(), createdBy: z.string().nullable(), revokedAt: z.string().nullable(), rotatedFrom: z.string().nullable(),
+  createdAt: instantSchema, createdBy: z.string().nullable(), revokedAt: instantSchema.nullable(), rotatedFrom: z.string().nullable(),
 });
 const newKeyBody = keyBody.extend({ key: z.string().describe('psk_<id>_<secret>: shown this once, never again') });
 
@@ -65,15 +69,25 @@ export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/v1/keys/:id/rotate', summary: 'Replace an API key with a new one of the same role and scopes; the old one is revoked', role: 'admin',
+      method: 'post', path: '/v1/keys/:id/rotate',
+      summary: 'Replace an API key with a new one of the same role and scopes; the old one keeps working for overlapSeconds (default 0: revoked at once)',
+      role: 'admin',
       params: idParams,
-      responses: { 201: { description: 'The new key', schema: newKeyBody }, 404: { description: 'Unknown key' }, 409: { description: 'The key is revoked' } },
-      async handler({ params, req }) {
-        const result = await rotateApiKey(ctx.db, params.id, principalOf(req)?.id ?? null);
+      body: z.strictObject({
+        overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).default(0)
+          .describe(`How long the old key keeps working, so its users can switch (at most ${MAX_OVERLAP_SECONDS / 86_400} days); DELETE ends it sooner`),
+      }).prefault({}),
+      responses: {
+        201: { description: 'The new key; `replaces` says until when the old one works', schema: newKeyBody.extend({ replaces: z.object({ id: z.string(), revokedAt: instantSchema }) }) },
+        404: { description: 'Unknown key' }, 409: { description: 'The key is revoked' },
+      },
+      async handler({ params, body, req }) {
+        const result = await rotateApiKey(ctx.db, params.id, principalOf(req)?.id ?? null, body.overlapSeconds);
         if (result.outcome === 'missing') throw notFound('API key', params.id);
         if (result.outcome === 'revoked') throw new HttpError(409, 'revoked', `API key "${params.id}" is revoked; create a new one instead`);
+        const replaces = { id: params.id, revokedAt: result.oldRevokedAt };
         const { key: _secret, ...replacement } = result.key;
-        return { status: 201, body: result.key, audit: { change: { before: result.old, after: replacement } } };
+        return { status: 201, body: { ...result.key, replaces }, audit: { change: { before: result.old, after: { ...replacement, replaces } } } };
       },
     }),
   ];

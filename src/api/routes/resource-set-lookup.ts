@@ -1,9 +1,12 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
+import { z } from 'zod';
 import { HttpError, notFound } from '../../infra/http-error.js';
+import { listSnapshots, type ProgressTable } from '../../store/progress-snapshots.js';
 import { getResourceSet, type ResourceSetRow } from '../../store/resource-sets.js';
 import { BUSY } from '../../workflows/experiment-messages.js';
 import type { ApiContext } from '../context.js';
+import { pageOf, pageQuery } from '../cursor.js';
 
 /** The set's row, or 404. */
 export async function existingSet(ctx: ApiContext, id: string): Promise<ResourceSetRow> {
@@ -54,4 +57,20 @@ export async function childProgress<T extends { resourceSetId: string }>(
     .then((p) => (p.resourceSetId === resourceSetId ? p : undefined), () => undefined);
   if (!progress) throw notFound(what, workflowId);
   return withUiLink(ctx, progress);
+}
+
+// Postgres's own text of a timestamptz, so a page ends exactly where its last row started.
+const snapshotPosition = z.strictObject({
+  startedAt: z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/),
+  id: z.string().min(1).max(300),
+});
+
+/** The query of a list of a set's rollouts, experiments or tuning sessions. */
+export const childListQuery = pageQuery(snapshotPosition, { max: 100, fallback: 20 });
+
+/** A page of a set's rollouts, experiments or tuning sessions, newest first. */
+export async function childPage(ctx: ApiContext, table: ProgressTable, resourceSetId: string, query: z.infer<typeof childListQuery>): Promise<{ items: unknown[]; next?: string }> {
+  await existingSet(ctx, resourceSetId);
+  const rows = await listSnapshots(ctx.db, table, resourceSetId, { limit: query.limit, before: query.cursor });
+  return pageOf(rows, query.limit, ({ startedAt, id }) => ({ startedAt, id }), (row) => withUiLink(ctx, row.progress));
 }

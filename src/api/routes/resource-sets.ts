@@ -9,7 +9,6 @@ import { instanceTypeOf, newResourceSetSpecSchema, policyPatchSchema, resourceSe
 import { specTag } from '../../domain/spec-tag.js';
 import { latestForecast, listDecisions } from '../../store/decisions.js';
 import { deleteResourceSet, getResourceSet, insertResourceSet, listResourceSets, updateResourceSetSpec, type ResourceSetRow } from '../../store/resource-sets.js';
-import { listRollouts } from '../../store/rollouts.js';
 import {
   NOTHING_TO_ROLL_BACK, pauseSignal, resumeSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, STALE_SPEC, stateQuery, stopSignal,
   type ResourceSetState,
@@ -23,8 +22,10 @@ import type { ApiContext } from '../context.js';
 import { conditionsOf } from '../resource-set-conditions.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
 import { isTemporalCallCut } from '../../infra/temporal.js';
+import { pageBody } from '../cursor.js';
+import { instantSchema, isoFromSeconds, showForecast } from '../instants.js';
 import { route, type Route } from '../route.js';
-import { refusedWith, updateRefused } from './resource-set-lookup.js';
+import { childListQuery, childPage, refusedWith, updateRefused } from './resource-set-lookup.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
 const listQuery = z.strictObject({
@@ -33,18 +34,18 @@ const listQuery = z.strictObject({
 });
 
 const resourceSetBody = z.object({
-  id: z.string(), spec: z.record(z.string(), z.unknown()), workflowId: z.string(), createdAt: z.string(),
+  id: z.string(), spec: z.record(z.string(), z.unknown()), workflowId: z.string(), createdAt: instantSchema,
   temporalUiUrl: z.string().optional(),
 });
-const conditionBody = z.object({
+export const conditionBody = z.object({
   type: z.enum(['Ready', 'Observing', 'Forecasting', 'Provisioning', 'Rollout']), status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string(), message: z.string(), since: z.string(),
+  reason: z.string(), message: z.string(), since: instantSchema,
 });
 const stateBody = resourceSetBody.extend({ status: z.record(z.string(), z.unknown()), conditions: z.array(conditionBody) });
 const revertModeSchema = z.enum(['staged', 'immediate']);
 const releaseBody = z.object({ template: z.string().nullable(), version: z.number().nullable(), revision: z.number() }).loose();
 const rollbackBody = z.object({
-  toRevision: z.number(), from: releaseBody, to: releaseBody, mode: revertModeSchema, requestedAt: z.string(),
+  toRevision: z.number(), from: releaseBody, to: releaseBody, mode: revertModeSchema, requestedAt: instantSchema,
   status: z.enum(['under-way', 'done', 'failed']), repeated: z.boolean(), abortedRollout: z.string().nullable(), workflowId: z.string().nullable(),
 });
 const rolloutActions = {
@@ -148,9 +149,10 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
         const row = await existing(params.id);
         const state: ResourceSetState = await handle(row).query(stateQuery)
           .catch((err) => workflowGone(err, params.id));
-        const { conditions: _loop, ...status } = state;
+        const { conditions: _loop, override, ...status } = state;
+        const shown = { ...status, override: override && { ...override, expiresAt: isoFromSeconds(override.expiresAt) } };
         // Of the loop's spec, which a PATCH changes first: what If-Match on the PATCH compares with.
-        return { status: 200, body: { ...present(row), status, conditions: await conditionsOf(ctx.db, row, state) }, headers: { etag: specTag(status.spec) } };
+        return { status: 200, body: { ...present(row), status: shown, conditions: await conditionsOf(ctx.db, row, state) }, headers: { etag: specTag(status.spec) } };
       },
     }),
     signalRoute('pause', pauseSignal),
@@ -184,7 +186,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       method: 'post', path: '/v1/resource-sets/:id/scale', summary: 'Pin the instance count until the override expires',
       role: 'operator', resourceSetParam: 'id',
       params: idParams, body: z.strictObject({ count: z.number().int().min(0).max(10_000), ttlSeconds: z.number().int().min(1).max(7 * 86_400) }),
-      responses: { 200: { description: 'The override', schema: z.object({ count: z.number(), expiresAt: z.string() }) }, 404: { description: 'Unknown resource set' } },
+      responses: { 200: { description: 'The override', schema: z.object({ count: z.number(), expiresAt: instantSchema }) }, 404: { description: 'Unknown resource set' } },
       async handler({ params, body }) {
         const row = await existing(params.id);
         const override = await handle(row).executeUpdate(scaleToUpdate, { args: [body] }).catch((err) => workflowGone(err, params.id));
@@ -212,7 +214,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       responses: { 200: { description: 'A page of decisions', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())), next: z.string().optional() }) }, 404: { description: 'Unknown resource set' } },
       async handler({ params, query }) {
         await existing(params.id);
-        const items = await listDecisions(ctx.db, params.id, query);
+        const items = (await listDecisions(ctx.db, params.id, query)).map((d) => ({ ...d, forecast: d.forecast && showForecast(d.forecast) }));
         const next = items.length === query.limit ? items.at(-1)?.decidedAt : undefined;
         return { status: 200, body: { items, ...(next ? { next } : {}) } };
       },
@@ -226,7 +228,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
         await existing(params.id);
         const latest = await latestForecast(ctx.db, params.id);
         if (!latest?.forecast) throw new HttpError(404, 'no_forecast', `no forecast recorded yet for "${params.id}"`);
-        return { status: 200, body: { decidedAt: latest.decidedAt, ...latest.forecast } };
+        return { status: 200, body: { decidedAt: latest.decidedAt, ...showForecast(latest.forecast) } };
       },
     }),
     route({
@@ -299,12 +301,10 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'get', path: '/v1/resource-sets/:id/rollouts', summary: 'Rollouts and rollbacks with every step and verdict, newest first',
       role: 'viewer', resourceSetParam: 'id',
-      params: idParams, query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
-      responses: { 200: { description: 'Rollouts', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())) }) }, 404: { description: 'Unknown resource set' } },
+      params: idParams, query: childListQuery,
+      responses: { 200: { description: 'A page of rollouts', schema: pageBody(z.record(z.string(), z.unknown())) }, 404: { description: 'Unknown resource set' } },
       async handler({ params, query }) {
-        await existing(params.id);
-        const rows = await listRollouts(ctx.db, params.id, query.limit);
-        return { status: 200, body: { items: rows.map((r) => r.progress) } };
+        return { status: 200, body: await childPage(ctx, 'rollouts', params.id, query) };
       },
     }),
   ];

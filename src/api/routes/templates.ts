@@ -6,6 +6,7 @@ import { listTemplateVersions } from '../../store/templates.js';
 import { changedFields } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { HttpError } from '../../infra/http-error.js';
+import { instantSchema } from '../instants.js';
 import { route, type Route } from '../route.js';
 
 const nameParams = z.strictObject({ name: templateNameSchema });
@@ -13,7 +14,7 @@ const versionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
 const versionParams = nameParams.extend({ version: versionNumber });
 
 const metadataBody = z.object({
-  template: z.string(), version: z.number(), revision: z.number(), contentHash: z.string(), createdAt: z.string(),
+  template: z.string(), version: z.number(), revision: z.number(), contentHash: z.string(), createdAt: instantSchema,
 });
 const versionBody = metadataBody.extend({ body: z.record(z.string(), z.unknown()) });
 

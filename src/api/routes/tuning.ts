@@ -4,12 +4,13 @@ import type { ParameterSpec, SearchSpace } from '../../config/recommend/space.js
 import { resourceSetIdSchema } from '../../domain/resource-set.js';
 import { HttpError } from '../../infra/http-error.js';
 import { findInstanceType } from '../../providers/local/instance-types.js';
-import { listTuningSessions } from '../../store/tuning.js';
+import { listSnapshots } from '../../store/progress-snapshots.js';
 import { stateQuery, type ResourceSetState } from '../../workflows/resource-set-messages.js';
 import { MAX_TUNING_TRIALS, startTuningUpdate, tuningObjectives, tuningProgressQuery } from '../../workflows/tuning-messages.js';
 import type { ApiContext } from '../context.js';
+import { pageBody } from '../cursor.js';
 import { route, type Route } from '../route.js';
-import { childProgress, existingSet, loopGone, updateRefused, withUiLink } from './resource-set-lookup.js';
+import { childListQuery, childPage, childProgress, existingSet, loopGone, updateRefused } from './resource-set-lookup.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
 const sessionParams = idParams.extend({ sessionId: z.string().regex(/^tuning-[a-z0-9-]{1,120}$/, 'must be a tuning session id') });
@@ -82,11 +83,10 @@ export function tuningRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'get', path: '/v1/resource-sets/:id/tuning', summary: 'Tuning sessions with their trials (parameters, measured p95, verdict) and outcome, newest first',
       role: 'viewer', resourceSetParam: 'id',
-      params: idParams, query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
-      responses: { 200: { description: 'Tuning sessions', schema: z.object({ items: z.array(progressBody) }) }, 404: { description: 'Unknown resource set' } },
+      params: idParams, query: childListQuery,
+      responses: { 200: { description: 'A page of tuning sessions', schema: pageBody(progressBody) }, 404: { description: 'Unknown resource set' } },
       async handler({ params, query }) {
-        await existing(params.id);
-        return { status: 200, body: { items: (await listTuningSessions(ctx.db, params.id, { limit: query.limit })).map((p) => withUiLink(ctx, p)) } };
+        return { status: 200, body: await childPage(ctx, 'tuning_sessions', params.id, query) };
       },
     }),
     route({
@@ -96,8 +96,8 @@ export function tuningRoutes(ctx: ApiContext): Route[] {
       responses: { 200: { description: 'The session', schema: progressBody }, 404: { description: 'Unknown resource set or session' } },
       async handler({ params }) {
         await existing(params.id);
-        const [recorded] = await listTuningSessions(ctx.db, params.id, { limit: 1, id: params.sessionId });
-        return { status: 200, body: await childProgress(ctx, params.id, 'tuning session', params.sessionId, recorded, tuningProgressQuery) };
+        const [recorded] = await listSnapshots(ctx.db, 'tuning_sessions', params.id, { limit: 1, id: params.sessionId });
+        return { status: 200, body: await childProgress(ctx, params.id, 'tuning session', params.sessionId, recorded?.progress, tuningProgressQuery) };
       },
     }),
   ];

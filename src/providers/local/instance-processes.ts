@@ -32,12 +32,13 @@ export interface InstanceLaunch {
  */
 export async function spawnInstance(launch: InstanceLaunch): Promise<{ appPid: number; agentPid: number }> {
   await mkdir(launch.dir, { recursive: true });
-  // The instance never needs the cloud's secret or its API token, only its own agent token.
+  // The instance never needs the cloud's secret or its API token, only its own agent token: the
+  // agent authenticates with it, and the app asks for it on /reload.
   const { PRESCALE_AGENT_SECRET: _secret, LOCAL_CLOUD_TOKEN: _token, ...env } = process.env;
   const appPid = spawnDetached(APP_SCRIPT, [
     '--port', String(launch.appPort), '--speed', String(launch.speed), '--image', launch.image,
     '--config', JSON.stringify(launch.config),
-  ], path.join(launch.dir, 'app.log'), env);
+  ], path.join(launch.dir, 'app.log'), { ...env, PRESCALE_AGENT_TOKEN: launch.agentToken });
   const agentPid = spawnDetached(AGENT_SCRIPT, [
     '--port', String(launch.agentPort), '--app-url', `http://127.0.0.1:${launch.appPort}`, '--app-pid', String(appPid),
     '--instance-id', launch.id, '--resource-set-id', launch.resourceSetId, '--ingest-url', launch.ingestUrl,

@@ -88,6 +88,9 @@ function selectedId() {
   }
 }
 
+/** Whether the key may list sets (a scoped one may not): then the page opens on the overview. */
+let canList = false;
+
 async function start() {
   if (!sessionStorage.getItem(KEY_STORAGE)) {
     askForKey();
@@ -101,8 +104,10 @@ async function start() {
     $('sets').replaceChildren(...items.map((s) => el('li', {}, el('a', { href: `#/sets/${encodeURIComponent(s.id)}`, 'data-set': s.id }, s.id))));
     if (items.length === 0) $('sets').replaceChildren(el('li', { class: 'hint' }, 'none yet'));
     $('open-form').hidden = true;
+    canList = true;
   } catch (err) {
     // A scoped key may read its sets but not list them.
+    canList = false;
     if (err instanceof ApiError && err.status === 403) {
       $('sets').replaceChildren();
       $('open-form').hidden = false;
@@ -121,6 +126,32 @@ $('open-form').addEventListener('submit', (event) => {
 
 window.addEventListener('hashchange', () => { void showSelected(); });
 $('hours').addEventListener('change', () => { void showSelected(); });
+
+// ── every set at a glance ──
+
+/** The conditions that are not True, with their reasons; they are what needs a look. */
+function conditionSummary(conditions) {
+  const off = conditions.filter((c) => c.status !== 'True');
+  return off.length ? off.map((c) => el('span', { class: 'condition', title: c.message }, `${c.type} `, badge(c.status), ` ${c.reason} `)) : 'all True';
+}
+
+async function refreshOverview() {
+  try {
+    const { items } = await api('GET', '/v1/overview');
+    if (selectedId()) return;
+    $('overview-error').textContent = '';
+    $('overview-table').tBodies[0].replaceChildren(...(items.length ? items.map((s) => el('tr', { 'data-set': s.id },
+      el('td', {}, el('a', { href: `#/sets/${encodeURIComponent(s.id)}` }, s.id)),
+      el('td', {}, badge(s.state ?? 'unreachable')),
+      el('td', { class: 'num' }, `${s.current ?? '?'} / ${s.desired ?? '?'}`),
+      el('td', {}, s.lastDecision ? [time(s.lastDecision.decidedAt), ' ', badge(s.lastDecision.rule), ` → ${s.lastDecision.desired}`] : 'none yet'),
+      el('td', {}, conditionSummary(s.conditions)),
+    )) : [el('tr', {}, el('td', { colspan: 5, class: 'hint' }, 'no resource set yet'))]));
+  } catch (err) {
+    failed(err, $('overview-error'));
+  }
+  if (!selectedId() && sessionStorage.getItem(KEY_STORAGE)) refreshTimer = setTimeout(() => { void refreshOverview(); }, REFRESH_MS);
+}
 
 // ── one resource set ──
 
@@ -150,7 +181,11 @@ async function showSelected() {
   const id = selectedId();
   for (const a of document.querySelectorAll('#sets a')) a.classList.toggle('current', a.dataset.set === id);
   if (id !== shownId) closeSet();
-  if (!id) return;
+  $('overview').hidden = Boolean(id) || !canList;
+  if (!id) {
+    if (canList) await refreshOverview();
+    return;
+  }
   shownId = id;
   await refresh(id);
 }
@@ -193,7 +228,7 @@ function renderSet(set, access) {
   const spec = s.spec;
   $('summary').textContent = `${spec.provider} · ${spec.policy.mode} · instances ${s.currentInstances ?? '?'} now, ${s.desiredInstances ?? '?'} desired`
     + ` (bounds ${spec.minInstances}–${spec.maxInstances}) · running ${describeRelease(s.config.stable)}`
-    + (s.override ? ` · pinned to ${s.override.count} until ${time(s.override.expiresAt * 1000)}` : '');
+    + (s.override ? ` · pinned to ${s.override.count} until ${time(s.override.expiresAt)}` : '');
   renderConditions(set.conditions);
 }
 
@@ -235,7 +270,8 @@ const SERIES = [
 
 function chartData(series) {
   const column = (key) => series[key] ?? series.forecast[key];
-  return [series.t, ...SERIES.map((s) => column(s.key))];
+  // uPlot's time axis counts seconds.
+  return [series.t.map((t) => Date.parse(t) / 1000), ...SERIES.map((s) => column(s.key))];
 }
 
 function renderChart(series) {
@@ -273,10 +309,10 @@ function renderInstances(items, config) {
     const release = releases.find((r) => r.revision === revision);
     return release ? describeRelease(release) : revision === null ? 'not reported' : `revision ${revision}`;
   };
-  const now = Date.now() / 1000;
+  const now = Date.now();
   $('instances').tBodies[0].replaceChildren(...(items.length ? items.map((i) => el('tr', {},
     el('td', {}, i.instanceId), el('td', {}, versionOf(i.configRevision)), el('td', {}, badge(i.health)),
-    el('td', { class: 'num' }, `${Math.max(0, Math.round(now - i.lastSampleAt))} s ago`),
+    el('td', { class: 'num' }, `${Math.max(0, Math.round((now - Date.parse(i.lastSampleAt)) / 1000))} s ago`),
     el('td', { class: 'num' }, fixed(i.requestsPerSecond)), el('td', { class: 'num' }, fixed(i.latencyP95Ms, 0)),
     el('td', { class: 'num' }, percent(i.errorRate)), el('td', { class: 'num' }, percent(i.poolUtilization)),
   )) : [el('tr', {}, el('td', { colspan: 8, class: 'hint' }, 'no instance reported in the last five minutes'))]));
