@@ -9,6 +9,9 @@ export interface LogOutput {
   isTTY?: boolean;
 }
 
+/** Fields that hold secrets, redacted at the top level and one level down. */
+const SECRET_FIELDS = ['authorization', 'apiKey', 'password', 'secret', 'token'];
+
 /**
  * Structured logs; secrets never reach them (issue 7 widens the redaction list). JSON lines for
  * machines (files, pipes, collectors), readable lines when a person watches a terminal.
@@ -17,7 +20,7 @@ export function createLogger(level: string, name = 'prescale', out: LogOutput = 
   const options = {
     name,
     level,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.authorization', '*.apiKey', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', ...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`)], censor: '[redacted]' },
   };
   if (out.isTTY) return pino(options, prettyTo(out));
   // pino's own stdout writer when it is stdout: synchronous, so nothing is lost on exit.

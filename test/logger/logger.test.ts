@@ -10,10 +10,11 @@ function capture(isTTY: boolean): { isTTY: boolean; text: string[]; write(t: str
 describe('logs: readable lines in a terminal, JSON lines otherwise', () => {
   it('not a terminal: one JSON object per line, as collectors read them', () => {
     const out = capture(false);
-    createLogger('info', 'api', out).info({ status: 200, route: '/v1/keys' }, 'request');
+    createLogger('info', 'api', out).info({ status: 200, route: '/v1/keys', token: 'psk_top', agent: { secret: 'psk_nested' } }, 'request');
     assert.equal(out.text.length, 1);
     const entry = JSON.parse(out.text[0]!) as Record<string, unknown>;
     assert.deepEqual([entry.level, entry.name, entry.msg, entry.status, entry.route], [30, 'api', 'request', 200, '/v1/keys']);
+    assert.deepEqual([entry.token, entry.agent], ['[redacted]', { secret: '[redacted]' }], 'secrets at the top level and nested');
     assert.ok(out.text[0]!.endsWith('}\n'));
   });
 
