@@ -33,6 +33,8 @@ const VARIANTS: { name: string; config: CalibratedConfig }[] = [
   { name: 'all points, smaller gain, one step lower where hpa had no short minute', config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain' } },
   { name: 'all points, sum of gains', config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 0 } },
   { name: 'all points, sum of gains, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1 } },
+  { name: 'all points, sum of gains, weighed also at 10 % more demand', config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 0, headroom: 0.1 } },
+  { name: 'all points, sum of gains, one step lower where hpa had no short minute, weighed also at 10 % more demand', config: { ...CALIBRATED_DEFAULTS, headroom: 0.1 } },
   { name: 'reactive and seasonal points only', config: { ...CALIBRATED_DEFAULTS, candidates: CANDIDATE_POINTS } },
   { name: 'reactive and forecast points only', config: { ...CALIBRATED_DEFAULTS, candidates: [...CANDIDATE_POINTS.filter((p) => p.rule === 'reactive'), ...FORECAST_POINTS] } },
 ];

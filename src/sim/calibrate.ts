@@ -23,6 +23,8 @@ export interface Objective {
 export interface PointScore {
   point: OperatingPoint;
   shortMinutes: number;
+  /** Minutes it would have been short had demand been `headroom` higher (0 without headroom). */
+  tightMinutes: number;
   /** Paid instance-minutes. */
   paid: number;
 }
@@ -68,11 +70,17 @@ export interface CalibrationInput {
    * smaller relative gain (neither count traded for the other), or by the sum of both gains.
    */
   ranking?: Ranking;
+  /**
+   * With the default objective, points are also weighed on the minutes they would have been short
+   * had demand been this fraction higher: short minutes are rare, so a week of them tells a lucky
+   * point from a safe one poorly; minutes near the edge are many. 0: short minutes only.
+   */
+  headroom?: number;
 }
 
 export type Ranking = 'smaller-gain' | 'sum-of-gains';
 
-export type Choice = Required<Pick<CalibrationInput, 'safetySteps' | 'safetyStepsWithoutShortage' | 'ranking'>>;
+export type Choice = Required<Pick<CalibrationInput, 'safetySteps' | 'safetyStepsWithoutShortage' | 'ranking' | 'headroom'>>;
 
 /**
  * How the live loop and the backtest choose unless told otherwise (bench/RESULTS.md, "Scaling
@@ -81,7 +89,7 @@ export type Choice = Required<Pick<CalibrationInput, 'safetySteps' | 'safetyStep
  * minutes for a little more (Twitter AMZN); one step lower where the reactive rule had no short
  * minute (Azure 2019 CPU, where the cheapest point without one was short the next days).
  */
-export const DEFAULT_CHOICE: Choice = { safetySteps: 0, safetyStepsWithoutShortage: 1, ranking: 'sum-of-gains' };
+export const DEFAULT_CHOICE: Choice = { safetySteps: 0, safetyStepsWithoutShortage: 1, ranking: 'sum-of-gains', headroom: 0 };
 
 /**
  * Self-calibration, rolling origin: replays the set's own history through every candidate point
@@ -94,12 +102,18 @@ export function calibrate(input: CalibrationInput): Calibration {
   const from = Math.max(0, n - input.scoredMinutes);
   if (from >= n) throw new RangeError('calibration needs minutes to score');
   const required = requiredInstances(demand, env.capacity);
+  const headroom = input.headroom ?? DEFAULT_CHOICE.headroom;
+  const stressed = headroom > 0 ? requiredInstances(demand.map((d) => d * (1 + headroom)), env.capacity) : required;
   const policyEnv: PolicyEnv = { ...env, target, minutes: n };
   const run = (point: OperatingPoint): PointScore => {
     const { supply, paid } = simulateFleet(pointPolicy(point, policyEnv, input.leads), demand, { readyDelay: env.readyDelay, initial: required[0]! });
     let shortMinutes = 0;
-    for (let t = from; t < n; t++) if (supply[t]! < required[t]!) shortMinutes++;
-    return { point, shortMinutes, paid: paidMinutes(paid, from) };
+    let tightMinutes = 0;
+    for (let t = from; t < n; t++) {
+      if (supply[t]! < required[t]!) shortMinutes++;
+      if (headroom > 0 && supply[t]! < stressed[t]!) tightMinutes++;
+    }
+    return { point, shortMinutes, tightMinutes, paid: paidMinutes(paid, from) };
   };
   const scores = candidates.map(run);
   const baseline = run(reactivePoint(target));
@@ -133,11 +147,11 @@ function choose(scores: readonly PointScore[], objective: Objective, baseline: P
  */
 function balancedGain(scores: readonly PointScore[], baseline: PointScore, ranking: Ranking): PointScore {
   const gains = (s: PointScore): [number, number] => {
-    const short = 1 - (s.shortMinutes + 1) / (baseline.shortMinutes + 1);
+    const short = 1 - (s.shortMinutes + s.tightMinutes + 1) / (baseline.shortMinutes + baseline.tightMinutes + 1);
     const cost = 1 - s.paid / baseline.paid;
     return [ranking === 'smaller-gain' ? Math.min(short, cost) : short + cost, short + cost];
   };
-  const better = scores.filter((s) => s.shortMinutes <= baseline.shortMinutes && s.paid <= baseline.paid);
+  const better = scores.filter((s) => s.shortMinutes <= baseline.shortMinutes && s.tightMinutes <= baseline.tightMinutes && s.paid <= baseline.paid);
   // Ties on the smaller gain go to the larger sum.
   return better.length === 0 ? baseline : least(better, (s) => { const [low, sum] = gains(s); return -(low * 1e6 + sum); });
 }

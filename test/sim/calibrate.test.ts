@@ -109,6 +109,16 @@ test('where the reactive rule had no short minute, the safety steps for that cas
   assert.deepEqual(calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 1 }).point, calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 0 }).point);
 });
 
+test('with headroom, a point is also weighed at more demand: where nothing was short, the one chosen keeps the reactive rule\'s margin', () => {
+  const smooth = Array.from({ length: 14 * DAY }, (_, i) => 300 + 100 * Math.sin((2 * Math.PI * i) / DAY));
+  const bare = calibrateOn(smooth, {}, { safetyStepsWithoutShortage: 0 });
+  const weighed = calibrateOn(smooth, {}, { safetyStepsWithoutShortage: 0, headroom: 0.4 });
+  assert.equal(bare.chosen.tightMinutes, 0, 'not counted without headroom');
+  assert.ok(weighed.chosen.tightMinutes <= weighed.baseline.tightMinutes && weighed.chosen.shortMinutes <= weighed.baseline.shortMinutes, weighed.summary);
+  assert.ok(weighed.baseline.tightMinutes > 0, 'at 40 % more demand the reactive rule would have been short (it runs up to 0.77 within its tolerance)');
+  assert.ok(weighed.point.target < bare.point.target, `${weighed.summary} vs ${bare.summary}`);
+});
+
 test('ranked by the sum of gains, the point chosen on noisy demand is short less often than the one the smaller gain chooses, both no worse than the baseline', () => {
   const demand = noisy(14, 11);
   const smaller = calibrateOn(demand, {}, { ranking: 'smaller-gain' });

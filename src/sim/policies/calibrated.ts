@@ -75,6 +75,7 @@ export class CalibratedPolicy implements Policy {
       safetySteps: this.config.safetySteps,
       safetyStepsWithoutShortage: this.config.safetyStepsWithoutShortage,
       ranking: this.config.ranking,
+      headroom: this.config.headroom,
       leads: this.peaks,
     });
     this.current = this.advisors.findIndex((a) => samePoint(a.point, calibration.point));
