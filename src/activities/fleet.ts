@@ -3,11 +3,12 @@ import type { Decision } from '../domain/decision.js';
 import { demandRate } from '../forecast/series.js';
 import { observeDecision, type ControlPlaneMetrics } from '../observability/metrics.js';
 import { defaultCapacity } from '../planner/capacity.js';
-import { ProviderError, type Instance, type Provider } from '../providers/types.js';
+import type { Instance, Provider } from '../providers/types.js';
 import type { Db } from '../store/db.js';
 import { capacityFor } from '../store/capacity.js';
 import { recordDecision } from '../store/decisions.js';
 import { demandSeries, fleetUtilization } from '../store/metrics.js';
+import { alive, viaProvider } from './provider-calls.js';
 import type { DeprovisionInput, FleetObservation, FleetTarget, MainActivities, ObserveFleetInput, ProvisionInput } from './types.js';
 
 export interface FleetDeps {
@@ -18,17 +19,6 @@ export interface FleetDeps {
   metrics?: ControlPlaneMetrics;
 }
 
-/** Provider failures that retrying cannot fix end the activity at once. */
-async function viaProvider<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof ProviderError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, err.code);
-    throw err;
-  }
-}
-
-const alive = (i: Instance): boolean => i.state === 'pending' || i.state === 'running';
 const ready = (i: Instance): boolean => i.state === 'running' && i.healthy;
 
 /** The main queue's activities: thin translations from the workflow's requests to I/O. */

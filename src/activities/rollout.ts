@@ -1,7 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { appConfigOf, needsReplacement, type Release } from '../config/release.js';
 import { agentToken } from '../domain/agent-token.js';
-import { ProviderError, type Instance, type Provider } from '../providers/types.js';
+import type { Instance, Provider } from '../providers/types.js';
+import { alive, viaProvider } from './provider-calls.js';
 import type { Db } from '../store/db.js';
 import { recordRollout } from '../store/rollouts.js';
 import { AgentConfigError, appliedConfigVersion, putConfig } from './rollout-agent.js';
@@ -17,13 +18,6 @@ export interface RolloutDeps {
   /** Agent tokens derive from it: PUT /config carries the instance's own token. */
   agentSecret: string;
   pollMs?: number;
-}
-
-const alive = (i: Instance): boolean => i.state === 'pending' || i.state === 'running';
-
-function viaProvider(err: unknown): never {
-  if (err instanceof ProviderError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, err.code);
-  throw err;
 }
 
 /** Heartbeats while `work` runs, so a worker that died mid-call is noticed within the heartbeat timeout. */
@@ -56,7 +50,7 @@ export function createRolloutActivities(deps: RolloutDeps): RolloutActivities {
 
   return {
     async observeInstances(target: FleetTarget): Promise<ObservedInstance[]> {
-      const instances = await deps.providerFor(target).describeInstances(target.resourceSetId).catch(viaProvider);
+      const instances = await viaProvider(() => deps.providerFor(target).describeInstances(target.resourceSetId));
       return Promise.all(instances.filter(alive).map(async (i) => ({
         id: i.id, state: i.state, healthy: i.healthy, instanceType: i.instanceType, image: i.image, launchedAt: i.launchedAt,
         configVersion: i.agentUrl && i.state === 'running' ? await appliedConfigVersion(i.agentUrl, agentToken(deps.agentSecret, i.id)) : null,
@@ -65,7 +59,7 @@ export function createRolloutActivities(deps: RolloutDeps): RolloutActivities {
 
     async applyRelease(input: ApplyReleaseInput): Promise<ApplyReleaseResult> {
       const provider = deps.providerFor(input);
-      const byId = new Map((await provider.describeInstances(input.resourceSetId).catch(viaProvider)).map((i) => [i.id, i]));
+      const byId = new Map((await viaProvider(() => provider.describeInstances(input.resourceSetId))).map((i) => [i.id, i]));
       // Which instances need replacing depends only on their (immutable) type and image, so a
       // retry replaces the same set with the same token: the cloud launches nothing twice.
       const replace = input.instanceIds.filter((id) => { const i = byId.get(id); return i !== undefined && needsReplacement(i, input.release); });
@@ -74,10 +68,10 @@ export function createRolloutActivities(deps: RolloutDeps): RolloutActivities {
       const live = inPlace.filter((i) => i.state === 'running');
       let launched: Instance[] = [];
       if (replace.length) {
-        launched = await beating(pollMs, { replacing: replace }, () => provider.replace({
+        launched = await beating(pollMs, { replacing: replace }, () => viaProvider(() => provider.replace({
           resourceSetId: input.resourceSetId, instanceIds: replace, instanceType: input.release.instanceType,
           image: input.release.image, idempotencyToken: `${input.idempotencyKey}/replace`,
-        })).catch(viaProvider);
+        })));
       }
       await configure([...live, ...launched], input.release);
       return {

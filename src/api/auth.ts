@@ -34,7 +34,8 @@ export function authenticator(deps: { db: Db; agentSecret: string; oidc?: OidcVe
 
 const MAX_TOKEN_LENGTH = 8_192;
 
-function bearerToken(req: Request): string | undefined {
+/** The token of an `Authorization: Bearer <token>` header; undefined when absent, malformed or too long. */
+export function bearerToken(req: Request): string | undefined {
   const token = /^Bearer +(\S+) *$/i.exec(req.get('authorization') ?? '')?.[1];
   return token && token.length <= MAX_TOKEN_LENGTH ? token : undefined;
 }

@@ -5,6 +5,7 @@ import { agentTokenInstance } from '../../domain/agent-token.js';
 import { metricBatchSchema } from '../../domain/metrics.js';
 import { ingestBatch } from '../../store/metrics.js';
 import type { ApiContext } from '../context.js';
+import { bearerToken } from '../auth.js';
 import { HttpError } from '../../infra/http-error.js';
 import { route, type Route } from '../route.js';
 
@@ -25,10 +26,6 @@ const ingestBodySchema = metricBatchSchema.superRefine((batch, ctx) => {
     for (const field of LATENCIES) if ((s[field] ?? 0) > MAX_LATENCY_MS) issue(field, `must be at most ${MAX_LATENCY_MS}`);
   });
 });
-
-function bearerToken(req: Request): string | undefined {
-  return /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
-}
 
 /** RFC 6750: a 401 names the scheme, and says invalid_token only when a token was presented. */
 function unauthorized(req: Request, presented: boolean, message: string): HttpError {
