@@ -23,7 +23,3 @@ export function agentTokenInstance(secret: string, token: string): string | unde
   const given = Buffer.from(token.slice(dot + 1));
   return given.length === expected.length && timingSafeEqual(given, expected) ? instanceId : undefined;
 }
-
-export function verifyAgentToken(secret: string, instanceId: string, token: string): boolean {
-  return agentTokenInstance(secret, token) === instanceId;
-}

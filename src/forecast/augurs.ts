@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type * as MstlModule from '@bsull/augurs/mstl';
 import type * as ProphetModule from '@bsull/augurs/prophet';
-import type * as SeasonsModule from '@bsull/augurs/seasons';
 import type { optimizer } from '@bsull/augurs-prophet-wasmstan';
 
 interface WasmBindgenModule {
@@ -24,15 +23,10 @@ async function load<M extends WasmBindgenModule>(name: string, importer: () => P
 // Each module is instantiated once per process, on first use: a worker that never forecasts
 // with Prophet never pays for its 1.8 MB of WASM.
 let mstl: Promise<typeof MstlModule> | undefined;
-let seasons: Promise<typeof SeasonsModule> | undefined;
 let prophet: Promise<{ Prophet: typeof ProphetModule.Prophet; optimizer: typeof optimizer }> | undefined;
 
 export function loadMstl(): Promise<typeof MstlModule> {
   return (mstl ??= load('mstl', () => import('@bsull/augurs/mstl')));
-}
-
-export function loadSeasons(): Promise<typeof SeasonsModule> {
-  return (seasons ??= load('seasons', () => import('@bsull/augurs/seasons')));
 }
 
 export function loadProphet(): Promise<{ Prophet: typeof ProphetModule.Prophet; optimizer: typeof optimizer }> {

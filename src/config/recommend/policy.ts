@@ -9,7 +9,6 @@ import { configurationPolicySchema, type ConfigurationPolicy } from '../../domai
  * apply through the API. 'off': none is made. Either way nothing skips the canary judge.
  */
 export type RecommendationPolicy = ConfigurationPolicy;
-export type ApplyMode = ConfigurationPolicy['mode'];
 
 export const DEFAULT_RECOMMENDATION_POLICY: RecommendationPolicy = configurationPolicySchema.parse({});
 

@@ -38,9 +38,7 @@ const cloudStateSchema = z.strictObject({
   terminations: z.record(z.string(), tokenSchema),
 });
 
-export type ProcessRecord = z.infer<typeof processSchema>;
 export type InstanceRecord = z.infer<typeof instanceSchema>;
-export type TokenRecord = z.infer<typeof tokenSchema>;
 export type CloudState = z.infer<typeof cloudStateSchema>;
 
 /**
