@@ -7,13 +7,15 @@ import { missingResourceSets } from '../../store/resource-sets.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { HttpError, invalidFields, notFound } from '../../infra/http-error.js';
+import { pageBody, pageOf, pageQuery } from '../cursor.js';
 import { instantSchema } from '../instants.js';
 import { route, type Route } from '../route.js';
 
 /** Long enough to redeploy everything that holds a key, short enough that a leaked one dies. */
 const MAX_OVERLAP_SECONDS = 30 * 86_400;
 
-const idParams = z.strictObject({ id: z.string().regex(apiKeyIdPattern, 'must be a key id (16 hex digits)') });
+const keyIdSchema = z.string().regex(apiKeyIdPattern, 'must be a key id (16 hex digits)');
+const idParams = z.strictObject({ id: keyIdSchema });
 
 export const apiKeySpecSchema = z.strictObject({
   role: z.enum(ROLES),
@@ -46,16 +48,12 @@ export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
     }),
     route({
       method: 'get', path: '/v1/keys', summary: 'List API keys, ordered by id (never their secrets)', role: 'admin',
-      query: z.strictObject({
-        limit: z.coerce.number().int().min(1).max(500).default(100),
-        after: z.string().regex(apiKeyIdPattern).optional(),
-        includeRevoked: z.enum(['true', 'false']).default('false'),
-      }),
-      responses: { 200: { description: 'A page of keys', schema: z.object({ items: z.array(keyBody), next: z.string().optional() }) } },
+      query: pageQuery(z.strictObject({ id: keyIdSchema }), { max: 500, fallback: 100 })
+        .extend({ includeRevoked: z.enum(['true', 'false']).default('false') }),
+      responses: { 200: { description: 'A page of keys', schema: pageBody(keyBody) } },
       async handler({ query }) {
-        const rows = await listApiKeys(ctx.db, { ...query, includeRevoked: query.includeRevoked === 'true' });
-        const next = rows.length === query.limit ? rows.at(-1)?.id : undefined;
-        return { status: 200, body: { items: rows, ...(next ? { next } : {}) } };
+        const rows = await listApiKeys(ctx.db, { limit: query.limit, after: query.cursor?.id, includeRevoked: query.includeRevoked === 'true' });
+        return { status: 200, body: pageOf(rows, query.limit, ({ id }) => ({ id }), (row) => row) };
       },
     }),
     route({

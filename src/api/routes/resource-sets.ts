@@ -25,16 +25,14 @@ import type { ApiContext } from '../context.js';
 import { conditionsOf } from '../resource-set-conditions.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
 import { isTemporalCallCut } from '../../infra/temporal.js';
-import { pageBody } from '../cursor.js';
+import { pageBody, pageOf, pageQuery, pgTimestampText } from '../cursor.js';
 import { instantSchema, isoFromSeconds, showForecast } from '../instants.js';
 import { route, type Route } from '../route.js';
 import { childListQuery, childPage, refusedWith, updateRefused } from './resource-set-lookup.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
-const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  after: resourceSetIdSchema.optional(),
-});
+const listQuery = pageQuery(z.strictObject({ id: resourceSetIdSchema }), { max: 500, fallback: 100 });
+const decisionsQuery = pageQuery(z.strictObject({ decidedAt: pgTimestampText, iteration: z.number().int(), loopId: z.string().min(1).max(300) }), { max: 500, fallback: 50 });
 
 const resourceSetBody = z.object({
   id: z.string(), spec: z.record(z.string(), z.unknown()), specVersion: z.number(), workflowId: z.string(), createdAt: instantSchema,
@@ -145,11 +143,10 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       method: 'get', path: '/v1/resource-sets', summary: 'List resource sets, ordered by id',
       role: 'viewer',
       query: listQuery,
-      responses: { 200: { description: 'A page of resource sets', schema: z.object({ items: z.array(resourceSetBody), next: z.string().optional() }) } },
+      responses: { 200: { description: 'A page of resource sets', schema: pageBody(resourceSetBody) } },
       async handler({ query }) {
-        const rows = await listResourceSets(ctx.db, query);
-        const next = rows.length === query.limit ? rows.at(-1)?.id : undefined;
-        return { status: 200, body: { items: rows.map(present), ...(next ? { next } : {}) } };
+        const rows = await listResourceSets(ctx.db, { limit: query.limit, after: query.cursor?.id });
+        return { status: 200, body: pageOf(rows, query.limit, ({ id }) => ({ id }), present) };
       },
     }),
     route({
@@ -232,13 +229,13 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'get', path: '/v1/resource-sets/:id/decisions', summary: 'Decisions with their reasons, newest first',
       role: 'viewer', resourceSetParam: 'id',
-      params: idParams, query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50), before: z.iso.datetime({ offset: true }).optional() }),
-      responses: { 200: { description: 'A page of decisions', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())), next: z.string().optional() }) }, 404: { description: 'Unknown resource set' } },
+      params: idParams, query: decisionsQuery,
+      responses: { 200: { description: 'A page of decisions', schema: pageBody(z.record(z.string(), z.unknown())) }, 404: { description: 'Unknown resource set' } },
       async handler({ params, query }) {
         await existing(params.id);
-        const items = (await listDecisions(ctx.db, params.id, query)).map((d) => ({ ...d, forecast: d.forecast && showForecast(d.forecast) }));
-        const next = items.length === query.limit ? items.at(-1)?.decidedAt : undefined;
-        return { status: 200, body: { items, ...(next ? { next } : {}) } };
+        const rows = await listDecisions(ctx.db, params.id, { limit: query.limit, before: query.cursor });
+        const page = pageOf(rows, query.limit, (r) => r.position, ({ decision: d }) => ({ ...d, forecast: d.forecast && showForecast(d.forecast) }));
+        return { status: 200, body: page };
       },
     }),
     route({
