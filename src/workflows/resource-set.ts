@@ -54,7 +54,9 @@ const advising = proxyActivities<RecommendActivities>({
   retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 3 },
 });
 const forecasting = proxyActivities<ForecastActivities>({
-  taskQueue: TASK_QUEUES.forecast, startToCloseTimeout: '2m',
+  // The activity heartbeats before each fit (each well under a second of one thread): a dead
+  // forecast worker is noticed within 30 s, not at the two minutes a busy worker is allowed.
+  taskQueue: TASK_QUEUES.forecast, startToCloseTimeout: '2m', heartbeatTimeout: '30s',
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
 
