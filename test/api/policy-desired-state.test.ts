@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { workflowIdFor } from '../../src/domain/resource-set.js';
-import { policySpecSignal, stateQuery } from '../../src/workflows/resource-set-messages.js';
+import { STALE_SPEC } from '../../src/domain/policy-change.js';
+import { policySpecSignal, setPolicyUpdate, stateQuery } from '../../src/workflows/resource-set-messages.js';
 import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
 import { waitFor } from '../support/wait.js';
 
@@ -64,6 +65,17 @@ describe('PATCH …/policy stores the desired spec and signals the loop (real de
 
     await loop(id).signal(policySpecSignal, { spec: { ...spec, maxInstances: 6 }, version: specVersion + 1 });
     assert.equal((await loop(id).query(stateQuery)).spec.maxInstances, 6);
+  });
+
+  it('the update of API processes from before still changes the loop\'s spec, refusing a stale If-Match the same way', async () => {
+    const id = uniqueId('legacy');
+    assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 0, maxInstances: 2 })).status, 201);
+    const spec = await loop(id).executeUpdate(setPolicyUpdate, { args: [{ maxInstances: 3 }] });
+    assert.equal(spec.maxInstances, 3);
+    const stale = await loop(id).executeUpdate(setPolicyUpdate, { args: [{ maxInstances: 4 }, { ifMatch: '"0000000000000000"' }] }).then(() => '', (err: Error) => (err.cause as Error | undefined)?.message ?? err.message);
+    assert.ok(stale.startsWith(STALE_SPEC), stale);
+    const invalid = await loop(id).executeUpdate(setPolicyUpdate, { args: [{ minInstances: 9 }] }).then(() => '', (err: Error) => (err.cause as Error | undefined)?.message ?? err.message);
+    assert.match(invalid, /maxInstances: must be at least minInstances/);
   });
 
   it('a repeat of the same PATCH writes nothing and keeps the version; If-Match still guards the stored spec', async () => {
