@@ -175,6 +175,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       responses: {
         200: { description: 'The new spec and its version, with its ETag', schema: z.object({ spec: z.record(z.string(), z.unknown()), specVersion: z.number() }) },
         404: { description: 'Unknown resource set' },
+        409: { description: "workflow_not_running: the set's loop has ended; conflict: the spec kept changing under 50 attempts in a row (retry)" },
         412: { description: 'If-Match names another version of the spec: GET it again' },
       },
       async handler({ params, body, req }) {
