@@ -12,7 +12,7 @@ const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 export const audited = (r: Route): boolean => MUTATING.has(r.method) && r.role !== 'agent';
 
 /** What `prescale keys` records, as METHOD and route like the API's actions. */
-export const CLI_ACTIONS = ['CLI keys create', 'CLI keys revoke'] as const;
+export const CLI_ACTIONS = ['CLI keys create', 'CLI keys revoke', 'CLI keys rotate'] as const;
 
 /** The top-level fields that differ between two objects, each side with its own values; null when nothing did. */
 export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): AuditChange | null {

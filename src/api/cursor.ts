@@ -6,6 +6,9 @@ import { z } from 'zod';
  */
 export const encodeCursor = (position: unknown): string => Buffer.from(JSON.stringify(position)).toString('base64url');
 
+/** Postgres's own text of a timestamptz (`started_at::text`): exact to the microsecond, so a page ends exactly where its last row is. */
+export const pgTimestampText = z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/);
+
 /** A query parameter holding a cursor made by `encodeCursor` from a `position`. */
 export function cursorSchema<T>(position: z.ZodType<T>): z.ZodType<T> {
   const notOurs = 'must be the `next` of a previous page';

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { z } from 'zod';
 import { apiKeyIdPattern } from '../auth/api-key.js';
-import { apiKeySpecSchema } from '../api/routes/keys.js';
+import { apiKeySpecSchema, overlapSecondsSchema } from '../api/routes/keys.js';
 import { loadConfig, type Config } from '../config.js';
-import { createApiKey, ensureFirstAdminKey, keyCreated, listApiKeys, revokeApiKey, type ApiKeyRow } from '../store/api-keys.js';
+import { createApiKey, ensureFirstAdminKey, keyCreated, keyRotated, listApiKeys, revokeApiKey, rotateApiKeyWithin, type ApiKeyRow } from '../store/api-keys.js';
 import { appendAudit, type AuditChange } from '../store/audit.js';
 import { createPool, inTransaction, isDatabaseUnavailable, type Db, type DbClient } from '../store/db.js';
 import { UsageError, type Command } from './command.js';
@@ -40,7 +40,7 @@ function operator(): string {
 }
 
 /** Keys made or revoked here bypass the API, so they are audited here, in the same transaction. */
-const audit = (tx: DbClient, command: 'create' | 'revoke', target: string, status: number, change: AuditChange | null) => appendAudit(tx, {
+const audit = (tx: DbClient, command: 'create' | 'revoke' | 'rotate', target: string, status: number, change: AuditChange | null) => appendAudit(tx, {
   requestId: randomUUID(), principalKind: 'cli', principalId: operator(), method: 'CLI', route: `keys ${command}`, target, status, change,
 });
 
@@ -53,12 +53,19 @@ function table(keys: ApiKeyRow[]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
+/** The one argument of `keys rotate|revoke`: a key id. */
+function oneKeyId(action: string, rest: string[]): string {
+  const id = z.string().regex(apiKeyIdPattern).safeParse(rest[0]);
+  if (!id.success || rest.length !== 1) throw new UsageError(`${action} takes one key id (16 hex digits; see \`prescale keys list\`)`);
+  return id.data;
+}
+
 export const keysCommand: Command = {
   name: 'keys',
-  summary: 'Create, list and revoke API keys, straight in Postgres (DATABASE_URL, else the embedded one while `prescale start` runs)',
-  usage: 'keys create --role viewer|operator|admin [--scope SET,SET] [--name TEXT] [--json] | keys list [--all] [--json] | keys revoke ID',
+  summary: 'Create, list, rotate and revoke API keys, straight in Postgres (DATABASE_URL, else the embedded one while `prescale start` runs)',
+  usage: 'keys create --role viewer|operator|admin [--scope SET,SET] [--name TEXT] [--json] | keys list [--all] [--json] | keys rotate ID [--overlap-seconds N] [--json] | keys revoke ID',
   options: {
-    role: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' },
+    role: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' }, 'overlap-seconds': { type: 'string' },
     all: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
   },
   async run(values, positionals) {
@@ -92,23 +99,43 @@ export const keysCommand: Command = {
         console.log(json ? JSON.stringify(keys) : table(keys));
         return 0;
       }
+      case 'rotate': {
+        // What POST /v1/keys/ID/rotate does, in one transaction with its audit row.
+        const id = oneKeyId('rotate', rest);
+        const overlap = overlapSecondsSchema.safeParse(values['overlap-seconds'] === undefined ? undefined : Number(values['overlap-seconds']));
+        if (!overlap.success) throw new UsageError(`--overlap-seconds: ${overlap.error.issues[0]!.message}`);
+        const result = await withDatabase(url, (db) => inTransaction(db, async (tx) => {
+          const done = await rotateApiKeyWithin(tx, id, operator(), overlap.data);
+          const status = { rotated: 201, missing: 404, revoked: 409 }[done.outcome];
+          await audit(tx, 'rotate', id, status, done.outcome === 'rotated' ? keyRotated(done) : null);
+          return done;
+        }));
+        if (result.outcome !== 'rotated') {
+          console.error(`prescale keys: ${result.outcome === 'missing' ? `no key with id ${id}` : `key ${id} is revoked; create a new one instead`}`);
+          return 1;
+        }
+        const { key } = result;
+        console.log(json
+          ? JSON.stringify({ key: key.key, id: key.id, role: key.role, scopes: key.scopes, replaces: { id, revokedAt: result.oldRevokedAt } })
+          : `Rotated key ${id}: it works until ${result.oldRevokedAt}. New ${key.role} key ${key.id} (${scopesText(key)}), shown this once:\n${key.key}`);
+        return 0;
+      }
       case 'revoke': {
-        const id = z.string().regex(apiKeyIdPattern).safeParse(rest[0]);
-        if (!id.success || rest.length !== 1) throw new UsageError('revoke takes one key id (16 hex digits; see `prescale keys list`)');
+        const id = oneKeyId('revoke', rest);
         const revoked = await withDatabase(url, (db) => inTransaction(db, async (tx) => {
-          const done = await revokeApiKey(tx, id.data);
-          await audit(tx, 'revoke', id.data, done ? 200 : 404, done?.change ?? null);
+          const done = await revokeApiKey(tx, id);
+          await audit(tx, 'revoke', id, done ? 200 : 404, done?.change ?? null);
           return done?.row;
         }));
         if (!revoked) {
-          console.error(`prescale keys: no key with id ${id.data}`);
+          console.error(`prescale keys: no key with id ${id}`);
           return 1;
         }
         console.log(json ? JSON.stringify(revoked) : `Revoked key ${revoked.id} at ${revoked.revokedAt}`);
         return 0;
       }
       default:
-        throw new UsageError(action ? `unknown action "${action}" (create, list or revoke)` : 'which action? create, list or revoke');
+        throw new UsageError(action ? `unknown action "${action}" (create, list, rotate or revoke)` : 'which action? create, list, rotate or revoke');
     }
   },
 };

@@ -86,18 +86,26 @@ export type RotateOutcome =
  * to be revoked `overlapSeconds` from now (at once with 0), so its users can switch meanwhile. A
  * key already in an overlap may be rotated again: its revocation only comes sooner, never later.
  */
-export async function rotateApiKey(db: Db, id: string, rotatedBy: string | null, overlapSeconds: number): Promise<RotateOutcome> {
-  return inTransaction(db, async (tx) => {
-    const { rows } = await tx.query<ApiKeyRow & { active: boolean }>(`SELECT ${columns}, ${ACTIVE} AS active FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
-    if (!rows[0]) return { outcome: 'missing' };
-    const { active, ...old } = rows[0];
-    if (!active) return { outcome: 'revoked' };
-    const { rows: [ends] } = await tx.query<{ revokedAt: string }>(
-      `UPDATE api_keys SET revoked_at = LEAST(revoked_at, now() + make_interval(secs => $2)) WHERE id = $1 RETURNING ${isoText('revoked_at')} AS "revokedAt"`,
-      [id, overlapSeconds]);
-    const key = await createApiKey(tx, { role: old.role, scopes: old.scopes ?? undefined, name: old.name }, rotatedBy, id);
-    return { outcome: 'rotated', key, old, oldRevokedAt: ends!.revokedAt };
-  });
+export function rotateApiKey(db: Db, id: string, rotatedBy: string | null, overlapSeconds: number): Promise<RotateOutcome> {
+  return inTransaction(db, (tx) => rotateApiKeyWithin(tx, id, rotatedBy, overlapSeconds));
+}
+
+/** `rotateApiKey` inside a transaction the caller holds (and may write its audit row in). */
+export async function rotateApiKeyWithin(tx: Queryable, id: string, rotatedBy: string | null, overlapSeconds: number): Promise<RotateOutcome> {
+  const { rows } = await tx.query<ApiKeyRow & { active: boolean }>(`SELECT ${columns}, ${ACTIVE} AS active FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
+  if (!rows[0]) return { outcome: 'missing' };
+  const { active, ...old } = rows[0];
+  if (!active) return { outcome: 'revoked' };
+  const { rows: [ends] } = await tx.query<{ revokedAt: string }>(
+    `UPDATE api_keys SET revoked_at = LEAST(revoked_at, now() + make_interval(secs => $2)) WHERE id = $1 RETURNING ${isoText('revoked_at')} AS "revokedAt"`,
+    [id, overlapSeconds]);
+  const key = await createApiKey(tx, { role: old.role, scopes: old.scopes ?? undefined, name: old.name }, rotatedBy, id);
+  return { outcome: 'rotated', key, old, oldRevokedAt: ends!.revokedAt };
+}
+
+/** The audit log's record of a rotation: the old key before, the new one (no secret) and until when the old one works after. */
+export function keyRotated({ key: { key: _secret, ...replacement }, old, oldRevokedAt }: Extract<RotateOutcome, { outcome: 'rotated' }>): AuditChange {
+  return { before: old, after: { ...replacement, replaces: { id: old.id, revokedAt: oldRevokedAt } } };
 }
 
 // Any constant works as long as every Prescale process uses the same one.

@@ -19,13 +19,26 @@ const columns = `resource_set_id AS "resourceSetId", loop_id AS "loopId", iterat
   ${isoText('decided_at')} AS "decidedAt", mode, paused, current_instances AS "currentInstances",
   ready_instances AS "readyInstances", desired_instances AS "desiredInstances", rule, reasons, inputs, forecast, actions`;
 
-/** Newest first; `before` pages by decision time. */
-export async function listDecisions(db: Db, resourceSetId: string, page: { limit: number; before?: string }): Promise<Decision[]> {
-  const { rows } = await db.query<Decision>(
-    `SELECT ${columns} FROM decisions WHERE resource_set_id = $1 AND ($2::timestamptz IS NULL OR decided_at < $2)
-     ORDER BY decided_at DESC, iteration DESC LIMIT $3`,
-    [resourceSetId, page.before ?? null, page.limit]);
-  return rows;
+/**
+ * Where a page of decisions ends: Postgres's own text of the decision time (exact to the
+ * microsecond), then the iteration and the loop, which break ties between loops of one set.
+ */
+export interface DecisionPosition {
+  decidedAt: string;
+  iteration: number;
+  loopId: string;
+}
+
+/** Newest first, each with its position; `before` starts after a previous page's last. */
+export async function listDecisions(
+  db: Db, resourceSetId: string, page: { limit: number; before?: DecisionPosition | undefined },
+): Promise<{ decision: Decision; position: DecisionPosition }[]> {
+  const { rows } = await db.query<Decision & { decidedAtKey: string }>(
+    `SELECT ${columns}, decided_at::text AS "decidedAtKey" FROM decisions
+      WHERE resource_set_id = $1 AND ($2::timestamptz IS NULL OR (decided_at, iteration, loop_id) < ($2::timestamptz, $3::integer, $4::text))
+      ORDER BY decided_at DESC, iteration DESC, loop_id DESC LIMIT $5`,
+    [resourceSetId, page.before?.decidedAt ?? null, page.before?.iteration ?? null, page.before?.loopId ?? null, page.limit]);
+  return rows.map(({ decidedAtKey, ...decision }) => ({ decision, position: { decidedAt: decidedAtKey, iteration: decision.iteration, loopId: decision.loopId } }));
 }
 
 export async function latestForecast(db: Db, resourceSetId: string): Promise<Pick<Decision, 'decidedAt' | 'forecast'> | undefined> {

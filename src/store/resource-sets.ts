@@ -1,18 +1,21 @@
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
+import { canonicalJson } from '../domain/canonical-json.js';
 import type { ResourceSetSpec } from '../domain/resource-set.js';
 import { type Db, isoText } from './db.js';
 
 export interface ResourceSetRow {
   id: string;
   spec: ResourceSetSpec;
+  /** Counts the spec's changes: 1 at create, one more per stored PATCH. */
+  specVersion: number;
   workflowId: string;
   createdAt: string;
 }
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-const columns = `id, spec, workflow_id AS "workflowId", ${isoText('created_at')} AS "createdAt"`;
+const columns = `id, spec, spec_version::int AS "specVersion", workflow_id AS "workflowId", ${isoText('created_at')} AS "createdAt"`;
 
 export type InsertOutcome = { outcome: 'created' | 'identical'; row: ResourceSetRow } | { outcome: 'conflict'; row: ResourceSetRow };
 
@@ -46,8 +49,34 @@ export async function listResourceSets(db: Db, page: { limit: number; after?: st
   return rows;
 }
 
-export async function updateResourceSetSpec(db: Queryable, id: string, spec: ResourceSetSpec): Promise<void> {
-  await db.query('UPDATE resource_sets SET spec = $2 WHERE id = $1', [id, JSON.stringify(spec)]);
+/** Compare-and-set attempts before giving up: each lost one means another write landed meanwhile. */
+const SPEC_CHANGE_ATTEMPTS = 50;
+
+export class SpecContendedError extends Error {
+  override name = 'SpecContendedError';
+}
+
+/**
+ * Stores `change(row)` as the set's spec if nobody wrote it since `row` was read (compare-and-set
+ * on its version), else reads again and re-applies the change: concurrent changes all land and
+ * none undoes another's fields. An unchanged spec is not written (a repeat keeps its version).
+ * Answers the row before and after, or undefined when the set does not exist.
+ */
+export async function changeResourceSetSpec(
+  db: Queryable, id: string, change: (row: ResourceSetRow) => ResourceSetSpec | Promise<ResourceSetSpec>,
+): Promise<{ before: ResourceSetRow; after: ResourceSetRow } | undefined> {
+  for (let attempt = 0; attempt < SPEC_CHANGE_ATTEMPTS; attempt++) {
+    const before = await getResourceSet(db, id);
+    if (!before) return undefined;
+    const spec = await change(before);
+    // Canonical text, as jsonb holds no undefined members and orders keys its own way.
+    if (canonicalJson(spec) === canonicalJson(before.spec)) return { before, after: before };
+    const { rows } = await db.query<ResourceSetRow>(
+      `UPDATE resource_sets SET spec = $3, spec_version = spec_version + 1 WHERE id = $1 AND spec_version = $2 RETURNING ${columns}`,
+      [id, before.specVersion, JSON.stringify(spec)]);
+    if (rows[0]) return { before, after: rows[0] };
+  }
+  throw new SpecContendedError(`the spec of resource set "${id}" changed under ${SPEC_CHANGE_ATTEMPTS} attempts in a row; retry`);
 }
 
 export async function deleteResourceSet(db: Queryable, id: string): Promise<void> {

@@ -77,6 +77,8 @@ export interface ActiveRollout {
 /** The loop's memory, carried across continue-as-new: plain JSON only. */
 export interface CarriedState {
   spec: ResourceSetSpec;
+  /** The stored version of `spec` (the resource set row's); absent until a `policySpecSignal` set it. */
+  specVersion?: number;
   paused: boolean;
   iteration: number;
   currentInstances: number | null;
@@ -102,10 +104,18 @@ export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
 export const resumeSignal = defineSignal('resume');
 /** Ends the loop; with deprovision, after removing every instance. */
 export const stopSignal = defineSignal<[{ deprovision: boolean }]>('stop');
-/** With `ifMatch` (an If-Match header), refused unless it names the spec's current tag (`specTag`). */
+/**
+ * The policy change of API processes from before `policySpecSignal`, kept so they and running
+ * workflows' histories still work: with `ifMatch` (an If-Match header), refused unless it names
+ * the spec's current tag (`specTag`). An update waits for a worker to take it.
+ */
 export const setPolicyUpdate = defineUpdate<ResourceSetSpec, [PolicyPatch, { ifMatch?: string }?]>('setPolicy');
-/** A validator's refusal because If-Match names another version of the spec: the API answers 412. */
-export const STALE_SPEC = 'precondition failed:';
+/**
+ * The spec the API stored (validated and compare-and-set there) with its version: a signal waits
+ * for no worker, and the loop takes it only when it is newer than the one it holds, so a late,
+ * repeated or reordered signal changes nothing.
+ */
+export const policySpecSignal = defineSignal<[{ spec: ResourceSetSpec; version: number }]>('policySpec');
 export const scaleToUpdate = defineUpdate<{ count: number; expiresAt: string }, [{ count: number; ttlSeconds: number }]>('scaleTo');
 export const stateQuery = defineQuery<ResourceSetState>('state');
 /** Points the set at a release; the loop rolls it out. Answers the new configuration state. */

@@ -9,14 +9,14 @@ import { bootRelease, describeRelease, runsRelease, sameRelease, type Release } 
 import { rolloutOptionsSchema } from '../config/rollout-options.js';
 import { loopConditions, type IterationFacts } from '../domain/conditions.js';
 import type { Decision, DecisionAction } from '../domain/decision.js';
+import { changePolicy } from '../domain/policy-change.js';
 import { applyPolicyPatch, instanceTypeOf, type PolicyPatch, type ResourceSetSpec } from '../domain/resource-set.js';
-import { ifMatches, specTag } from '../domain/spec-tag.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
 import type { DemandForecast } from '../forecast/types.js';
 import { plan } from '../planner/plan.js';
 import { chooseVictims } from '../planner/victims.js';
 import {
-  pauseSignal, resumeSignal, rollbackSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, STALE_SPEC, stateQuery, stopSignal,
+  pauseSignal, policySpecSignal, resumeSignal, rollbackSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, stateQuery, stopSignal,
   type ActiveRollout, type CarriedState, type ConfigState, type ResourceSetState, type RollbackAnswer, type RollbackRecord, type RollbackRequest,
 } from './resource-set-messages.js';
 import { BUSY, startExperimentUpdate, type ExperimentRequest, type ExperimentResult } from './experiment-messages.js';
@@ -54,7 +54,9 @@ const advising = proxyActivities<RecommendActivities>({
   retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 3 },
 });
 const forecasting = proxyActivities<ForecastActivities>({
-  taskQueue: TASK_QUEUES.forecast, startToCloseTimeout: '2m',
+  // The activity heartbeats before each fit (each well under a second of one thread): a dead
+  // forecast worker is noticed within 30 s, not at the two minutes a busy worker is allowed.
+  taskQueue: TASK_QUEUES.forecast, startToCloseTimeout: '2m', heartbeatTimeout: '30s',
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
 
@@ -159,11 +161,14 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     poke();
     return s.spec;
   }, {
-    validator: (patch: PolicyPatch, condition?: { ifMatch?: string }) => {
-      const tag = specTag(s.spec);
-      if (condition?.ifMatch !== undefined && !ifMatches(condition.ifMatch, tag)) throw new Error(`${STALE_SPEC} If-Match ${condition.ifMatch} is not the spec's current ETag ${tag}`);
-      applyPolicyPatch(s.spec, patch);
-    },
+    validator: (patch: PolicyPatch, condition?: { ifMatch?: string }) => { changePolicy(s.spec, patch, condition?.ifMatch); },
+  });
+  setHandler(policySpecSignal, ({ spec, version }) => {
+    // Signals may come late, twice or out of order: only a newer stored version replaces the spec.
+    if (version <= (s.specVersion ?? 0)) return;
+    s.spec = spec;
+    s.specVersion = version;
+    poke();
   });
   setHandler(scaleToUpdate, ({ count, ttlSeconds }) => {
     const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;

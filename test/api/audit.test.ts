@@ -82,6 +82,8 @@ describe('audit log: numeric order, lossless paging, filters, what changed, CLI 
     const keyId = created.body.id as string;
     assert.equal((await api.request('POST', `/v1/keys/${keyId}/rotate`)).status, 201);
     assert.equal((await api.request('DELETE', `/v1/keys/${keyId}`)).status, 200, 'revoking a rotated key again');
+    // The last of the three is written once its response is sent: wait for it, not for any entry.
+    await entries(`action=${encodeURIComponent('DELETE /v1/keys/:id')}`);
     const keyEntries = (await entries('', 1)).filter((e) => e.target === keyId || (e.change?.after as { id?: string } | null)?.id === keyId).reverse();
     assert.deepEqual(keyEntries.map((e) => `${e.method} ${e.route}`), ['POST /v1/keys', 'POST /v1/keys/:id/rotate', 'DELETE /v1/keys/:id']);
     assert.deepEqual((keyEntries[0]!.change!.after as { id: string; role: string }).role, 'viewer');

@@ -60,11 +60,11 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.equal(first.status, 200);
     assert.equal(first.body.items.length, 2);
     const all: string[] = [];
-    for (let after: string | undefined; ;) {
-      const page = await api.request('GET', `/v1/resource-sets?limit=2${after ? `&after=${after}` : ''}`);
+    for (let cursor: string | undefined; ;) {
+      const page = await api.request('GET', `/v1/resource-sets?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       all.push(...(page.body.items as { id: string }[]).map((i) => i.id));
-      after = page.body.next;
-      if (!after) break;
+      cursor = page.body.next;
+      if (!cursor) break;
     }
     assert.deepEqual(all.filter((i) => i.startsWith(prefix)), [1, 2, 3].map((n) => `${prefix}-${n}`));
     assert.deepEqual(all, [...all].sort());

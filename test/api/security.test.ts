@@ -321,6 +321,36 @@ describe('API security: keys, audit, rate limits, OIDC, headers, logs (real Post
     assert.equal(away?.code, 2);
     assert.match(away?.stderr ?? '', /cannot reach Postgres .* `prescale start`/);
   });
+
+  it('CLI: `prescale keys rotate ID --overlap-seconds N` replaces a key; the old one works until then; audited as the API audits it', async () => {
+    const env = { ...process.env, DATABASE_URL: api.database.url };
+    const read = (token: string) => api.request('GET', `/v1/resource-sets/${sharedSet}`, undefined, { as: { token } }).then((r) => r.status);
+    const made = JSON.parse((await run(process.execPath, [BIN, 'keys', 'create', '--role', 'operator', '--scope', sharedSet, '--json'], { env })).stdout) as { key: string; id: string };
+    const before = Date.now();
+    const rotated = await run(process.execPath, [BIN, 'keys', 'rotate', made.id, '--overlap-seconds', '3600', '--json'], { env });
+    const next = JSON.parse(rotated.stdout) as { key: string; id: string; role: string; scopes: string[]; replaces: { id: string; revokedAt: string } };
+    assert.deepEqual([next.role, next.scopes, next.replaces.id], ['operator', [sharedSet], made.id], 'same role and scopes');
+    assert.ok(Math.abs(Date.parse(next.replaces.revokedAt) - (before + 3_600_000)) < 60_000, next.replaces.revokedAt);
+    assert.deepEqual([await read(made.key), await read(next.key)], [200, 200], 'both work during the overlap');
+
+    const text = await run(process.execPath, [BIN, 'keys', 'rotate', next.id], { env });
+    assert.match(text.stdout, new RegExp(`^Rotated key ${next.id}: it works until .*\\npsk_`, 's'));
+    assert.equal(await read(next.key), 401, 'without --overlap-seconds the old key stops at once');
+    const audited = (await api.request('GET', `/v1/audit?action=${encodeURIComponent('CLI keys rotate')}`)).body.items as { target: string; status: number; principalId: string; change: { after: { replaces: { id: string } } } }[];
+    const first = audited.find((e) => e.target === made.id);
+    assert.equal(first?.status, 201);
+    assert.equal(first?.change.after.replaces.id, made.id);
+    assert.match(first?.principalId ?? '', /^cli:/);
+
+    const refused = (args: string[]) => run(process.execPath, [BIN, 'keys', 'rotate', ...args], { env }).then(() => undefined, (err: { code: number; stderr: string }) => err);
+    const bad = await refused([made.id, '--overlap-seconds', String(31 * 86_400)]);
+    assert.equal(bad?.code, 2);
+    assert.match(bad?.stderr ?? '', /--overlap-seconds: /);
+    const revoked = await refused([next.id]);
+    assert.equal(revoked?.code, 1);
+    assert.match(revoked?.stderr ?? '', /is revoked/);
+    assert.equal((await refused(['0123456789abcdef']))?.code, 1, 'no such key');
+  });
 });
 
 describe('the first admin key', () => {

@@ -80,17 +80,18 @@ describe('when a dependency is down or overloaded, the API answers 503 or 429 na
     try {
       const created = await fetch(`${api.url}/v1/resource-sets`, { method: 'POST', headers, body: JSON.stringify({ id, provider: 'local', minInstances: 0, maxInstances: 2 }) });
       assert.equal(created.status, 201);
-      const patches = Array.from({ length: 14 }, () => fetch(`${api.url}/v1/resource-sets/${id}/policy`, {
-        method: 'PATCH', headers, body: JSON.stringify({ targetUtilization: 0.6 }), signal: AbortSignal.timeout(20_000),
+      // An update waits for the loop's worker (a policy PATCH no longer does: it is stored, then signalled).
+      const updates = Array.from({ length: 14 }, () => fetch(`${api.url}/v1/resource-sets/${id}/scale`, {
+        method: 'POST', headers, body: JSON.stringify({ count: 1, ttlSeconds: 60 }), signal: AbortSignal.timeout(20_000),
       }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error?: { code: string } }).error?.code }), () => 'held' as const));
-      const settled = await Promise.all(patches);
+      const settled = await Promise.all(updates);
       const busy = settled.filter((a) => a !== 'held' && a.status === 429);
       const timedOut = settled.filter((a) => a !== 'held' && a.status === 503);
-      assert.ok(busy.length >= 1, `some PATCH refused as busy: ${JSON.stringify(settled)}`);
+      assert.ok(busy.length >= 1, `some update refused as busy: ${JSON.stringify(settled)}`);
       for (const a of busy) assert.deepEqual(a, { status: 429, retryAfter: '1', code: 'temporal_busy' });
       assert.ok(timedOut.length >= 1, `the admitted ones end at the deadline: ${JSON.stringify(settled)}`);
       for (const a of timedOut) assert.deepEqual(a, { status: 503, retryAfter: '5', code: 'temporal_timeout' });
-      assert.equal(busy.length + timedOut.length, 14, `every PATCH answered, none held to the client's 20 s or a 500: ${JSON.stringify(settled)}`);
+      assert.equal(busy.length + timedOut.length, 14, `every update answered, none held to the client's 20 s or a 500: ${JSON.stringify(settled)}`);
     } finally {
       await fetch(`${api.url}/v1/resource-sets/${id}`, { method: 'DELETE', headers }).catch(() => undefined);
       await new Client({ connection: connectForRequests(TEMPORAL_ADDRESS) }).workflow.getHandle(`resource-set-${id}`).terminate('test over').catch(() => undefined);

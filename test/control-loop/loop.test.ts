@@ -69,6 +69,9 @@ describe('the control loop on a real local fleet (real Temporal, Postgres, local
     const today = new Date().toISOString().slice(0, 10);
     const reason = decided.reasons.find((r) => r.startsWith('calibrated '))!;
     assert.match(reason, new RegExp(`^calibrated ${today}: (reactive|seasonal) at 0\\.\\d\\d, scale-in after \\d+ min: \\d-day backtest`), reason);
+    const events = (await api.ctx.temporal.client.workflow.getHandle(workflowIdFor(id)).fetchHistory()).events!;
+    const forecast = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'forecastDemand')?.activityTaskScheduledEventAttributes;
+    assert.equal(String(forecast?.heartbeatTimeout?.seconds), '30', 'the forecast heartbeats: a dead forecast worker is noticed within 30 s');
   });
 
   it('an unforeseen spike gets reactive catch-up', async () => {
@@ -133,13 +136,18 @@ describe('the control loop on a real local fleet (real Temporal, Postgres, local
     assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 2, maxInstances: 3, policy })).status, 201);
     const handle = api.ctx.temporal.client.workflow.getHandle(workflowIdFor(id));
     await waitFor('two decisions', async () => (await decisions(id)).length >= 2, 60_000);
-    const events = (await handle.fetchHistory()).events!;
+    const isMarker = (e: { markerRecordedEventAttributes?: { markerName?: string | null } | null }) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity';
+    // A decision's row is written by a local activity before its workflow task, whose markers it is, completes.
+    const events = await waitFor('the second iteration\'s markers', async () => {
+      const all = (await handle.fetchHistory()).events!;
+      return all.filter(isMarker).length >= 4 ? all : undefined;
+    }, 30_000).catch(async () => (await handle.fetchHistory()).events!);
     const summaries = events.map(summaryOf);
     const provision = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'provision');
     assert.match(summaryOf(provision), new RegExp(`^provision 2 × \\S+ for ${id}$`));
     assert.ok(summaries.some((t) => /^next iteration at \S+Z, sooner on a message$/.test(t)), `a wait says when it ends (${summaries.join(' | ')})`);
     // observe and record are local activities: markers, not three events and a workflow task each.
-    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    const markers = events.filter(isMarker);
     assert.ok(markers.length >= 4, `observe + record per iteration as local activities (${markers.length} markers)`);
     assert.equal(events.filter((e) => ['observeFleet', 'recordDecision'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '')).length, 0);
     assert.equal(await (await handle.describe()).staticSummary(), `resource set ${id}: 2..3 instances on local`);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createForecastActivities } from '../../src/activities/forecast.js';
 import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/forecast/neural-artifacts.js';
 import { trainNeural } from '../../src/forecast/neural.js';
@@ -89,6 +90,20 @@ describe('forecastDemand reads the set\'s demand from the store (real Postgres, 
     const young = (await activities.forecastDemand({ ...input, resourceSetId: 'young', calibration }))!.calibration!;
     assert.deepEqual([young.rule, young.target, young.holdMinutes], ['reactive', 0.7, 10], 'an hour of history: the set\'s own reactive rule');
     assert.match(young.summary, /^reactive at 0\.70 \(1 h of history, calibration needs 2 days from a UTC midnight\)$/);
+  });
+
+  it('as an activity, heartbeats before each long stretch, so a worker that died mid-fit is noticed within the heartbeat timeout', async () => {
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => beats.push(details));
+    // A fresh factory: no kept forecaster, no calibration of the day yet.
+    const fresh = createForecastActivities(deps);
+    const calibration = { objective: {}, target: 0.7, capacityPerInstance: 16, leadSeconds: 300, holdMinutes: 10 };
+    const forecast = () => env.run(() => fresh.forecastDemand({ ...input, calibration }));
+    assert.ok(await forecast());
+    assert.deepEqual(beats, ['model selection and fit', 'calibration replay']);
+    assert.ok(await forecast());
+    assert.deepEqual(beats.slice(2), ['model selection and fit'], 'the day\'s calibration is kept: nothing long to announce');
   });
 
   it('calibrates the forecast rule on the forecasts the loop recorded: bursts it saw coming make it the choice', async () => {

@@ -41,6 +41,8 @@ export interface TestApi {
   keys: Record<Role, string>;
   /** The local cloud, when asked for. */
   cloud?: StartedLocalCloud;
+  /** Starts the workers when `startTestApi` was told `workers: false` (a loop whose worker is not there yet). */
+  startWorkers(): Promise<void>;
   /** JSON request helper: returns status, parsed body (text when not JSON) and headers. */
   request(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
@@ -55,6 +57,8 @@ export async function startTestApi(options: {
   fleet?: { bootDelaySeconds: number }; security?: Partial<ApiSecurity>;
   /** A migrated database elsewhere (e.g. a throwaway Postgres a test stops); default: a fresh one on the test server. */
   database?: TestDatabase;
+  /** false: no worker until `startWorkers()`. */
+  workers?: boolean;
 } = {}): Promise<TestApi> {
   const database = options.database ?? await createTestDatabase();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'prescale-api-'));
@@ -82,15 +86,21 @@ export async function startTestApi(options: {
   }) : undefined;
   const deps = { db: database.db, providerFor: providerRegistry({ localCloudUrl: cloud?.apiUrl ?? `http://127.0.0.1:${await freePort()}`, localCloudToken: cloud?.token ?? 'no-local-cloud' }), pollMs: 500, agentSecret, objects: ctx.objects };
   const nativeConnection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
-  const workers: Worker[] = [
-    await createWorker({ connection: nativeConnection, namespace: 'default', queue: 'main', taskQueue, deps }),
-    // The workflow sends forecasts to the standard queue; any test's worker may serve them.
-    await createWorker({ connection: nativeConnection, namespace: 'default', queue: 'forecast', taskQueue: TASK_QUEUES.forecast, deps }),
-  ];
-  const runs = workers.map((w) => w.run());
+  const workers: Worker[] = [];
+  const runs: Promise<void>[] = [];
+  const startWorkers = async (): Promise<void> => {
+    workers.push(
+      await createWorker({ connection: nativeConnection, namespace: 'default', queue: 'main', taskQueue, deps }),
+      // The workflow sends forecasts to the standard queue; any test's worker may serve them.
+      await createWorker({ connection: nativeConnection, namespace: 'default', queue: 'forecast', taskQueue: TASK_QUEUES.forecast, deps }),
+    );
+    runs.push(...workers.map((w) => w.run()));
+  };
+  if (options.workers !== false) await startWorkers();
 
   return {
     url, ctx, database, keys, ...(cloud ? { cloud } : {}),
+    startWorkers,
     request: requester(url, keys),
     async close() {
       server.closeAllConnections();

@@ -2,18 +2,24 @@ import { z } from 'zod';
 import { apiKeyIdPattern } from '../../auth/api-key.js';
 import { ROLES } from '../../auth/principal.js';
 import { resourceSetIdSchema } from '../../domain/resource-set.js';
-import { createApiKey, keyCreated, listApiKeys, revokeApiKey, rotateApiKey } from '../../store/api-keys.js';
+import { createApiKey, keyCreated, keyRotated, listApiKeys, revokeApiKey, rotateApiKey } from '../../store/api-keys.js';
 import { missingResourceSets } from '../../store/resource-sets.js';
 import { principalOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { HttpError, invalidFields, notFound } from '../../infra/http-error.js';
+import { pageBody, pageOf, pageQuery } from '../cursor.js';
 import { instantSchema } from '../instants.js';
 import { route, type Route } from '../route.js';
 
 /** Long enough to redeploy everything that holds a key, short enough that a leaked one dies. */
 const MAX_OVERLAP_SECONDS = 30 * 86_400;
 
-const idParams = z.strictObject({ id: z.string().regex(apiKeyIdPattern, 'must be a key id (16 hex digits)') });
+/** How long a rotated key keeps working; the CLI's --overlap-seconds too. */
+export const overlapSecondsSchema = z.number().int().min(0).max(MAX_OVERLAP_SECONDS).default(0)
+  .describe(`How long the old key keeps working, so its users can switch (at most ${MAX_OVERLAP_SECONDS / 86_400} days); DELETE ends it sooner`);
+
+const keyIdSchema = z.string().regex(apiKeyIdPattern, 'must be a key id (16 hex digits)');
+const idParams = z.strictObject({ id: keyIdSchema });
 
 export const apiKeySpecSchema = z.strictObject({
   role: z.enum(ROLES),
@@ -46,16 +52,12 @@ export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
     }),
     route({
       method: 'get', path: '/v1/keys', summary: 'List API keys, ordered by id (never their secrets)', role: 'admin',
-      query: z.strictObject({
-        limit: z.coerce.number().int().min(1).max(500).default(100),
-        after: z.string().regex(apiKeyIdPattern).optional(),
-        includeRevoked: z.enum(['true', 'false']).default('false'),
-      }),
-      responses: { 200: { description: 'A page of keys', schema: z.object({ items: z.array(keyBody), next: z.string().optional() }) } },
+      query: pageQuery(z.strictObject({ id: keyIdSchema }), { max: 500, fallback: 100 })
+        .extend({ includeRevoked: z.enum(['true', 'false']).default('false') }),
+      responses: { 200: { description: 'A page of keys', schema: pageBody(keyBody) } },
       async handler({ query }) {
-        const rows = await listApiKeys(ctx.db, { ...query, includeRevoked: query.includeRevoked === 'true' });
-        const next = rows.length === query.limit ? rows.at(-1)?.id : undefined;
-        return { status: 200, body: { items: rows, ...(next ? { next } : {}) } };
+        const rows = await listApiKeys(ctx.db, { limit: query.limit, after: query.cursor?.id, includeRevoked: query.includeRevoked === 'true' });
+        return { status: 200, body: pageOf(rows, query.limit, ({ id }) => ({ id }), (row) => row) };
       },
     }),
     route({
@@ -73,10 +75,7 @@ export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
       summary: 'Replace an API key with a new one of the same role and scopes; the old one keeps working for overlapSeconds (default 0: revoked at once)',
       role: 'admin',
       params: idParams,
-      body: z.strictObject({
-        overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).default(0)
-          .describe(`How long the old key keeps working, so its users can switch (at most ${MAX_OVERLAP_SECONDS / 86_400} days); DELETE ends it sooner`),
-      }).prefault({}),
+      body: z.strictObject({ overlapSeconds: overlapSecondsSchema }).prefault({}),
       responses: {
         201: { description: 'The new key; `replaces` says until when the old one works', schema: newKeyBody.extend({ replaces: z.object({ id: z.string(), revokedAt: instantSchema }) }) },
         404: { description: 'Unknown key' }, 409: { description: 'The key is revoked' },
@@ -86,8 +85,7 @@ export function keyRoutes(ctx: Pick<ApiContext, 'db'>): Route[] {
         if (result.outcome === 'missing') throw notFound('API key', params.id);
         if (result.outcome === 'revoked') throw new HttpError(409, 'revoked', `API key "${params.id}" is revoked; create a new one instead`);
         const replaces = { id: params.id, revokedAt: result.oldRevokedAt };
-        const { key: _secret, ...replacement } = result.key;
-        return { status: 201, body: { ...result.key, replaces }, audit: { change: { before: result.old, after: { ...replacement, replaces } } } };
+        return { status: 201, body: { ...result.key, replaces }, audit: { change: keyRotated(result) } };
       },
     }),
   ];

@@ -6,7 +6,7 @@ import { listSnapshots, type ProgressTable } from '../../store/progress-snapshot
 import { getResourceSet, type ResourceSetRow } from '../../store/resource-sets.js';
 import { BUSY } from '../../workflows/experiment-messages.js';
 import type { ApiContext } from '../context.js';
-import { pageOf, pageQuery } from '../cursor.js';
+import { pageOf, pageQuery, pgTimestampText } from '../cursor.js';
 
 /** The set's row, or 404. */
 export async function existingSet(ctx: ApiContext, id: string): Promise<ResourceSetRow> {
@@ -59,11 +59,7 @@ export async function childProgress<T extends { resourceSetId: string }>(
   return withUiLink(ctx, progress);
 }
 
-// Postgres's own text of a timestamptz, so a page ends exactly where its last row started.
-const snapshotPosition = z.strictObject({
-  startedAt: z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/),
-  id: z.string().min(1).max(300),
-});
+const snapshotPosition = z.strictObject({ startedAt: pgTimestampText, id: z.string().min(1).max(300) });
 
 /** The query of a list of a set's rollouts, experiments or tuning sessions. */
 export const childListQuery = pageQuery(snapshotPosition, { max: 100, fallback: 20 });

@@ -5,12 +5,15 @@ import { releaseOf } from '../../config/release.js';
 import { rolloutOptionsSchema } from '../../config/rollout-options.js';
 import { providerMismatch, templateNameSchema } from '../../config/template.js';
 import { readTemplateVersion } from '../../config/templates.js';
-import { instanceTypeOf, newResourceSetSpecSchema, policyPatchSchema, resourceSetIdSchema, workflowIdFor, type ResourceSetSpec } from '../../domain/resource-set.js';
+import { changePolicy, StaleSpecError } from '../../domain/policy-change.js';
+import { instanceTypeOf, newResourceSetSpecSchema, policyPatchSchema, resourceSetIdSchema, workflowIdFor, type PolicyPatch, type ResourceSetSpec } from '../../domain/resource-set.js';
 import { specTag } from '../../domain/spec-tag.js';
 import { latestForecast, listDecisions } from '../../store/decisions.js';
-import { deleteResourceSet, getResourceSet, insertResourceSet, listResourceSets, updateResourceSetSpec, type ResourceSetRow } from '../../store/resource-sets.js';
 import {
-  NOTHING_TO_ROLL_BACK, pauseSignal, resumeSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, STALE_SPEC, stateQuery, stopSignal,
+  changeResourceSetSpec, deleteResourceSet, getResourceSet, insertResourceSet, listResourceSets, SpecContendedError, type ResourceSetRow,
+} from '../../store/resource-sets.js';
+import {
+  NOTHING_TO_ROLL_BACK, pauseSignal, policySpecSignal, resumeSignal, rollbackUpdate, scaleToUpdate, setReleaseUpdate, stateQuery, stopSignal,
   type ResourceSetState,
 } from '../../workflows/resource-set-messages.js';
 import { resourceSetWorkflow } from '../../workflows/resource-set.js';
@@ -22,19 +25,17 @@ import type { ApiContext } from '../context.js';
 import { conditionsOf } from '../resource-set-conditions.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
 import { isTemporalCallCut } from '../../infra/temporal.js';
-import { pageBody } from '../cursor.js';
+import { pageBody, pageOf, pageQuery, pgTimestampText } from '../cursor.js';
 import { instantSchema, isoFromSeconds, showForecast } from '../instants.js';
 import { route, type Route } from '../route.js';
 import { childListQuery, childPage, refusedWith, updateRefused } from './resource-set-lookup.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
-const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  after: resourceSetIdSchema.optional(),
-});
+const listQuery = pageQuery(z.strictObject({ id: resourceSetIdSchema }), { max: 500, fallback: 100 });
+const decisionsQuery = pageQuery(z.strictObject({ decidedAt: pgTimestampText, iteration: z.number().int(), loopId: z.string().min(1).max(300) }), { max: 500, fallback: 50 });
 
 const resourceSetBody = z.object({
-  id: z.string(), spec: z.record(z.string(), z.unknown()), workflowId: z.string(), createdAt: instantSchema,
+  id: z.string(), spec: z.record(z.string(), z.unknown()), specVersion: z.number(), workflowId: z.string(), createdAt: instantSchema,
   temporalUiUrl: z.string().optional(),
 });
 export const conditionBody = z.object({
@@ -48,6 +49,16 @@ const rollbackBody = z.object({
   toRevision: z.number(), from: releaseBody, to: releaseBody, mode: revertModeSchema, requestedAt: instantSchema,
   status: z.enum(['under-way', 'done', 'failed']), repeated: z.boolean(), abortedRollout: z.string().nullable(), workflowId: z.string().nullable(),
 });
+/** The patched spec, or the API's answer to a patch the spec refuses: 412 for a stale If-Match, else 400 naming the field. */
+function patchedSpec(spec: ResourceSetSpec, patch: PolicyPatch, ifMatch: string | undefined): ResourceSetSpec {
+  try {
+    return changePolicy(spec, patch, ifMatch);
+  } catch (err) {
+    if (err instanceof StaleSpecError) throw new HttpError(412, 'precondition_failed', err.message);
+    throw new HttpError(400, 'invalid_request', (err as Error).message);
+  }
+}
+
 const rolloutActions = {
   pause: pauseRolloutSignal, resume: resumeRolloutSignal, promote: promoteRolloutSignal, abort: abortRolloutSignal,
 } as const;
@@ -132,11 +143,10 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       method: 'get', path: '/v1/resource-sets', summary: 'List resource sets, ordered by id',
       role: 'viewer',
       query: listQuery,
-      responses: { 200: { description: 'A page of resource sets', schema: z.object({ items: z.array(resourceSetBody), next: z.string().optional() }) } },
+      responses: { 200: { description: 'A page of resource sets', schema: pageBody(resourceSetBody) } },
       async handler({ query }) {
-        const rows = await listResourceSets(ctx.db, query);
-        const next = rows.length === query.limit ? rows.at(-1)?.id : undefined;
-        return { status: 200, body: { items: rows.map(present), ...(next ? { next } : {}) } };
+        const rows = await listResourceSets(ctx.db, { limit: query.limit, after: query.cursor?.id });
+        return { status: 200, body: pageOf(rows, query.limit, ({ id }) => ({ id }), present) };
       },
     }),
     route({
@@ -151,35 +161,45 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
           .catch((err) => workflowGone(err, params.id));
         const { conditions: _loop, override, ...status } = state;
         const shown = { ...status, override: override && { ...override, expiresAt: isoFromSeconds(override.expiresAt) } };
-        // Of the loop's spec, which a PATCH changes first: what If-Match on the PATCH compares with.
-        return { status: 200, body: { ...present(row), status: shown, conditions: await conditionsOf(ctx.db, row, state) }, headers: { etag: specTag(status.spec) } };
+        // Of the stored spec, which a PATCH changes first: what If-Match on the PATCH compares with.
+        return { status: 200, body: { ...present(row), status: shown, conditions: await conditionsOf(ctx.db, row, state) }, headers: { etag: specTag(row.spec) } };
       },
     }),
     signalRoute('pause', pauseSignal),
     signalRoute('resume', resumeSignal),
     route({
       method: 'patch', path: '/v1/resource-sets/:id/policy',
-      summary: "Change a resource set's bounds and scaling policy (validated by the workflow); with If-Match, only if the spec's ETag (from GET) still matches",
+      summary: "Change a resource set's bounds and scaling policy; with If-Match, only if the spec's ETag (from GET) still matches. Stored at once, then signalled to the loop",
       role: 'admin', resourceSetParam: 'id',
       params: idParams, body: policyPatchSchema,
       responses: {
-        200: { description: 'The new spec, with its ETag', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Unknown resource set' },
+        200: { description: 'The new spec and its version, with its ETag', schema: z.object({ spec: z.record(z.string(), z.unknown()), specVersion: z.number() }) },
+        404: { description: 'Unknown resource set' },
+        409: { description: "workflow_not_running: the set's loop has ended; conflict: the spec kept changing under 50 attempts in a row (retry)" },
         412: { description: 'If-Match names another version of the spec: GET it again' },
       },
       async handler({ params, body, req }) {
-        const row = await existing(params.id);
         const ifMatch = req.get('if-match');
-        const spec = await handle(row).executeUpdate(setPolicyUpdate, { args: [body, ifMatch === undefined ? {} : { ifMatch }] }).catch((err: unknown) => {
-          const stale = refusedWith(err, STALE_SPEC);
-          if (stale !== null) throw new HttpError(412, 'precondition_failed', stale);
-          return workflowGone(err, params.id);
+        // The row is the desired state: the answer does not wait for the loop's worker, which may be behind.
+        const changed = await changeResourceSetSpec(ctx.db, params.id, async (current) => {
+          const spec = patchedSpec(current.spec, body, ifMatch);
+          // A schedule update is a round of work in Temporal: only when what training needs changed.
+          // Before the row: a request retried after a crash in between still sees the change.
+          const training = trainingScheduleFor(spec, instanceTypeOf(spec));
+          if (!isDeepStrictEqual(training, trainingScheduleFor(current.spec, instanceTypeOf(current.spec)))) await ensureTrainingSchedule(client, spec.id, training);
+          return spec;
+        }).catch((err: unknown) => {
+          if (err instanceof SpecContendedError) throw new HttpError(409, 'conflict', err.message);
+          throw err;
         });
-        // A schedule update is a round of work in Temporal: only when what training needs changed.
-        // Before the row: a request retried after a crash in between still sees the change.
-        const training = trainingScheduleFor(spec, instanceTypeOf(spec));
-        if (!isDeepStrictEqual(training, trainingScheduleFor(row.spec, instanceTypeOf(row.spec)))) await ensureTrainingSchedule(client, spec.id, training);
-        await updateResourceSetSpec(ctx.db, params.id, spec);
-        return { status: 200, body: { spec }, headers: { etag: specTag(spec) }, audit: { change: changedFields(row.spec, spec) } };
+        if (!changed) throw notFound('resource set', params.id);
+        const { before, after } = changed;
+        // Sent again on a repeat, whose spec changed nothing: a retry after a failed signal delivers it.
+        await handle(after).signal(policySpecSignal, { spec: after.spec, version: after.specVersion }).catch((err) => workflowGone(err, params.id));
+        return {
+          status: 200, body: { spec: after.spec, specVersion: after.specVersion }, headers: { etag: specTag(after.spec) },
+          audit: { change: changedFields(before.spec, after.spec) },
+        };
       },
     }),
     route({
@@ -210,13 +230,13 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'get', path: '/v1/resource-sets/:id/decisions', summary: 'Decisions with their reasons, newest first',
       role: 'viewer', resourceSetParam: 'id',
-      params: idParams, query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50), before: z.iso.datetime({ offset: true }).optional() }),
-      responses: { 200: { description: 'A page of decisions', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())), next: z.string().optional() }) }, 404: { description: 'Unknown resource set' } },
+      params: idParams, query: decisionsQuery,
+      responses: { 200: { description: 'A page of decisions', schema: pageBody(z.record(z.string(), z.unknown())) }, 404: { description: 'Unknown resource set' } },
       async handler({ params, query }) {
         await existing(params.id);
-        const items = (await listDecisions(ctx.db, params.id, query)).map((d) => ({ ...d, forecast: d.forecast && showForecast(d.forecast) }));
-        const next = items.length === query.limit ? items.at(-1)?.decidedAt : undefined;
-        return { status: 200, body: { items, ...(next ? { next } : {}) } };
+        const rows = await listDecisions(ctx.db, params.id, { limit: query.limit, before: query.cursor });
+        const page = pageOf(rows, query.limit, (r) => r.position, ({ decision: d }) => ({ ...d, forecast: d.forecast && showForecast(d.forecast) }));
+        return { status: 200, body: page };
       },
     }),
     route({

@@ -42,6 +42,17 @@ async function api(method, path, body) {
   return data;
 }
 
+/** Every item of a paged list, following each full page's `next` cursor. */
+async function allPages(path) {
+  const items = [];
+  for (let cursor; ;) {
+    const page = await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+    items.push(...page.items);
+    cursor = page.next;
+    if (!cursor) return items;
+  }
+}
+
 // ── key ──
 
 function askForKey(message = '') {
@@ -100,7 +111,7 @@ async function start() {
   $('main').hidden = false;
   $('forget').hidden = false;
   try {
-    const { items } = await api('GET', '/v1/resource-sets?limit=500');
+    const items = await allPages('/v1/resource-sets');
     $('sets').replaceChildren(...items.map((s) => el('li', {}, el('a', { href: `#/sets/${encodeURIComponent(s.id)}`, 'data-set': s.id }, s.id))));
     if (items.length === 0) $('sets').replaceChildren(el('li', { class: 'hint' }, 'none yet'));
     $('open-form').hidden = true;
