@@ -34,7 +34,7 @@ export function createTuningActivities(deps: { db: Db; objects: ObjectStore; pol
       const body = templateBodySchema.parse(bodyFor(stable, trial));
       const template = tuningTemplate(resourceSetId);
       const { version } = await putTemplateVersion(deps.db, deps.objects, template, body);
-      return releaseOf(template, version.version, version.revision, body);
+      return releaseOf(template, version.version, version.revision, version.body, version.image);
     },
     async judgeTrial(input) {
       const stats = await windowStats(deps.db, input.resourceSetId, [...input.canary, ...input.baseline], input, pollMs);

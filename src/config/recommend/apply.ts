@@ -16,5 +16,5 @@ export async function releaseForRecommendation(db: Db, objects: ObjectStore, row
   const template = recommendedTemplate(row.resourceSetId);
   const body = templateBodySchema.parse(bodyFor(stable, row.proposal));
   const { version } = await putTemplateVersion(db, objects, template, body);
-  return releaseOf(template, version.version, version.revision, body);
+  return releaseOf(template, version.version, version.revision, version.body, version.image);
 }
