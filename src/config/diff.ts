@@ -1,7 +1,7 @@
 import type { TemplateBody } from './template.js';
 
 export interface FieldChange {
-  /** Dotted path, e.g. params.poolSize. */
+  /** Dotted path, e.g. params.workers. */
   path: string;
   from: unknown;
   to: unknown;

@@ -3,13 +3,12 @@ import { fieldChanges } from '../../config/diff.js';
 import { appProfileSchema, profileNameSchema } from '../../domain/app-profile.js';
 import { HttpError } from '../../infra/http-error.js';
 import { listProfiles, listProfileVersions, putProfileVersion, readProfileVersion, type ProfileVersion } from '../../store/profiles.js';
-import { changedFields } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { instantSchema } from '../instants.js';
 import { route, type Route } from '../route.js';
+import { auditOfNewVersion, versionNumberSchema as versionNumber, versionReader } from '../versions.js';
 
 const nameParams = z.strictObject({ name: profileNameSchema });
-const versionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
 const versionParams = nameParams.extend({ version: versionNumber });
 
 const metadataBody = z.object({ profile: z.string(), version: z.number(), contentHash: z.string(), createdAt: instantSchema });
@@ -17,11 +16,7 @@ const versionBody = metadataBody.extend({ body: z.record(z.string(), z.unknown()
 
 /** App profiles: immutable, numbered versions of what Prescale knows about an application. */
 export function profileRoutes(ctx: ApiContext): Route[] {
-  const read = async (name: string, version: number): Promise<ProfileVersion> => {
-    const found = await readProfileVersion(ctx.db, name, version);
-    if (!found) throw new HttpError(404, 'not_found', `profile "${name}" has no version ${version}`);
-    return found;
-  };
+  const read = versionReader<ProfileVersion>('profile', (name, version) => readProfileVersion(ctx.db, name, version));
 
   return [
     route({
@@ -35,10 +30,7 @@ export function profileRoutes(ctx: ApiContext): Route[] {
       },
       async handler({ params, body }) {
         const { created, version } = await putProfileVersion(ctx.db, params.name, body);
-        const previous = created && version.version > 1 ? await read(params.name, version.version - 1) : undefined;
-        const after = { version: version.version, ...version.body };
-        const change = previous ? changedFields({ version: previous.version, ...previous.body }, after) : { before: null, after };
-        return { status: created ? 201 : 200, body: version, ...(created ? { audit: { change } } : {}) };
+        return { status: created ? 201 : 200, body: version, ...await auditOfNewVersion(created, version, (v) => read(params.name, v)) };
       },
     }),
     route({

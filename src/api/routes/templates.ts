@@ -9,9 +9,9 @@ import { HttpError, invalidFields, validationError } from '../../infra/http-erro
 import { setsUsingTemplate } from '../release-checks.js';
 import { instantSchema } from '../instants.js';
 import { route, type Route } from '../route.js';
+import { auditOfNewVersion, versionNumberSchema as versionNumber, versionReader } from '../versions.js';
 
 const nameParams = z.strictObject({ name: templateNameSchema });
-const versionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
 const versionParams = nameParams.extend({ version: versionNumber });
 
 const metadataBody = z.object({
@@ -32,11 +32,7 @@ const present = ({ objectKey: _key, ...version }: TemplateVersion) => version;
 
 /** Configuration templates: immutable, numbered versions of what an instance runs. */
 export function templateRoutes(ctx: ApiContext): Route[] {
-  const read = async (name: string, version: number): Promise<TemplateVersion> => {
-    const found = await readTemplateVersion(ctx.db, ctx.objects, name, version);
-    if (!found) throw new HttpError(404, 'not_found', `template "${name}" has no version ${version}`);
-    return found;
-  };
+  const read = versionReader<TemplateVersion>('template', (name, version) => readTemplateVersion(ctx.db, ctx.objects, name, version));
 
   return [
     route({
@@ -50,10 +46,7 @@ export function templateRoutes(ctx: ApiContext): Route[] {
       },
       async handler({ params, body }) {
         const { created, version } = await putTemplateVersion(ctx.db, ctx.objects, params.name, body).catch(refused);
-        const previous = created && version.version > 1 ? await read(params.name, version.version - 1) : undefined;
-        const after = { version: version.version, ...version.body };
-        const change = previous ? changedFields({ version: previous.version, ...previous.body }, after) : { before: null, after };
-        return { status: created ? 201 : 200, body: present(version), ...(created ? { audit: { change } } : {}) };
+        return { status: created ? 201 : 200, body: present(version), ...await auditOfNewVersion(created, version, (v) => read(params.name, v)) };
       },
     }),
     route({
