@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_PROFILE_NAME, type ProfileRef } from '../domain/app-profile.js';
+import { profileOfSet } from '../domain/resource-set.js';
 import type { Db } from '../store/db.js';
 import type { ObjectStore } from '../store/objects/index.js';
 import { readProfileVersion, type ProfileVersion } from '../store/profiles.js';
+import { getResourceSet } from '../store/resource-sets.js';
 import { getTemplateVersion, insertTemplateVersion, type TemplateVersionRow } from '../store/templates.js';
 import { templateBodySchema, templateBodyUnder, templateImage, type TemplateBody } from './template.js';
 
@@ -31,6 +33,12 @@ export async function resolveProfile(db: Db, named: ProfileRef | undefined, inhe
   if (found) return found;
   const path = named ? (ref.version === undefined ? 'profile.name' : 'profile.version') : 'profile';
   throw new UnknownProfileError(path, ref.version === undefined ? `profile "${ref.name}" does not exist` : `profile "${ref.name}" has no version ${ref.version}`);
+}
+
+/** The profile a resource set runs, for the templates made for it (tuning trials, recommendations); undefined for a set that is gone. */
+export async function profileOfResourceSet(db: Db, resourceSetId: string): Promise<ProfileRef | undefined> {
+  const row = await getResourceSet(db, resourceSetId);
+  return row && profileOfSet(row.spec);
 }
 
 /**
