@@ -24,6 +24,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
+COPY deploy/profiles ./deploy/profiles
 # Code stays root-owned and read-only to the process; only the default data directory
 # (PRESCALE_DATA_DIR=.prescale, relative to /app) is writable.
 RUN mkdir .prescale && chown node:node .prescale

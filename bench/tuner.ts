@@ -14,7 +14,7 @@ import {
 import { randomPoint, type SearchSpace } from '../src/config/recommend/space.js';
 import { observationOfTrial } from '../src/config/recommend/trial.js';
 import { bestSoFar, proposeNext, type Observation } from '../src/config/recommend/tuner.js';
-import { DEFAULT_APP_CONFIG } from '../src/domain/app-config.js';
+import { DEFAULT_APP_CONFIG } from '../src/sample-service/app-params.js';
 import { policySchema, sloSchema } from '../src/domain/resource-set.js';
 import { seededRandom } from '../src/load/random.js';
 import { LOCAL_INSTANCE_TYPES } from '../src/providers/local/instance-types.js';

@@ -5,7 +5,7 @@ import { bodyFor, fingerprint } from '../config/recommend/proposal.js';
 import { proposeNext } from '../config/recommend/tuner.js';
 import { releaseOf } from '../config/release.js';
 import { templateBodySchema } from '../config/template.js';
-import { putTemplateVersion } from '../config/templates.js';
+import { profileOfResourceSet, putTemplateVersion } from '../config/templates.js';
 import { seededRandom } from '../load/random.js';
 import type { Db } from '../store/db.js';
 import type { ObjectStore } from '../store/objects/index.js';
@@ -33,8 +33,8 @@ export function createTuningActivities(deps: { db: Db; objects: ObjectStore; pol
       const trial: Recommendation = { kind: 'tuning-trial', params: { ...stable.params, ...params }, expectedGain: 0, reason: 'a tuning trial' };
       const body = templateBodySchema.parse(bodyFor(stable, trial));
       const template = tuningTemplate(resourceSetId);
-      const { version } = await putTemplateVersion(deps.db, deps.objects, template, body);
-      return releaseOf(template, version.version, version.revision, body);
+      const { version } = await putTemplateVersion(deps.db, deps.objects, template, body, await profileOfResourceSet(deps.db, resourceSetId));
+      return releaseOf(template, version.version, version.revision, version.body, version.image);
     },
     async judgeTrial(input) {
       const stats = await windowStats(deps.db, input.resourceSetId, [...input.canary, ...input.baseline], input, pollMs);

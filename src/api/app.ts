@@ -29,13 +29,14 @@ import { metricsRoutes } from './routes/metrics.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { tuningRoutes } from './routes/tuning.js';
 import { resourceSetRoutes } from './routes/resource-sets.js';
+import { profileRoutes } from './routes/profiles.js';
 import { templateRoutes } from './routes/templates.js';
 
 const securityOf = (ctx: ApiContext): ApiSecurity => ({ ...defaultApiSecurity, ...ctx.security });
 
 /** Every endpoint of the API, in one table (the router, the OpenAPI document and the authorisation matrix read it). */
 export function apiRoutes(ctx: ApiContext): Route[] {
-  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...templateRoutes(ctx), ...experimentRoutes(ctx), ...recommendationRoutes(ctx), ...tuningRoutes(ctx), ...backtestRoutes(ctx)];
+  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...profileRoutes(ctx), ...templateRoutes(ctx), ...experimentRoutes(ctx), ...recommendationRoutes(ctx), ...tuningRoutes(ctx), ...backtestRoutes(ctx)];
   routes.push(...auditRoutes(ctx, () => routes), ...dashboardRoutes(ctx, () => routes));
   const setGauges = resourceSetGauges(ctx.metrics);
   routes.push(route({

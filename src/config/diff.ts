@@ -1,7 +1,7 @@
 import type { TemplateBody } from './template.js';
 
 export interface FieldChange {
-  /** Dotted path, e.g. params.poolSize. */
+  /** Dotted path, e.g. params.workers. */
   path: string;
   from: unknown;
   to: unknown;
@@ -22,12 +22,17 @@ function leaves(value: unknown, prefix: string, out: Map<string, unknown>): Map<
   return out;
 }
 
-/** Field-by-field changes from one body to another, in path order. */
-export function diffTemplates(from: TemplateBody, to: TemplateBody): TemplateDiff {
+/** Field-by-field changes from one JSON document to another, in path order (a missing field is null). */
+export function fieldChanges(from: unknown, to: unknown): FieldChange[] {
   const a = leaves(from, '', new Map());
   const b = leaves(to, '', new Map());
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
-  const changes = paths.filter((p) => JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)))
+  return paths.filter((p) => JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)))
     .map((path) => ({ path, from: a.get(path) ?? null, to: b.get(path) ?? null }));
+}
+
+/** Field-by-field changes from one body to another, in path order. */
+export function diffTemplates(from: TemplateBody, to: TemplateBody): TemplateDiff {
+  const changes = fieldChanges(from, to);
   return { changes, replacesInstances: changes.some((c) => c.path === 'instanceType' || c.path === 'softwareVersion') };
 }

@@ -1,7 +1,8 @@
 // Pure and deterministic: the resource-set and rollout workflows import it.
 import type { AppConfig } from '../domain/app-config.js';
-import { DEFAULT_APP_CONFIG } from '../domain/app-config.js';
-import { imageOf, type TemplateBody } from './template.js';
+// The boot release is still the sample service's defaults (the agent's item of issue 13 starts instances on the set's profile).
+import { DEFAULT_APP_CONFIG } from '../sample-service/app-params.js';
+import type { TemplateBody } from './template.js';
 
 /** A template version resolved to what an instance runs. */
 export interface Release {
@@ -24,8 +25,9 @@ export function bootRelease(instanceType: string): Release {
   };
 }
 
-export function releaseOf(template: string, version: number, revision: number, body: TemplateBody): Release {
-  return { template, version, revision, instanceType: body.instanceType, image: imageOf(body), params: body.params };
+/** `image`: what the body's software version is under its profile (templateImage). */
+export function releaseOf(template: string, version: number, revision: number, body: TemplateBody, image: string): Release {
+  return { template, version, revision, instanceType: body.instanceType, image, params: body.params };
 }
 
 /** Revisions are unique, so equal revisions are the same release. */

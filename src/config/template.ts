@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { appConfigSchema } from '../domain/app-config.js';
+import { paramsSchema } from '../domain/app-config.js';
+import { imageOf, paramsSchemaOf, profileRefSchema, softwareProblem, type AppProfile, type Params } from '../domain/app-profile.js';
 import { resourceSetIdSchema } from '../domain/resource-set.js';
 import { unknownInstanceType } from '../providers/catalogue.js';
 import { findInstanceType } from '../providers/local/instance-types.js';
-import { capacityProblem } from '../sample-service/app-params.js';
-import { IMAGE_REPOSITORY, versionOfImage } from '../sample-service/versions.js';
 
 /** Template names end up in object keys and URLs, like resource set ids. */
 export const templateNameSchema = resourceSetIdSchema;
@@ -12,35 +11,49 @@ export const templateNameSchema = resourceSetIdSchema;
 const LOCAL_TYPE_PREFIX = 'local.';
 
 /**
- * A template version's body: what an instance runs. The app parameters are checked against the
- * app's parameter schema (names, types, ranges: the agent's own `appConfigSchema`), the software
- * version against the images that exist, and a local instance type against its memory.
+ * A template version's body as written: what an instance runs. Its shape only; what the params
+ * and the software version may be is the app profile's to say (`templateBodyUnder`). `profile`
+ * names the profile; without it, the default one.
  */
 export const templateBodySchema = z.strictObject({
+  profile: profileRefSchema.optional(),
   instanceType: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be an instance type name such as local.small or m7g.large'),
-  softwareVersion: z.string().regex(/^v\d{1,6}$/, 'must be a software version such as v2'),
-  params: appConfigSchema.shape.params,
-}).superRefine((body, ctx) => {
-  try {
-    versionOfImage(imageOf(body));
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', path: ['softwareVersion'], message: (err as Error).message });
-  }
-  if (!body.instanceType.startsWith(LOCAL_TYPE_PREFIX)) return;
-  const type = findInstanceType(body.instanceType);
-  if (!type) {
-    ctx.addIssue({ code: 'custom', path: ['instanceType'], message: `"${body.instanceType}" is not a local instance type` });
-    return;
-  }
-  const problem = capacityProblem(body.params, type.speed);
-  // capacityProblem names the field itself ("params.cacheSize: …").
-  if (problem) ctx.addIssue({ code: 'custom', path: ['params', 'cacheSize'], message: problem.replace(/^params\.cacheSize: /, '') });
+  softwareVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,499}$/, 'must be a software reference such as v2 or ghcr.io/acme/shop:1.4'),
+  params: paramsSchema,
 });
 
 export type TemplateBody = z.output<typeof templateBodySchema>;
 
-export function imageOf(body: Pick<TemplateBody, 'softwareVersion'>): string {
-  return `${IMAGE_REPOSITORY}:${body.softwareVersion}`;
+/** The instance type's capacity relative to the smallest, where Prescale knows it (the local cloud's speed). */
+function capacityOf(instanceType: string): number | undefined {
+  return findInstanceType(instanceType)?.speed;
+}
+
+/**
+ * A body checked against its app's profile: every parameter named by the profile and within its
+ * type and range (defaults filled in), the software version one the profile allows, and a local
+ * instance type one the local cloud has. Issues name the field, as the shape's do.
+ */
+export function templateBodyUnder(profile: AppProfile): z.ZodType<TemplateBody, TemplateBody> {
+  return templateBodySchema.transform((body, ctx) => {
+    const problem = softwareProblem(profile, body.softwareVersion);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['softwareVersion'], message: problem });
+    const local = body.instanceType.startsWith(LOCAL_TYPE_PREFIX);
+    if (local && !findInstanceType(body.instanceType)) {
+      ctx.addIssue({ code: 'custom', path: ['instanceType'], message: `"${body.instanceType}" is not a local instance type` });
+    }
+    const params = paramsSchemaOf(profile, capacityOf(body.instanceType)).safeParse(body.params);
+    if (!params.success) {
+      for (const issue of params.error.issues) ctx.addIssue({ code: 'custom', path: ['params', ...issue.path], message: issue.message });
+      return z.NEVER;
+    }
+    return { ...body, params: params.data satisfies Params };
+  });
+}
+
+/** What an instance of this template version runs, under its profile. */
+export function templateImage(profile: AppProfile, body: Pick<TemplateBody, 'softwareVersion'>): string {
+  return imageOf(profile, body.softwareVersion);
 }
 
 /** Why a template's instance type cannot run on a provider, or null when it can. */

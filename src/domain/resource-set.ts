@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { unknownInstanceType } from '../providers/catalogue.js';
+import { DEFAULT_PROFILE_NAME, profileRefSchema, type ProfileRef } from './app-profile.js';
 
 /** DNS-label ids: they end up in workflow ids, URLs, process names and instance tags. */
 export const resourceSetIdSchema = z.string()
@@ -76,6 +77,8 @@ export const resourceSetSpecSchema = z.strictObject({
   providerRef: z.string().min(1).max(255).optional(),
   ...countFields,
   instanceType: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be an instance type name such as local.small or m7g.large').optional(),
+  /** The app its instances run (the API checks that it exists); without it, the sample service's. */
+  profile: profileRefSchema.optional(),
   policy: policySchema.prefault({}),
   slo: sloSchema.prefault({}),
 }).refine((s) => s.maxInstances >= s.minInstances, { path: ['maxInstances'], message: 'must be at least minInstances' });
@@ -105,6 +108,11 @@ export const DEFAULT_INSTANCE_TYPE = { local: 'local.small', aws: 'default' } as
 
 export function instanceTypeOf(spec: Pick<ResourceSetSpec, 'instanceType' | 'provider'>): string {
   return spec.instanceType ?? DEFAULT_INSTANCE_TYPE[spec.provider];
+}
+
+/** The app profile a set runs: the one it names, else the default. */
+export function profileOfSet(spec: Pick<ResourceSetSpec, 'profile'>): ProfileRef {
+  return spec.profile ?? { name: DEFAULT_PROFILE_NAME };
 }
 
 export function workflowIdFor(resourceSetId: string): string {

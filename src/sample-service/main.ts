@@ -4,9 +4,8 @@
 import { z } from 'zod';
 import { hostFlag, parseFlagsOrExit, portFlag } from '../agent/flags.js';
 import { listen } from '../agent/http.js';
-import { appConfigSchema } from '../domain/app-config.js';
 import { createLogger } from '../logger.js';
-import { capacityProblem } from './app-params.js';
+import { capacityProblem, sampleConfigSchema } from './app-params.js';
 import { createSampleService } from './server.js';
 import { versionOfImage, type SoftwareVersion } from './versions.js';
 
@@ -31,7 +30,7 @@ const flagsSchema = z.object({
       ctx.addIssue({ code: 'custom', message: `not valid JSON (${(err as Error).message})` });
       return z.NEVER;
     }
-  }).pipe(appConfigSchema),
+  }).pipe(sampleConfigSchema),
 });
 
 const usage = 'PRESCALE_AGENT_TOKEN=… main.ts --port P --speed S --image sample-service:vN --config \'{"version":1,"params":{"poolSize":8,"cacheSize":1000,"queueLimit":64}}\' [--host 127.0.0.1]';

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { inTransaction, type Db } from './db.js';
+import { seedShippedProfiles } from './shipped-profiles.js';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 // Any constant works as long as every Prescale process uses the same one.
@@ -48,6 +49,8 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<number[
       });
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
     }
+    // The shipped app profiles belong to the schema's contents: templates default to one of them.
+    if (!migrations) await seedShippedProfiles(tx);
     return pending.map((m) => m.version);
   });
 }

@@ -22,11 +22,11 @@ const tuner = proxyLocalActivities<TuningActivities>({
 });
 
 /** The tuned parameters of a release, when they lie inside the space (else the tuner cannot place it). */
-function pointOf(space: SearchSpace, params: Readonly<Record<string, number>>): Params | null {
+function pointOf(space: SearchSpace, params: Readonly<Record<string, unknown>>): Params | null {
   const point: Record<string, number> = {};
   for (const p of space.parameters) {
     const x = params[p.name];
-    if (x === undefined || x < p.min || x > p.max) return null;
+    if (typeof x !== 'number' || x < p.min || x > p.max) return null;
     point[p.name] = x;
   }
   return point;

@@ -70,9 +70,14 @@ describe('agent configuration', () => {
   });
 
   it('rejects an invalid configuration and applies nothing', async () => {
-    const invalid = await agent.request('PUT', '/config', { version: 3, params: { poolSize: 0, cacheSize: 10, queueLimit: 1 } });
+    // The agent knows no app's parameters (the app's profile was checked when the template was made): it refuses what is no parameter value at all.
+    const invalid = await agent.request('PUT', '/config', { version: 3, params: { ...v2.params, poolSize: { threads: 2 } } });
     assert.equal(invalid.status, 400);
     assert.match(invalid.body.error.message, /body\.params\.poolSize/);
+    // Out of the app's range: the app refuses it, and the agent keeps what ran.
+    const outOfRange = await agent.request('PUT', '/config', { version: 3, params: { ...v2.params, poolSize: 0 } });
+    assert.equal(outOfRange.status, 409);
+    assert.match(outOfRange.body.error.details.reason, /poolSize/);
     const extra = await agent.request('PUT', '/config', { version: 3, params: v2.params, instanceType: 'local.large' });
     assert.equal(extra.status, 400);
     assert.equal((await agent.request('PUT', '/config', '{"version": 3,')).status, 400);

@@ -17,6 +17,18 @@ export const routeKey = (r: { method: string; path: string }): string => `${r.me
 
 export const resourceSetBody = (id: string) => ({ id, provider: 'local', minInstances: 1, maxInstances: 10 });
 export const templateBody = { instanceType: 'local.small', softwareVersion: 'v1', params: { poolSize: 2, cacheSize: 100, queueLimit: 32 } };
+/** An app that is not the sample service: settings in a YAML file, reloaded on SIGHUP. */
+export const profileBody = {
+  description: 'a shop',
+  parameters: {
+    workers: { type: 'integer', minimum: 1, maximum: 64, default: 4, description: 'worker processes' },
+    mode: { type: 'string', enum: ['fast', 'safe'], default: 'safe' },
+    verbose: { type: 'boolean', default: false, apply: 'restart' },
+  },
+  software: { pattern: 'ghcr\\.io/acme/shop:\\d+\\.\\d+' },
+  healthCheck: { type: 'http', path: '/health', port: 8080 },
+  config: { method: 'file', path: '/etc/shop/settings.yaml', format: 'yaml', reload: { signal: 'SIGHUP', pidFile: '/run/shop.pid' } },
+};
 
 /**
  * One fixture per route, by `METHOD path`. A route without one fails the authorisation matrix, so
@@ -31,6 +43,13 @@ export function routeFixtures(api: TestApi, env: { sharedSet: string; sharedTemp
     return { id };
   };
   const freshKey = async () => ({ id: (await createApiKey(api.database.db, { role: 'viewer' }, 'fixture')).id });
+  const freshTemplate = async () => {
+    const name = uniqueId('retire');
+    const created = await api.request('POST', `/v1/templates/${name}/versions`, templateBody);
+    if (created.status !== 201) throw new Error(`could not create template ${name}: ${created.status}`);
+    return { name, version: '1' };
+  };
+  const shippedProfile = () => Promise.resolve({ name: 'sample-service' });
   const template = (version?: number) => () => Promise.resolve({ name: env.sharedTemplate, ...(version ? { version: String(version) } : {}) });
   return {
     'GET /healthz': {},
@@ -54,9 +73,15 @@ export function routeFixtures(api: TestApi, env: { sharedSet: string; sharedTemp
     'DELETE /v1/keys/:id': { params: freshKey },
     'POST /v1/keys/:id/rotate': { params: freshKey },
     'GET /v1/audit': {},
+    'POST /v1/profiles/:name/versions': { params: () => Promise.resolve({ name: uniqueId('profile') }), body: () => profileBody },
+    'GET /v1/profiles': {},
+    'GET /v1/profiles/:name/versions': { params: shippedProfile },
+    'GET /v1/profiles/:name/versions/:version': { params: () => Promise.resolve({ name: 'sample-service', version: '1' }) },
+    'GET /v1/profiles/:name/diff': { params: shippedProfile, query: '?from=1&to=1' },
     'POST /v1/templates/:name/versions': { params: template(), body: () => templateBody },
     'GET /v1/templates/:name/versions': { params: template() },
     'GET /v1/templates/:name/versions/:version': { params: template(1) },
+    'DELETE /v1/templates/:name/versions/:version': { params: freshTemplate },
     'GET /v1/templates/:name/diff': { params: template(), query: '?from=1&to=1' },
     // A fresh set each time, so the shared one never has a rollout and the two below stay predictable.
     'PUT /v1/resource-sets/:id/template': { params: freshSet, body: () => ({ template: env.sharedTemplate, version: 1 }) },

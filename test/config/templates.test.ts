@@ -5,18 +5,22 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { diffTemplates } from '../../src/config/diff.js';
 import { stepTarget } from '../../src/config/rollout-options.js';
-import { templateBodySchema, type TemplateBody } from '../../src/config/template.js';
-import { putTemplateVersion, readTemplateVersion, TemplateIntegrityError } from '../../src/config/templates.js';
+import { templateBodyUnder, type TemplateBody } from '../../src/config/template.js';
+import { loadShippedProfiles } from '../../src/store/shipped-profiles.js';
+import { putTemplateVersion, readTemplateVersion, TemplateIntegrityError, UnknownProfileError } from '../../src/config/templates.js';
+import { appProfileSchema } from '../../src/domain/app-profile.js';
+import { putProfileVersion } from '../../src/store/profiles.js';
 import { createObjectStore, type ObjectStore } from '../../src/store/objects/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const body: TemplateBody = { instanceType: 'local.small', softwareVersion: 'v1', params: { poolSize: 2, cacheSize: 100, queueLimit: 32 } };
+const sampleProfile = (await loadShippedProfiles()).find((p) => p.name === 'sample-service')!.profile;
 const issues = (value: unknown): string[] => {
-  const result = templateBodySchema.safeParse(value);
+  const result = templateBodyUnder(sampleProfile).safeParse(value);
   return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 };
 
-describe('template validation', () => {
+describe("template validation against the sample service's profile", () => {
   it('accepts a valid body', () => assert.deepEqual(issues(body), []));
 
   it('names the path and the reason of each problem: out of range, wrong type, unknown name', () => {
@@ -24,13 +28,13 @@ describe('template validation', () => {
     assert.match(issues({ ...body, params: { ...body.params, poolSize: 0 } })[0] ?? '', /^params\.poolSize: .*>=1/);
     assert.match(issues({ ...body, params: { ...body.params, queueLimit: 'many' } })[0] ?? '', /^params\.queueLimit: .*number/);
     assert.match(issues({ ...body, params: { ...body.params, threads: 4 } })[0] ?? '', /^params: .*threads/);
-    assert.match(issues({ ...body, softwareVersion: 'v9' })[0] ?? '', /^softwareVersion: unknown image "sample-service:v9"/);
+    assert.match(issues({ ...body, softwareVersion: 'v9' })[0] ?? '', /^softwareVersion: "v9" is not a software version of this app: must match v\[1-4\]/);
     assert.match(issues({ ...body, instanceType: 'local.huge' })[0] ?? '', /^instanceType: "local.huge" is not a local instance type/);
   });
 
   it("refuses a cache too big for the instance type's memory, as the app would", () => {
     const big = { ...body, params: { ...body.params, cacheSize: 400_000 } };
-    assert.match(issues(big)[0] ?? '', /^params\.cacheSize: 400000 entries do not fit/);
+    assert.match(issues(big)[0] ?? '', /^params\.cacheSize: does not fit this instance type \(at most 250000\)/);
     assert.deepEqual(issues({ ...big, instanceType: 'local.medium' }), []);
   });
 });
@@ -89,7 +93,23 @@ describe('template versions in Postgres and object storage', () => {
 
     const read = await readTemplateVersion(database.db, objects, 'web', 1);
     assert.deepEqual(read?.body, body);
+    assert.deepEqual([read?.profile, read?.profileVersion, read?.image, read?.retiredAt], ['sample-service', 1, 'sample-service:v1', null]);
     assert.equal(await readTemplateVersion(database.db, objects, 'web', 9), undefined);
+  });
+
+  it("validates against the profile a body names, fills its defaults and names the image by it", async () => {
+    await putProfileVersion(database.db, 'shop', appProfileSchema.parse({
+      parameters: { workers: { type: 'integer', minimum: 1, maximum: 64, default: 4 }, mode: { type: 'string', enum: ['fast', 'safe'] } },
+      software: { repository: 'ghcr.io/acme/shop', pattern: '\\d+\\.\\d+' },
+      config: { method: 'restart' },
+    }));
+    const shop = { profile: { name: 'shop' }, instanceType: 'local.small', softwareVersion: '1.4', params: { mode: 'fast' } };
+    const { version } = await putTemplateVersion(database.db, objects, 'shop-web', shop);
+    assert.deepEqual(version.body.params, { workers: 4, mode: 'fast' });
+    assert.equal(version.image, 'ghcr.io/acme/shop:1.4');
+    assert.deepEqual([version.profile, version.profileVersion], ['shop', 1]);
+    await assert.rejects(putTemplateVersion(database.db, objects, 'shop-web', { ...shop, params: { mode: 'reckless' } }), (err: Error) => /mode/.test(err.message));
+    await assert.rejects(putTemplateVersion(database.db, objects, 'shop-web', { ...shop, profile: { name: 'nope' } }), UnknownProfileError);
   });
 
   it('refuses a body whose content no longer matches its hash', async () => {

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_APP_CONFIG } from '../../src/domain/app-config.js';
+import { DEFAULT_APP_CONFIG } from '../../src/sample-service/app-params.js';
 import { StateFile, type CloudState } from '../../src/providers/local/state-file.js';
 
 describe('local cloud state file', () => {

@@ -1,6 +1,6 @@
 // Real sample-service processes for tests, and a bounded load loop to drive them.
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_APP_CONFIG, type AppConfig } from '../../src/domain/app-config.js';
+import { DEFAULT_APP_CONFIG, type SampleConfig as AppConfig } from '../../src/sample-service/app-params.js';
 import { agentToken } from '../../src/domain/agent-token.js';
 import { startChild, waitUntilReady, type Child } from '../../src/infra/child.js';
 import { parsePrometheusText, type Exposition } from '../../src/agent/prometheus-text.js';

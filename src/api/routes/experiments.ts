@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { experimentRequestSchema } from '../../config/experiment-options.js';
-import { releaseOf, type Release } from '../../config/release.js';
-import { providerMismatch } from '../../config/template.js';
-import { readTemplateVersion } from '../../config/templates.js';
+import type { Release } from '../../config/release.js';
+import { releaseForSet } from '../release-checks.js';
 import { resourceSetIdSchema } from '../../domain/resource-set.js';
 import { HttpError } from '../../infra/http-error.js';
 import { listSnapshots } from '../../store/progress-snapshots.js';
@@ -29,11 +28,7 @@ export function experimentRoutes(ctx: ApiContext): Route[] {
   const { client } = ctx.temporal;
   const existing = (id: string) => existingSet(ctx, id);
   async function release(row: ResourceSetRow, side: 'a' | 'b', ref: { template: string; version: number }): Promise<Release> {
-    const version = await readTemplateVersion(ctx.db, ctx.objects, ref.template, ref.version);
-    if (!version) throw new HttpError(404, 'not_found', `${side}: template "${ref.template}" has no version ${ref.version}`);
-    const mismatch = providerMismatch(version.body, row.spec.provider);
-    if (mismatch) throw new HttpError(400, 'invalid_request', `${side}: template ${ref.template} v${ref.version}: ${mismatch}`);
-    return releaseOf(ref.template, ref.version, version.revision, version.body);
+    return releaseForSet(ctx, row.spec, ref, `${side}: `);
   }
 
   return [

@@ -1,10 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { releaseOf } from '../../config/release.js';
 import { rolloutOptionsSchema } from '../../config/rollout-options.js';
-import { providerMismatch, templateNameSchema } from '../../config/template.js';
-import { readTemplateVersion } from '../../config/templates.js';
+import { templateNameSchema } from '../../config/template.js';
 import { changePolicy, StaleSpecError } from '../../domain/policy-change.js';
 import { instanceTypeOf, newResourceSetSpecSchema, policyPatchSchema, resourceSetIdSchema, workflowIdFor, type PolicyPatch, type ResourceSetSpec } from '../../domain/resource-set.js';
 import { specTag } from '../../domain/spec-tag.js';
@@ -21,6 +19,7 @@ import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } f
 import { abortRolloutSignal, pauseRolloutSignal, promoteRolloutSignal, resumeRolloutSignal } from '../../workflows/rollout-messages.js';
 import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../workflows/search-attributes.js';
 import { changedFields } from '../audit.js';
+import { releaseForSet, requireSetProfile } from '../release-checks.js';
 import type { ApiContext } from '../context.js';
 import { conditionsOf } from '../resource-set-conditions.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
@@ -106,6 +105,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       },
       async handler({ body }) {
         const spec: ResourceSetSpec = body;
+        await requireSetProfile(ctx, spec);
         const workflowId = workflowIdFor(spec.id);
         // No transaction spans the workflow start: the embedded database runs one transaction at a
         // time, so holding one across a Temporal call would stall every other request. A row this
@@ -259,11 +259,7 @@ export function resourceSetRoutes(ctx: ApiContext): Route[] {
       responses: { 200: { description: 'The configuration state: stable, desired, previous', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Unknown resource set or template version' } },
       async handler({ params, body }) {
         const row = await existing(params.id);
-        const version = await readTemplateVersion(ctx.db, ctx.objects, body.template, body.version);
-        if (!version) throw new HttpError(404, 'not_found', `template "${body.template}" has no version ${body.version}`);
-        const mismatch = providerMismatch(version.body, row.spec.provider);
-        if (mismatch) throw new HttpError(400, 'invalid_request', `template ${body.template} v${body.version}: ${mismatch}`);
-        const release = releaseOf(body.template, body.version, version.revision, version.body);
+        const release = await releaseForSet(ctx, row.spec, body);
         // Only for the audit log's "before": the update answers what the set points at now.
         const before: ResourceSetState = await handle(row).query(stateQuery).catch((err) => workflowGone(err, params.id));
         const config = await handle(row).executeUpdate(setReleaseUpdate, { args: [{ release, ...(body.rollout ? { rollout: body.rollout } : {}) }] })

@@ -1,37 +1,43 @@
 import { z } from 'zod';
 import { diffTemplates } from '../../config/diff.js';
 import { templateBodySchema, templateNameSchema } from '../../config/template.js';
-import { putTemplateVersion, readTemplateVersion, type TemplateVersion } from '../../config/templates.js';
-import { listTemplateVersions } from '../../store/templates.js';
+import { putTemplateVersion, readTemplateVersion, UnknownProfileError, type TemplateVersion } from '../../config/templates.js';
+import { listTemplateVersions, retireTemplateVersion } from '../../store/templates.js';
 import { changedFields } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { HttpError } from '../../infra/http-error.js';
+import { HttpError, invalidFields, validationError } from '../../infra/http-error.js';
+import { setsUsingTemplate } from '../release-checks.js';
 import { instantSchema } from '../instants.js';
 import { route, type Route } from '../route.js';
+import { auditOfNewVersion, versionNumberSchema as versionNumber, versionReader } from '../versions.js';
 
 const nameParams = z.strictObject({ name: templateNameSchema });
-const versionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
 const versionParams = nameParams.extend({ version: versionNumber });
 
 const metadataBody = z.object({
   template: z.string(), version: z.number(), revision: z.number(), contentHash: z.string(), createdAt: instantSchema,
+  profile: z.string().describe('The app profile its body was validated against'), profileVersion: z.number(),
+  retiredAt: instantSchema.nullable().describe('Once retired, it cannot be newly rolled out'),
 });
-const versionBody = metadataBody.extend({ body: z.record(z.string(), z.unknown()) });
+const versionBody = metadataBody.extend({ body: z.record(z.string(), z.unknown()), image: z.string().describe('What its instances run') });
+
+/** A body that breaks its profile, or names one that does not exist: 400 naming the field. */
+function refused(err: unknown): never {
+  if (err instanceof z.ZodError) throw validationError('body', err);
+  if (err instanceof UnknownProfileError) throw invalidFields([{ path: `body.${err.path}`, message: err.message }]);
+  throw err;
+}
 
 const present = ({ objectKey: _key, ...version }: TemplateVersion) => version;
 
 /** Configuration templates: immutable, numbered versions of what an instance runs. */
 export function templateRoutes(ctx: ApiContext): Route[] {
-  const read = async (name: string, version: number): Promise<TemplateVersion> => {
-    const found = await readTemplateVersion(ctx.db, ctx.objects, name, version);
-    if (!found) throw new HttpError(404, 'not_found', `template "${name}" has no version ${version}`);
-    return found;
-  };
+  const read = versionReader<TemplateVersion>('template', (name, version) => readTemplateVersion(ctx.db, ctx.objects, name, version));
 
   return [
     route({
       method: 'post', path: '/v1/templates/:name/versions',
-      summary: "Add a version (validated against the app's parameter schema); an identical body is the existing version",
+      summary: "Add a version, validated against its app profile (`profile`, default the sample service's): parameter names, types and ranges, software version; an identical body is the existing version",
       role: 'admin',
       params: nameParams, body: templateBodySchema,
       responses: {
@@ -39,11 +45,8 @@ export function templateRoutes(ctx: ApiContext): Route[] {
         200: { description: 'A version with this content already exists', schema: versionBody },
       },
       async handler({ params, body }) {
-        const { created, version } = await putTemplateVersion(ctx.db, ctx.objects, params.name, body);
-        const previous = created && version.version > 1 ? await read(params.name, version.version - 1) : undefined;
-        const after = { version: version.version, ...version.body };
-        const change = previous ? changedFields({ version: previous.version, ...previous.body }, after) : { before: null, after };
-        return { status: created ? 201 : 200, body: present(version), ...(created ? { audit: { change } } : {}) };
+        const { created, version } = await putTemplateVersion(ctx.db, ctx.objects, params.name, body).catch(refused);
+        return { status: created ? 201 : 200, body: present(version), ...await auditOfNewVersion(created, version, (v) => read(params.name, v)) };
       },
     }),
     route({
@@ -64,6 +67,28 @@ export function templateRoutes(ctx: ApiContext): Route[] {
       responses: { 200: { description: 'The version', schema: versionBody }, 404: { description: 'Unknown template or version' } },
       async handler({ params }) {
         return { status: 200, body: present(await read(params.name, params.version)) };
+      },
+    }),
+    route({
+      method: 'delete', path: '/v1/templates/:name/versions/:version',
+      summary: 'Retire a version: it stays readable, but no set can newly roll it out (refused while a set runs it or is moving to it)',
+      role: 'admin',
+      params: versionParams,
+      responses: {
+        200: { description: 'Retired (a repeat answers the same)', schema: versionBody },
+        404: { description: 'Unknown template or version' },
+        409: { description: "template_in_use: a set's running or target release is this version" },
+      },
+      async handler({ params }) {
+        const before = await read(params.name, params.version);
+        const users = await setsUsingTemplate(ctx, { template: params.name, version: params.version });
+        if (users.length > 0) {
+          throw new HttpError(409, 'template_in_use', `template ${params.name} v${params.version} is the running or target release of ${users.map((u) => `"${u}"`).join(', ')}: point them elsewhere first`, { resourceSets: users });
+        }
+        const row = await retireTemplateVersion(ctx.db, params.name, params.version);
+        if (!row) throw new HttpError(404, 'not_found', `template "${params.name}" has no version ${params.version}`);
+        const { objectKey: _key, ...version } = { ...before, ...row };
+        return { status: 200, body: version, audit: { change: changedFields({ retiredAt: before.retiredAt }, { retiredAt: row.retiredAt }) } };
       },
     }),
     route({

@@ -3,7 +3,7 @@ import type { ObjectStore } from '../../store/objects/index.js';
 import type { RecommendationRow } from '../../store/recommendations.js';
 import { releaseOf, type Release } from '../release.js';
 import { templateBodySchema } from '../template.js';
-import { putTemplateVersion } from '../templates.js';
+import { profileOfResourceSet, putTemplateVersion } from '../templates.js';
 import { bodyFor, recommendedTemplate } from './proposal.js';
 
 /**
@@ -15,6 +15,6 @@ import { bodyFor, recommendedTemplate } from './proposal.js';
 export async function releaseForRecommendation(db: Db, objects: ObjectStore, row: RecommendationRow, stable: Release): Promise<Release> {
   const template = recommendedTemplate(row.resourceSetId);
   const body = templateBodySchema.parse(bodyFor(stable, row.proposal));
-  const { version } = await putTemplateVersion(db, objects, template, body);
-  return releaseOf(template, version.version, version.revision, body);
+  const { version } = await putTemplateVersion(db, objects, template, body, await profileOfResourceSet(db, row.resourceSetId));
+  return releaseOf(template, version.version, version.revision, version.body, version.image);
 }

@@ -1,5 +1,5 @@
-import { appConfigSchema, type AppConfig } from '../../domain/app-config.js';
 import type { InstanceType } from '../../providers/types.js';
+import { sampleParamsSchema, type SampleParams } from '../../sample-service/app-params.js';
 import { HIT_MS, JITTER_SIGMA, KEY_SPACE, MISS_MS } from '../../sample-service/workload.js';
 import { cacheCapacity, hourlyCost } from './cost.js';
 import { lruHitRate } from './lru-hit-rate.js';
@@ -31,9 +31,9 @@ import { grid, type Params, type SearchSpace } from './space.js';
 const CONTENTION = 0.02;
 const COHERENCY = 0.001;
 
-export type AppParams = AppConfig['params'];
+export type AppParams = SampleParams;
 
-const paramShapes = appConfigSchema.shape.params.shape;
+const paramShapes = sampleParamsSchema.shape;
 
 export function slowdown(poolSize: number, speed: number): number {
   const n = poolSize / speed;
@@ -53,7 +53,7 @@ export function sampleServiceQueue(type: InstanceType, params: AppParams): Queue
 
 /** The parameters as the app would take them: whole numbers within the schema's bounds and the instance's memory. */
 function fitsInstance(type: InstanceType, params: AppParams): boolean {
-  return appConfigSchema.shape.params.safeParse(params).success && params.cacheSize <= cacheCapacity(type);
+  return sampleParamsSchema.safeParse(params).success && params.cacheSize <= cacheCapacity(type);
 }
 
 /** Requests/s one instance sustains within the SLO; 0 for a configuration the app would refuse. */
@@ -90,7 +90,7 @@ export function sampleServiceSpace(type: InstanceType): SearchSpace {
 }
 
 export function asAppParams(params: Params): AppParams {
-  return appConfigSchema.shape.params.parse(params);
+  return sampleParamsSchema.parse(params);
 }
 
 export interface ExhaustiveResult {

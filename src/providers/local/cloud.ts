@@ -3,9 +3,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { HttpError } from '../../infra/http-error.js';
 import { agentToken } from '../../domain/agent-token.js';
-import { DEFAULT_APP_CONFIG, type AppConfig } from '../../domain/app-config.js';
+import type { AppConfig } from '../../domain/app-config.js';
 import type { Logger } from '../../logger.js';
-import { capacityProblem } from '../../sample-service/app-params.js';
+import { capacityProblem, DEFAULT_APP_CONFIG, sampleParamsSchema } from '../../sample-service/app-params.js';
 import { versionOfImage } from '../../sample-service/versions.js';
 import type { Instance } from '../types.js';
 import { findInstanceType, LOCAL_INSTANCE_TYPES } from './instance-types.js';
@@ -100,7 +100,10 @@ export class LocalCloud {
       }
       const config = request.config ?? DEFAULT_APP_CONFIG;
       // The app refuses a configuration too big for the type; say so now, not by never booting.
-      const problem = capacityProblem(config.params, type.speed);
+      // Its instances run the sample service, so its parameters are the sample service's.
+      const sampleParams = sampleParamsSchema.safeParse(config.params);
+      if (!sampleParams.success) throw new HttpError(400, 'InvalidParameterValue', `config.params: ${sampleParams.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`);
+      const problem = capacityProblem(sampleParams.data, type.speed);
       if (problem) throw new HttpError(400, 'InvalidParameterValue', `config.${problem}`);
       const params = JSON.stringify([request.resourceSetId, request.count, request.instanceType, request.image, config]);
       const previous = this.state.launches[request.clientToken];
