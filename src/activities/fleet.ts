@@ -7,6 +7,7 @@ import { ProviderError, type Instance, type Provider } from '../providers/types.
 import type { Db } from '../store/db.js';
 import { capacityFor } from '../store/capacity.js';
 import { recordDecision } from '../store/decisions.js';
+import { recordLoopStatus, type LoopStatus } from '../store/loop-status.js';
 import { demandSeries, fleetUtilization } from '../store/metrics.js';
 import type { DeprovisionInput, FleetObservation, FleetTarget, MainActivities, ObserveFleetInput, ProvisionInput } from './types.js';
 
@@ -99,9 +100,14 @@ export function createFleetActivities(deps: FleetDeps): MainActivities {
       }
     },
 
-    async recordDecision(decision: Decision): Promise<void> {
+    async recordDecision(decision: Decision, status?: LoopStatus): Promise<void> {
       // True only on the first write, so a retried record is not counted twice.
-      if (await recordDecision(deps.db, decision) && deps.metrics) observeDecision(deps.metrics, decision);
+      const [first] = await Promise.all([recordDecision(deps.db, decision), status && recordLoopStatus(deps.db, status)]);
+      if (first && deps.metrics) observeDecision(deps.metrics, decision);
+    },
+
+    async recordLoopStatus(status: LoopStatus): Promise<void> {
+      await recordLoopStatus(deps.db, status);
     },
   };
 }
