@@ -9,7 +9,8 @@
 // sample of loops (bench/support/loop-timing.ts), with where the rest of each iteration's time went.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +37,7 @@ const { values } = parseArgs({ options: {
   sets: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '5' }, interval: { type: 'string', default: '60' },
   warmup: { type: 'string' }, sample: { type: 'string', default: '100' },
   'history-hours': { type: 'string', default: '26' }, 'no-demand': { type: 'boolean', default: false }, record: { type: 'boolean', default: false },
+  profile: { type: 'string' },
 } });
 const demand = !values['no-demand'];
 const historyHours = Number(values['history-hours']);
@@ -51,6 +53,18 @@ const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted
 async function cpuSeconds(pid: number): Promise<number> {
   const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return (Number(stat[11]) + Number(stat[12])) / 100;
+}
+
+/** The process and its descendants (the dev server runs under a tether process: src/infra/tether.ts). */
+async function processTree(pid: number): Promise<number[]> {
+  const threads = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children = (await Promise.all(threads.map((t) => readFile(`/proc/${pid}/task/${t}/children`, 'utf8').catch(() => ''))))
+    .flatMap((c) => c.split(' ').filter(Boolean).map(Number));
+  return [pid, ...(await Promise.all(children.map(processTree))).flat()];
+}
+
+async function treeCpuSeconds(pid: number): Promise<number> {
+  return (await Promise.all((await processTree(pid)).map((p) => cpuSeconds(p).catch(() => 0)))).reduce((a, b) => a + b, 0);
 }
 
 /** Seconds a process's threads spent waiting for a CPU while runnable (/proc schedstat): time lost to other load. */
@@ -130,12 +144,22 @@ try {
   const rampSeconds = (Date.now() - started) / 1000;
   process.stderr.write(`\nramp-up over in ${rampSeconds.toFixed(1)} s; warming up ${warmup} s, then measuring ${minutes} min\n`);
   await new Promise((r) => setTimeout(r, warmup * 1000));
-  const wait0 = { workers: await cpuWaitSeconds(process.pid), temporal: await cpuWaitSeconds(temporal.child.process.pid!) };
+  const temporalPids = await processTree(temporal.child.process.pid!);
+  const treeWait = async (pids: number[]): Promise<number> => (await Promise.all(pids.map((p) => cpuWaitSeconds(p).catch(() => 0)))).reduce((a, b) => a + b, 0);
+  const wait0 = { workers: await cpuWaitSeconds(process.pid), temporal: await treeWait(temporalPids) };
   const cpu0 = {
-    workers: process.cpuUsage(), forecast: await cpuSeconds(forecastPid), temporal: await cpuSeconds(temporal.child.process.pid!),
+    workers: process.cpuUsage(), forecast: await cpuSeconds(forecastPid), temporal: await treeCpuSeconds(temporal.child.process.pid!),
     postgres: await postgresCpu(), feeder: await cpuSeconds(feederPid),
   };
   const load0 = os.loadavg()[0]!;
+  // --profile FILE: a CPU profile of the benchmark's main thread (activities, the SDK's bridge) over the window.
+  const profiler = values.profile ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    forecastWorker.send({ profile: 'start' });
+  }
   const from = Date.now();
   const elapsed = minutes * 60;
   // Activities waiting for one of the pool's connections, sampled every second.
@@ -148,16 +172,23 @@ try {
   }
   const to = Date.now();
   clearInterval(poolProbe);
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    await writeFile(values.profile!, JSON.stringify(profile));
+    profiler.disconnect();
+    forecastWorker.send({ profile: values.profile!.replace(/(\.cpuprofile)?$/, '.forecast.cpuprofile') });
+    await once(forecastWorker, 'message');
+  }
   const cpuUsed = process.cpuUsage(cpu0.workers);
   const postgres1 = await postgresCpu();
   const waited = {
     workers: ((await cpuWaitSeconds(process.pid)) - wait0.workers) / elapsed,
-    temporal: ((await cpuWaitSeconds(temporal.child.process.pid!)) - wait0.temporal) / elapsed,
+    temporal: ((await treeWait(temporalPids)) - wait0.temporal) / elapsed,
   };
   const cpu = {
     workers: (cpuUsed.user + cpuUsed.system) / 1e6 / elapsed,
     forecast: ((await cpuSeconds(forecastPid)) - cpu0.forecast) / elapsed,
-    temporal: ((await cpuSeconds(temporal.child.process.pid!)) - cpu0.temporal) / elapsed,
+    temporal: ((await treeCpuSeconds(temporal.child.process.pid!)) - cpu0.temporal) / elapsed,
     postgres: [...postgres1].reduce((sum, [pid, t]) => sum + t - (cpu0.postgres.get(pid) ?? 0), 0) / elapsed,
     feeder: ((await cpuSeconds(feederPid)) - cpu0.feeder) / elapsed,
   };

@@ -1,5 +1,7 @@
 // The forecast worker of bench/orchestrator-scale.ts in a process of its own, so that its CPU is
 // measured apart from the main worker's: `node --import tsx bench/support/forecast-worker.ts <temporal address> <database url> <objects dir> <cache series>`.
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { NativeConnection } from '@temporalio/worker';
 import { createLogger } from '../../src/logger.js';
 import { createPool } from '../../src/store/db.js';
@@ -17,8 +19,25 @@ const worker = await createWorker({
   connection, namespace: 'default', queue: 'forecast',
   deps: { db, objects: new FolderObjectStore(objectsDir!), providerFor: () => provider, agentSecret: 'unused-by-this-benchmark', forecastCacheSeries: Number(cacheSeries) },
 });
-process.on('SIGTERM', () => worker.shutdown());
+process.once('SIGTERM', () => worker.shutdown());
+// The benchmark's --profile: a CPU profile over its measured window ({ profile: 'start' }, then { profile: FILE }).
+const profiler = new Session();
+process.on('message', (m: { profile?: string }) => {
+  void (async () => {
+    if (m.profile === 'start') {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    } else if (m.profile) {
+      const { profile } = await profiler.post('Profiler.stop');
+      await writeFile(m.profile, JSON.stringify(profile));
+      process.send?.('profiled');
+    }
+  })();
+});
 process.send?.('ready');
 await worker.run();
 await connection.close();
 await db.end();
+// The IPC channel would keep the process alive.
+process.disconnect?.();
