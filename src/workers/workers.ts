@@ -43,7 +43,9 @@ export async function createWorker(options: {
     taskQueue: options.taskQueue ?? TASK_QUEUES[queue],
     ...(queue === 'main' ? { workflowsPath: WORKFLOWS_PATH } : {}),
     activities: activitiesFor(queue, options.deps),
-    ...(queue === 'forecast' ? { maxConcurrentActivityTaskExecutions: 2 } : {}),
+    // A steady forecast is a few ms of CPU between two round trips (the store, the server): slots
+    // overlap those waits. Fits are CPU-bound and run one at a time on the thread whatever the slots.
+    ...(queue === 'forecast' ? { maxConcurrentActivityTaskExecutions: 8 } : {}),
     ...(options.deps.metrics ? { interceptors: { activity: [activityFailureInterceptor(options.deps.metrics)] } } : {}),
     // In-flight activities get this long to finish on shutdown before they are cancelled.
     shutdownGraceTime: '10s',
