@@ -1,14 +1,22 @@
 // Orchestrator scale: how many resource-set loops one main worker + one forecast worker + the
 // Temporal dev server sustain at a given loop interval, against a provider that answers at once.
-//   npx tsx bench/orchestrator-scale.ts [--sets 1000] [--minutes 5] [--interval 60] [--warmup 120] [--sample 100]
+//   npx tsx bench/orchestrator-scale.ts [--sets 1000] [--minutes 5] [--interval 60] [--warmup 120] [--sample 100] [--history-hours 26] [--no-demand]
+// With demand (the default), every set has a synthetic daily season: --history-hours of per-minute
+// roll-ups written before the loops start, then each minute's roll-up row and a sample per
+// instance written in bulk (bench/support/synthetic-demand.ts), so every iteration forecasts as
+// in production. The forecast worker runs in a process of its own so its CPU is measured apart.
 // Loop lag = an iteration's actual start − its scheduled start, read from the histories of a
 // sample of loops (bench/support/loop-timing.ts), with where the rest of each iteration's time went.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import pg from 'pg';
 import { resourceSetSpecSchema, workflowIdFor } from '../src/domain/resource-set.js';
 import { TASK_QUEUES } from '../src/domain/task-queues.js';
 import { ensureSearchAttributes, startTemporalDevServer } from '../src/infra/temporal.js';
@@ -23,11 +31,16 @@ import { freePort } from '../test/support/ports.js';
 import { recordSection } from './support/results.js';
 import { InstantProvider } from './support/instant-provider.js';
 import { loopTiming, mergeTimings } from './support/loop-timing.js';
+import { backfillSyntheticDemand, feedMinute } from './support/synthetic-demand.js';
 
 const { values } = parseArgs({ options: {
   sets: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '5' }, interval: { type: 'string', default: '60' },
   warmup: { type: 'string' }, sample: { type: 'string', default: '100' },
+  'history-hours': { type: 'string', default: '26' }, 'no-demand': { type: 'boolean', default: false }, record: { type: 'boolean', default: false },
+  profile: { type: 'string' },
 } });
+const demand = !values['no-demand'];
+const historyHours = Number(values['history-hours']);
 const sets = Number(values.sets);
 const minutes = Number(values.minutes);
 const interval = Number(values.interval);
@@ -42,6 +55,18 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(stat[11]) + Number(stat[12])) / 100;
 }
 
+/** The process and its descendants (the dev server runs under a tether process: src/infra/tether.ts). */
+async function processTree(pid: number): Promise<number[]> {
+  const threads = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children = (await Promise.all(threads.map((t) => readFile(`/proc/${pid}/task/${t}/children`, 'utf8').catch(() => ''))))
+    .flatMap((c) => c.split(' ').filter(Boolean).map(Number));
+  return [pid, ...(await Promise.all(children.map(processTree))).flat()];
+}
+
+async function treeCpuSeconds(pid: number): Promise<number> {
+  return (await Promise.all((await processTree(pid)).map((p) => cpuSeconds(p).catch(() => 0)))).reduce((a, b) => a + b, 0);
+}
+
 /** Seconds a process's threads spent waiting for a CPU while runnable (/proc schedstat): time lost to other load. */
 async function cpuWaitSeconds(pid: number): Promise<number> {
   const threads = await readdir(`/proc/${pid}/task`);
@@ -49,9 +74,9 @@ async function cpuWaitSeconds(pid: number): Promise<number> {
   return waits.reduce((a, b) => a + b, 0) / 1e9;
 }
 
-/** CPU seconds of each server process serving this benchmark's database (a closed connection's share is lost). */
+/** CPU seconds of each server process serving this benchmark's database (a closed connection's share is lost); the feeder's apart. */
 async function postgresCpu(): Promise<Map<number, number>> {
-  const { rows } = await database.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  const { rows } = await database.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> $1', [feederPid]);
   const entries = await Promise.all(rows.map(async ({ pid }) => [pid, await cpuSeconds(pid).catch(() => 0)] as const));
   return new Map(entries);
 }
@@ -66,8 +91,36 @@ const client = new Client({ connection });
 const native = await NativeConnection.connect({ address: temporal.address });
 const provider = new InstantProvider();
 const deps = { db: database.db, objects: new FolderObjectStore(path.join(dir, 'objects')), providerFor: () => provider, pollMs: 100, agentSecret: 'unused-by-this-benchmark' };
-const workers = await Promise.all((['main', 'forecast'] as const).map((queue) => createWorker({ connection: native, namespace: 'default', queue, deps })));
+const workers = [await createWorker({ connection: native, namespace: 'default', queue: 'main', deps })];
 const runs = workers.map((w) => w.run());
+// The forecast worker in a process of its own; it keeps a forecaster for every set.
+const forecastWorker = fork(new URL('./support/forecast-worker.ts', import.meta.url), [temporal.address, database.url, path.join(dir, 'objects'), String(sets + 16)], {
+  execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))], stdio: 'inherit',
+});
+await once(forecastWorker, 'message');
+const forecastPid = forecastWorker.pid!;
+// Synthetic agents: one connection of their own, so that what ingest costs Postgres is told apart.
+const feeder = new pg.Client({ connectionString: database.url });
+await feeder.connect();
+const feederPid = (await feeder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+const ids = Array.from({ length: sets }, (_, k) => `bench-${k}`);
+let feeding: NodeJS.Timeout | undefined;
+let feedMs = 0;
+let feeds = 0;
+if (demand) {
+  const now = Math.floor(Date.now() / 60_000) * 60;
+  const t0 = Date.now();
+  const rows = await backfillSyntheticDemand(feeder, ids, now - historyHours * 3600, now);
+  process.stderr.write(`backfilled ${rows} per-minute rows (${historyHours} h × ${sets} sets) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  // Each minute, a second after it ends: its roll-up row and a sample per instance.
+  const feed = (): void => {
+    const minute = Math.floor(Date.now() / 60_000) * 60 - 60;
+    const t = Date.now();
+    void feedMinute(feeder, ids, minute, (id) => provider.instanceIds(id)).then(() => { feedMs += Date.now() - t; feeds++; }, (err: unknown) => console.error('feed failed', err));
+    feeding = setTimeout(feed, 61_000 - (Date.now() % 60_000));
+  };
+  feeding = setTimeout(feed, 61_000 - (Date.now() % 60_000));
+}
 
 try {
   const started = Date.now();
@@ -91,9 +144,22 @@ try {
   const rampSeconds = (Date.now() - started) / 1000;
   process.stderr.write(`\nramp-up over in ${rampSeconds.toFixed(1)} s; warming up ${warmup} s, then measuring ${minutes} min\n`);
   await new Promise((r) => setTimeout(r, warmup * 1000));
-  const wait0 = { workers: await cpuWaitSeconds(process.pid), temporal: await cpuWaitSeconds(temporal.child.process.pid!) };
-  const cpu0 = { workers: process.cpuUsage(), temporal: await cpuSeconds(temporal.child.process.pid!), postgres: await postgresCpu() };
+  const temporalPids = await processTree(temporal.child.process.pid!);
+  const treeWait = async (pids: number[]): Promise<number> => (await Promise.all(pids.map((p) => cpuWaitSeconds(p).catch(() => 0)))).reduce((a, b) => a + b, 0);
+  const wait0 = { workers: await cpuWaitSeconds(process.pid), temporal: await treeWait(temporalPids) };
+  const cpu0 = {
+    workers: process.cpuUsage(), forecast: await cpuSeconds(forecastPid), temporal: await treeCpuSeconds(temporal.child.process.pid!),
+    postgres: await postgresCpu(), feeder: await cpuSeconds(feederPid),
+  };
   const load0 = os.loadavg()[0]!;
+  // --profile FILE: a CPU profile of the benchmark's main thread (activities, the SDK's bridge) over the window.
+  const profiler = values.profile ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    forecastWorker.send({ profile: 'start' });
+  }
   const from = Date.now();
   const elapsed = minutes * 60;
   // Activities waiting for one of the pool's connections, sampled every second.
@@ -106,33 +172,47 @@ try {
   }
   const to = Date.now();
   clearInterval(poolProbe);
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    await writeFile(values.profile!, JSON.stringify(profile));
+    profiler.disconnect();
+    forecastWorker.send({ profile: values.profile!.replace(/(\.cpuprofile)?$/, '.forecast.cpuprofile') });
+    await once(forecastWorker, 'message');
+  }
   const cpuUsed = process.cpuUsage(cpu0.workers);
   const postgres1 = await postgresCpu();
   const waited = {
     workers: ((await cpuWaitSeconds(process.pid)) - wait0.workers) / elapsed,
-    temporal: ((await cpuWaitSeconds(temporal.child.process.pid!)) - wait0.temporal) / elapsed,
+    temporal: ((await treeWait(temporalPids)) - wait0.temporal) / elapsed,
   };
   const cpu = {
     workers: (cpuUsed.user + cpuUsed.system) / 1e6 / elapsed,
-    temporal: ((await cpuSeconds(temporal.child.process.pid!)) - cpu0.temporal) / elapsed,
+    forecast: ((await cpuSeconds(forecastPid)) - cpu0.forecast) / elapsed,
+    temporal: ((await treeCpuSeconds(temporal.child.process.pid!)) - cpu0.temporal) / elapsed,
     postgres: [...postgres1].reduce((sum, [pid, t]) => sum + t - (cpu0.postgres.get(pid) ?? 0), 0) / elapsed,
+    feeder: ((await cpuSeconds(feederPid)) - cpu0.feeder) / elapsed,
   };
   const load = [load0, os.loadavg()[0]!];
   process.stderr.write('\n');
-  const { rows } = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions WHERE decided_at >= $1 AND decided_at < $2', [new Date(from), new Date(to)]);
+  const { rows } = await database.db.query<{ n: number; forecasts: number }>(
+    'SELECT count(*)::int AS n, (count(*) FILTER (WHERE forecast IS NOT NULL))::int AS forecasts FROM decisions WHERE decided_at >= $1 AND decided_at < $2', [new Date(from), new Date(to)]);
   const decisions = rows[0]!.n;
+  const forecasts = rows[0]!.forecasts;
   const expected = sets * (elapsed / interval);
 
   // Where the time went, from the histories of a sample of loops.
-  const ids = Array.from({ length: Math.min(sample, sets) }, (_, k) => `bench-${Math.floor((k * sets) / Math.min(sample, sets))}`);
-  const timing = mergeTimings(await Promise.all(ids.map(async (id) =>
+  const sampled = Array.from({ length: Math.min(sample, sets) }, (_, k) => `bench-${Math.floor((k * sets) / Math.min(sample, sets))}`);
+  const timing = mergeTimings(await Promise.all(sampled.map(async (id) =>
     loopTiming((await client.workflow.getHandle(workflowIdFor(id)).fetchHistory()).events ?? [], from, to))));
   const ms = (xs: number[], q: number): string => { const v = quantile([...xs].sort((a, b) => a - b), q); return Number.isNaN(v) ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`; };
+  const perDecision = (cores: number): string => (cores * elapsed * 1000 / decisions).toFixed(1);
+  const total = cpu.workers + cpu.forecast + cpu.temporal + cpu.postgres;
   const table = [
-    '| resource sets | interval | decisions / expected | loop lag p50 | loop lag p99 | history events / iteration | history KB / iteration | CPU, cores: workers / dev server / Postgres | waiting for a CPU, cores: workers / dev server | CPU ms per decision (all three) | pg pool waiters (max) | load average |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    `| ${sets} | ${interval} s | ${decisions} / ${Math.round(expected)} | ${ms(timing.lag, 0.5)} | ${ms(timing.lag, 0.99)} | ${(timing.events / timing.iterations).toFixed(1)} | ${(timing.bytes / 1024 / timing.iterations).toFixed(1)} | ${cpu.workers.toFixed(2)} / ${cpu.temporal.toFixed(2)} / ${cpu.postgres.toFixed(2)} | ${waited.workers.toFixed(2)} / ${waited.temporal.toFixed(2)} | ${Math.round(((cpu.workers + cpu.temporal + cpu.postgres) * elapsed * 1000) / decisions)} | ${poolWaiting} | ${load.map((l) => l.toFixed(2)).join(' → ')} |`,
+    '| resource sets | interval | decisions / expected | with a forecast | loop lag p50 | loop lag p99 | history events / iteration | history KB / iteration | CPU, cores: main worker / forecast worker / dev server / Postgres | CPU ms per decision: main worker / forecast worker / dev server / Postgres = total | waiting for a CPU, cores: main worker / dev server | pg pool waiters (max) | load average |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${sets} | ${interval} s | ${decisions} / ${Math.round(expected)} | ${forecasts} | ${ms(timing.lag, 0.5)} | ${ms(timing.lag, 0.99)} | ${(timing.events / timing.iterations).toFixed(1)} | ${(timing.bytes / 1024 / timing.iterations).toFixed(1)} | ${cpu.workers.toFixed(2)} / ${cpu.forecast.toFixed(2)} / ${cpu.temporal.toFixed(2)} / ${cpu.postgres.toFixed(2)} | ${perDecision(cpu.workers)} / ${perDecision(cpu.forecast)} / ${perDecision(cpu.temporal)} / ${perDecision(cpu.postgres)} = **${perDecision(total)}** | ${waited.workers.toFixed(2)} / ${waited.temporal.toFixed(2)} | ${poolWaiting} | ${load.map((l) => l.toFixed(2)).join(' → ')} |`,
   ].join('\n');
+  const ingest = demand ? `Synthetic agents (not counted above): ${feeds} minute(s) fed, ${Math.round(feedMs / Math.max(1, feeds))} ms each; their Postgres backend ${cpu.feeder.toFixed(3)} core.` : 'No demand (--no-demand): no forecast runs.';
   const breakdown = [
     '| step (sampled loops) | count | p50 | p99 |',
     '| --- | --- | --- | --- |',
@@ -145,10 +225,10 @@ try {
     ]),
     `| local activities (markers) per iteration | ${timing.localActivities} | ${(timing.localActivities / timing.iterations).toFixed(1)} | |`,
   ].join('\n');
-  console.log(`${table}\n\n${breakdown}`);
-  await recordSection('Orchestrator scale', [
+  console.log(`${table}\n\n${breakdown}\n\n${ingest}`);
+  if (values.record) await recordSection(demand ? 'Orchestrator scale with demand (issue 17): last run' : 'Orchestrator scale', [
     `Command: \`npx tsx bench/orchestrator-scale.ts --sets ${sets} --minutes ${minutes} --interval ${interval} --warmup ${warmup}\` — ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), Node ${process.version}; ${sets} loops started in ${startSeconds.toFixed(0)} s, all had decided after ${rampSeconds.toFixed(0)} s; measured for ${minutes} min after a ${warmup} s warm-up.`,
-    'One process runs the main and forecast workers against the Temporal CLI dev server (SQLite, file-backed) and PostgreSQL; the provider answers from memory (bench/support/instant-provider.ts), so the orchestrator alone is measured. Loop lag = an iteration\'s actual start (its first workflow task started) − its scheduled start (its wait timer was due), over the iterations of ' + `${ids.length} sampled loops; history figures are per iteration in the window.`,
+    (demand ? `With demand: ${historyHours} h of synthetic per-minute history per set, then each minute fed in bulk. ${ingest} ` : '') + 'The main worker runs in the benchmark\'s process and the forecast worker in a child process (bench/support/forecast-worker.ts), against the Temporal CLI dev server (SQLite, file-backed) and PostgreSQL; the provider answers from memory (bench/support/instant-provider.ts), so the orchestrator alone is measured. Loop lag = an iteration\'s actual start (its first workflow task started) − its scheduled start (its wait timer was due), over the iterations of ' + `${sampled.length} sampled loops; history figures are per iteration in the window.`,
     '',
     table,
     '',
@@ -156,8 +236,11 @@ try {
   ].join('\n'));
   await Promise.all(Array.from({ length: sets }, (_, k) => client.workflow.getHandle(workflowIdFor(`bench-${k}`)).terminate('benchmark over').catch(() => undefined)));
 } finally {
+  clearTimeout(feeding);
   for (const w of workers) w.shutdown();
-  await Promise.all(runs);
+  forecastWorker.kill('SIGTERM');
+  await Promise.all([...runs, once(forecastWorker, 'exit')]);
+  await feeder.end();
   await native.close();
   await connection.close();
   await database.drop();

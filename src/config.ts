@@ -65,6 +65,7 @@ export const configSchema = z.object({
   METRICS_PUBLIC: bool.default(false),
   TRUST_PROXY: trustProxy.default(false),
   WORKER_METRICS_PORT: port.optional(),
+  FORECAST_CACHE_SERIES: z.coerce.number({ error: 'must be a number of resource sets' }).int().min(1).max(1_000_000).default(1024),
   TEMPORAL_TLS: bool.default(false),
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_CERT: z.string().min(1).optional(),

@@ -10,6 +10,11 @@ export class InstantProvider implements Provider {
   private readonly tokens = new Map<string, Instance[]>();
   private next = 0;
 
+  /** The set's instances now (the benchmark's synthetic agents report for them). */
+  instanceIds(resourceSetId: string): string[] {
+    return (this.fleets.get(resourceSetId) ?? []).map((i) => i.id);
+  }
+
   instanceTypes(): Promise<InstanceType[]> {
     return Promise.resolve([{ name: 'local.small', speed: 1, hourlyPrice: 0.02 }]);
   }

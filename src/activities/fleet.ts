@@ -1,13 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Decision } from '../domain/decision.js';
-import { demandRate } from '../forecast/series.js';
 import { observeDecision, type ControlPlaneMetrics } from '../observability/metrics.js';
 import { defaultCapacity } from '../planner/capacity.js';
 import type { Instance, Provider } from '../providers/types.js';
 import type { Db } from '../store/db.js';
 import { capacityFor } from '../store/capacity.js';
 import { recordDecision } from '../store/decisions.js';
-import { demandSeries, fleetUtilization } from '../store/metrics.js';
+import { recordLoopStatus, type LoopStatus } from '../store/loop-status.js';
+import { fleetUtilization, latestDemand } from '../store/metrics.js';
 import { alive, viaProvider } from './provider-calls.js';
 import type { DeprovisionInput, FleetObservation, FleetTarget, MainActivities, ObserveFleetInput, ProvisionInput } from './types.js';
 
@@ -30,15 +30,14 @@ export function createFleetActivities(deps: FleetDeps): MainActivities {
       const [instances, types] = await viaProvider(() => Promise.all([provider.describeInstances(input.resourceSetId), provider.instanceTypes()]));
       const now = Math.floor(Date.now() / 1000);
       const serving = instances.filter(ready);
-      const [utilization, demand] = await Promise.all([
+      // Demand now: the latest step's rate, null when none was recorded over the history the loop
+      // asks about (the forecast activity reads that history itself).
+      const [utilization, demandNow] = await Promise.all([
         fleetUtilization(deps.db, input.resourceSetId, { windowSeconds: input.loadWindowSeconds, now }),
-        demandSeries(deps.db, input.resourceSetId, { from: now - input.historySeconds, to: now, stepSeconds: input.stepSeconds }),
+        latestDemand(deps.db, input.resourceSetId, { from: now - input.historySeconds, to: now, stepSeconds: input.stepSeconds }),
       ]);
       const servingIds = new Set(serving.map((i) => i.id));
       const servingLoad = utilization.instances.filter((i) => servingIds.has(i.instanceId));
-      // The roll-up counts requests per step; the planner works in requests per second.
-      const rate = demandRate(demand);
-      const last = rate.values.at(-1);
       return {
         observedAt: now,
         instances: instances.map(({ id, state, healthy, instanceType, image, launchedAt }) => ({ id, state, healthy, instanceType, image, launchedAt })),
@@ -46,7 +45,7 @@ export function createFleetActivities(deps: FleetDeps): MainActivities {
         ready: serving.length,
         loadPerReadyInstance: serving.length && servingLoad.length
           ? servingLoad.reduce((sum, i) => sum + i.requestsPerSecond, 0) / serving.length : null,
-        demandNow: last ?? null,
+        demandNow,
         // Learned from the fleet's own load and latency (training workflow); the conservative default until then.
         capacityPerInstance: await capacityFor(deps.db, input.resourceSetId, input.instanceType, null, defaultCapacity(types.find((t) => t.name === input.instanceType)?.speed ?? 1)),
       };
@@ -89,9 +88,14 @@ export function createFleetActivities(deps: FleetDeps): MainActivities {
       }
     },
 
-    async recordDecision(decision: Decision): Promise<void> {
+    async recordDecision(decision: Decision, status?: LoopStatus): Promise<void> {
       // True only on the first write, so a retried record is not counted twice.
-      if (await recordDecision(deps.db, decision) && deps.metrics) observeDecision(deps.metrics, decision);
+      const [first] = await Promise.all([recordDecision(deps.db, decision), status && recordLoopStatus(deps.db, status)]);
+      if (first && deps.metrics) observeDecision(deps.metrics, decision);
+    },
+
+    async recordLoopStatus(status: LoopStatus): Promise<void> {
+      await recordLoopStatus(deps.db, status);
     },
   };
 }

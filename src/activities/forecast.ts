@@ -11,9 +11,9 @@ import { LeadForecasts, leadPeaks } from '../sim/lead-forecasts.js';
 import { CANDIDATE_POINTS, FORECAST_POINTS } from '../sim/operating-points.js';
 import type { Db } from '../store/db.js';
 import { recordedForecasts } from '../store/decisions.js';
-import { demandSeries } from '../store/metrics.js';
 import { loadPromotedNeural } from '../store/models.js';
 import type { ObjectStore } from '../store/objects/contract.js';
+import { DemandHistory } from './demand-history.js';
 
 export interface ForecastDeps {
   db: Db;
@@ -131,6 +131,7 @@ async function pulse(next: string): Promise<void> {
 /** Activities of the `forecast` task queue: CPU-bound model work, kept off the workflow queue. */
 export function createForecastActivities(deps: ForecastDeps, options: { maxSeries?: number } = {}) {
   const cache = new ForecasterCache(options.maxSeries);
+  const demand = new DemandHistory(deps.db, options.maxSeries);
   /** Per set, the day's calibration: it is re-chosen once a day. */
   const calibrations = new Map<string, { signature: string; chosen: Omit<CalibratedPoint, 'seasonalDemand'> }>();
   return {
@@ -145,7 +146,7 @@ export function createForecastActivities(deps: ForecastDeps, options: { maxSerie
       const names = validate(input);
       const { resourceSetId, asOf, historySeconds, stepSeconds } = input;
       const [history, neural, models] = await Promise.all([
-        demandSeries(deps.db, resourceSetId, { from: asOf - historySeconds, to: asOf, stepSeconds }).then(demandRate),
+        demand.read(resourceSetId, { from: asOf - historySeconds, to: asOf, stepSeconds }).then(demandRate),
         loadPromotedNeural(deps.objects, deps.db, resourceSetId),
         loadForecasters(names),
       ]);

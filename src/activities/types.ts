@@ -4,6 +4,7 @@ import type { Release, RunningInstance } from '../config/release.js';
 import type { Decision } from '../domain/decision.js';
 import type { Series } from '../forecast/types.js';
 import type { InstanceState } from '../providers/types.js';
+import type { LoopStatus } from '../store/loop-status.js';
 import type { RolloutRecord } from '../store/rollouts.js';
 
 export interface FleetTarget {
@@ -67,7 +68,10 @@ export interface MainActivities {
   provision(input: ProvisionInput): Promise<string[]>;
   /** Resolves once the instances are drained and terminated. */
   deprovision(input: DeprovisionInput): Promise<string[]>;
-  recordDecision(decision: Decision): Promise<void>;
+  /** With `status` when the loop's status changed since it last wrote one: both in one call. */
+  recordDecision(decision: Decision, status?: LoopStatus): Promise<void>;
+  /** The loop's status alone, for an iteration that ended without a decision (it failed). */
+  recordLoopStatus(status: LoopStatus): Promise<void>;
 }
 
 // ── Rollouts (src/activities/rollout.ts) ──

@@ -45,7 +45,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     responses: { 200: { description: 'Prometheus text exposition' } },
     handler: async () => {
       // Without the database the per-set series are left out; the process's own metrics still answer.
-      const readings = await readResourceSets(ctx.db, ctx.temporal.client).catch((err: unknown) => {
+      const readings = await readResourceSets(ctx.db).catch((err: unknown) => {
         ctx.logger.warn({ err }, 'could not read the resource sets for /metrics');
         return [];
       });

@@ -1,10 +1,10 @@
-import type { Client } from '@temporalio/client';
-import type { Condition } from '../domain/conditions.js';
+import { resourceSetConditions, type Condition } from '../domain/conditions.js';
 import { loopLagSeconds, type ResourceSetReading } from '../observability/resource-set-metrics.js';
+import type { PlanRule } from '../planner/plan.js';
 import type { Db } from '../store/db.js';
-import { listResourceSets, type ResourceSetRow } from '../store/resource-sets.js';
-import { stateQuery, type DecisionSummary, type ResourceSetRunState, type ResourceSetState } from '../workflows/resource-set-messages.js';
-import { conditionsOf } from './resource-set-conditions.js';
+import { loopViews, type LoopView } from '../store/loop-status.js';
+import type { DecisionSummary, ResourceSetRunState } from '../workflows/resource-set-messages.js';
+import type { RolloutProgress } from '../workflows/rollout-messages.js';
 
 /** A set as the dashboard's overview shows it: /metrics' reading, with the loop's state and last decision. */
 export interface ResourceSetOverview extends ResourceSetReading {
@@ -13,43 +13,44 @@ export interface ResourceSetOverview extends ResourceSetReading {
   lastDecision: DecisionSummary | null;
 }
 
-const PAGE = 500;
-/** Workflow queries in flight at once: a scrape must not crowd out the loops' own work. */
-const CONCURRENCY = 8;
+/**
+ * Lag after which a loop counts as stalled (its last status no longer says how it goes): three
+ * intervals, but never less than the longest an iteration may wait on provisioning (15 min).
+ */
+const stallAfterSeconds = (intervalSeconds: number): number => Math.max(3 * intervalSeconds, 900);
 
 /**
- * Every resource set's loop as /metrics shows it: one state query per set (as GET /v1/resource-sets/:id
- * makes), so a scrape costs a query per set. A set whose loop does not answer reads Ready False.
+ * Every resource set's loop as /metrics and the overview show it, read from the store — each
+ * set's latest decision, the status its loop writes when it changes, its latest rollout — so a
+ * scrape costs a few SQL statements whatever the number of sets, and answers while Temporal or
+ * the workers are down. A loop that has not decided for long (stallAfterSeconds) reads Ready
+ * False (LoopStalled) unless another condition already says why.
  */
-export async function readResourceSets(db: Db, client: Client, now: number = Date.now()): Promise<ResourceSetOverview[]> {
-  const rows: ResourceSetRow[] = [];
-  for (let after: string | undefined; ;) {
-    const page = await listResourceSets(db, { limit: PAGE, ...(after ? { after } : {}) });
-    rows.push(...page);
-    if (page.length < PAGE) break;
-    after = page.at(-1)!.id;
-  }
-  const readings: ResourceSetOverview[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < rows.length) readings.push(await readOne(db, client, rows[next++]!, now));
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return readings;
+export async function readResourceSets(db: Db, now: number = Date.now()): Promise<ResourceSetOverview[]> {
+  return (await loopViews(db)).map((view) => readOne(view, now));
 }
 
-async function readOne(db: Db, client: Client, row: ResourceSetRow, now: number): Promise<ResourceSetOverview> {
-  let state: ResourceSetState;
-  try {
-    state = await client.workflow.getHandle(row.workflowId).query(stateQuery);
-  } catch (err) {
-    const message = `its workflow did not answer: ${(err as Error).message}`;
-    const ready: Condition = { type: 'Ready', status: 'False', reason: 'LoopUnreachable', message, since: new Date(now).toISOString() };
-    return { id: row.id, state: null, lastDecision: null, desired: null, current: null, forecast: null, loopLagSeconds: null, conditions: [ready] };
-  }
-  return {
-    id: row.id, state: state.state, lastDecision: state.lastDecision, desired: state.desiredInstances, current: state.currentInstances, forecast: state.lastDecision?.predictive ?? null,
-    loopLagSeconds: loopLagSeconds(state.lastDecision?.decidedAt ?? null, row.createdAt, state.spec.policy.intervalSeconds, now),
-    conditions: await conditionsOf(db, row, state),
+function readOne(view: LoopView, now: number): ResourceSetOverview {
+  const { status, decision: d } = view;
+  const lastDecision: DecisionSummary | null = d && {
+    iteration: d.iteration, decidedAt: d.decidedAt, desired: d.desired, current: d.current, rule: d.rule as PlanRule,
+    reasons: d.reasons, model: d.model, predictive: d.predictive,
   };
+  const loopLag = loopLagSeconds(d?.decidedAt ?? null, view.createdAt, view.intervalSeconds, now);
+  const conditions = resourceSetConditions(status?.conditions, (view.rollout?.progress as RolloutProgress | undefined) ?? null, status?.activeRollout ?? null, view.createdAt);
+  return {
+    id: view.id,
+    state: status?.state ?? (d?.paused ? 'paused' : 'running'),
+    lastDecision, desired: d?.desired ?? null, current: d?.after ?? null, forecast: d?.predictive ?? null,
+    loopLagSeconds: loopLag,
+    conditions: loopLag > stallAfterSeconds(view.intervalSeconds) ? stalled(conditions, view, loopLag, now) : conditions,
+  };
+}
+
+function stalled(conditions: Condition[], view: LoopView, lag: number, now: number): Condition[] {
+  const [ready, ...rest] = conditions;
+  if (ready?.status === 'False') return conditions;
+  const since = new Date(now - (lag - stallAfterSeconds(view.intervalSeconds)) * 1000).toISOString();
+  const message = `no decision recorded for ${Math.round(lag + view.intervalSeconds)} s (interval ${view.intervalSeconds} s): the loop is stalled, stopped or its workers are down`;
+  return [{ type: 'Ready', status: 'False', reason: 'LoopStalled', message, since }, ...rest];
 }

@@ -94,6 +94,26 @@ export async function demandSeries(db: Db, resourceSetId: string, options: TimeR
   return { start, stepSeconds, values };
 }
 
+/**
+ * The latest whole step's demand in requests per second — the last value of
+ * demandRate(demandSeries(…)) over the same range, without reading the range: null when no
+ * demand was recorded in it at all. Two index probes, whatever the range's length.
+ */
+export async function latestDemand(db: Db, resourceSetId: string, options: TimeRange & { stepSeconds: number }): Promise<number | null> {
+  const { from, to, stepSeconds } = options;
+  const start = Math.floor(from / stepSeconds) * stepSeconds;
+  const end = Math.floor(to / stepSeconds) * stepSeconds;
+  if (!(end > start)) return null;
+  const { rows } = await db.query<{ any: boolean; last: number | null }>(
+    `SELECT EXISTS (SELECT 1 FROM demand_minutely WHERE resource_set_id = $1 AND minute >= to_timestamp($2::float8)
+                      AND minute < to_timestamp($4::float8) AND requests > 0) AS any,
+            (SELECT sum(requests) FROM demand_minutely WHERE resource_set_id = $1 AND minute >= to_timestamp($3::float8)
+                      AND minute < to_timestamp($4::float8)) AS last`,
+    [resourceSetId, start, end - stepSeconds, end]);
+  const row = rows[0];
+  return row?.any ? (row.last ?? 0) / stepSeconds : null;
+}
+
 /** One value per sample, oldest first; NaN where the sample did not measure it. */
 export interface InstanceSamples {
   /** Epoch seconds of each sample's interval end. */

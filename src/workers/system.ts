@@ -196,7 +196,10 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
     if (roles.queues.length) {
       const nativeConnection = await NativeConnection.connect({ address: endpoints.temporalAddress, ...(tls ? { tls } : {}) });
       closers.push(() => nativeConnection.close());
-      const deps = { db, objects, providerFor: providerRegistry(endpoints), agentSecret: endpoints.agentSecret, metrics: controlPlane };
+      const deps = {
+        db, objects, providerFor: providerRegistry(endpoints), agentSecret: endpoints.agentSecret, metrics: controlPlane,
+        forecastCacheSeries: config.FORECAST_CACHE_SERIES,
+      };
       for (const queue of roles.queues) {
         const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, queue, deps });
         const run = worker.run();

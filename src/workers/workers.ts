@@ -16,7 +16,10 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 export type QueueName = keyof typeof TASK_QUEUES;
 
 /** What the activities need from the world, wired by the composition root. */
-export type ActivityDeps = FleetDeps & RolloutDeps & TrainingDeps;
+export type ActivityDeps = FleetDeps & RolloutDeps & TrainingDeps & {
+  /** Resource sets whose forecaster a forecast worker keeps between calls (default 1,024); a miss costs a cold start. */
+  forecastCacheSeries?: number;
+};
 
 /**
  * The activities each queue serves. `main` runs workflows and light I/O activities; `forecast`
@@ -25,7 +28,7 @@ export type ActivityDeps = FleetDeps & RolloutDeps & TrainingDeps;
 function activitiesFor(queue: QueueName, deps: ActivityDeps): object {
   switch (queue) {
     case 'main': return { ...createFleetActivities(deps), ...createRolloutActivities(deps), ...createExperimentActivities(deps), ...createRecommendActivities(deps), ...createTuningActivities(deps) };
-    case 'forecast': return { ...createForecastActivities(deps), ...createTrainingActivities(deps), ...createBacktestActivities(deps) };
+    case 'forecast': return { ...createForecastActivities(deps, deps.forecastCacheSeries ? { maxSeries: deps.forecastCacheSeries } : {}), ...createTrainingActivities(deps), ...createBacktestActivities(deps) };
   }
 }
 
@@ -40,7 +43,9 @@ export async function createWorker(options: {
     taskQueue: options.taskQueue ?? TASK_QUEUES[queue],
     ...(queue === 'main' ? { workflowsPath: WORKFLOWS_PATH } : {}),
     activities: activitiesFor(queue, options.deps),
-    ...(queue === 'forecast' ? { maxConcurrentActivityTaskExecutions: 2 } : {}),
+    // A steady forecast is a few ms of CPU between two round trips (the store, the server): slots
+    // overlap those waits. Fits are CPU-bound and run one at a time on the thread whatever the slots.
+    ...(queue === 'forecast' ? { maxConcurrentActivityTaskExecutions: 8 } : {}),
     ...(options.deps.metrics ? { interceptors: { activity: [activityFailureInterceptor(options.deps.metrics)] } } : {}),
     // In-flight activities get this long to finish on shutdown before they are cancelled.
     shutdownGraceTime: '10s',

@@ -7,13 +7,14 @@ import type { RecommendActivities, RecommendConfigurationResult } from '../activ
 import type { FleetObservation, MainActivities, RolloutActivities } from '../activities/types.js';
 import { bootRelease, describeRelease, runsRelease, sameRelease, type Release } from '../config/release.js';
 import { rolloutOptionsSchema } from '../config/rollout-options.js';
-import { loopConditions, type IterationFacts } from '../domain/conditions.js';
+import { loopConditions, type Condition, type IterationFacts, type LoopConditionType } from '../domain/conditions.js';
 import type { Decision, DecisionAction } from '../domain/decision.js';
 import { changePolicy } from '../domain/policy-change.js';
 import { applyPolicyPatch, instanceTypeOf, type PolicyPatch, type ResourceSetSpec } from '../domain/resource-set.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
 import type { DemandForecast } from '../forecast/types.js';
 import { plan } from '../planner/plan.js';
+import type { LoopStatus } from '../store/loop-status.js';
 import { chooseVictims } from '../planner/victims.js';
 import {
   pauseSignal, policySpecSignal, resumeSignal, rollbackSignal, rollbackUpdate, scaleToUpdate, setPolicyUpdate, setReleaseUpdate, stateQuery, stopSignal,
@@ -68,6 +69,8 @@ const local = proxyLocalActivities<MainActivities & RolloutActivities>(localOpti
 // meanwhile no signal or update is taken: past a few seconds (a provider down, say) it waits on a
 // workflow timer instead, so a pause or a policy change is answered in seconds, not a minute.
 const localRetryingOnTimers = proxyLocalActivities<MainActivities & RolloutActivities>({ ...localOptions, localRetryThreshold: '3s' });
+// The status a failed iteration leaves: a few quick tries, then the next iteration tries again.
+const statusWrite = proxyLocalActivities<MainActivities>({ startToCloseTimeout: '10s', retry: { initialInterval: '1s', maximumAttempts: 3 } });
 /** Runs started before it replay their old command sequence (activities, a fixed-length wait). */
 export const LOCAL_READS_AND_TICK_GRID = 'local-reads-and-tick-grid';
 /** Runs started before it answer every message with an iteration at once, as they did. */
@@ -76,6 +79,8 @@ export const COALESCED_WAKE_UPS = 'coalesced-wake-ups';
 export const LOCAL_RETRY_TIMERS = 'local-retry-timers';
 /** Runs started before it take a rollback signal as a toggle: abort what runs, else re-apply the previous release. */
 export const ROLLBACK_UPDATE = 'rollback-update';
+/** Runs started before it write their status only with a decision (no extra write when an iteration fails). */
+export const LOOP_STATUS_ON_FAILURE = 'loop-status-on-failure';
 
 type RunningRollout = ActiveRollout & {
   handle: ChildWorkflowHandle<typeof rolloutWorkflow> | ChildWorkflowHandle<typeof experimentWorkflow> | ChildWorkflowHandle<typeof tuningWorkflow>;
@@ -100,6 +105,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
   const v2 = patched(LOCAL_READS_AND_TICK_GRID);
   const coalesce = patched(COALESCED_WAKE_UPS);
   const reads = v2 ? (patched(LOCAL_RETRY_TIMERS) ? localRetryingOnTimers : local) : light;
+  const statusOnFailure = patched(LOOP_STATUS_ON_FAILURE);
   let wake = false;
   let stop: { deprovision: boolean } | null = null;
   let iteration: CancellationScope | null = null;
@@ -392,6 +398,23 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
 
   /** What the iteration under way found so far, for the loop's conditions. */
   let seen: Pick<IterationFacts, 'observed' | 'forecast' | 'failures'> = { observed: null, forecast: null, failures: [] };
+  /** When the iteration under way started (ISO 8601): its conditions' `since` when they change. */
+  let iterationStart = '';
+  const holding = (): IterationFacts['holding'] => (s.paused ? 'paused' : s.spec.policy.mode === 'forecast-only' ? 'forecast-only' : null);
+
+  // The status the store holds of this loop (what /metrics and the overview read), written only
+  // when it changes: with the decision in a steady iteration, so it costs no command of its own.
+  let storedStatus: string | null = null;
+  const statusKey = (st: LoopStatus): string => JSON.stringify([st.state, st.conditions, st.activeRollout]);
+  /** The status with these conditions, or null when the store already holds it. */
+  const changedStatus = (conditions: Condition<LoopConditionType>[]): LoopStatus | null => {
+    const { state, activeRollout } = snapshot();
+    const status: LoopStatus = {
+      resourceSetId: s.spec.id, loopId, iteration: s.iteration, state, conditions,
+      activeRollout: activeRollout && { workflowId: activeRollout.workflowId, kind: activeRollout.kind, startedAt: activeRollout.startedAt },
+    };
+    return statusKey(status) === storedStatus ? null : status;
+  };
 
   async function iterate(): Promise<void> {
     const { policy } = s.spec;
@@ -493,9 +516,12 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
         model: forecast?.model ?? null, modelError: forecast?.modelError ?? null,
       },
     };
+    // The conditions this iteration leaves if nothing fails from here on (the loop derives them again after it).
+    const status = changedStatus(loopConditions(s.conditions, { at: iterationStart, error: null, holding: holding(), ...seen }));
     await reads.recordDecision.executeWithOptions({
       summary: `record decision #${s.iteration} for ${s.spec.id}: ${observation.current} → ${decided.desired} (${decided.rule})`,
-    }, [decision]);
+    }, status ? [decision, status] : [decision]);
+    if (status) storedStatus = statusKey(status);
     publish();
   }
 
@@ -513,6 +539,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
     s.iteration++;
     wake = false;
     const startedAt = Date.now();
+    iterationStart = new Date(startedAt).toISOString();
     seen = { observed: null, forecast: null, failures: [] };
     let error: string | null = null;
     try {
@@ -523,8 +550,19 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
       error = failureMessage(err);
       log.warn('iteration failed', { iteration: s.iteration, error });
     }
-    const holding = s.paused ? 'paused' : s.spec.policy.mode === 'forecast-only' ? 'forecast-only' : null;
-    s.conditions = loopConditions(s.conditions, { at: new Date(startedAt).toISOString(), error, holding, ...seen });
+    const conditions = loopConditions(s.conditions, { at: iterationStart, error, holding: holding(), ...seen });
+    // A failed iteration recorded no decision: its status is written on its own, before the loop
+    // shows it, so that whoever reads the new conditions from the workflow finds them in the store.
+    const status = statusOnFailure ? changedStatus(conditions) : null;
+    if (status) {
+      try {
+        await statusWrite.recordLoopStatus.executeWithOptions({ summary: `record ${s.spec.id}'s status: ${conditions.map((c) => `${c.type} ${c.status}`).join(', ')}` }, [status]);
+        storedStatus = statusKey(status);
+      } catch (err) {
+        log.warn('could not record the loop status', { iteration: s.iteration, error: failureMessage(err) });
+      }
+    }
+    s.conditions = conditions;
     const intervalMs = s.spec.policy.intervalSeconds * 1000;
     // Due on the loop's own grid (see loop-schedule.ts); before the patch, one interval after the iteration.
     const dueAt = v2 ? nextTick(Date.now(), intervalMs, phaseOf(s.spec.id, intervalMs)) : Date.now() + intervalMs;

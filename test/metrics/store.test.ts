@@ -8,7 +8,9 @@ import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { seededRandom } from '../../src/load/random.js';
 import { createPool, type Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
-import { applyRetention, demandSeries, fleetUtilization, ingestBatch, instanceStats } from '../../src/store/metrics.js';
+import { DemandHistory } from '../../src/activities/demand-history.js';
+import { demandRate } from '../../src/forecast/series.js';
+import { applyRetention, backfillDemand, demandSeries, fleetUtilization, ingestBatch, instanceStats, latestDemand } from '../../src/store/metrics.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { freePort } from '../support/ports.js';
 import { batch, sample } from './samples.js';
@@ -159,6 +161,35 @@ describe('metrics store (real Postgres)', () => {
     assert.deepEqual(minutely.values, [6, 0, 0, 0, 6, 7]);
     assert.deepEqual((await demandSeries(db, 'rs-none', { from: base, to: base + 600, stepSeconds: 300 })).values, [0, 0]);
     await assert.rejects(demandSeries(db, 'rs-series', { from: base, to: base + 600, stepSeconds: 90 }), RangeError);
+  });
+
+  it('latestDemand: the last value of demandRate(demandSeries(…)) over the same range, without reading the range', async () => {
+    const base = T0 + 86_400;
+    const minutes = [{ minute: base + 60, requests: 0 }, { minute: base + 120, requests: 600 }, { minute: base + 300, requests: 120 }];
+    await backfillDemand(db, 'rs-latest', minutes);
+    for (const [from, to, step] of [[base, base + 360, 60], [base, base + 300, 60], [base, base + 240, 60], [base, base + 130, 60], [base, base + 120, 60], [base + 180, base + 300, 60], [base, base + 600, 300]] as const) {
+      const last = demandRate(await demandSeries(db, 'rs-latest', { from, to, stepSeconds: step })).values.at(-1) ?? null;
+      assert.equal(await latestDemand(db, 'rs-latest', { from, to, stepSeconds: step }), last, `[${from - base}, ${to - base}) step ${step}`);
+    }
+    assert.equal(await latestDemand(db, 'rs-latest', { from: base + 180, to: base + 300, stepSeconds: 60 }), null, 'nothing recorded in the range');
+  });
+
+  it('DemandHistory: each call reads the new steps (and the last five again) and answers what demandSeries would', async () => {
+    const base = T0 + 2 * 86_400;
+    const history = new DemandHistory(db, 4);
+    const read = (to: number) => history.read('rs-kept', { from: to - 3600, to, stepSeconds: 60 });
+    await backfillDemand(db, 'rs-kept', Array.from({ length: 60 }, (_, i) => ({ minute: base + i * 60, requests: i + 1 })));
+    assert.deepEqual(await read(base + 3600), await demandSeries(db, 'rs-kept', { from: base, to: base + 3600, stepSeconds: 60 }));
+    // Two minutes later, with a late sample three minutes back (re-read) and one ten minutes back (not).
+    await backfillDemand(db, 'rs-kept', [{ minute: base + 3600, requests: 500 }, { minute: base + 3660, requests: 501 }]);
+    await db.query(`UPDATE demand_minutely SET requests = requests + 1000 WHERE resource_set_id = 'rs-kept' AND minute IN (to_timestamp($1), to_timestamp($2))`, [base + 3420, base + 3000]);
+    const kept = await read(base + 3720);
+    const fresh = await demandSeries(db, 'rs-kept', { from: base + 120, to: base + 3720, stepSeconds: 60 });
+    assert.equal(kept.start, fresh.start);
+    assert.deepEqual(kept.values.slice(-7), fresh.values.slice(-7), 'the new steps and the last five re-read');
+    assert.equal(kept.values[(base + 3000 - kept.start) / 60], 51, 'a revision older than the re-read steps is not seen');
+    // Going back in time is read afresh.
+    assert.deepEqual(await read(base + 3600), await demandSeries(db, 'rs-kept', { from: base, to: base + 3600, stepSeconds: 60 }));
   });
 
   it('instanceStats: per-instance values in time order, NaN where unmeasured, every asked instance present', async () => {
