@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { Histogram } from 'prom-client';
 import { oidcVerifier } from '../auth/oidc.js';
 import type { Principal } from '../auth/principal.js';
-import { isTemporalBusy, isTemporalCallCut, isTemporalUnavailable } from '../infra/temporal.js';
+import { isCutByDeadline, isTemporalBusy, isTemporalUnavailable } from '../infra/temporal.js';
 import type { Logger } from '../logger.js';
 import { apiMetrics } from '../observability/metrics.js';
 import { resourceSetGauges, showResourceSets } from '../observability/resource-set-metrics.js';
@@ -141,7 +141,7 @@ export function createApp(ctx: ApiContext): express.Express {
     } catch (err) {
       // Reachable but slow (an unreachable server fails sooner, as temporal_unavailable); a write
       // whose call was cut may still take effect, which every write route tolerates (they are idempotent).
-      if (Date.now() >= deadline && isTemporalCallCut(err)) {
+      if (isCutByDeadline(err, deadline)) {
         throw new HttpError(503, 'temporal_timeout', `Temporal did not answer within ${security.temporalTimeoutSeconds} s (overloaded); retry after 5 s — a write may still take effect`, undefined, { 'retry-after': '5' });
       }
       throw err;

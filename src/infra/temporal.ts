@@ -84,6 +84,17 @@ export function isTemporalCallCut(err: unknown): boolean {
   return someInChain(err, (e) => e.code === 4 || e.code === 1);
 }
 
+/** How close to a caller's deadline a cut call counts as cut by it. */
+const DEADLINE_SLACK_MS = 1_000;
+
+/**
+ * A call cut by the caller's own deadline (epoch ms): the gRPC timer may fire a moment before this
+ * clock reaches the deadline, so a cut within the last second counts.
+ */
+export function isCutByDeadline(err: unknown, deadline: number, now = Date.now()): boolean {
+  return deadline - now < DEADLINE_SLACK_MS && isTemporalCallCut(err);
+}
+
 /** Temporal errors that mean "the server is unreachable" rather than "the request is wrong". */
 export function isTemporalUnavailable(err: unknown): boolean {
   // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), or no connection at all.
