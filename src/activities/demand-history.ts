@@ -1,3 +1,4 @@
+import { keepRecent } from '../forecast/keep-recent.js';
 import type { Series } from '../forecast/types.js';
 import type { Db } from '../store/db.js';
 import { demandSeries, type TimeRange } from '../store/metrics.js';
@@ -33,9 +34,7 @@ export class DemandHistory {
     } else {
       series = await demandSeries(this.db, resourceSetId, range);
     }
-    this.kept.delete(resourceSetId);
-    this.kept.set(resourceSetId, series);
-    if (this.kept.size > this.maxSeries) this.kept.delete(this.kept.keys().next().value!);
+    keepRecent(this.kept, resourceSetId, series, this.maxSeries);
     // Kept as returned: callers read it (demandRate makes a new series), never change it.
     return series;
   }

@@ -1,4 +1,5 @@
 import { defaultSettings, DemandForecaster } from './demand-forecaster.js';
+import { keepRecent } from './keep-recent.js';
 import type { Forecaster } from './forecaster.js';
 import type { DemandForecast, Series } from './types.js';
 
@@ -46,11 +47,7 @@ export class ForecasterCache {
       forecaster = new DemandForecaster(models, defaultSettings(history.stepSeconds, horizonSteps), history.start, history.stepSeconds, seasonSteps);
       for (const v of history.values) forecaster.observe(v);
     }
-    if (key !== undefined) {
-      this.kept.delete(key);
-      this.kept.set(key, { forecaster, signature });
-      if (this.kept.size > this.maxSeries) this.kept.delete(this.kept.keys().next().value!);
-    }
+    if (key !== undefined) keepRecent(this.kept, key, { forecaster, signature }, this.maxSeries);
     return forecaster.forecast();
   }
 }
