@@ -28,13 +28,15 @@ const REFERENCE_SIM = `${SHARED}bench/reference_sim.py`;
  * leave-one-trace-out table picks among these on seven traces and scores the eighth.
  */
 const VARIANTS: { name: string; config: CalibratedConfig }[] = [
-  { name: 'all points, sum of gains, one step lower where hpa had no short minute (default)', config: CALIBRATED_DEFAULTS },
-  { name: 'all points, smaller gain (the previous default)', config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain', safetyStepsWithoutShortage: 0 } },
-  { name: 'all points, smaller gain, one step lower where hpa had no short minute', config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain' } },
+  { name: 'all points, sum of gains, one step lower where hpa had no short minute if no costlier than hpa, else hpa (default)', config: CALIBRATED_DEFAULTS },
+  { name: 'all points, sum of gains, one step lower where hpa had no short minute (the previous default)', config: { ...CALIBRATED_DEFAULTS, stepsWithinCost: false } },
+  { name: 'all points, smaller gain (the default before)', config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain', safetyStepsWithoutShortage: 0 } },
+  { name: 'all points, smaller gain, one step lower where hpa had no short minute', config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain', stepsWithinCost: false } },
   { name: 'all points, sum of gains', config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 0 } },
-  { name: 'all points, sum of gains, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1 } },
+  { name: 'all points, sum of gains, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1, stepsWithinCost: false } },
   { name: 'all points, sum of gains, weighed also at 10 % more demand', config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 0, headroom: 0.1 } },
-  { name: 'all points, sum of gains, one step lower where hpa had no short minute, weighed also at 10 % more demand', config: { ...CALIBRATED_DEFAULTS, headroom: 0.1 } },
+  { name: 'all points, sum of gains, one step lower where hpa had no short minute, weighed also at 10 % more demand', config: { ...CALIBRATED_DEFAULTS, stepsWithinCost: false, headroom: 0.1 } },
+  { name: 'all points, sum of gains, one step lower where hpa had no short minute if no costlier than hpa, else hpa, weighed also at 10 % more demand', config: { ...CALIBRATED_DEFAULTS, headroom: 0.1 } },
   { name: 'reactive and seasonal points only', config: { ...CALIBRATED_DEFAULTS, candidates: CANDIDATE_POINTS } },
   { name: 'reactive and forecast points only', config: { ...CALIBRATED_DEFAULTS, candidates: [...CANDIDATE_POINTS.filter((p) => p.rule === 'reactive'), ...FORECAST_POINTS] } },
 ];
@@ -87,10 +89,14 @@ function verdict(r: TraceResult, p: Point): { dominates: boolean; envelope: numb
 
 const met = (r: TraceResult, p: Point): number => { const v = verdict(r, p); return Number(v.dominates) + Number(v.onFrontier); };
 
-/** The variant a leave-one-out fold picks: most targets met on the others, then least mean cost. */
-function pickVariant(results: TraceResult[]): number {
+/**
+ * The variant a leave-one-out fold picks: most targets met on the others, then least mean cost;
+ * the first listed among exact ties, which are named, since the fold could not tell them apart.
+ */
+function pickVariant(results: TraceResult[]): { chosen: number; tied: number[] } {
   const score = (i: number): number => results.reduce((n, r) => n + met(r, r.predictive[i]!), 0) * 1000 - results.reduce((s, r) => s + r.predictive[i]!.cost, 0);
-  return VARIANTS.reduce((best, _, i) => (score(i) > score(best) ? i : best), 0);
+  const chosen = VARIANTS.reduce((best, _, i) => (score(i) > score(best) ? i : best), 0);
+  return { chosen, tied: VARIANTS.map((_, i) => i).filter((i) => i !== chosen && score(i) === score(chosen)) };
 }
 
 function row(r: TraceResult, p: Point, extra: string[] = []): string[] {
@@ -141,8 +147,8 @@ const fourPolicyCpuSeconds = timed.reduce((s, t) => s + t.cpuSeconds, 0);
 const header = ['trace', 'predictive τU % / cost', `hpa@${TARGET}`, `aws@${TARGET}`, `dominates hpa@${TARGET}`, 'envelope τU at its cost', 'short ÷ envelope'];
 const inSample = results.map((r) => ({ r, p: r.predictive[0]! }));
 const folds = results.map((r) => {
-  const chosen = pickVariant(results.filter((x) => x !== r));
-  return { r, p: r.predictive[chosen]!, chosen };
+  const { chosen, tied } = pickVariant(results.filter((x) => x !== r));
+  return { r, p: r.predictive[chosen]!, chosen, tied };
 });
 const looHeader = ['trace', 'variant chosen on the other seven', ...header.slice(1)];
 const variantsTable = markdown(['variant', ...traces], VARIANTS.map((v, i) => [v.name, ...results.map((r) => {
@@ -176,7 +182,8 @@ until the next day. The default objective takes the reactive rule at the set's
 target (here ${TARGET}) as the budget: of the points with no more short minutes and no more cost than
 it on the window, the one whose relative gains in short minutes and in cost add up most, one
 utilisation step lower when the reactive rule had no short minute there (every point without one
-ties with it then, and the cheapest is nearest the edge); the reactive rule itself when none.
+ties with it then, and the cheapest is nearest the edge) unless that point would have cost more
+than the reactive rule, which is then run instead; the reactive rule itself when none.
 Before two days of history it runs the reactive rule at the target.
 
 **In-sample** (the default, chosen looking at all ${traces.length} traces): ${summary(inSample)}.
@@ -186,7 +193,7 @@ ${markdown(header, inSample.map(({ r, p }) => row(r, p)))}
 **Leave-one-trace-out**: for each trace, the variant below that meets the most targets on the
 other seven (then the least mean cost) is scored on it: ${summary(folds)}.
 
-${markdown(looHeader, folds.map(({ r, p, chosen }) => row(r, p, [VARIANTS[chosen]!.name])))}
+${markdown(looHeader, folds.map(({ r, p, chosen, tied }) => row(r, p, [VARIANTS[chosen]!.name + (tied.length ? ` (tied on the other seven with: ${tied.map((i) => VARIANTS[i]!.name).join('; ')} — the first listed is taken)` : '')])))}
 
 Every variant on every trace (τU % / cost; D = dominates hpa@${TARGET}, F = on or below the frontier):
 

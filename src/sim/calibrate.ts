@@ -76,20 +76,28 @@ export interface CalibrationInput {
    * point from a safe one poorly; minutes near the edge are many. 0: short minutes only.
    */
   headroom?: number;
+  /**
+   * Whether the steps lower stay within the reactive baseline's cost on the window: a lower point
+   * that would have cost more than the baseline is a trade the objective refuses, not a margin, so
+   * the baseline itself is run instead.
+   */
+  stepsWithinCost?: boolean;
 }
 
 export type Ranking = 'smaller-gain' | 'sum-of-gains';
 
-export type Choice = Required<Pick<CalibrationInput, 'safetySteps' | 'safetyStepsWithoutShortage' | 'ranking' | 'headroom'>>;
+export type Choice = Required<Pick<CalibrationInput, 'safetySteps' | 'safetyStepsWithoutShortage' | 'ranking' | 'headroom' | 'stepsWithinCost'>>;
 
 /**
  * How the live loop and the backtest choose unless told otherwise (bench/RESULTS.md, "Scaling
  * quality v2", in-sample and leave-one-trace-out against the previous choice): the sum of gains,
  * since the smaller gain stopped at a small cost gain where the seasonal rule had far fewer short
  * minutes for a little more (Twitter AMZN); one step lower where the reactive rule had no short
- * minute (Azure 2019 CPU, where the cheapest point without one was short the next days).
+ * minute (Azure 2019 CPU, where the cheapest point without one was short the next days), but
+ * never to a point costlier than the reactive rule (World Cup 98, where such steps cost 4–8 %
+ * more for no short minute saved).
  */
-export const DEFAULT_CHOICE: Choice = { safetySteps: 0, safetyStepsWithoutShortage: 1, ranking: 'sum-of-gains', headroom: 0 };
+export const DEFAULT_CHOICE: Choice = { safetySteps: 0, safetyStepsWithoutShortage: 1, ranking: 'sum-of-gains', headroom: 0, stepsWithinCost: true };
 
 /**
  * Self-calibration, rolling origin: replays the set's own history through every candidate point
@@ -118,7 +126,8 @@ export function calibrate(input: CalibrationInput): Calibration {
   const scores = candidates.map(run);
   const baseline = run(reactivePoint(target));
   const steps = baseline.shortMinutes === 0 ? input.safetyStepsWithoutShortage ?? DEFAULT_CHOICE.safetyStepsWithoutShortage : input.safetySteps ?? DEFAULT_CHOICE.safetySteps;
-  const chosen = safer(choose(scores, objective, baseline, n - from, input.ranking ?? DEFAULT_CHOICE.ranking), scores, steps);
+  const withinCost = input.stepsWithinCost ?? DEFAULT_CHOICE.stepsWithinCost;
+  const chosen = safer(choose(scores, objective, baseline, n - from, input.ranking ?? DEFAULT_CHOICE.ranking), scores, steps, withinCost ? baseline : null);
   const oraclePaid = paidMinutes(simulateFleet(oracle(required, env.readyDelay), demand, { readyDelay: env.readyDelay, initial: required[0]! }).paid, from);
   const minutes = n - from;
   const figures = (s: PointScore): string => `${((100 * s.shortMinutes) / minutes).toFixed(2)} % short at ${(s.paid / oraclePaid).toFixed(2)} × the least cost`;
@@ -156,12 +165,17 @@ function balancedGain(scores: readonly PointScore[], baseline: PointScore, ranki
   return better.length === 0 ? baseline : least(better, (s) => { const [low, sum] = gains(s); return -(low * 1e6 + sum); });
 }
 
-/** The same rule `steps` utilisations lower among the candidates, or the lowest there is. */
-function safer(chosen: PointScore, scores: readonly PointScore[], steps: number): PointScore {
+/**
+ * The same rule `steps` utilisations lower among the candidates, or the lowest there is; with a
+ * `budget`, only among the points that cost no more than it, and the budget's own point where none does.
+ */
+function safer(chosen: PointScore, scores: readonly PointScore[], steps: number, budget: PointScore | null): PointScore {
   const { rule, holdMinutes, target } = chosen.point;
-  const lower = scores.filter((s) => s.point.rule === rule && s.point.holdMinutes === holdMinutes && s.point.target < target)
+  const lower = scores.filter((s) => s.point.rule === rule && s.point.holdMinutes === holdMinutes && s.point.target < target && (!budget || s.paid <= budget.paid))
     .sort((a, b) => b.point.target - a.point.target);
-  return steps === 0 || lower.length === 0 ? chosen : lower[Math.min(steps, lower.length) - 1]!;
+  if (steps === 0) return chosen;
+  if (lower.length === 0) return budget ?? chosen;
+  return lower[Math.min(steps, lower.length) - 1]!;
 }
 
 function least(scores: readonly PointScore[], by: (s: PointScore) => number): PointScore {

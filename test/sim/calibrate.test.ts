@@ -109,6 +109,26 @@ test('where the reactive rule had no short minute, the safety steps for that cas
   assert.deepEqual(calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 1 }).point, calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 0 }).point);
 });
 
+test('kept within cost, a step lower that would cost more than the reactive rule gives way to the reactive rule itself', () => {
+  const smooth = Array.from({ length: 14 * DAY }, (_, i) => 300 + 100 * Math.sin((2 * Math.PI * i) / DAY));
+  // The seasonal rule at a target costs at least the reactive rule at it: a step down to 0.70 costs more than the baseline.
+  const candidates = [0.7, 0.75].map((target) => ({ rule: 'seasonal' as const, target, holdMinutes: 5 }));
+  const on = (choice: Partial<Choice>) => calibrate({
+    demand: smooth, env: { capacity: capacityPerInstance(smooth), readyDelay: 5, startTime: 0 }, candidates, objective: {}, target: 0.7, scoredMinutes: 7 * DAY, ...choice,
+  });
+  const bare = on({ safetyStepsWithoutShortage: 0 });
+  assert.deepEqual(bare.point, candidates[1], bare.summary);
+  const stepped = on({ safetyStepsWithoutShortage: 1, stepsWithinCost: false });
+  assert.deepEqual(stepped.point, candidates[0], stepped.summary);
+  assert.ok(stepped.chosen.paid > stepped.baseline.paid, stepped.summary);
+  const within = on({ safetyStepsWithoutShortage: 1, stepsWithinCost: true });
+  assert.deepEqual(within.point, within.baseline.point, within.summary);
+  // Where the step stays within cost, it is taken as without the bound.
+  const all = calibrateOn(smooth, {}, { stepsWithinCost: true });
+  assert.deepEqual(all.point, calibrateOn(smooth, {}, { stepsWithinCost: false }).point);
+  assert.ok(all.chosen.paid <= all.baseline.paid, all.summary);
+});
+
 test('with headroom, a point is also weighed at more demand: where nothing was short, the one chosen keeps the reactive rule\'s margin', () => {
   const smooth = Array.from({ length: 14 * DAY }, (_, i) => 300 + 100 * Math.sin((2 * Math.PI * i) / DAY));
   const bare = calibrateOn(smooth, {}, { safetyStepsWithoutShortage: 0 });

@@ -76,6 +76,7 @@ export class CalibratedPolicy implements Policy {
       safetyStepsWithoutShortage: this.config.safetyStepsWithoutShortage,
       ranking: this.config.ranking,
       headroom: this.config.headroom,
+      stepsWithinCost: this.config.stepsWithinCost,
       leads: this.peaks,
     });
     this.current = this.advisors.findIndex((a) => samePoint(a.point, calibration.point));
