@@ -9,7 +9,7 @@ import { backtest, heldOutSteps, tailOrigins, type BacktestScores } from '../src
 import { DEFAULT_NEURAL_OPTIONS, trainNeural } from '../src/forecast/neural.js';
 import { seasonalNaive } from '../src/forecast/seasonal-naive.js';
 import type { Series } from '../src/forecast/types.js';
-import { readTraceFile } from '../src/sim/trace-file.js';
+import { readTraceFile } from '../src/load/trace-file.js';
 import { recordSection } from './support/results.js';
 
 const TRACES_DIR = fileURLToPath(new URL('../../shared/traces/', import.meta.url));

@@ -16,7 +16,7 @@ import { observationOfTrial } from '../src/config/recommend/trial.js';
 import { bestSoFar, proposeNext, type Observation } from '../src/config/recommend/tuner.js';
 import { DEFAULT_APP_CONFIG } from '../src/sample-service/app-params.js';
 import { policySchema, sloSchema } from '../src/domain/resource-set.js';
-import { seededRandom } from '../src/load/random.js';
+import { seededRandom } from '../src/domain/random.js';
 import { LOCAL_INSTANCE_TYPES } from '../src/providers/local/instance-types.js';
 import type { InstanceType } from '../src/providers/types.js';
 

@@ -6,7 +6,7 @@ import { proposeNext } from '../config/recommend/tuner.js';
 import { releaseOf } from '../config/release.js';
 import { templateBodySchema } from '../config/template.js';
 import { profileOfResourceSet, putTemplateVersion } from '../config/templates.js';
-import { seededRandom } from '../load/random.js';
+import { seededRandom } from '../domain/random.js';
 import type { Db } from '../store/db.js';
 import type { ObjectStore } from '../store/objects/index.js';
 import { markApplied, recordRecommendation } from '../store/recommendations.js';

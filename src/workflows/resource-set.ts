@@ -28,7 +28,7 @@ import { abortRolloutSignal, type RevertMode, type RolloutKind, type RolloutResu
 import { rolloutWorkflow } from './rollout.js';
 import { MAX_TUNING_TRIALS, startTuningUpdate, type TuningRequest } from './tuning-messages.js';
 import { tuningWorkflow } from './tuning.js';
-import { CurrentInstances, DesiredInstances, ResourceSetState as ResourceSetStateKey, ScalingMode } from './search-attributes.js';
+import { CurrentInstances, DesiredInstances, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../domain/search-attributes.js';
 
 export interface ResourceSetWorkflowInput {
   spec: ResourceSetSpec;

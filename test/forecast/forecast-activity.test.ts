@@ -9,7 +9,7 @@ import { createForecastActivities } from '../../src/activities/forecast.js';
 import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/forecast/neural-artifacts.js';
 import { trainNeural } from '../../src/forecast/neural.js';
 import type { DemandForecast, Series } from '../../src/forecast/types.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { recordDecision } from '../../src/store/decisions.js';
 import { backfillDemand } from '../../src/store/metrics.js';
 import { promoteIfBetter, registerModelVersion, reserveModelVersion } from '../../src/store/models.js';

@@ -17,7 +17,7 @@ import {
 import { resourceSetWorkflow } from '../../workflows/resource-set.js';
 import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } from '../../workflows/training-schedule.js';
 import { abortRolloutSignal, pauseRolloutSignal, promoteRolloutSignal, resumeRolloutSignal } from '../../workflows/rollout-messages.js';
-import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../workflows/search-attributes.js';
+import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../domain/search-attributes.js';
 import { changedFields } from '../audit.js';
 import { releaseForSet, requireSetProfile } from '../release-checks.js';
 import type { ApiContext } from '../context.js';
