@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { useTfBackend, type TfBackend } from '../src/forecast/neural-backend.js';
+import { useTfBackend, type TfBackend } from '../src/engines/tfjs-backend.js';
 import { backtest, heldOutSteps, tailOrigins, type BacktestScores } from '../src/forecast/neural-backtest.js';
 import { DEFAULT_NEURAL_OPTIONS, trainNeural } from '../src/forecast/neural.js';
 import { seasonalNaive } from '../src/forecast/seasonal-naive.js';

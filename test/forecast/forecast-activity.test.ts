@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createForecastActivities } from '../../src/activities/forecast.js';
-import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/forecast/neural-artifacts.js';
+import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/store/neural-artifacts.js';
 import { trainNeural } from '../../src/forecast/neural.js';
 import type { DemandForecast, Series } from '../../src/forecast/types.js';
 import { seededRandom } from '../../src/domain/random.js';
