@@ -15,7 +15,7 @@ import {
   type ResourceSetState,
 } from '../../workflows/resource-set-messages.js';
 import { resourceSetWorkflow } from '../../workflows/resource-set.js';
-import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } from '../../workflows/training-schedule.js';
+import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } from '../training-schedule.js';
 import { abortRolloutSignal, pauseRolloutSignal, promoteRolloutSignal, resumeRolloutSignal } from '../../workflows/rollout-messages.js';
 import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../domain/search-attributes.js';
 import { changedFields } from '../audit.js';
