@@ -13,7 +13,8 @@ import {
 } from '../src/config/recommend/sample-service-model.js';
 import { randomPoint, type SearchSpace } from '../src/config/recommend/space.js';
 import { observationOfTrial } from '../src/config/recommend/trial.js';
-import { bestSoFar, proposeNext, type Observation } from '../src/config/recommend/tuner.js';
+import type { Observation } from '../src/config/recommend/observation.js';
+import { bestSoFar, proposeNext } from '../src/config/recommend/tuner.js';
 import { DEFAULT_APP_CONFIG } from '../src/sample-service/app-params.js';
 import { policySchema, sloSchema } from '../src/domain/resource-set.js';
 import { seededRandom } from '../src/domain/random.js';
