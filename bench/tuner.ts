@@ -19,7 +19,7 @@ import { DEFAULT_APP_CONFIG } from '../src/sample-service/app-params.js';
 import { policySchema, sloSchema } from '../src/domain/resource-set.js';
 import { seededRandom } from '../src/domain/random.js';
 import { LOCAL_INSTANCE_TYPES } from '../src/providers/local/instance-types.js';
-import type { InstanceType } from '../src/providers/types.js';
+import type { InstanceType } from '../src/domain/provider.js';
 
 const SEEDS = Number(process.argv[2] ?? 60);
 const FIRST_SEED = Number(process.argv[3] ?? 1000);

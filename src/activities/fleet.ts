@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Decision } from '../domain/decision.js';
 import { observeDecision, type ControlPlaneMetrics } from '../observability/metrics.js';
 import { defaultCapacity } from '../planner/capacity.js';
-import type { Instance, Provider } from '../providers/types.js';
+import type { Instance, Provider } from '../domain/provider.js';
 import type { Db } from '../store/db.js';
 import { capacityFor } from '../store/capacity.js';
 import { recordDecision } from '../store/decisions.js';

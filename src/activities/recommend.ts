@@ -4,7 +4,7 @@ import { rightSize, typeCapacities } from '../config/recommend/right-size.js';
 import { describeRelease } from '../config/release.js';
 import { demandRate } from '../forecast/series.js';
 import { defaultCapacity } from '../planner/capacity.js';
-import type { Provider } from '../providers/types.js';
+import type { Provider } from '../domain/provider.js';
 import { capacityFor } from '../store/capacity.js';
 import type { Db } from '../store/db.js';
 import { demandSeries } from '../store/metrics.js';
