@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Decision } from '../domain/decision.js';
+import type { Decision } from '../planner/decision.js';
 import { observeDecision, type ControlPlaneMetrics } from '../observability/metrics.js';
 import { defaultCapacity } from '../planner/capacity.js';
 import type { Instance, Provider } from '../domain/provider.js';

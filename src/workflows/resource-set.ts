@@ -8,7 +8,7 @@ import type { FleetObservation, MainActivities, RolloutActivities } from '../act
 import { bootRelease, describeRelease, runsRelease, sameRelease, type Release } from '../config/release.js';
 import { rolloutOptionsSchema } from '../config/rollout-options.js';
 import { loopConditions, type Condition, type IterationFacts, type LoopConditionType } from '../domain/conditions.js';
-import type { Decision, DecisionAction } from '../domain/decision.js';
+import type { Decision, DecisionAction } from '../planner/decision.js';
 import { changePolicy } from '../domain/policy-change.js';
 import { applyPolicyPatch, instanceTypeOf, type PolicyPatch, type ResourceSetSpec } from '../domain/resource-set.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
