@@ -3,8 +3,9 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
-// Workflow code is replayed deterministically inside Temporal's sandbox: it may not reach the
-// outside world, so Node built-ins and I/O libraries are banned there (types are fine).
+// Workflow code is replayed deterministically inside Temporal's sandbox and the pure core does no
+// I/O: neither may reach the outside world, so Node built-ins and I/O libraries are banned in both
+// (types are fine).
 const ioModules = ['pg', 'express', 'pino', 'prom-client', '@aws-sdk/*', '@electric-sql/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
@@ -42,8 +43,8 @@ export default tseslint.config(
     },
     plugins: { 'import-x': importX },
     settings: {
-      // Sources import './x.js' and mean './x.ts'.
-      // Without .ts here, the cycle check would not follow imports into TypeScript files at all.
+      // Sources import './x.js' and mean './x.ts'. Without .ts among the extensions, the cycle
+      // check would not follow imports into TypeScript files at all.
       'import-x/extensions': ['.ts', '.js'],
       'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'], extensionAlias: { '.js': ['.ts', '.js'] } })],
     },
@@ -61,7 +62,8 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: floorZones }],
-      // Type-only imports are erased, so they cannot form a cycle at run time; packages hold none of ours.
+      // The rule skips type-only imports (erased, they cannot cycle at run time). Packages import
+      // none of our files, so not following them only saves time.
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
