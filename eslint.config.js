@@ -23,6 +23,8 @@ const floorZones = [
   // A known crossing, listed so that no other can join it (docs/architecture.md, "Still crossing"):
   // the configuration core still reads the sample service's parameters and workload.
   { ...floor('pure core', core, ['sample-service']), except: ['./app-params.ts', './workload.ts'] },
+  // domain is the vocabulary every floor shares, so it imports no other folder of the core.
+  floor('domain', ['domain'], core.filter((n) => n !== 'domain')),
   // Workflows may also import activity and store types: the workflow rules below allow those as types only.
   floor('workflows', ['workflows'], ['engines', 'providers', 'infra', 'observability', 'config.ts', 'logger.ts', 'pretty-log.ts', ...fleet, 'api', ...top]),
   floor('adapters', adapters.filter((n) => n !== 'providers'), ['workflows', ...fleet, 'activities', 'api', ...top]),
