@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { aggregate } from '../src/forecast/aggregate.js';
-import { loadArima } from '../src/forecast/arima-wasm.js';
+import { loadArima } from '../src/engines/arima-wasm.js';
 import { backtestSetup, defaultSettings, seasonsFor } from '../src/forecast/demand-forecaster.js';
 import { loadForecasters, type ModelName } from '../src/forecast/models.js';
 import { quantile } from '../src/forecast/quantile.js';

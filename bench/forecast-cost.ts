@@ -7,7 +7,7 @@ import { DEFAULT_MODELS, loadForecasters, MODEL_NAMES } from '../src/forecast/mo
 import { quantile } from '../src/forecast/quantile.js';
 import { selectModel } from '../src/forecast/selection.js';
 import type { Series } from '../src/forecast/types.js';
-import { readTraceFile } from '../src/sim/trace-file.js';
+import { readTraceFile } from '../src/load/trace-file.js';
 import { recordSection } from './support/results.js';
 
 const TRACES_DIR = fileURLToPath(new URL('../../shared/traces/', import.meta.url));

@@ -4,12 +4,12 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { useTfBackend, type TfBackend } from '../src/forecast/neural-backend.js';
+import { useTfBackend, type TfBackend } from '../src/engines/tfjs-backend.js';
 import { backtest, heldOutSteps, tailOrigins, type BacktestScores } from '../src/forecast/neural-backtest.js';
 import { DEFAULT_NEURAL_OPTIONS, trainNeural } from '../src/forecast/neural.js';
 import { seasonalNaive } from '../src/forecast/seasonal-naive.js';
 import type { Series } from '../src/forecast/types.js';
-import { readTraceFile } from '../src/sim/trace-file.js';
+import { readTraceFile } from '../src/load/trace-file.js';
 import { recordSection } from './support/results.js';
 
 const TRACES_DIR = fileURLToPath(new URL('../../shared/traces/', import.meta.url));

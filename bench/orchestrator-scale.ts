@@ -24,7 +24,7 @@ import { createLogger } from '../src/logger.js';
 import { installTemporalRuntime } from '../src/workers/system.js';
 import { createWorker } from '../src/workers/workers.js';
 import { resourceSetWorkflow } from '../src/workflows/resource-set.js';
-import { ResourceSetId } from '../src/workflows/search-attributes.js';
+import { ResourceSetId } from '../src/domain/search-attributes.js';
 import { FolderObjectStore } from '../src/store/objects/folder.js';
 import { createTestDatabase } from '../test/support/db.js';
 import { freePort } from '../test/support/ports.js';

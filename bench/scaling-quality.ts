@@ -14,7 +14,7 @@ import { aws } from '../src/sim/policies/aws.js';
 import { calibrated, CALIBRATED_DEFAULTS, type CalibratedConfig } from '../src/sim/policies/calibrated.js';
 import { hpa } from '../src/sim/policies/hpa.js';
 import type { PolicySpec } from '../src/sim/policy.js';
-import { readTraceFile } from '../src/sim/trace-file.js';
+import { readTraceFile } from '../src/load/trace-file.js';
 import { recordSection } from './support/results.js';
 
 const TARGET = 0.7;

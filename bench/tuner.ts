@@ -13,12 +13,13 @@ import {
 } from '../src/config/recommend/sample-service-model.js';
 import { randomPoint, type SearchSpace } from '../src/config/recommend/space.js';
 import { observationOfTrial } from '../src/config/recommend/trial.js';
-import { bestSoFar, proposeNext, type Observation } from '../src/config/recommend/tuner.js';
+import type { Observation } from '../src/config/recommend/observation.js';
+import { bestSoFar, proposeNext } from '../src/config/recommend/tuner.js';
 import { DEFAULT_APP_CONFIG } from '../src/sample-service/app-params.js';
 import { policySchema, sloSchema } from '../src/domain/resource-set.js';
-import { seededRandom } from '../src/load/random.js';
+import { seededRandom } from '../src/domain/random.js';
 import { LOCAL_INSTANCE_TYPES } from '../src/providers/local/instance-types.js';
-import type { InstanceType } from '../src/providers/types.js';
+import type { InstanceType } from '../src/domain/provider.js';
 
 const SEEDS = Number(process.argv[2] ?? 60);
 const FIRST_SEED = Number(process.argv[3] ?? 1000);

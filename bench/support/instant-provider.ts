@@ -1,4 +1,4 @@
-import type { DeprovisionRequest, Instance, InstanceType, Provider, ProvisionRequest } from '../../src/providers/types.js';
+import type { DeprovisionRequest, Instance, InstanceType, Provider, ProvisionRequest } from '../../src/domain/provider.js';
 
 /**
  * A provider that answers at once from memory, so a benchmark measures the orchestrator alone.

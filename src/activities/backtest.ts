@@ -3,14 +3,12 @@ import { quantile } from '../forecast/quantile.js';
 import { demandRate } from '../forecast/series.js';
 import { comparePolicies, defaultWarmupDays, type BacktestFigures } from '../sim/compare.js';
 import { frontier, type Frontier } from '../sim/frontier.js';
+import { MIN_BACKTEST_DAYS } from '../sim/recorded-backtest.js';
 import type { Db } from '../store/db.js';
 import { demandSeries } from '../store/metrics.js';
 
 const MINUTE = 60;
 const DAY_MINUTES = 1440;
-/** Less than two days leaves the forecaster no two seasons to trust and one day to score: nothing to compare. */
-export const MIN_BACKTEST_DAYS = 2;
-export const MAX_BACKTEST_DAYS = 14;
 const POLICIES = ['predictive', 'hpa', 'aws', 'oracle'] as const;
 
 export interface BacktestDemandInput {
@@ -33,9 +31,6 @@ export interface BacktestReport {
   policies: Record<string, BacktestFigures>;
   frontier?: Frontier;
 }
-
-/** Failure types the API answers 422 to. */
-export const BACKTEST_UNANSWERABLE = ['history_too_short', 'no_demand'] as const;
 
 /**
  * The set's recorded demand through predictive, hpa, aws and the oracle in the backtest fleet

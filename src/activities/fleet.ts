@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Decision } from '../domain/decision.js';
+import type { Decision } from '../planner/decision.js';
 import { observeDecision, type ControlPlaneMetrics } from '../observability/metrics.js';
 import { defaultCapacity } from '../planner/capacity.js';
-import type { Instance, Provider } from '../providers/types.js';
+import type { Instance, Provider } from '../domain/provider.js';
 import type { Db } from '../store/db.js';
 import { capacityFor } from '../store/capacity.js';
 import { recordDecision } from '../store/decisions.js';

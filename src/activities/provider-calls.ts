@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ProviderError, type Instance } from '../providers/types.js';
+import { ProviderError, type Instance } from '../domain/provider.js';
 
 /** Provider failures that retrying cannot fix end the activity at once; the rest are retried. */
 export async function viaProvider<T>(call: () => Promise<T>): Promise<T> {

@@ -1,15 +1,15 @@
-import { describeRelease } from '../config/release.js';
-import { releaseForRecommendation } from '../config/recommend/apply.js';
 import { disposition } from '../config/recommend/policy.js';
 import { fingerprint, instanceTypeRecommendation } from '../config/recommend/proposal.js';
 import { rightSize, typeCapacities } from '../config/recommend/right-size.js';
+import { describeRelease } from '../config/release.js';
 import { demandRate } from '../forecast/series.js';
 import { defaultCapacity } from '../planner/capacity.js';
-import type { Provider } from '../providers/types.js';
+import type { Provider } from '../domain/provider.js';
 import { capacityFor } from '../store/capacity.js';
 import type { Db } from '../store/db.js';
 import { demandSeries } from '../store/metrics.js';
 import type { ObjectStore } from '../store/objects/index.js';
+import { releaseForRecommendation } from '../store/recommendation-releases.js';
 import { markApplied, recordRecommendation } from '../store/recommendations.js';
 import type { RecommendActivities, RecommendConfigurationInput, RecommendConfigurationResult } from './recommend-types.js';
 import type { FleetTarget } from './types.js';

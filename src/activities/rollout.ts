@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { appConfigOf, needsReplacement, type Release } from '../config/release.js';
 import { agentToken } from '../domain/agent-token.js';
-import type { Instance, Provider } from '../providers/types.js';
+import type { Instance, Provider } from '../domain/provider.js';
 import { alive, viaProvider } from './provider-calls.js';
 import type { Db } from '../store/db.js';
 import { recordRollout } from '../store/rollouts.js';

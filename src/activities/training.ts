@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { neuralArtifactPrefix, modelJsonKey, objectStoreIO } from '../forecast/neural-artifacts.js';
+import { neuralArtifactPrefix, modelJsonKey, objectStoreIO } from '../store/neural-artifacts.js';
 import { backtest, heldOutSteps, tailOrigins, type BacktestScores } from '../forecast/neural-backtest.js';
 import { NeuralInputError, trainNeural, type NeuralModel, type NeuralTrainingOptions } from '../forecast/neural.js';
 import { seasonalNaive } from '../forecast/seasonal-naive.js';

@@ -1,6 +1,7 @@
 // The tuning session's activity contracts, imported by workflows as types only.
 import type { Release } from '../config/release.js';
-import type { Observation, Proposal } from '../config/recommend/tuner.js';
+import type { Observation } from '../config/recommend/observation.js';
+import type { Proposal } from '../config/recommend/tuner.js';
 import type { Params, SearchSpace } from '../config/recommend/space.js';
 import type { ConfigurationPolicy } from '../domain/resource-set.js';
 import type { ProgressSnapshot } from '../store/progress-snapshots.js';

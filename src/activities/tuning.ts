@@ -1,15 +1,15 @@
 import { medianOfSorted } from '../canary/hodges-lehmann.js';
-import { releaseForRecommendation } from '../config/recommend/apply.js';
 import { disposition, type Recommendation } from '../config/recommend/policy.js';
 import { bodyFor, fingerprint } from '../config/recommend/proposal.js';
 import { proposeNext } from '../config/recommend/tuner.js';
 import { releaseOf } from '../config/release.js';
 import { templateBodySchema } from '../config/template.js';
-import { profileOfResourceSet, putTemplateVersion } from '../config/templates.js';
-import { seededRandom } from '../load/random.js';
+import { seededRandom } from '../domain/random.js';
 import type { Db } from '../store/db.js';
 import type { ObjectStore } from '../store/objects/index.js';
+import { releaseForRecommendation } from '../store/recommendation-releases.js';
 import { markApplied, recordRecommendation } from '../store/recommendations.js';
+import { profileOfResourceSet, putTemplateVersion } from '../store/template-versions.js';
 import { recordTuning } from '../store/tuning.js';
 import { judgeStep, sideSeries } from './rollout-analysis.js';
 import type { TuningActivities } from './tuning-types.js';

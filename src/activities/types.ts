@@ -1,9 +1,9 @@
 // The activities' contracts, imported by workflows as types only (never their implementations).
 import type { Verdict } from '../canary/judge.js';
 import type { Release, RunningInstance } from '../config/release.js';
-import type { Decision } from '../domain/decision.js';
+import type { Decision } from '../planner/decision.js';
 import type { Series } from '../forecast/types.js';
-import type { InstanceState } from '../providers/types.js';
+import type { InstanceState } from '../domain/provider.js';
 import type { LoopStatus } from '../store/loop-status.js';
 import type { RolloutRecord } from '../store/rollouts.js';
 

@@ -1,11 +1,11 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { releaseOf, type Release } from '../config/release.js';
-import { providerMismatch } from '../config/template.js';
-import { readTemplateVersion } from '../config/templates.js';
 import { profileOfSet, type ResourceSetSpec } from '../domain/resource-set.js';
 import { HttpError, invalidFields } from '../infra/http-error.js';
+import { providerMismatch } from '../providers/catalogue.js';
 import { readProfileVersion } from '../store/profiles.js';
 import { listResourceSets } from '../store/resource-sets.js';
+import { readTemplateVersion } from '../store/template-versions.js';
 import { stateQuery } from '../workflows/resource-set-messages.js';
 import type { ApiContext } from './context.js';
 

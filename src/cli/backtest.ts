@@ -5,7 +5,7 @@ import { frontierSvg } from '../plot/frontier-plot.js';
 import { ORACLE } from '../sim/backtest.js';
 import { comparePolicies, defaultWarmupDays, POLICY_NAMES, type BacktestFigures } from '../sim/compare.js';
 import { frontier, type Frontier } from '../sim/frontier.js';
-import { readTraceFile } from '../sim/trace-file.js';
+import { readTraceFile } from '../load/trace-file.js';
 import { UsageError, type Command } from './command.js';
 
 const DAY = 1440;

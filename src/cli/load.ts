@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_IN_FLIGHT, replay, type ReplayProgress, type ReplaySummary } from '../load/replay.js';
 import { rateSchedule } from '../load/schedule.js';
 import { loopbackTarget } from '../load/target.js';
-import { readTraceFile } from '../sim/trace-file.js';
+import { readTraceFile } from '../load/trace-file.js';
 import { UsageError, type Command } from './command.js';
 
 const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };

@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { paramsSchema } from '../domain/app-config.js';
 import { imageOf, paramsSchemaOf, profileRefSchema, softwareProblem, type AppProfile, type Params } from '../domain/app-profile.js';
+import type { InstanceType } from '../domain/provider.js';
 import { resourceSetIdSchema } from '../domain/resource-set.js';
-import { unknownInstanceType } from '../providers/catalogue.js';
-import { findInstanceType } from '../providers/local/instance-types.js';
 
 /** Template names end up in object keys and URLs, like resource set ids. */
 export const templateNameSchema = resourceSetIdSchema;
 
-const LOCAL_TYPE_PREFIX = 'local.';
+export const LOCAL_TYPE_PREFIX = 'local.';
 
 /**
  * A template version's body as written: what an instance runs. Its shape only; what the params
@@ -24,25 +23,23 @@ export const templateBodySchema = z.strictObject({
 
 export type TemplateBody = z.output<typeof templateBodySchema>;
 
-/** The instance type's capacity relative to the smallest, where Prescale knows it (the local cloud's speed). */
-function capacityOf(instanceType: string): number | undefined {
-  return findInstanceType(instanceType)?.speed;
-}
-
 /**
  * A body checked against its app's profile: every parameter named by the profile and within its
  * type and range (defaults filled in), the software version one the profile allows, and a local
- * instance type one the local cloud has. Issues name the field, as the shape's do.
+ * instance type one the local cloud has (`findLocalType`, which also gives the capacity relative
+ * to the smallest that sizes the params; the local cloud is the only provider Prescale knows it
+ * for). Issues name the field, as the shape's do.
  */
-export function templateBodyUnder(profile: AppProfile): z.ZodType<TemplateBody, TemplateBody> {
+export function templateBodyUnder(profile: AppProfile, findLocalType: (name: string) => InstanceType | undefined): z.ZodType<TemplateBody, TemplateBody> {
   return templateBodySchema.transform((body, ctx) => {
     const problem = softwareProblem(profile, body.softwareVersion);
     if (problem) ctx.addIssue({ code: 'custom', path: ['softwareVersion'], message: problem });
     const local = body.instanceType.startsWith(LOCAL_TYPE_PREFIX);
-    if (local && !findInstanceType(body.instanceType)) {
+    const localType = local ? findLocalType(body.instanceType) : undefined;
+    if (local && !localType) {
       ctx.addIssue({ code: 'custom', path: ['instanceType'], message: `"${body.instanceType}" is not a local instance type` });
     }
-    const params = paramsSchemaOf(profile, capacityOf(body.instanceType)).safeParse(body.params);
+    const params = paramsSchemaOf(profile, localType?.speed).safeParse(body.params);
     if (!params.success) {
       for (const issue of params.error.issues) ctx.addIssue({ code: 'custom', path: ['params', ...issue.path], message: issue.message });
       return z.NEVER;
@@ -54,13 +51,4 @@ export function templateBodyUnder(profile: AppProfile): z.ZodType<TemplateBody, 
 /** What an instance of this template version runs, under its profile. */
 export function templateImage(profile: AppProfile, body: Pick<TemplateBody, 'softwareVersion'>): string {
   return imageOf(profile, body.softwareVersion);
-}
-
-/** Why a template's instance type cannot run on a provider, or null when it can. */
-export function providerMismatch(body: Pick<TemplateBody, 'instanceType'>, provider: 'local' | 'aws'): string | null {
-  const local = body.instanceType.startsWith(LOCAL_TYPE_PREFIX);
-  if (provider === 'local' && !local) return `instanceType: "${body.instanceType}" is not a local instance type`;
-  if (provider === 'aws' && local) return `instanceType: "${body.instanceType}" exists only on the local cloud`;
-  const unknown = unknownInstanceType(provider, body.instanceType);
-  return unknown && `instanceType: ${unknown}`;
 }

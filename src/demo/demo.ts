@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.js';
 import { rateSchedule, type RateSchedule } from '../load/schedule.js';
 import { replay } from '../load/replay.js';
-import { readTraceFile } from '../sim/trace-file.js';
+import { readTraceFile } from '../load/trace-file.js';
 import type { Db } from '../store/db.js';
 import { backfillDemand } from '../store/metrics.js';
 import { getResourceSet } from '../store/resource-sets.js';

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { unknownInstanceType } from '../providers/catalogue.js';
 import { DEFAULT_PROFILE_NAME, profileRefSchema, type ProfileRef } from './app-profile.js';
 
 /** DNS-label ids: they end up in workflow ids, URLs, process names and instance tags. */
@@ -82,18 +81,6 @@ export const resourceSetSpecSchema = z.strictObject({
   policy: policySchema.prefault({}),
   slo: sloSchema.prefault({}),
 }).refine((s) => s.maxInstances >= s.minInstances, { path: ['maxInstances'], message: 'must be at least minInstances' });
-
-/**
- * A new resource set's spec: also what only a provider can tell is broken, caught before a loop
- * starts and fails quietly. Not re-checked on running sets, whose specs were accepted already.
- */
-export const newResourceSetSpecSchema = resourceSetSpecSchema.superRefine((spec, ctx) => {
-  if (spec.provider === 'aws' && spec.providerRef === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['providerRef'], message: 'required with provider "aws": the name of the Auto Scaling group' });
-  }
-  const problem = unknownInstanceType(spec.provider, instanceTypeOf(spec));
-  if (problem) ctx.addIssue({ code: 'custom', path: ['instanceType'], message: problem });
-});
 
 /** The request body as written by a user (defaults not yet applied). */
 export type ResourceSetSpecInput = z.input<typeof resourceSetSpecSchema>;

@@ -1,6 +1,6 @@
 import { normalQuantile } from '../canary/normal.js';
 import { aggregationFactor, forecastOnBuckets } from './aggregate.js';
-import type { Arima } from './arima-wasm.js';
+import type { Arima } from '../engines/arima-wasm.js';
 import type { Forecaster } from './forecaster.js';
 import { seasonalNaive } from './seasonal-naive.js';
 import { QUANTILES, type QuantileName } from './types.js';

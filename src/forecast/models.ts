@@ -1,6 +1,6 @@
 import { arima } from './arima.js';
-import { loadArima } from './arima-wasm.js';
-import { loadMstl, loadProphet } from './augurs.js';
+import { loadArima } from '../engines/arima-wasm.js';
+import { loadMstl, loadProphet } from '../engines/augurs.js';
 import type { Forecaster } from './forecaster.js';
 import { mstlEts } from './mstl.js';
 import { prophet } from './prophet.js';

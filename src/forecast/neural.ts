@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { seededRandom } from '../load/random.js';
-import { ensureTfBackend } from './neural-backend.js';
+import { seededRandom } from '../domain/random.js';
+import { ensureTfBackend } from '../engines/tfjs-backend.js';
 import { buildFeatures, featureSpecFor, inputWidth, minHistory, trainingOrigins, type NeuralFeatureSpec } from './neural-features.js';
 import { QUANTILES, type Forecast, type QuantileName, type Series } from './types.js';
 

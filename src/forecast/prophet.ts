@@ -1,5 +1,5 @@
 import { forecastOnBuckets, twoCycles } from './aggregate.js';
-import type { loadProphet } from './augurs.js';
+import type { loadProphet } from '../engines/augurs.js';
 import type { Forecaster } from './forecaster.js';
 import { quantilesFromErrors } from './quantile.js';
 

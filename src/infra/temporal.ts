@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type TLSConfig } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { searchAttributeKeys } from '../workflows/search-attributes.js';
+import { searchAttributeKeys } from '../domain/search-attributes.js';
 import { startChild, waitUntilReady, type Child } from './child.js';
 import { assertOwnListener } from './embedded-claims.js';
 import { ensureTemporalCli } from './temporal-cli.js';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { poissonArrivals } from './arrivals.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../domain/random.js';
 import { expectedRequests, rateAt, scheduleSeconds, traceMinuteAt, type RateSchedule } from './schedule.js';
 import { loopbackTarget } from './target.js';
 import { Tally, type LatencySummary } from './tally.js';

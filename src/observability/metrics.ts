@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Decision } from '../domain/decision.js';
+import type { Decision } from '../planner/decision.js';
 
 // Metric objects are registered once per registry; asking again returns the same ones, so the API
 // and the workers of one process may each ask for what they use.

@@ -1,4 +1,4 @@
-import type { InstanceState } from '../providers/types.js';
+import type { InstanceState } from '../domain/provider.js';
 
 interface Candidate {
   id: string;

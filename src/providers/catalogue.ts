@@ -1,3 +1,4 @@
+import { LOCAL_TYPE_PREFIX, type TemplateBody } from '../config/template.js';
 import { usEast1OnDemandPrices } from './aws/on-demand-prices.js';
 import { LOCAL_INSTANCE_TYPES } from './local/instance-types.js';
 
@@ -15,4 +16,13 @@ export const INSTANCE_TYPE_NAMES: Readonly<Record<'local' | 'aws', readonly stri
 export function unknownInstanceType(provider: 'local' | 'aws', name: string): string | null {
   const known = INSTANCE_TYPE_NAMES[provider];
   return known.includes(name) ? null : `"${name}" is not an instance type of provider "${provider}" (known: ${known.join(', ')})`;
+}
+
+/** Why a template's instance type cannot run on a provider, or null when it can. */
+export function providerMismatch(body: Pick<TemplateBody, 'instanceType'>, provider: 'local' | 'aws'): string | null {
+  const local = body.instanceType.startsWith(LOCAL_TYPE_PREFIX);
+  if (provider === 'local' && !local) return `instanceType: "${body.instanceType}" is not a local instance type`;
+  if (provider === 'aws' && local) return `instanceType: "${body.instanceType}" exists only on the local cloud`;
+  const unknown = unknownInstanceType(provider, body.instanceType);
+  return unknown && `instanceType: ${unknown}`;
 }

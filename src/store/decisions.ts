@@ -1,4 +1,4 @@
-import type { Decision } from '../domain/decision.js';
+import type { Decision } from '../planner/decision.js';
 import type { DemandForecast } from '../forecast/types.js';
 import { type Db, isoText } from './db.js';
 

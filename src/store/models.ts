@@ -1,4 +1,4 @@
-import { objectStoreIO } from '../forecast/neural-artifacts.js';
+import { objectStoreIO } from './neural-artifacts.js';
 import type { BacktestScores } from '../forecast/neural-backtest.js';
 import { NeuralModel } from '../forecast/neural.js';
 import { inTransaction, type Db, type DbClient } from './db.js';

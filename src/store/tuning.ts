@@ -1,8 +1,7 @@
-import type { TuningRecord } from '../activities/tuning-types.js';
 import type { Db } from './db.js';
-import { recordSnapshot } from './progress-snapshots.js';
+import { recordSnapshot, type ProgressSnapshot } from './progress-snapshots.js';
 
 /** Idempotent: writing the same or an older snapshot again changes nothing. */
-export async function recordTuning(db: Db, t: TuningRecord): Promise<void> {
+export async function recordTuning(db: Db, t: ProgressSnapshot): Promise<void> {
   await recordSnapshot(db, 'tuning_sessions', t);
 }

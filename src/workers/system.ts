@@ -28,7 +28,7 @@ import { LocalProvider } from '../providers/local/client.js';
 import { startLocalCloud } from '../providers/local/start-local-cloud.js';
 import { localCloudToken } from '../providers/local/token.js';
 import { AwsProvider } from '../providers/aws/aws-provider.js';
-import type { Provider } from '../providers/types.js';
+import type { Provider } from '../domain/provider.js';
 import { createWorker, type QueueName } from './workers.js';
 
 export interface Endpoints {

@@ -8,7 +8,7 @@ import type { FleetObservation, MainActivities, RolloutActivities } from '../act
 import { bootRelease, describeRelease, runsRelease, sameRelease, type Release } from '../config/release.js';
 import { rolloutOptionsSchema } from '../config/rollout-options.js';
 import { loopConditions, type Condition, type IterationFacts, type LoopConditionType } from '../domain/conditions.js';
-import type { Decision, DecisionAction } from '../domain/decision.js';
+import type { Decision, DecisionAction } from '../planner/decision.js';
 import { changePolicy } from '../domain/policy-change.js';
 import { applyPolicyPatch, instanceTypeOf, type PolicyPatch, type ResourceSetSpec } from '../domain/resource-set.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
@@ -28,7 +28,7 @@ import { abortRolloutSignal, type RevertMode, type RolloutKind, type RolloutResu
 import { rolloutWorkflow } from './rollout.js';
 import { MAX_TUNING_TRIALS, startTuningUpdate, type TuningRequest } from './tuning-messages.js';
 import { tuningWorkflow } from './tuning.js';
-import { CurrentInstances, DesiredInstances, ResourceSetState as ResourceSetStateKey, ScalingMode } from './search-attributes.js';
+import { CurrentInstances, DesiredInstances, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../domain/search-attributes.js';
 
 export interface ResourceSetWorkflowInput {
   spec: ResourceSetSpec;

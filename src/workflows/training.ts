@@ -44,7 +44,7 @@ const failure = (err: unknown): string =>
 
 /**
  * Retrains a resource set's neural forecaster and (optionally) its capacity models; started by a
- * schedule (see training-schedule.ts). The run id is the idempotency key of everything it stores,
+ * schedule (see src/api/training-schedule.ts). The run id is the idempotency key of everything it stores,
  * so retried activities never register a version twice. A candidate is promoted only when its
  * backtest beats the promoted model and seasonal naive. Neither part waits for the other; the
  * run fails, after both ran, if either failed.

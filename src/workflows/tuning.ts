@@ -1,6 +1,6 @@
 import { proxyLocalActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { TuningActivities } from '../activities/tuning-types.js';
-import type { Observation } from '../config/recommend/tuner.js';
+import type { Observation } from '../config/recommend/observation.js';
 import type { Params, SearchSpace } from '../config/recommend/space.js';
 import { describeRelease, runsRelease, type Release } from '../config/release.js';
 import {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { viaProvider } from '../../src/activities/provider-calls.js';
-import { ProviderError } from '../../src/providers/types.js';
+import { ProviderError } from '../../src/domain/provider.js';
 
 test('a provider failure that retrying cannot fix ends the activity at once; a transient one is left to the retry policy', async () => {
   const refused = await viaProvider(() => Promise.reject(new ProviderError('no such instance type', 'InvalidInstanceType', false))).catch((e: unknown) => e);

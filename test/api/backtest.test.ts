@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { comparePolicies, defaultWarmupDays } from '../../src/sim/compare.js';
 import { frontier } from '../../src/sim/frontier.js';
 import { backfillDemand } from '../../src/store/metrics.js';

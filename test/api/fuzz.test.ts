@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { apiRoutes } from '../../src/api/app.js';
 import type { Route } from '../../src/api/route.js';
 import { agentToken } from '../../src/domain/agent-token.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { createApiKey, revokeApiKey } from '../../src/store/api-keys.js';
 import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
 import { resourceSetBody, routeFixtures, routeKey, templateBody } from './route-fixtures.js';

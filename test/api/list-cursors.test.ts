@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Decision } from '../../src/domain/decision.js';
+import type { Decision } from '../../src/planner/decision.js';
 import { resourceSetSpecSchema, workflowIdFor } from '../../src/domain/resource-set.js';
 import { createApiKey } from '../../src/store/api-keys.js';
 import { recordDecision } from '../../src/store/decisions.js';

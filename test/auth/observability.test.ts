@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Context } from '@temporalio/activity';
 import { Registry } from 'prom-client';
-import type { Decision } from '../../src/domain/decision.js';
+import type { Decision } from '../../src/planner/decision.js';
 import { activityFailureInterceptor } from '../../src/observability/activity-metrics.js';
 import { controlPlaneMetrics, decisionOutcome, observeDecision } from '../../src/observability/metrics.js';
 

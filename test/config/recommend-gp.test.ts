@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectedRelativeGain } from '../../src/config/recommend/acquisition.js';
 import { fitGaussianProcess, type GpHyperparameters } from '../../src/config/recommend/gaussian-process.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 
 const FIXED: GpHyperparameters = { lengthScales: [0.2], signalVariance: 1, noiseVariance: 1e-8 };
 const xs = [[0.1], [0.3], [0.5], [0.8]];

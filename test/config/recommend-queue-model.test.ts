@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { capacityAtSlo, queueState, serviceScv, sojournQuantileMs, type QueueSystem } from '../../src/config/recommend/queue-model.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 
 /**
  * An M/G/c/K discrete-event simulation: FCFS, each arrival takes the earliest-free worker; it is

@@ -5,7 +5,7 @@ import { lruHitRate } from '../../src/config/recommend/lru-hit-rate.js';
 import {
   exhaustiveBest, sampleCapacity, sampleHourlyCost, sampleServiceQueue, sampleServiceSpace, sampleValue, slowdown,
 } from '../../src/config/recommend/sample-service-model.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { LOCAL_INSTANCE_TYPES } from '../../src/providers/local/instance-types.js';
 import { LruCache } from '../../src/sample-service/lru-cache.js';
 import { HIT_MS, KEY_SPACE, MISS_MS, zipfKey } from '../../src/sample-service/workload.js';

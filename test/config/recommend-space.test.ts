@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decode, encode, grid, randomPoint, sameParams, validateSpace, type SearchSpace } from '../../src/config/recommend/space.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 
 const space: SearchSpace = {
   parameters: [

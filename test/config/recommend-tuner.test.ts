@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fitFeasibility } from '../../src/config/recommend/feasibility.js';
 import { randomPoint, type Params, type SearchSpace } from '../../src/config/recommend/space.js';
-import { bestSoFar, proposeNext, type Observation } from '../../src/config/recommend/tuner.js';
-import { seededRandom } from '../../src/load/random.js';
+import type { Observation } from '../../src/config/recommend/observation.js';
+import { bestSoFar, proposeNext } from '../../src/config/recommend/tuner.js';
+import { seededRandom } from '../../src/domain/random.js';
 
 const SEEDS = 10;
 const OPTIONS = { randomCandidates: 500 };

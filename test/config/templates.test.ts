@@ -6,17 +6,18 @@ import { after, before, describe, it } from 'node:test';
 import { diffTemplates } from '../../src/config/diff.js';
 import { stepTarget } from '../../src/config/rollout-options.js';
 import { templateBodyUnder, type TemplateBody } from '../../src/config/template.js';
-import { loadShippedProfiles } from '../../src/store/shipped-profiles.js';
-import { putTemplateVersion, readTemplateVersion, TemplateIntegrityError, UnknownProfileError } from '../../src/config/templates.js';
 import { appProfileSchema } from '../../src/domain/app-profile.js';
-import { putProfileVersion } from '../../src/store/profiles.js';
+import { findInstanceType } from '../../src/providers/local/instance-types.js';
 import { createObjectStore, type ObjectStore } from '../../src/store/objects/index.js';
+import { putProfileVersion } from '../../src/store/profiles.js';
+import { loadShippedProfiles } from '../../src/store/shipped-profiles.js';
+import { putTemplateVersion, readTemplateVersion, TemplateIntegrityError, UnknownProfileError } from '../../src/store/template-versions.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const body: TemplateBody = { instanceType: 'local.small', softwareVersion: 'v1', params: { poolSize: 2, cacheSize: 100, queueLimit: 32 } };
 const sampleProfile = (await loadShippedProfiles()).find((p) => p.name === 'sample-service')!.profile;
 const issues = (value: unknown): string[] => {
-  const result = templateBodyUnder(sampleProfile).safeParse(value);
+  const result = templateBodyUnder(sampleProfile, findInstanceType).safeParse(value);
   return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 };
 

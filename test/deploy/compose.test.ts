@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { configSchema, loadConfig } from '../../src/config.js';
 import { TASK_QUEUES } from '../../src/domain/task-queues.js';
-import { searchAttributeKeys } from '../../src/workflows/search-attributes.js';
+import { searchAttributeKeys } from '../../src/domain/search-attributes.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (file: string): string => readFileSync(new URL(file, root), 'utf8');
@@ -298,7 +298,7 @@ void describe('docker-compose.yml', () => {
       const sdkType = (cli = ''): string => cli.replace(/(?<=[a-z])(?=[A-Z])/g, '_').toUpperCase();
       const registered = words.flatMap((w, i) => (w === '--name' ? [`${words[i + 1]}:${sdkType(words[words.indexOf('--type', i) + 1])}`] : []));
       const expected = searchAttributeKeys.map((k) => `${k.name}:${k.type}`);
-      assert.deepEqual([...registered].sort(), [...expected].sort(), `${job.name} registers other search attributes than src/workflows/search-attributes.ts`);
+      assert.deepEqual([...registered].sort(), [...expected].sort(), `${job.name} registers other search attributes than src/domain/search-attributes.ts`);
       assert.equal(job.env.TEMPORAL_NAMESPACE, loadConfig(prescaleServices[0]!.env).TEMPORAL_NAMESPACE, `${job.name} registers them in another namespace`);
     });
 

@@ -15,7 +15,7 @@ import { providerRegistry } from '../../src/workers/system.js';
 import { createWorker } from '../../src/workers/workers.js';
 import { stateQuery } from '../../src/workflows/resource-set-messages.js';
 import { resourceSetWorkflow } from '../../src/workflows/resource-set.js';
-import { ResourceSetId } from '../../src/workflows/search-attributes.js';
+import { ResourceSetId } from '../../src/domain/search-attributes.js';
 import { createTestDatabase } from '../support/db.js';
 import { byLaunch, describeOutcome, isAlive, isServing, missingIterations, recordedDecisions, type TrialOutcome } from '../support/faults.js';
 import { freePort } from '../support/ports.js';

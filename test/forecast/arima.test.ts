@@ -5,7 +5,7 @@ import { DemandForecaster, defaultSettings } from '../../src/forecast/demand-for
 import type { Forecaster } from '../../src/forecast/forecaster.js';
 import { loadForecasters } from '../../src/forecast/models.js';
 import { selectModel } from '../../src/forecast/selection.js';
-import { readTraceFile } from '../../src/sim/trace-file.js';
+import { readTraceFile } from '../../src/load/trace-file.js';
 import { noisySeries, quantileCoverage, signal, type SeasonalShape } from './synthetic.js';
 
 const models = await loadForecasters(['seasonal-naive', 'ses', 'mstl-ets', 'arima']);

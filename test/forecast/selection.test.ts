@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { pinball } from '../../src/forecast/calibration.js';
 import { loadForecasters } from '../../src/forecast/models.js';
 import { selectModel, type BacktestSetup } from '../../src/forecast/selection.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { normal, noisySeries } from './synthetic.js';
 
 const models = await loadForecasters(['seasonal-naive', 'ses', 'mstl-ets']);

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import type { Forecaster } from '../../src/forecast/forecaster.js';
 import { QUANTILES, type QuantileName, type Series } from '../../src/forecast/types.js';
 

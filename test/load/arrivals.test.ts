@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { poissonArrivals } from '../../src/load/arrivals.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 
 /** Kolmogorov–Smirnov distance between the sample and the Exponential(rate) distribution. */
 function ksExponential(gaps: number[], rate: number): number {

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { UsageError } from '../../src/cli/command.js';
 import { loadCommand } from '../../src/cli/load.js';
 import { poissonArrivals } from '../../src/load/arrivals.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { replay, type ReplayProgress } from '../../src/load/replay.js';
 import { rateAt, rateSchedule } from '../../src/load/schedule.js';
 import { loopbackTarget } from '../../src/load/target.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { MetricSample } from '../../src/domain/metrics.js';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { createPool, type Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { DemandHistory } from '../../src/activities/demand-history.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { ProviderError } from '../../src/providers/types.js';
+import { ProviderError } from '../../src/domain/provider.js';
 import type { FakeAws } from '../fixtures/aws/fake-aws.js';
 import { inService, oldImage, providerFor, resourceSetId, standardGroup } from '../fixtures/aws/world.js';
 

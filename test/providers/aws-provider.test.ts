@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { idempotencyKey } from '../../src/providers/aws/intent-tags.js';
-import { ProviderError } from '../../src/providers/types.js';
+import { ProviderError } from '../../src/domain/provider.js';
 import type { FakeAws } from '../fixtures/aws/fake-aws.js';
 import { groupName, inService, oldImage, providerFor, resourceSetId, standardGroup, templateId } from '../fixtures/aws/world.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Instance } from '../../src/providers/types.js';
+import type { Instance } from '../../src/domain/provider.js';
 import { requestThroughLb, TestCloud } from './local-support.js';
 
 const SET = 'fleet';

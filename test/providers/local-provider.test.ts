@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LocalProvider } from '../../src/providers/local/client.js';
-import { ProviderError, type Instance } from '../../src/providers/types.js';
+import { ProviderError, type Instance } from '../../src/domain/provider.js';
 import { freePort } from '../support/ports.js';
 import { isAlive, requestThroughLb, TestCloud } from './local-support.js';
 

@@ -7,7 +7,7 @@ import { LocalProvider } from '../../src/providers/local/client.js';
 import { startLocalCloud, type LocalCloudStartOptions, type StartedLocalCloud } from '../../src/providers/local/start-local-cloud.js';
 import type { CloudState } from '../../src/providers/local/state-file.js';
 import { localCloudToken } from '../../src/providers/local/token.js';
-import type { Instance } from '../../src/providers/types.js';
+import type { Instance } from '../../src/domain/provider.js';
 import { freePort } from '../support/ports.js';
 
 /** A local cloud in its own temporary directory, with a short boot delay, and a provider for it. */

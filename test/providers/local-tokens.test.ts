@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { agentToken } from '../../src/domain/agent-token.js';
 import { LocalProvider } from '../../src/providers/local/client.js';
-import { ProviderError, type Instance } from '../../src/providers/types.js';
+import { ProviderError, type Instance } from '../../src/domain/provider.js';
 import { waitFor } from '../support/wait.js';
 import { requestThroughLb, TestCloud } from './local-support.js';
 

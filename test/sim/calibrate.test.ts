@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { runBacktest } from '../../src/sim/backtest.js';
 import { calibrate, type Choice, type Objective } from '../../src/sim/calibrate.js';
 import { capacityPerInstance } from '../../src/sim/fleet-model.js';

@@ -4,7 +4,7 @@ import { runBacktest } from '../../src/sim/backtest.js';
 import { simulateFleet } from '../../src/sim/fleet.js';
 import { forecastQuantile, PREDICTIVE_DEFAULTS, type PredictiveConfig } from '../../src/sim/policies/predictive.js';
 import type { PolicyEnv } from '../../src/sim/policy.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 
 const DAY = 1440;
 // Provision for the forecast itself at full capacity, scale in at once: the plan is then exactly

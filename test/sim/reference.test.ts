@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { runBacktest } from '../../src/sim/backtest.js';
 import { pointPolicy, reactivePoint } from '../../src/sim/operating-points.js';
 import type { PolicySpec } from '../../src/sim/policy.js';
-import { readTraceFile } from '../../src/sim/trace-file.js';
+import { readTraceFile } from '../../src/load/trace-file.js';
 
 const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
 const TARGETS = [0.5, 0.7, 0.9];

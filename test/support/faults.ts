@@ -4,9 +4,9 @@
 // records (every instance it ever launched, terminated ones included) against the workflow's state.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { agentToken } from '../../src/domain/agent-token.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { LocalProvider } from '../../src/providers/local/client.js';
-import type { Instance } from '../../src/providers/types.js';
+import type { Instance } from '../../src/domain/provider.js';
 import type { Db } from '../../src/store/db.js';
 import type { ResourceSetState } from '../../src/workflows/resource-set-messages.js';
 import { configuredInstances, rolloutsOf, type RolloutHarness } from '../rollout/support.js';

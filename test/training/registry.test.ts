@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/forecast/neural-artifacts.js';
+import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/store/neural-artifacts.js';
 import type { BacktestScores } from '../../src/forecast/neural-backtest.js';
 import { trainNeural } from '../../src/forecast/neural.js';
 import {

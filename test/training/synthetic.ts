@@ -1,6 +1,6 @@
 // Synthetic data with known structure for the neural forecaster and capacity model tests.
 import type { Series } from '../../src/forecast/types.js';
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/domain/random.js';
 
 export function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random());

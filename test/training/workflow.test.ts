@@ -9,7 +9,7 @@ import { LocalProvider } from '../../src/providers/local/client.js';
 import { capacityFor } from '../../src/store/capacity.js';
 import { listModelVersions, loadPromotedNeural } from '../../src/store/models.js';
 import { providerRegistry } from '../../src/workers/system.js';
-import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleId } from '../../src/workflows/training-schedule.js';
+import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleId } from '../../src/api/training-schedule.js';
 import type { trainingWorkflow, TrainingWorkflowInput, TrainingWorkflowResult } from '../../src/workflows/training.js';
 import { startTestApi, TEMPORAL_ADDRESS, uniqueId, type TestApi } from '../support/api.js';
 import { waitFor } from '../support/wait.js';

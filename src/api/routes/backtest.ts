@@ -1,8 +1,8 @@
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { BACKTEST_UNANSWERABLE, MAX_BACKTEST_DAYS, MIN_BACKTEST_DAYS } from '../../activities/backtest.js';
 import { resourceSetIdSchema } from '../../domain/resource-set.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
+import { BACKTEST_UNANSWERABLE, MAX_BACKTEST_DAYS, MIN_BACKTEST_DAYS } from '../../sim/recorded-backtest.js';
 import { getResourceSet } from '../../store/resource-sets.js';
 import type { ApiContext } from '../context.js';
 import { instantSchema, isoFromSeconds } from '../instants.js';

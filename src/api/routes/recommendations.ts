@@ -1,7 +1,7 @@
 import { z, ZodError } from 'zod';
-import { releaseForRecommendation } from '../../config/recommend/apply.js';
 import { describeIssues, resourceSetIdSchema } from '../../domain/resource-set.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
+import { releaseForRecommendation } from '../../store/recommendation-releases.js';
 import { getRecommendation, listRecommendations, markApplied } from '../../store/recommendations.js';
 import { setReleaseUpdate, stateQuery, type ResourceSetState } from '../../workflows/resource-set-messages.js';
 import type { ApiContext } from '../context.js';

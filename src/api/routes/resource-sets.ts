@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { rolloutOptionsSchema } from '../../config/rollout-options.js';
 import { templateNameSchema } from '../../config/template.js';
 import { changePolicy, StaleSpecError } from '../../domain/policy-change.js';
-import { instanceTypeOf, newResourceSetSpecSchema, policyPatchSchema, resourceSetIdSchema, workflowIdFor, type PolicyPatch, type ResourceSetSpec } from '../../domain/resource-set.js';
+import { instanceTypeOf, policyPatchSchema, resourceSetIdSchema, resourceSetSpecSchema, workflowIdFor, type PolicyPatch, type ResourceSetSpec } from '../../domain/resource-set.js';
+import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../domain/search-attributes.js';
 import { specTag } from '../../domain/spec-tag.js';
 import { latestForecast, listDecisions } from '../../store/decisions.js';
 import {
@@ -15,19 +16,31 @@ import {
   type ResourceSetState,
 } from '../../workflows/resource-set-messages.js';
 import { resourceSetWorkflow } from '../../workflows/resource-set.js';
-import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } from '../../workflows/training-schedule.js';
+import { deleteTrainingSchedule, ensureTrainingSchedule, trainingScheduleFor } from '../training-schedule.js';
 import { abortRolloutSignal, pauseRolloutSignal, promoteRolloutSignal, resumeRolloutSignal } from '../../workflows/rollout-messages.js';
-import { ResourceSetId, ResourceSetState as ResourceSetStateKey, ScalingMode } from '../../workflows/search-attributes.js';
 import { changedFields } from '../audit.js';
 import { releaseForSet, requireSetProfile } from '../release-checks.js';
 import type { ApiContext } from '../context.js';
 import { conditionsOf } from '../resource-set-conditions.js';
 import { HttpError, notFound } from '../../infra/http-error.js';
 import { isTemporalCallCut } from '../../infra/temporal.js';
+import { unknownInstanceType } from '../../providers/catalogue.js';
 import { pageBody, pageOf, pageQuery, pgTimestampText } from '../cursor.js';
 import { instantSchema, isoFromSeconds, showForecast } from '../instants.js';
 import { route, type Route } from '../route.js';
 import { childListQuery, childPage, refusedWith, updateRefused } from './resource-set-lookup.js';
+
+/**
+ * A new resource set's spec: also what only a provider can tell is broken, caught before a loop
+ * starts and fails quietly. Not re-checked on running sets, whose specs were accepted already.
+ */
+const newResourceSetSpecSchema = resourceSetSpecSchema.superRefine((spec, ctx) => {
+  if (spec.provider === 'aws' && spec.providerRef === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['providerRef'], message: 'required with provider "aws": the name of the Auto Scaling group' });
+  }
+  const problem = unknownInstanceType(spec.provider, instanceTypeOf(spec));
+  if (problem) ctx.addIssue({ code: 'custom', path: ['instanceType'], message: problem });
+});
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
 const listQuery = pageQuery(z.strictObject({ id: resourceSetIdSchema }), { max: 500, fallback: 100 });

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { diffTemplates } from '../../config/diff.js';
 import { templateBodySchema, templateNameSchema } from '../../config/template.js';
-import { putTemplateVersion, readTemplateVersion, UnknownProfileError, type TemplateVersion } from '../../config/templates.js';
+import { HttpError, invalidFields, validationError } from '../../infra/http-error.js';
+import { putTemplateVersion, readTemplateVersion, UnknownProfileError, type TemplateVersion } from '../../store/template-versions.js';
 import { listTemplateVersions, retireTemplateVersion } from '../../store/templates.js';
 import { changedFields } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { HttpError, invalidFields, validationError } from '../../infra/http-error.js';
-import { setsUsingTemplate } from '../release-checks.js';
 import { instantSchema } from '../instants.js';
+import { setsUsingTemplate } from '../release-checks.js';
 import { route, type Route } from '../route.js';
 import { auditOfNewVersion, versionNumberSchema as versionNumber, versionReader } from '../versions.js';
 

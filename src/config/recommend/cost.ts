@@ -1,4 +1,4 @@
-import type { InstanceType } from '../../providers/types.js';
+import type { InstanceType } from '../../domain/provider.js';
 import { MAX_CACHE_ENTRIES_PER_SPEED } from '../../sample-service/app-params.js';
 
 /**

@@ -1,7 +1,7 @@
 import { normalCdf } from '../../canary/normal.js';
 import { fitGaussianProcess } from './gaussian-process.js';
 import { encode, type SearchSpace } from './space.js';
-import type { Observation } from './tuner.js';
+import type { Observation } from './observation.js';
 
 /**
  * The probability that a configuration passes its canary, the constraint of constrained Bayesian

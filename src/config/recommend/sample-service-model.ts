@@ -1,4 +1,4 @@
-import type { InstanceType } from '../../providers/types.js';
+import type { InstanceType } from '../../domain/provider.js';
 import { sampleParamsSchema, type SampleParams } from '../../sample-service/app-params.js';
 import { HIT_MS, JITTER_SIGMA, KEY_SPACE, MISS_MS } from '../../sample-service/workload.js';
 import { cacheCapacity, hourlyCost } from './cost.js';

@@ -1,5 +1,5 @@
 import type { Verdict } from '../../canary/judge.js';
-import type { Observation } from './tuner.js';
+import type { Observation } from './observation.js';
 import type { Params } from './space.js';
 
 export interface TrialOutcome {

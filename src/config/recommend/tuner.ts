@@ -1,6 +1,7 @@
 import { expectedRelativeGain } from './acquisition.js';
 import { fitFeasibility } from './feasibility.js';
 import { fitGaussianProcess } from './gaussian-process.js';
+import type { Observation, SafeObservation } from './observation.js';
 import { decode, encode, randomPoint, sameParams, validateSpace, type Params, type SearchSpace } from './space.js';
 
 /**
@@ -22,22 +23,6 @@ import { decode, encode, randomPoint, sameParams, validateSpace, type Params, ty
  * reached 10% of the best in 62% of runs, a classifier in 77%); what they measured goes into the
  * safety model instead.
  */
-
-interface Measured {
-  readonly params: Params;
-  /**
-   * The canary's p95 latency over the baseline's in the same window (medians of the bake's
-   * intervals), when the trial measured it: for a failed trial too, where it says how far from
-   * passing the configuration was. Without it the tuner learns safety from verdicts alone.
-   */
-  readonly latencyRatio?: number;
-}
-
-export type Observation =
-  | (Measured & { readonly safe: true; readonly value: number })
-  | (Measured & { readonly safe: false; readonly reason?: string });
-
-export type SafeObservation = Extract<Observation, { safe: true }>;
 
 export interface Proposal {
   readonly params: Params;

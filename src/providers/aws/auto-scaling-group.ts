@@ -7,7 +7,7 @@ import {
   type AutoScalingGroup,
   type LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling';
-import { ProviderError } from '../types.js';
+import { ProviderError } from '../../domain/provider.js';
 import { aws } from './errors.js';
 
 export async function describeGroup(client: AutoScalingClient, name: string): Promise<AutoScalingGroup> {

@@ -8,7 +8,7 @@ import {
   type Provider,
   type ProvisionRequest,
   type ReplaceRequest,
-} from '../types.js';
+} from '../../domain/provider.js';
 import { describeGroup, launchTemplateOf, pointGroupAt, setDesiredCapacity, terminateInGroup } from './auto-scaling-group.js';
 import { describeGroupInstances, describeInstanceTypes } from './ec2-instances.js';
 import { aws } from './errors.js';

@@ -5,7 +5,7 @@ import {
   type EC2Client,
   type Instance as Ec2Instance,
 } from '@aws-sdk/client-ec2';
-import type { InstanceType } from '../types.js';
+import type { InstanceType } from '../../domain/provider.js';
 import { aws } from './errors.js';
 
 /**

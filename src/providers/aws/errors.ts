@@ -1,4 +1,4 @@
-import { ProviderError } from '../types.js';
+import { ProviderError } from '../../domain/provider.js';
 
 /**
  * AWS error codes that clear up on their own: throttling, server-side trouble, and Auto Scaling's

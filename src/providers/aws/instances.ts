@@ -1,6 +1,6 @@
 import type { Instance as AsgInstance } from '@aws-sdk/client-auto-scaling';
 import type { Instance as Ec2Instance } from '@aws-sdk/client-ec2';
-import type { Instance } from '../types.js';
+import type { Instance } from '../../domain/provider.js';
 import { isHealthy, stateOf } from './lifecycle.js';
 
 function common(resourceSetId: string, id: string, ec2: Ec2Instance | undefined, agentPort: number | undefined, instanceType?: string): Omit<Instance, 'state' | 'healthy'> {

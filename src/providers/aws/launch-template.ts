@@ -4,7 +4,7 @@ import {
   type EC2Client,
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
-import { ProviderError } from '../types.js';
+import { ProviderError } from '../../domain/provider.js';
 import { aws } from './errors.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { InstanceState } from '../types.js';
+import type { InstanceState } from '../../domain/provider.js';
 
 /**
  * Auto Scaling lifecycle states (API reference, Instance.LifecycleState) folded into ours. Standby

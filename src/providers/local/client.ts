@@ -1,6 +1,6 @@
 import {
   ProviderError, type DeprovisionRequest, type Instance, type InstanceType, type Provider, type ProvisionRequest, type ReplaceRequest,
-} from '../types.js';
+} from '../../domain/provider.js';
 
 export interface LocalProviderOptions {
   /** The local cloud's API, e.g. http://127.0.0.1:4100. */

@@ -7,7 +7,7 @@ import type { AppConfig } from '../../domain/app-config.js';
 import type { Logger } from '../../logger.js';
 import { capacityProblem, DEFAULT_APP_CONFIG, sampleParamsSchema } from '../../sample-service/app-params.js';
 import { versionOfImage } from '../../sample-service/versions.js';
-import type { Instance } from '../types.js';
+import type { Instance } from '../../domain/provider.js';
 import { findInstanceType, LOCAL_INSTANCE_TYPES } from './instance-types.js';
 import { freeLoopbackPort, isInstanceProcess, isPortFree, spawnInstance, stopInstanceProcesses } from './instance-processes.js';
 import { StateFile, type CloudState, type InstanceRecord } from './state-file.js';

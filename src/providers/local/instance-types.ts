@@ -1,4 +1,4 @@
-import type { InstanceType } from '../types.js';
+import type { InstanceType } from '../../domain/provider.js';
 
 /**
  * The local cloud's instance types. Price grows in proportion to speed, so no type is cheaper per

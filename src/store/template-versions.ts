@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
+import { templateBodySchema, templateBodyUnder, templateImage, type TemplateBody } from '../config/template.js';
 import { DEFAULT_PROFILE_NAME, type ProfileRef } from '../domain/app-profile.js';
 import { profileOfSet } from '../domain/resource-set.js';
-import type { Db } from '../store/db.js';
-import type { ObjectStore } from '../store/objects/index.js';
-import { readProfileVersion, type ProfileVersion } from '../store/profiles.js';
-import { getResourceSet } from '../store/resource-sets.js';
-import { getTemplateVersion, insertTemplateVersion, type TemplateVersionRow } from '../store/templates.js';
-import { templateBodySchema, templateBodyUnder, templateImage, type TemplateBody } from './template.js';
+import { findInstanceType } from '../providers/local/instance-types.js';
+import type { Db } from './db.js';
+import type { ObjectStore } from './objects/index.js';
+import { readProfileVersion, type ProfileVersion } from './profiles.js';
+import { getResourceSet } from './resource-sets.js';
+import { getTemplateVersion, insertTemplateVersion, type TemplateVersionRow } from './templates.js';
 
 export interface TemplateVersion extends TemplateVersionRow {
   body: TemplateBody;
@@ -51,7 +52,7 @@ export async function putTemplateVersion(
   db: Db, objects: ObjectStore, template: string, written: TemplateBody, inheritedProfile?: ProfileRef,
 ): Promise<{ created: boolean; version: TemplateVersion }> {
   const profile = await resolveProfile(db, written.profile, inheritedProfile);
-  const body = templateBodyUnder(profile.body).parse(written);
+  const body = templateBodyUnder(profile.body, findInstanceType).parse(written);
   const text = canonical(body);
   const contentHash = sha256(text);
   const objectKey = `templates/${template}/${contentHash}.json`;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ObjectStore } from '../store/objects/contract.js';
+import type { ObjectStore } from './objects/contract.js';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';

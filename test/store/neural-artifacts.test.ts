@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/forecast/neural-artifacts.js';
+import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/store/neural-artifacts.js';
 import { NeuralModel, trainNeural } from '../../src/forecast/neural.js';
 import type { ObjectStore } from '../../src/store/objects/contract.js';
 import { FolderObjectStore } from '../../src/store/objects/folder.js';

@@ -1,10 +1,10 @@
-import type { Db } from '../../store/db.js';
-import type { ObjectStore } from '../../store/objects/index.js';
-import type { RecommendationRow } from '../../store/recommendations.js';
-import { releaseOf, type Release } from '../release.js';
-import { templateBodySchema } from '../template.js';
-import { profileOfResourceSet, putTemplateVersion } from '../templates.js';
-import { bodyFor, recommendedTemplate } from './proposal.js';
+import { bodyFor, recommendedTemplate } from '../config/recommend/proposal.js';
+import { releaseOf, type Release } from '../config/release.js';
+import { templateBodySchema } from '../config/template.js';
+import type { Db } from './db.js';
+import type { ObjectStore } from './objects/index.js';
+import type { RecommendationRow } from './recommendations.js';
+import { profileOfResourceSet, putTemplateVersion } from './template-versions.js';
 
 /**
  * A recommendation made concrete: the running release with its change, stored as the next version

@@ -1,6 +1,6 @@
+import type { ScalingMode } from '../domain/resource-set.js';
 import type { Forecast } from '../forecast/types.js';
-import type { PlanRule } from '../planner/plan.js';
-import type { ScalingMode } from './resource-set.js';
+import type { PlanRule } from './plan.js';
 
 export interface DecisionAction {
   kind: 'provision' | 'deprovision';

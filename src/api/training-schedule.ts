@@ -1,10 +1,10 @@
-// Client-side: called by the API / composition root, never from workflow code. It lives beside the
-// workflow it schedules and, like workflow code, imports @temporalio/client for types only — so the
-// errors are recognised by name, which the SDK sets on them for exactly this (cross-realm) use.
+// The API keeps a resource set's training schedule in step with its spec, through the Temporal
+// client it is handed. Its errors are recognised by name, which the SDK sets on them for exactly
+// this (cross-realm) use, so only the client's types are imported here.
 import type { Client, ScheduleOptionsStartWorkflowAction, ScheduleSpec } from '@temporalio/client';
 import type { ResourceSetSpec } from '../domain/resource-set.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
-import type { trainingWorkflow, TrainingWorkflowInput } from './training.js';
+import type { trainingWorkflow, TrainingWorkflowInput } from '../workflows/training.js';
 
 export const trainingScheduleId = (resourceSetId: string): string => `train-${resourceSetId}`;
 
