@@ -20,6 +20,8 @@ const shop: AppProfileInput = {
   config: { method: 'file', path: '/etc/shop/settings.yaml', format: 'yaml', reload: { signal: 'SIGHUP', pidFile: '/run/shop.pid' } },
 };
 
+const fileConfig = { method: 'file', path: '/etc/a.yaml', format: 'yaml' } as const;
+
 const problems = (value: unknown): string => {
   const result = appProfileSchema.safeParse(value);
   return result.success ? '' : describeIssues(result.error);
@@ -51,6 +53,13 @@ describe('app profile validation', () => {
     ['an unknown delivery method', { ...shop, config: { method: 'carrier-pigeon' } }, /^config\.method: /],
     ['a relative config file', { ...shop, config: { method: 'file', path: 'settings.yaml', format: 'yaml' } }, /^config\.path: must be an absolute file path/],
     ['an unknown file format', { ...shop, config: { method: 'file', path: '/etc/a', format: 'toml' } }, /^config\.format: /],
+    ['a reload signal that stops the app', { ...shop, config: { ...fileConfig, reload: { signal: 'SIGKILL', pidFile: '/run/a.pid' } } }, /^config\.reload: must be \{ signal, pidFile \} with signal one of SIGHUP/],
+    ['both a reload signal and a command', { ...shop, config: { ...fileConfig, reload: { pidFile: '/run/a.pid', command: ['kill'] } } }, /^config\.reload: must be \{ signal, pidFile \}/],
+    ['a relative pid file', { ...shop, config: { ...fileConfig, reload: { pidFile: 'a.pid' } } }, /^config\.reload\.pidFile: must be an absolute file path/],
+    ['an empty reload command', { ...shop, config: { ...fileConfig, reload: { command: [] } } }, /^config\.reload\.command: /],
+    ['an HTTP hook with both url and path', { ...shop, config: { method: 'http', path: '/a', url: 'http://127.0.0.1:9000/a' } }, /^config\.path: give either url or path/],
+    ['an HTTP hook whose url is no URL', { ...shop, config: { method: 'http', url: 'settings' } }, /^config\.url: /],
+    ['a file field under restart', { ...shop, config: { method: 'restart', path: '/etc/a' } }, /^config: .*path/],
     ['a health check path without a slash', { ...shop, healthCheck: { type: 'http', path: 'health' } }, /^healthCheck\.path: must be a path/],
     ['no config delivery', { parameters: {} }, /^config: /],
     ['an unknown top-level field', { ...shop, extra: 1 }, /^\(body\): .*extra/],
