@@ -32,6 +32,8 @@ export interface AgentOptions {
   appPid?: number;
   bufferMaxSamples?: number;
   port?: number;
+  /** The profile's `config` section, as the provider hands it on. */
+  configDelivery?: unknown;
 }
 
 export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
@@ -43,7 +45,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
     '--resource-set-id', 'rs-test', '--ingest-url', options.ingestUrl, '--state-dir', options.stateDir,
     '--interval-ms', String(options.intervalMs ?? 1000),
     ...(options.appPid ? ['--app-pid', String(options.appPid)] : []),
-    ...(options.bufferMaxSamples ? ['--buffer-max-samples', String(options.bufferMaxSamples)] : [])];
+    ...(options.bufferMaxSamples ? ['--buffer-max-samples', String(options.bufferMaxSamples)] : []),
+    ...(options.configDelivery ? ['--config-delivery', JSON.stringify(options.configDelivery)] : [])];
   const child = await startChild(`agent-${port}`, process.execPath, args, {
     logDir: options.logDir, env: { ...process.env, PRESCALE_AGENT_TOKEN: token, LOG_LEVEL: 'info' },
   });
