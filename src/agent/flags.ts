@@ -39,7 +39,7 @@ export const portFlag = z.coerce.number({ error: 'must be a port number 1..65535
 export const hostFlag = z.string().min(1).default('127.0.0.1');
 
 /** A flag whose value is a JSON document checked by `schema`; its problems name the field inside it. */
-export const jsonFlag = <T extends z.ZodType>(schema: T) => z.string().transform((text, ctx) => {
+export const jsonFlag = <T extends z.ZodType>(schema: T, what: string) => z.string({ error: `is required: ${what}, as JSON` }).transform((text, ctx) => {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

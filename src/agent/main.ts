@@ -2,8 +2,8 @@
 // metrics, pushes them to the control plane through an on-disk buffer, and applies configuration.
 //   PRESCALE_AGENT_TOKEN=… node --import tsx src/agent/main.ts --port P --app-url http://127.0.0.1:APP
 //     --instance-id ID --resource-set-id RS --ingest-url http://127.0.0.1:CP --state-dir DIR [--interval-ms 5000]
-//     [--app-pid PID] [--buffer-max-samples 50000] [--host 127.0.0.1] [--config-delivery JSON]
-// --config-delivery is the `config` section of the app's profile; without it, PUT to /reload on the app.
+//     --config-delivery JSON [--app-pid PID] [--buffer-max-samples 50000] [--host 127.0.0.1]
+// --config-delivery is the `config` section of the app's profile: how a configuration reaches the app.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -40,12 +40,11 @@ const flagsSchema = z.object({
     .default(5_000),
   'app-pid': integer('a process id').min(1, 'must be a process id').optional(),
   'buffer-max-samples': integer('a whole number').min(1, 'must be at least 1').max(10_000_000, 'must be at most 10000000').default(50_000),
-  // The hook the sample service serves, so agents launched before profiles said how keep working.
-  'config-delivery': jsonFlag(configDeliverySchema).default({ method: 'http', path: '/reload' }),
+  'config-delivery': jsonFlag(configDeliverySchema, "the `config` section of the app's profile"),
 });
 
 const usage = 'PRESCALE_AGENT_TOKEN=… main.ts --port P --app-url URL --instance-id ID --resource-set-id RS --ingest-url URL --state-dir DIR '
-  + '[--interval-ms 5000] [--app-pid PID] [--buffer-max-samples 50000] [--host 127.0.0.1] [--config-delivery JSON]';
+  + '--config-delivery JSON [--interval-ms 5000] [--app-pid PID] [--buffer-max-samples 50000] [--host 127.0.0.1]';
 const flags = parseFlagsOrExit(process.argv.slice(2), flagsSchema, usage);
 const token = process.env.PRESCALE_AGENT_TOKEN;
 if (!token) {

@@ -7,6 +7,7 @@ import { agentToken } from '../../src/domain/agent-token.js';
 import { metricBatchSchema, type MetricBatch, type MetricSample } from '../../src/domain/metrics.js';
 import { startChild, waitUntilReady, type Child } from '../../src/infra/child.js';
 import { parsePrometheusText, type Exposition } from '../../src/agent/prometheus-text.js';
+import { SAMPLE_CONFIG_DELIVERY } from '../../src/sample-service/app-params.js';
 import { freePort } from '../support/ports.js';
 
 const MAIN = fileURLToPath(new URL('../../src/agent/main.ts', import.meta.url));
@@ -32,7 +33,7 @@ export interface AgentOptions {
   appPid?: number;
   bufferMaxSamples?: number;
   port?: number;
-  /** The profile's `config` section, as the provider hands it on. */
+  /** The profile's `config` section, as the provider hands it on; the sample service's by default. */
   configDelivery?: unknown;
 }
 
@@ -46,7 +47,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
     '--interval-ms', String(options.intervalMs ?? 1000),
     ...(options.appPid ? ['--app-pid', String(options.appPid)] : []),
     ...(options.bufferMaxSamples ? ['--buffer-max-samples', String(options.bufferMaxSamples)] : []),
-    ...(options.configDelivery ? ['--config-delivery', JSON.stringify(options.configDelivery)] : [])];
+    '--config-delivery', JSON.stringify(options.configDelivery ?? SAMPLE_CONFIG_DELIVERY)];
   const child = await startChild(`agent-${port}`, process.execPath, args, {
     logDir: options.logDir, env: { ...process.env, PRESCALE_AGENT_TOKEN: token, LOG_LEVEL: 'info' },
   });

@@ -5,6 +5,7 @@ import {
   appProfileSchema, defaultParamsOf, imageOf, paramsSchemaOf, restartParameters, softwareProblem, type AppProfileInput,
 } from '../../src/domain/app-profile.js';
 import { describeIssues } from '../../src/domain/resource-set.js';
+import { SAMPLE_CONFIG_DELIVERY } from '../../src/sample-service/app-params.js';
 
 /** A small app that is not the sample service: settings in a YAML file, reloaded on SIGHUP. */
 const shop: AppProfileInput = {
@@ -20,6 +21,7 @@ const shop: AppProfileInput = {
   config: { method: 'file', path: '/etc/shop/settings.yaml', format: 'yaml', reload: { signal: 'SIGHUP', pidFile: '/run/shop.pid' } },
 };
 
+const shippedSampleService: unknown = JSON.parse(readFileSync(new URL('../../deploy/profiles/sample-service.json', import.meta.url), 'utf8'));
 const fileConfig = { method: 'file', path: '/etc/a.yaml', format: 'yaml' } as const;
 
 const problems = (value: unknown): string => {
@@ -34,7 +36,7 @@ describe('app profile validation', () => {
     ['an HTTP hook by URL', { parameters: {}, config: { method: 'http', url: 'http://127.0.0.1:9000/config' } }],
     ['env file and a reload command', { parameters: { x: { type: 'string' } }, config: { method: 'file', path: '/etc/app.env', format: 'env', reload: { command: ['systemctl', 'reload', 'app'] } } }],
     ['restart delivery, no health check', { parameters: {}, healthCheck: { type: 'none' }, config: { method: 'restart' } }],
-    ['the shipped sample service', JSON.parse(readFileSync(new URL('../../deploy/profiles/sample-service.json', import.meta.url), 'utf8'))],
+    ['the shipped sample service', shippedSampleService],
   ];
   for (const [name, profile] of good) it(`accepts ${name}`, () => assert.equal(problems(profile), ''));
 
@@ -65,6 +67,11 @@ describe('app profile validation', () => {
     ['an unknown top-level field', { ...shop, extra: 1 }, /^\(body\): .*extra/],
   ];
   for (const [name, profile, expected] of bad) it(`refuses ${name}, naming the field`, () => assert.match(problems(profile), expected));
+
+  it('ships the sample service with the delivery the local cloud hands its agents', () => {
+    const shipped = appProfileSchema.parse(shippedSampleService);
+    assert.deepEqual(shipped.config, SAMPLE_CONFIG_DELIVERY);
+  });
 });
 
 describe("a template's params under a profile", () => {
