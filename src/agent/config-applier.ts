@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { HttpError } from '../infra/http-error.js';
-import { appConfigSchema, type AppConfig } from '../domain/app-config.js';
+import { appConfigSchema, sameParams, type AppConfig } from '../domain/app-config.js';
 import type { Logger } from '../logger.js';
 import { DeliveryError, type ConfigDelivery } from './delivery/config-delivery.js';
 import { Serial } from './serial.js';
@@ -12,8 +12,6 @@ export interface ApplyResult {
   changed: boolean;
 }
 
-// Both sides come out of the same zod schema, so their keys are in the same order.
-const sameParams = (a: AppConfig['params'], b: AppConfig['params']): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * The configuration this agent applied to its app, kept in the state dir. Applying is idempotent by

@@ -1,4 +1,4 @@
-import type { AppConfig } from '../../domain/app-config.js';
+import { sameParams, type AppConfig } from '../../domain/app-config.js';
 import { AppError, type AppClient } from '../app-client.js';
 import { DeliveryError, type ConfigDelivery } from './config-delivery.js';
 
@@ -18,7 +18,7 @@ export function hookUrl(spec: HttpHookSpec, appUrl: string): string {
 }
 
 const sameConfig = (a: { version: number | null; params: AppConfig['params'] }, b: AppConfig): boolean =>
-  a.version === b.version && JSON.stringify(a.params) === JSON.stringify(b.params);
+  a.version === b.version && sameParams(a.params, b.params);
 
 /**
  * PUTs `{ version, params }` with the agent token to a hook on the instance; a 2xx is success. What
