@@ -56,7 +56,7 @@ export function createFleetActivities(deps: FleetDeps): MainActivities {
       const provider = deps.providerFor(input);
       const launched = await viaProvider(() => provider.provision({
         resourceSetId: input.resourceSetId, count: input.count, instanceType: input.instanceType,
-        image: input.image, idempotencyToken: input.idempotencyKey,
+        image: input.image, config: input.config, idempotencyToken: input.idempotencyKey,
       }));
       const ids = launched.map((i) => i.id);
       // Wait for readiness here, heartbeating, so a crash mid-wait resumes with the same token

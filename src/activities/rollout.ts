@@ -70,7 +70,7 @@ export function createRolloutActivities(deps: RolloutDeps): RolloutActivities {
       if (replace.length) {
         launched = await beating(pollMs, { replacing: replace }, () => viaProvider(() => provider.replace({
           resourceSetId: input.resourceSetId, instanceIds: replace, instanceType: input.release.instanceType,
-          image: input.release.image, idempotencyToken: `${input.idempotencyKey}/replace`,
+          image: input.release.image, config: appConfigOf(input.release), idempotencyToken: `${input.idempotencyKey}/replace`,
         })));
       }
       await configure([...live, ...launched], input.release);

@@ -1,6 +1,7 @@
 // The activities' contracts, imported by workflows as types only (never their implementations).
 import type { Verdict } from '../canary/judge.js';
 import type { Release, RunningInstance } from '../config/release.js';
+import type { AppConfig } from '../domain/app-config.js';
 import type { Decision } from '../planner/decision.js';
 import type { Series } from '../forecast/types.js';
 import type { InstanceState } from '../domain/provider.js';
@@ -53,6 +54,8 @@ export interface ProvisionInput extends FleetTarget {
   count: number;
   instanceType: string;
   image: string;
+  /** The configuration the new instances start with; absent, the app's own defaults. */
+  config?: AppConfig;
   idempotencyKey: string;
 }
 

@@ -32,20 +32,22 @@ function errorMessage(text: string): string {
   return text.slice(0, 300);
 }
 
-/** The agent's side of the app's HTTP interface: /metrics, /healthz, /config, /reload. */
+/** The agent's side of the app's HTTP interface: /metrics, /healthz, /config and the configuration hook. */
 export class AppClient {
   private readonly baseUrl: string;
 
-  /** `token`: the instance's agent token, which the app requires on /reload. */
+  /** `token`: the instance's agent token, which the app may require on its configuration hook. */
   constructor(baseUrl: string, private readonly token: string) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  private async call(path: string, init: RequestInit = {}, timeoutMs = TIMEOUT_MS): Promise<Response> {
+  /** `target`: a path on the app, or a whole URL (a hook on another port or host). */
+  private async call(target: string, init: RequestInit = {}, timeoutMs = TIMEOUT_MS): Promise<Response> {
+    const url = URL.canParse(target) ? target : `${this.baseUrl}${target}`;
     try {
-      return await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
-      throw new AppError(`the app at ${this.baseUrl} did not answer ${path}: ${describe(err)}`, null);
+      throw new AppError(`the app at ${this.baseUrl} did not answer ${target}: ${describe(err)}`, null);
     }
   }
 
@@ -80,10 +82,10 @@ export class AppClient {
     return parsed.data;
   }
 
-  /** Applies `config` in place; an AppError with a 4xx status means the app refused it. */
-  async reload(config: AppConfig): Promise<void> {
-    await this.ok('/reload', {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` }, body: JSON.stringify({ params: config.params, version: config.version }),
+  /** PUTs `config` to the app's hook (a path or a URL); an AppError with a 4xx status means the app refused it. */
+  async putConfig(hook: string, config: AppConfig): Promise<void> {
+    await this.ok(hook, {
+      method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` }, body: JSON.stringify({ params: config.params, version: config.version }),
     }, RELOAD_TIMEOUT_MS);
   }
 }

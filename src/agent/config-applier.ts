@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { HttpError } from '../infra/http-error.js';
-import { appConfigSchema, type AppConfig } from '../domain/app-config.js';
+import { appConfigSchema, sameParams, type AppConfig } from '../domain/app-config.js';
 import type { Logger } from '../logger.js';
-import { AppError, type AppClient } from './app-client.js';
+import { DeliveryError, type ConfigDelivery } from './delivery/config-delivery.js';
 import { Serial } from './serial.js';
 import { readJsonFile, writeFileAtomic } from './state-file.js';
 
@@ -12,8 +12,6 @@ export interface ApplyResult {
   changed: boolean;
 }
 
-// Both sides come out of the same zod schema, so their keys are in the same order.
-const sameParams = (a: AppConfig['params'], b: AppConfig['params']): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * The configuration this agent applied to its app, kept in the state dir. Applying is idempotent by
@@ -26,17 +24,17 @@ export class ConfigApplier {
 
   private constructor(
     private readonly file: string,
-    private readonly app: AppClient,
+    private readonly delivery: ConfigDelivery,
     private readonly logger: Logger,
     private current: AppConfig | null,
   ) {}
 
-  static async open(stateDir: string, app: AppClient, logger: Logger): Promise<ConfigApplier> {
+  static async open(stateDir: string, delivery: ConfigDelivery, logger: Logger): Promise<ConfigApplier> {
     const file = path.join(stateDir, 'applied-config.json');
     const raw = await readJsonFile(file);
     const parsed = raw === undefined ? null : appConfigSchema.safeParse(raw);
     if (parsed && !parsed.success) throw new Error(`${file}: not an AppConfig (${parsed.error.message}); fix or remove it`);
-    return new ConfigApplier(file, app, logger, parsed?.data ?? null);
+    return new ConfigApplier(file, delivery, logger, parsed?.data ?? null);
   }
 
   /** The applied configuration; null until one is applied or adopted from the app. */
@@ -54,7 +52,7 @@ export class ConfigApplier {
           { appliedVersion: previous.version });
       }
       try {
-        await this.app.reload(config);
+        await this.delivery.deliver(config);
       } catch (err) {
         throw await this.putBack(previous, config, err as Error);
       }
@@ -73,8 +71,8 @@ export class ConfigApplier {
   /** After a failed apply: re-apply the previous configuration, and say what holds now. */
   private async putBack(previous: AppConfig | null, requested: AppConfig, err: Error): Promise<HttpError> {
     let restored = false;
-    if (previous) restored = await this.app.reload(previous).then(() => true, () => false);
-    const refused = err instanceof AppError && err.status !== null && err.status < 500;
+    if (previous) restored = await this.delivery.deliver(previous).then(() => true, () => false);
+    const refused = err instanceof DeliveryError && err.refused;
     let holds = previous ? `version ${previous.version} is still applied` : 'no version is applied';
     if (previous && !restored) holds += ' (the app has not confirmed it yet; it is re-applied as soon as the app answers)';
     this.logger.warn({ requestedVersion: requested.version, appliedVersion: previous?.version ?? null, restored, reason: err.message }, 'configuration not applied');
@@ -91,16 +89,15 @@ export class ConfigApplier {
   reconcile(): Promise<void> {
     return this.serial.run(async () => {
       try {
-        const running = await this.app.runningConfig();
         if (!this.current) {
-          if (running.version === null) return;
-          const adopted: AppConfig = { version: running.version, params: running.params };
+          const adopted = await this.delivery.launched();
+          if (!adopted) return;
           await writeFileAtomic(this.file, JSON.stringify(adopted));
           this.current = adopted;
           this.logger.info({ version: adopted.version }, 'adopted the configuration the app started with');
-        } else if (running.version !== this.current.version || !sameParams(running.params, this.current.params)) {
-          await this.app.reload(this.current);
-          this.logger.info({ version: this.current.version, appHad: running.version }, 'configuration re-applied to the app');
+        } else if (!(await this.delivery.holds(this.current))) {
+          await this.delivery.deliver(this.current);
+          this.logger.info({ version: this.current.version }, 'configuration re-applied to the app');
         }
         this.lastReconcileError = null;
       } catch (err) {

@@ -2,16 +2,19 @@
 // metrics, pushes them to the control plane through an on-disk buffer, and applies configuration.
 //   PRESCALE_AGENT_TOKEN=… node --import tsx src/agent/main.ts --port P --app-url http://127.0.0.1:APP
 //     --instance-id ID --resource-set-id RS --ingest-url http://127.0.0.1:CP --state-dir DIR [--interval-ms 5000]
-//     [--app-pid PID] [--buffer-max-samples 50000] [--host 127.0.0.1]
+//     --config-delivery JSON [--app-pid PID] [--buffer-max-samples 50000] [--host 127.0.0.1]
+// --config-delivery is the `config` section of the app's profile: how a configuration reaches the app.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { configDeliverySchema } from '../domain/app-profile.js';
 import { metricBatchSchema } from '../domain/metrics.js';
 import { createLogger } from '../logger.js';
 import { AppClient } from './app-client.js';
 import { ConfigApplier } from './config-applier.js';
+import { chooseDelivery } from './delivery/choose-delivery.js';
 import { DiskBuffer } from './disk-buffer.js';
-import { hostFlag, parseFlagsOrExit, portFlag } from './flags.js';
+import { hostFlag, jsonFlag, parseFlagsOrExit, portFlag } from './flags.js';
 import { listen } from './http.js';
 import { Pusher } from './pusher.js';
 import { Sampler } from './sampler.js';
@@ -37,10 +40,11 @@ const flagsSchema = z.object({
     .default(5_000),
   'app-pid': integer('a process id').min(1, 'must be a process id').optional(),
   'buffer-max-samples': integer('a whole number').min(1, 'must be at least 1').max(10_000_000, 'must be at most 10000000').default(50_000),
+  'config-delivery': jsonFlag(configDeliverySchema, "the `config` section of the app's profile"),
 });
 
 const usage = 'PRESCALE_AGENT_TOKEN=… main.ts --port P --app-url URL --instance-id ID --resource-set-id RS --ingest-url URL --state-dir DIR '
-  + '[--interval-ms 5000] [--app-pid PID] [--buffer-max-samples 50000] [--host 127.0.0.1]';
+  + '--config-delivery JSON [--interval-ms 5000] [--app-pid PID] [--buffer-max-samples 50000] [--host 127.0.0.1]';
 const flags = parseFlagsOrExit(process.argv.slice(2), flagsSchema, usage);
 const token = process.env.PRESCALE_AGENT_TOKEN;
 if (!token) {
@@ -54,7 +58,8 @@ await mkdir(stateDir, { recursive: true });
 const buffer = await DiskBuffer.open(path.join(stateDir, 'buffer'), { maxSamples: flags['buffer-max-samples'] });
 const seq = await SeqStore.open(stateDir, (buffer.lastSeqOnDisk ?? -1) + 1);
 const app = new AppClient(flags['app-url'], token);
-const applier = await ConfigApplier.open(stateDir, app, logger);
+const delivery = chooseDelivery(flags['config-delivery'], app, flags['app-url']);
+const applier = await ConfigApplier.open(stateDir, delivery, logger);
 const pusher = new Pusher({
   buffer, ingestUrl: flags['ingest-url'], token, instanceId: flags['instance-id'], resourceSetId: flags['resource-set-id'], logger,
 });
@@ -80,7 +85,7 @@ await listen(server, flags.port, flags.host);
 sampler.start();
 void applier.reconcile();
 const reconciling = setInterval(() => void applier.reconcile(), Math.min(flags['interval-ms'], 5_000));
-logger.info({ port: flags.port, appUrl: flags['app-url'], ingestUrl: flags['ingest-url'], intervalMs: flags['interval-ms'], buffered: buffer.size,
+logger.info({ port: flags.port, appUrl: flags['app-url'], configDelivery: flags['config-delivery'], ingestUrl: flags['ingest-url'], intervalMs: flags['interval-ms'], buffered: buffer.size,
   appliedVersion: applier.applied?.version ?? null }, 'agent started');
 
 let stopping = false;

@@ -1,10 +1,32 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
-/** Writes through a temporary file and a rename, so a crash leaves the old content or the new, never half. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
+/**
+ * Writes through a temporary file and a rename, so a crash leaves the old content or the new, never half.
+ * `durable` also syncs the file and its directory: for files another process reads (an app's
+ * configuration), where a power cut must not leave the rename on disk but not the content.
+ */
+export async function writeFileAtomic(file: string, content: string, options: { durable?: boolean } = {}): Promise<void> {
   const temporary = `${file}.tmp`;
-  await writeFile(temporary, content);
+  if (!options.durable) {
+    await writeFile(temporary, content);
+    await rename(temporary, file);
+    return;
+  }
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await rename(temporary, file);
+  const dir = await open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }
 
 /** The parsed JSON content, or undefined when the file does not exist. */

@@ -16,3 +16,9 @@ export const appConfigSchema = z.strictObject({
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
+
+/** The same names with the same values, in whatever order: an app reports its parameters in its own. */
+export function sameParams(a: AppConfig['params'], b: AppConfig['params']): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => Object.hasOwn(b, name) && a[name] === b[name]);
+}

@@ -83,10 +83,12 @@ const healthCheckSchema = z.discriminatedUnion('type', [
 ]);
 
 const filePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute file path').max(1000);
+const reloadSignals = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM'] as const;
 const reloadSchema = z.union([
-  z.strictObject({ signal: z.enum(['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM']).default('SIGHUP'), pidFile: filePath }),
+  z.strictObject({ signal: z.enum(reloadSignals).default('SIGHUP'), pidFile: filePath }),
+  /** Argv, run without a shell; exit 0 is success. */
   z.strictObject({ command: z.array(z.string().min(1).max(1000)).min(1).max(50) }),
-]);
+], { error: `must be { signal, pidFile } with signal one of ${reloadSignals.join(', ')}, or { command: [program, ...args] }` });
 
 /** How the agent hands the app a configuration. */
 export const configDeliverySchema = z.discriminatedUnion('method', [

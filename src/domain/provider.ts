@@ -4,6 +4,8 @@
  * EC2 honours a ClientToken: the same token never launches (or terminates) twice.
  */
 
+import type { AppConfig } from '../domain/app-config.js';
+
 export type InstanceState = 'pending' | 'running' | 'draining' | 'terminated';
 
 export interface Instance {
@@ -33,6 +35,8 @@ export interface ProvisionRequest {
   count: number;
   instanceType: string;
   image: string;
+  /** The configuration the app starts with, so a new instance never serves on its defaults first. */
+  config?: AppConfig;
   /** Same token → the same instances returned, nothing new launched. */
   idempotencyToken: string;
 }
@@ -50,6 +54,8 @@ export interface ReplaceRequest {
   instanceIds: string[];
   instanceType?: string;
   image?: string;
+  /** The configuration the replacements start with. */
+  config?: AppConfig;
   idempotencyToken: string;
 }
 

@@ -16,6 +16,9 @@ export type SampleParams = z.infer<typeof sampleParamsSchema>;
 export const sampleConfigSchema = z.strictObject({ version: appConfigSchema.shape.version, params: sampleParamsSchema });
 export type SampleConfig = z.infer<typeof sampleConfigSchema>;
 
+/** How its agent hands it a configuration: its profile's `config` section, which the local cloud passes to each agent. */
+export const SAMPLE_CONFIG_DELIVERY = { method: 'http', path: '/reload' } as const;
+
 /**
  * Small on purpose: about 75 requests/s per local.small instance (2 workers, ~26 ms mean service
  * time at a 40% cache hit rate), so a demo fleet of several instances fits on a 2-core machine.

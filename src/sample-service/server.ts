@@ -97,7 +97,9 @@ export function createSampleService(options: SampleServiceOptions): SampleServic
         return sendJson(res, 200, { status: 'ok', image: options.image });
       case 'GET /config':
         return sendJson(res, 200, config);
+      // PUT is the agent's configuration hook (the profile's `config`); POST stays for reloads by hand.
       case 'POST /reload':
+      case 'PUT /reload':
         return reload(req, res);
     }
     if (['/', '/work', '/metrics', '/healthz', '/config', '/reload'].includes(url.pathname)) throw methodNotAllowed(req, url);

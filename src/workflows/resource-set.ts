@@ -5,7 +5,7 @@ import {
 import type { ForecastActivities } from '../activities/forecast.js';
 import type { RecommendActivities, RecommendConfigurationResult } from '../activities/recommend-types.js';
 import type { FleetObservation, MainActivities, RolloutActivities } from '../activities/types.js';
-import { bootRelease, describeRelease, runsRelease, sameRelease, type Release } from '../config/release.js';
+import { appConfigOf, bootRelease, describeRelease, runsRelease, sameRelease, type Release } from '../config/release.js';
 import { rolloutOptionsSchema } from '../config/rollout-options.js';
 import { loopConditions, type Condition, type IterationFacts, type LoopConditionType } from '../domain/conditions.js';
 import type { Decision, DecisionAction } from '../planner/decision.js';
@@ -469,7 +469,7 @@ export async function resourceSetWorkflow({ spec: initialSpec, carried, iteratio
         if (decided.desired > observation.current) {
           const count = decided.desired - observation.current;
           const ids = await fleet.provision.executeWithOptions({ summary: `provision ${count} × ${instanceType()} for ${s.spec.id}` }, [
-            { ...target(), count, instanceType: instanceType(), image: config.stable.image, idempotencyKey: `${key}/provision` }]);
+            { ...target(), count, instanceType: instanceType(), image: config.stable.image, ...(managed() ? { config: appConfigOf(config.stable) } : {}), idempotencyKey: `${key}/provision` }]);
           actions.push({ kind: 'provision', count, instanceIds: ids });
           if (managed()) await configure(ids, `${key}/configure`);
         } else if (decided.desired < observation.current && active) {

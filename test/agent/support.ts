@@ -7,6 +7,7 @@ import { agentToken } from '../../src/domain/agent-token.js';
 import { metricBatchSchema, type MetricBatch, type MetricSample } from '../../src/domain/metrics.js';
 import { startChild, waitUntilReady, type Child } from '../../src/infra/child.js';
 import { parsePrometheusText, type Exposition } from '../../src/agent/prometheus-text.js';
+import { SAMPLE_CONFIG_DELIVERY } from '../../src/sample-service/app-params.js';
 import { freePort } from '../support/ports.js';
 
 const MAIN = fileURLToPath(new URL('../../src/agent/main.ts', import.meta.url));
@@ -32,6 +33,8 @@ export interface AgentOptions {
   appPid?: number;
   bufferMaxSamples?: number;
   port?: number;
+  /** The profile's `config` section, as the provider hands it on; the sample service's by default. */
+  configDelivery?: unknown;
 }
 
 export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
@@ -43,7 +46,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
     '--resource-set-id', 'rs-test', '--ingest-url', options.ingestUrl, '--state-dir', options.stateDir,
     '--interval-ms', String(options.intervalMs ?? 1000),
     ...(options.appPid ? ['--app-pid', String(options.appPid)] : []),
-    ...(options.bufferMaxSamples ? ['--buffer-max-samples', String(options.bufferMaxSamples)] : [])];
+    ...(options.bufferMaxSamples ? ['--buffer-max-samples', String(options.bufferMaxSamples)] : []),
+    '--config-delivery', JSON.stringify(options.configDelivery ?? SAMPLE_CONFIG_DELIVERY)];
   const child = await startChild(`agent-${port}`, process.execPath, args, {
     logDir: options.logDir, env: { ...process.env, PRESCALE_AGENT_TOKEN: token, LOG_LEVEL: 'info' },
   });

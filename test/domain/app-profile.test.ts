@@ -5,6 +5,7 @@ import {
   appProfileSchema, defaultParamsOf, imageOf, paramsSchemaOf, restartParameters, softwareProblem, type AppProfileInput,
 } from '../../src/domain/app-profile.js';
 import { describeIssues } from '../../src/domain/resource-set.js';
+import { SAMPLE_CONFIG_DELIVERY } from '../../src/sample-service/app-params.js';
 
 /** A small app that is not the sample service: settings in a YAML file, reloaded on SIGHUP. */
 const shop: AppProfileInput = {
@@ -20,6 +21,9 @@ const shop: AppProfileInput = {
   config: { method: 'file', path: '/etc/shop/settings.yaml', format: 'yaml', reload: { signal: 'SIGHUP', pidFile: '/run/shop.pid' } },
 };
 
+const shippedSampleService: unknown = JSON.parse(readFileSync(new URL('../../deploy/profiles/sample-service.json', import.meta.url), 'utf8'));
+const fileConfig = { method: 'file', path: '/etc/a.yaml', format: 'yaml' } as const;
+
 const problems = (value: unknown): string => {
   const result = appProfileSchema.safeParse(value);
   return result.success ? '' : describeIssues(result.error);
@@ -32,7 +36,7 @@ describe('app profile validation', () => {
     ['an HTTP hook by URL', { parameters: {}, config: { method: 'http', url: 'http://127.0.0.1:9000/config' } }],
     ['env file and a reload command', { parameters: { x: { type: 'string' } }, config: { method: 'file', path: '/etc/app.env', format: 'env', reload: { command: ['systemctl', 'reload', 'app'] } } }],
     ['restart delivery, no health check', { parameters: {}, healthCheck: { type: 'none' }, config: { method: 'restart' } }],
-    ['the shipped sample service', JSON.parse(readFileSync(new URL('../../deploy/profiles/sample-service.json', import.meta.url), 'utf8'))],
+    ['the shipped sample service', shippedSampleService],
   ];
   for (const [name, profile] of good) it(`accepts ${name}`, () => assert.equal(problems(profile), ''));
 
@@ -51,11 +55,23 @@ describe('app profile validation', () => {
     ['an unknown delivery method', { ...shop, config: { method: 'carrier-pigeon' } }, /^config\.method: /],
     ['a relative config file', { ...shop, config: { method: 'file', path: 'settings.yaml', format: 'yaml' } }, /^config\.path: must be an absolute file path/],
     ['an unknown file format', { ...shop, config: { method: 'file', path: '/etc/a', format: 'toml' } }, /^config\.format: /],
+    ['a reload signal that stops the app', { ...shop, config: { ...fileConfig, reload: { signal: 'SIGKILL', pidFile: '/run/a.pid' } } }, /^config\.reload: must be \{ signal, pidFile \} with signal one of SIGHUP/],
+    ['both a reload signal and a command', { ...shop, config: { ...fileConfig, reload: { pidFile: '/run/a.pid', command: ['kill'] } } }, /^config\.reload: must be \{ signal, pidFile \}/],
+    ['a relative pid file', { ...shop, config: { ...fileConfig, reload: { pidFile: 'a.pid' } } }, /^config\.reload\.pidFile: must be an absolute file path/],
+    ['an empty reload command', { ...shop, config: { ...fileConfig, reload: { command: [] } } }, /^config\.reload\.command: /],
+    ['an HTTP hook with both url and path', { ...shop, config: { method: 'http', path: '/a', url: 'http://127.0.0.1:9000/a' } }, /^config\.path: give either url or path/],
+    ['an HTTP hook whose url is no URL', { ...shop, config: { method: 'http', url: 'settings' } }, /^config\.url: /],
+    ['a file field under restart', { ...shop, config: { method: 'restart', path: '/etc/a' } }, /^config: .*path/],
     ['a health check path without a slash', { ...shop, healthCheck: { type: 'http', path: 'health' } }, /^healthCheck\.path: must be a path/],
     ['no config delivery', { parameters: {} }, /^config: /],
     ['an unknown top-level field', { ...shop, extra: 1 }, /^\(body\): .*extra/],
   ];
   for (const [name, profile, expected] of bad) it(`refuses ${name}, naming the field`, () => assert.match(problems(profile), expected));
+
+  it('ships the sample service with the delivery the local cloud hands its agents', () => {
+    const shipped = appProfileSchema.parse(shippedSampleService);
+    assert.deepEqual(shipped.config, SAMPLE_CONFIG_DELIVERY);
+  });
 });
 
 describe("a template's params under a profile", () => {

@@ -153,6 +153,13 @@ describe('local provider against a real local cloud', () => {
     assert.deepEqual(again.map((i) => i.id), [fresh.id], 'a retried replace launches nothing more');
   });
 
+  it('starts a replacement\'s app on the configuration it was given, not on its defaults', async () => {
+    const config = { version: 5, params: { poolSize: 3, cacheSize: 50, queueLimit: 7 } };
+    const [fresh] = await provider.replace({ resourceSetId: SET, instanceIds: [first[2]!.id], config, idempotencyToken: 'replace-configured' });
+    const app = (await cloud.state()).instances[fresh!.id]!.app;
+    assert.deepEqual(await (await fetch(`http://127.0.0.1:${app.port}/config`)).json(), config);
+  });
+
   it('reports an unreachable cloud as retryable', async () => {
     const nowhere = new LocalProvider({ url: `http://127.0.0.1:${await freePort()}`, token: 'no-cloud-listens-here', requestTimeoutMs: 2_000 });
     await rejectsWith(nowhere.health(), 'Unavailable', true);

@@ -50,7 +50,7 @@ export class LocalProvider implements Provider {
   async provision(request: ProvisionRequest): Promise<Instance[]> {
     return (await this.call<{ instances: Instance[] }>('POST', '/instances', {
       resourceSetId: request.resourceSetId, count: request.count, instanceType: request.instanceType,
-      image: request.image, clientToken: request.idempotencyToken,
+      image: request.image, clientToken: request.idempotencyToken, ...(request.config ? { config: request.config } : {}),
     })).instances;
   }
 
@@ -79,7 +79,9 @@ export class LocalProvider implements Provider {
     }
     const launched: Instance[] = [];
     for (const [index, group] of [...groups.values()].entries()) {
-      launched.push(...await this.provision({ resourceSetId: request.resourceSetId, ...group, idempotencyToken: `${request.idempotencyToken}/launch-${index}` }));
+      launched.push(...await this.provision({
+        resourceSetId: request.resourceSetId, ...group, config: request.config, idempotencyToken: `${request.idempotencyToken}/launch-${index}`,
+      }));
     }
     const ready = await this.waitFor(request.resourceSetId, launched.map((i) => i.id), (i) => i.state === 'running' && i.healthy, 'running and healthy');
     await this.deprovision({ resourceSetId: request.resourceSetId, instanceIds: request.instanceIds, idempotencyToken: `${request.idempotencyToken}/terminate` });

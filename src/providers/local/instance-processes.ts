@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppConfig } from '../../domain/app-config.js';
+import { SAMPLE_CONFIG_DELIVERY } from '../../sample-service/app-params.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const APP_SCRIPT = fileURLToPath(new URL('../../sample-service/main.ts', import.meta.url));
@@ -42,7 +43,7 @@ export async function spawnInstance(launch: InstanceLaunch): Promise<{ appPid: n
   const agentPid = spawnDetached(AGENT_SCRIPT, [
     '--port', String(launch.agentPort), '--app-url', `http://127.0.0.1:${launch.appPort}`, '--app-pid', String(appPid),
     '--instance-id', launch.id, '--resource-set-id', launch.resourceSetId, '--ingest-url', launch.ingestUrl,
-    '--state-dir', launch.dir,
+    '--state-dir', launch.dir, '--config-delivery', JSON.stringify(SAMPLE_CONFIG_DELIVERY),
   ], path.join(launch.dir, 'agent.log'), { ...env, PRESCALE_AGENT_TOKEN: launch.agentToken });
   return { appPid, agentPid };
 }
