@@ -4,7 +4,7 @@
  * EC2 honours a ClientToken: the same token never launches (or terminates) twice.
  */
 
-import type { AppConfig } from '../domain/app-config.js';
+import type { AppConfig } from './app-config.js';
 
 export type InstanceState = 'pending' | 'running' | 'draining' | 'terminated';
 
