@@ -71,7 +71,7 @@ const sampler = new Sampler({
   },
 });
 const server = createAgentServer({
-  app, applier, token, logger,
+  app, applier, token, logger, counting: () => sampler.countApp(),
   state: () => ({
     latest: sampler.latest,
     bufferedSamples: buffer.size,

@@ -36,8 +36,8 @@ export function nextBoundary(after: number, intervalMs: number): number {
 }
 
 /**
- * Reads host, process and app at every wall-clock multiple of the interval and emits one sample per
- * interval (from the second boundary on: the first only sets the baseline), so no sample straddles
+ * Reads host, process and app at start and at every wall-clock multiple of the interval, and emits
+ * one sample per interval (the first from the start to the first boundary), so no sample straddles
  * a minute boundary when the interval divides a minute.
  */
 export class Sampler {
@@ -54,7 +54,20 @@ export class Sampler {
   constructor(private readonly options: SamplerOptions) {}
 
   start(): void {
-    this.schedule(nextBoundary(Date.now(), this.options.intervalMs));
+    // A baseline at once: what the app serves between the agent's start and the first boundary counts.
+    this.running = this.tick(Date.now()).catch((err: unknown) => this.options.logger.error({ err }, 'sampling failed'));
+    void this.running.then(() => this.schedule(nextBoundary(Date.now(), this.options.intervalMs)));
+  }
+
+  /**
+   * Takes the app's baseline now when there is none (the app was not answering at the last
+   * reading): an instance is healthy only once its requests are counted, or a new instance's first
+   * seconds of demand would be lost.
+   */
+  async countApp(): Promise<void> {
+    if (this.lastApp) return;
+    const scraped = await this.scrapeApp();
+    this.lastApp ??= scraped;
   }
 
   async stop(): Promise<void> {
@@ -77,15 +90,8 @@ export class Sampler {
   }
 
   private async tick(boundary: number): Promise<void> {
-    const { app, appPid } = this.options;
-    const [host, process, scraped] = await Promise.all([
-      readHost(),
-      appPid === null ? null : readProcess(appPid),
-      app.metrics().then(
-        (text) => ({ snapshot: appSnapshot(parsePrometheusText(text)), at: performance.now() }),
-        (err: unknown) => { this.appUnavailable((err as Error).message); return null; },
-      ),
-    ]);
+    const { appPid } = this.options;
+    const [host, process, scraped] = await Promise.all([readHost(), appPid === null ? null : readProcess(appPid), this.scrapeApp()]);
     const current: Reading = { boundary, host, process, app: scraped };
     const previous = this.previous;
     const lastApp = this.lastApp;
@@ -97,6 +103,13 @@ export class Sampler {
     }
     if (lastApp && scraped && appRestarted(lastApp.snapshot, scraped.snapshot)) this.options.logger.warn('the app restarted');
     if (previous) await this.emit(previous, current, lastApp);
+  }
+
+  private scrapeApp(): Promise<AppReading | null> {
+    return this.options.app.metrics().then(
+      (text) => ({ snapshot: appSnapshot(parsePrometheusText(text)), at: performance.now() }),
+      (err: unknown) => { this.appUnavailable((err as Error).message); return null; },
+    );
   }
 
   private appUnavailable(reason: string): void {

@@ -14,6 +14,8 @@ export interface AgentServerOptions {
   /** The instance's agent token: every route but /healthz needs it as the bearer token. */
   token: string;
   state(): AgentState;
+  /** Resolves once the app's requests are counted: a health check waits for it. */
+  counting(): Promise<void>;
   logger: Logger;
 }
 
@@ -31,6 +33,8 @@ export function createAgentServer(options: AgentServerOptions): Server {
       case 'GET /healthz':
         try {
           await app.health();
+          // Healthy means routed to: its requests must be counted from the first.
+          await options.counting();
           return sendJson(res, 200, { status: 'ok' });
         } catch (err) {
           return sendJson(res, 503, { status: 'unhealthy', reason: (err as Error).message });
