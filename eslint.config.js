@@ -6,7 +6,17 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 // Workflow code is replayed deterministically inside Temporal's sandbox and the pure core does no
 // I/O: neither may reach the outside world, so Node built-ins and I/O libraries are banned in both
 // (types are fine).
-const ioModules = ['pg', 'express', 'pino', 'prom-client', '@aws-sdk/*', '@electric-sql/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
+const ioModules = [
+  'pg',
+  'express',
+  'pino',
+  'prom-client',
+  '@aws-sdk/*',
+  '@electric-sql/*',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+];
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 // The floors of docs/architecture.md: a file imports only from its own floor and the ones below
@@ -16,7 +26,11 @@ const adapters = ['store', 'providers', 'infra', 'observability', 'config.ts', '
 const fleet = ['agent', 'sample-service', 'load'];
 const top = ['workers', 'demo', 'cli'];
 const src = (names) => names.map((n) => `./src/${n}`);
-const floor = (name, target, from) => ({ target: src(target), from: src(from), message: `(${name} floor; see docs/architecture.md)` });
+const floor = (name, target, from) => ({
+  target: src(target),
+  from: src(from),
+  message: `(${name} floor; see docs/architecture.md)`,
+});
 const floorZones = [
   floor('engines', ['engines'], [...core, 'workflows', ...adapters, ...fleet, 'activities', 'api', ...top]),
   floor('pure core', core, ['workflows', ...adapters, 'agent', 'load', 'activities', 'api', ...top]),
@@ -24,10 +38,33 @@ const floorZones = [
   // the configuration core still reads the sample service's parameters and workload.
   { ...floor('pure core', core, ['sample-service']), except: ['./app-params.ts', './workload.ts'] },
   // domain is the vocabulary every floor shares, so it imports no other folder of the core.
-  floor('domain', ['domain'], core.filter((n) => n !== 'domain')),
+  floor(
+    'domain',
+    ['domain'],
+    core.filter((n) => n !== 'domain'),
+  ),
   // Workflows may also import activity and store types: the workflow rules below allow those as types only.
-  floor('workflows', ['workflows'], ['engines', 'providers', 'infra', 'observability', 'config.ts', 'logger.ts', 'pretty-log.ts', ...fleet, 'api', ...top]),
-  floor('adapters', adapters.filter((n) => n !== 'providers'), ['workflows', ...fleet, 'activities', 'api', ...top]),
+  floor(
+    'workflows',
+    ['workflows'],
+    [
+      'engines',
+      'providers',
+      'infra',
+      'observability',
+      'config.ts',
+      'logger.ts',
+      'pretty-log.ts',
+      ...fleet,
+      'api',
+      ...top,
+    ],
+  ),
+  floor(
+    'adapters',
+    adapters.filter((n) => n !== 'providers'),
+    ['workflows', ...fleet, 'activities', 'api', ...top],
+  ),
   // The local cloud runs the sample service's processes, so it alone may know that app.
   floor('adapters', ['providers'], ['workflows', 'agent', 'load', 'activities', 'api', ...top]),
   floor('fleet', fleet, ['workflows', 'store', 'providers', 'observability', 'activities', 'api', ...top]),
@@ -48,13 +85,24 @@ export default tseslint.config(
       // Sources import './x.js' and mean './x.ts'. Without .ts among the extensions, the cycle
       // check would not follow imports into TypeScript files at all.
       'import-x/extensions': ['.ts', '.js'],
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'], extensionAlias: { '.js': ['.ts', '.js'] } })],
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.js', '.json'], extensionAlias: { '.js': ['.ts', '.js'] } }),
+      ],
     },
     rules: {
       // node:test's describe/it return promises that the runner itself tracks.
-      '@typescript-eslint/no-floating-promises': ['error', {
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -74,23 +122,40 @@ export default tseslint.config(
     // computation, so it stays allowed.
     files: src(core).map((dir) => `${dir.slice(2)}/**/*.ts`),
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: nodeBuiltins.filter((name) => !/^(node:)?crypto$/.test(name)).map((name) => ({ name, message: 'The pure core does no I/O: no Node built-ins but node:crypto.' })),
-        patterns: [{ group: ioModules, message: 'The pure core does no I/O: no I/O libraries.', allowTypeImports: true }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins
+            .filter((name) => !/^(node:)?crypto$/.test(name))
+            .map((name) => ({ name, message: 'The pure core does no I/O: no Node built-ins but node:crypto.' })),
+          patterns: [
+            { group: ioModules, message: 'The pure core does no I/O: no I/O libraries.', allowTypeImports: true },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
-        patterns: [
-          { group: ioModules, message: 'Workflow code must be deterministic: no I/O libraries.', allowTypeImports: true },
-          { group: ['**/activities/*'], message: 'Workflows import activity types only.', allowTypeImports: true },
-          { group: ['**/store/*'], message: 'Workflows import store types only.', allowTypeImports: true },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflow code must be deterministic: no Node built-ins.',
+          })),
+          patterns: [
+            {
+              group: ioModules,
+              message: 'Workflow code must be deterministic: no I/O libraries.',
+              allowTypeImports: true,
+            },
+            { group: ['**/activities/*'], message: 'Workflows import activity types only.', allowTypeImports: true },
+            { group: ['**/store/*'], message: 'Workflows import store types only.', allowTypeImports: true },
+          ],
+        },
+      ],
     },
   },
   {

@@ -44,7 +44,8 @@ function timed(runs: number, f: () => void): string[] {
 async function fiveMinuteSeries(name: string): Promise<Series> {
   const { t, v } = parseTraceCsv(await readFile(`${TRACES_DIR}${name}.csv`, 'utf8'));
   const uneven = t.findIndex((time, i) => i > 0 && Math.abs(time - t[i - 1]! - STEP_SECONDS / 60) > 1e-6);
-  if (uneven >= 0) throw new Error(`${name}: sample ${uneven} is not ${STEP_SECONDS / 60} minutes after the one before`);
+  if (uneven >= 0)
+    throw new Error(`${name}: sample ${uneven} is not ${STEP_SECONDS / 60} minutes after the one before`);
   return { start: t[0]! * 60, stepSeconds: STEP_SECONDS, values: v };
 }
 
@@ -58,20 +59,29 @@ const accuracyRows: string[][] = [];
 for (const trace of TRACES) {
   const series = await fiveMinuteSeries(trace);
   const fortnight: Series = { ...series, values: series.values.slice(0, FIT_DAYS * DAY) };
-  for (const model of models) fitRows.push([trace, model.name, ...timed(RUNS, () => model.forecast(fortnight, HORIZON, seasons))]);
+  for (const model of models)
+    fitRows.push([trace, model.name, ...timed(RUNS, () => model.forecast(fortnight, HORIZON, seasons))]);
   // AutoARIMA's stepwise search on the same hourly buckets the fixed order is fitted on: why the order is fixed.
   const hourly = aggregate(fortnight, 12).values;
   const mean = hourly.reduce((a, b) => a + b) / hourly.length;
   const sd = Math.sqrt(hourly.reduce((a, v) => a + (v - mean) ** 2, 0) / hourly.length);
   const standardised = hourly.map((v) => (v - mean) / sd);
-  fitRows.push([trace, 'AutoARIMA (search up to (2,1,2)(1,1,1)₂₄), not a candidate', ...timed(1, () => {
-    new ARIMA({ auto: true, s: 24, p: 2, d: 1, q: 2, P: 1, D: 1, Q: 1, verbose: false }).train(standardised).destroy();
-  })]);
+  fitRows.push([
+    trace,
+    'AutoARIMA (search up to (2,1,2)(1,1,1)₂₄), not a candidate',
+    ...timed(1, () => {
+      new ARIMA({ auto: true, s: 24, p: 2, d: 1, q: 2, P: 1, D: 1, Q: 1, verbose: false })
+        .train(standardised)
+        .destroy();
+    }),
+  ]);
 
   // The forecaster's own comparison at the end of days 15, 18 and 21: fit on the 14 days before
   // each origin, four origins six hours apart, each scored 1 to 12 steps ahead.
   const setup = backtestSetup(defaultSettings(STEP_SECONDS, HORIZON), seasons);
-  const byModel = new Map(MODELS.map((m) => [m as string, { mase: [] as number[], pinball: [] as number[], chosen: 0 }]));
+  const byModel = new Map(
+    MODELS.map((m) => [m as string, { mase: [] as number[], pinball: [] as number[], chosen: 0 }]),
+  );
   const ends = [15, 18, 21].map((d) => d * DAY - 1);
   let selectionMs = 0;
   for (const end of ends) {
@@ -81,12 +91,16 @@ for (const trace of TRACES) {
     if (!selection) continue;
     for (const name of MODELS) {
       const best = selection.scores.find((s) => s.model === name);
-      if (best) { byModel.get(name)!.mase.push(best.mase); byModel.get(name)!.pinball.push(best.pinball); }
+      if (best) {
+        byModel.get(name)!.mase.push(best.mase);
+        byModel.get(name)!.pinball.push(best.pinball);
+      }
     }
     byModel.get(selection.best.model)!.chosen++;
   }
   const mean3 = (v: number[]): string => (v.length ? (v.reduce((a, b) => a + b) / v.length).toFixed(3) : '—');
-  for (const [name, s] of byModel) accuracyRows.push([trace, name, mean3(s.mase), mean3(s.pinball), `${s.chosen} of ${ends.length}`]);
+  for (const [name, s] of byModel)
+    accuracyRows.push([trace, name, mean3(s.mase), mean3(s.pinball), `${s.chosen} of ${ends.length}`]);
   accuracyRows.push([trace, `(one comparison of all four: ${(selectionMs / ends.length).toFixed(0)} ms)`, '', '', '']);
 }
 
@@ -95,10 +109,12 @@ const table = (header: string[], rows: string[][]): string =>
 const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'} × ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`;
 const load = `load average (1 min) ${loadStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end`;
 const fitTable = table(['trace', 'model', 'fit + forecast, wall ms (median)', 'CPU ms (median)'], fitRows);
-const accuracyTable = table(['trace', 'model', 'MASE', 'pinball ÷ seasonal naive\'s', 'chosen'], accuracyRows);
+const accuracyTable = table(['trace', 'model', 'MASE', "pinball ÷ seasonal naive's", 'chosen'], accuracyRows);
 console.log(`${fitTable}\n\n${accuracyTable}\n\n${machine}; ${load}`);
 
-await recordSection('ARIMA fit time (issue 12)', `
+await recordSection(
+  'ARIMA fit time (issue 12)',
+  `
 Command: \`npx tsx bench/arima-fit.ts\` — ${new Date().toISOString().slice(0, 10)}, ${machine}; ${load} (a shared machine: times are upper bounds).
 
 Series: the first ${FIT_DAYS} days of each trace's own 5-minute samples (${FIT_DAYS * DAY} points), seasons of a day and a
@@ -118,4 +134,5 @@ ARIMA is compared only where asked for (the forecast activity's \`models\`, the 
 \`PredictiveConfig.models\`), as Prophet is: the forecaster refits its chosen model every hour and
 compares all of them daily, and the backtest simulator does so for every simulated hour of every trace.
 AutoARIMA's search is not a candidate: it costs several fixed-order fits each time.
-`);
+`,
+);

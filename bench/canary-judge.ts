@@ -2,7 +2,12 @@
 // on A/A runs, over simulated bakes. Run: npx tsx bench/canary-judge.ts
 import type { MetricConfig, MetricSamples } from '../src/canary/classify-metric.js';
 import type { JudgeConfig, Verdict } from '../src/canary/judge.js';
-import { DEFAULT_CONFIDENCE, DEFAULT_SAMPLE_INTERVAL_SECONDS, DEFAULT_SAMPLE_SIZE, judge } from '../src/canary/judge.js';
+import {
+  DEFAULT_CONFIDENCE,
+  DEFAULT_SAMPLE_INTERVAL_SECONDS,
+  DEFAULT_SAMPLE_SIZE,
+  judge,
+} from '../src/canary/judge.js';
 
 const RUNS = 2000;
 const SEED = 0x5ca1ab1e;
@@ -125,7 +130,8 @@ function simulateBake(fleet: Fleet, canaryLatencyFactor: number, random: Random)
       let cpu = 0;
       logSpeeds.forEach((logSpeed, i) => {
         const location = Math.log(fleet.medianLatencyMs * factor) + logLoad + logSpeed;
-        for (let r = 0; r < requests; r++) logLatencies[i * requests + r] = location + fleet.latencySigma * random.normal();
+        for (let r = 0; r < requests; r++)
+          logLatencies[i * requests + r] = location + fleet.latencySigma * random.normal();
         errors += binomial(requests, fleet.errorProbability, random);
         cpu += fleet.cpuUtilisation * Math.exp(logLoad + logSpeed) * (1 + 0.02 * random.normal());
       });
@@ -166,7 +172,8 @@ interface Shares {
 function verdictShares(config: JudgeConfig, fleet: Fleet, canaryLatencyFactor: number, seed: number): Shares {
   const random = generator(seed);
   const counts: Record<Verdict, number> = { pass: 0, marginal: 0, fail: 0, inconclusive: 0 };
-  for (let run = 0; run < RUNS; run++) counts[judge(config, simulateBake(fleet, canaryLatencyFactor, random)).verdict]++;
+  for (let run = 0; run < RUNS; run++)
+    counts[judge(config, simulateBake(fleet, canaryLatencyFactor, random)).verdict]++;
   return { fail: counts.fail / RUNS, marginal: counts.marginal / RUNS, pass: counts.pass / RUNS };
 }
 

@@ -26,11 +26,21 @@ const median = (values: number[]): number => quantile(values, 0.5);
 
 function timed(runs: number, f: () => void): number {
   f(); // warm-up: WASM compilation, JIT
-  return median(Array.from({ length: runs }, () => { const t0 = performance.now(); f(); return ms(t0); }));
+  return median(
+    Array.from({ length: runs }, () => {
+      const t0 = performance.now();
+      f();
+      return ms(t0);
+    }),
+  );
 }
 
 const costSeries = await readTraceFile(`${TRACES_DIR}${COST_TRACE}.csv`);
-const fortnight: Series = { start: costSeries.start * 60, stepSeconds: 60, values: costSeries.values.slice(0, FIT_DAYS * DAY) };
+const fortnight: Series = {
+  start: costSeries.start * 60,
+  stepSeconds: 60,
+  values: costSeries.values.slice(0, FIT_DAYS * DAY),
+};
 const seasons = seasonsFor(DAY, 60);
 
 // 1. One fit + forecast of each model on 14 days of 1-minute steps.
@@ -58,7 +68,15 @@ for (let i = 0; i < LOOPS; i++) {
   kept.forecast();
   loopMs.push(ms(t0));
 }
-const selectionMs = timed(3, () => selectModel(fortnight.values, fortnight.values.length - 1, fortnight, defaults, backtestSetup(defaultSettings(60, LOOP_HORIZON), seasons)));
+const selectionMs = timed(3, () =>
+  selectModel(
+    fortnight.values,
+    fortnight.values.length - 1,
+    fortnight,
+    defaults,
+    backtestSetup(defaultSettings(60, LOOP_HORIZON), seasons),
+  ),
+);
 
 // 3. Accuracy: the comparison the forecaster runs, with every model, at three moments of each trace.
 const accuracyRows: string[][] = [];
@@ -66,7 +84,9 @@ for (const trace of TRACES) {
   const { values } = await readTraceFile(`${TRACES_DIR}${trace}.csv`);
   const ends = [8, 11, 14].map((d) => Math.min(values.length, d * DAY) - 1);
   const setup = backtestSetup(defaultSettings(60, SIM_HORIZON), seasons);
-  const byModel = new Map<string, { mase: number[]; pinball: number[]; chosen: number }>(MODEL_NAMES.map((m) => [m, { mase: [], pinball: [], chosen: 0 }]));
+  const byModel = new Map<string, { mase: number[]; pinball: number[]; chosen: number }>(
+    MODEL_NAMES.map((m) => [m, { mase: [], pinball: [], chosen: 0 }]),
+  );
   for (const end of ends) {
     const selection = selectModel(values, end, { start: 0, stepSeconds: 60 }, models, setup);
     if (!selection) continue;
@@ -89,17 +109,24 @@ const table = (header: string[], rows: string[][]): string =>
   [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'} × ${os.cpus().length} cores, Node ${process.version}, ${os.platform()}`;
 const fitTable = table(['model', 'fit + forecast, ms (median)', 'runs'], fitRows);
-const loopTable = table(['forecast activity path', 'ms'], [
-  ['cold start: 20,160 observations, model comparison, fit, forecast (median of 3)', coldMs.toFixed(0)],
-  ['model comparison alone, default models (median of 3)', selectionMs.toFixed(0)],
-  [`kept forecaster, one new minute: median of ${LOOPS} loops (a day)`, median(loopMs).toFixed(3)],
-  ['kept forecaster, p99 of those loops (the hourly refits)', quantile(loopMs, 0.99).toFixed(1)],
-  ['kept forecaster, slowest loop (the daily comparison)', Math.max(...loopMs).toFixed(0)],
-]);
-const accuracyTable = table(['trace', 'model', 'MASE', 'pinball ÷ seasonal naive\'s', 'chosen'], accuracyRows);
-console.log(`${fitTable}\n\n${loopTable}\n\n${accuracyTable}\n\n${machine}; load average ${os.loadavg()[0]!.toFixed(1)}`);
+const loopTable = table(
+  ['forecast activity path', 'ms'],
+  [
+    ['cold start: 20,160 observations, model comparison, fit, forecast (median of 3)', coldMs.toFixed(0)],
+    ['model comparison alone, default models (median of 3)', selectionMs.toFixed(0)],
+    [`kept forecaster, one new minute: median of ${LOOPS} loops (a day)`, median(loopMs).toFixed(3)],
+    ['kept forecaster, p99 of those loops (the hourly refits)', quantile(loopMs, 0.99).toFixed(1)],
+    ['kept forecaster, slowest loop (the daily comparison)', Math.max(...loopMs).toFixed(0)],
+  ],
+);
+const accuracyTable = table(['trace', 'model', 'MASE', "pinball ÷ seasonal naive's", 'chosen'], accuracyRows);
+console.log(
+  `${fitTable}\n\n${loopTable}\n\n${accuracyTable}\n\n${machine}; load average ${os.loadavg()[0]!.toFixed(1)}`,
+);
 
-await recordSection('Forecast cost and accuracy', `
+await recordSection(
+  'Forecast cost and accuracy',
+  `
 Command: \`npx tsx bench/forecast-cost.ts\` — ${new Date().toISOString().slice(0, 10)}, ${machine}; load average ${os.loadavg()[0]!.toFixed(1)} at the end (a shared machine: times are upper bounds).
 
 Target: fit + forecast of one 14-day 1-minute series (20,160 points) with the default model ≤ 200 ms.
@@ -125,4 +152,5 @@ model won (least pinball). Every model gets the nowcast, which is why even seaso
 beats plain seasonal naive by far at 1–6 minutes ahead.
 
 ${accuracyTable}
-`);
+`,
+);

@@ -18,7 +18,12 @@ const DAYS = 14;
 const SEASON = 1440;
 const HORIZON = 15;
 
-const { values: args } = parseArgs({ options: { backends: { type: 'string', default: 'tensorflow,wasm,cpu' }, traces: { type: 'string', default: ALL_TRACES.join(',') } } });
+const { values: args } = parseArgs({
+  options: {
+    backends: { type: 'string', default: 'tensorflow,wasm,cpu' },
+    traces: { type: 'string', default: ALL_TRACES.join(',') },
+  },
+});
 const backends = args.backends.split(',') as TfBackend[];
 const traces = args.traces.split(',');
 
@@ -54,15 +59,24 @@ for (const backend of backends) {
     const origins = tailOrigins(n, tail, HORIZON);
     let epochs = 0;
     const started = performance.now();
-    const model = await trainNeural({ ...series, values: series.values.slice(0, n - tail) }, {
-      seasonSteps: SEASON, horizonSteps: HORIZON, onEpoch: ({ epoch }) => { epochs = epoch; },
-    });
+    const model = await trainNeural(
+      { ...series, values: series.values.slice(0, n - tail) },
+      {
+        seasonSteps: SEASON,
+        horizonSteps: HORIZON,
+        onEpoch: ({ epoch }) => {
+          epochs = epoch;
+        },
+      },
+    );
     const seconds = (performance.now() - started) / 1000;
     const neural = backtest(series, origins, HORIZON, SEASON, (h, k) => model.predict(h, k));
     const naive = backtest(series, origins, HORIZON, SEASON, (h, k) => seasonalNaive(h, k, SEASON));
     model.dispose();
     rows.push({ trace, backend, seconds, epochs, neural, naive });
-    console.error(`${backend} ${trace}: ${seconds.toFixed(1)} s, ${epochs} epochs, scaled pinball ${neural.scaledPinball.toFixed(3)} vs naive ${naive.scaledPinball.toFixed(3)}`);
+    console.error(
+      `${backend} ${trace}: ${seconds.toFixed(1)} s, ${epochs} epochs, scaled pinball ${neural.scaledPinball.toFixed(3)} vs naive ${naive.scaledPinball.toFixed(3)}`,
+    );
   }
 }
 
@@ -70,8 +84,11 @@ const f = (x: number, digits = 3): string => x.toFixed(digits);
 const table = [
   '| trace | backend | train s | epochs | s/epoch | MASE neural | MASE naive | scaled pinball neural | naive | p50 / p90 / p99 coverage |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...rows.map((r) => `| ${r.trace} | ${r.backend} | ${f(r.seconds, 1)} | ${r.epochs} | ${f(r.seconds / r.epochs, 2)} | ${f(r.neural.mase)} | ${f(r.naive.mase)} | `
-    + `${f(r.neural.scaledPinball)} | ${f(r.naive.scaledPinball)} | ${f(r.neural.coverage.p50, 2)} / ${f(r.neural.coverage.p90, 2)} / ${f(r.neural.coverage.p99, 2)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.trace} | ${r.backend} | ${f(r.seconds, 1)} | ${r.epochs} | ${f(r.seconds / r.epochs, 2)} | ${f(r.neural.mase)} | ${f(r.naive.mase)} | ` +
+      `${f(r.neural.scaledPinball)} | ${f(r.naive.scaledPinball)} | ${f(r.neural.coverage.p50, 2)} / ${f(r.neural.coverage.p90, 2)} / ${f(r.neural.coverage.p99, 2)} |`,
+  ),
 ].join('\n');
 const perBackend = [...new Set(rows.map((r) => r.backend))].map((b) => {
   const mine = rows.filter((r) => r.backend === b);

@@ -28,20 +28,54 @@ const REFERENCE_SIM = `${SHARED}bench/reference_sim.py`;
  * leave-one-trace-out table picks among these on seven traces and scores the eighth.
  */
 const VARIANTS: { name: string; config: CalibratedConfig }[] = [
-  { name: 'all points, sum of gains, one step lower where hpa had no short minute if no costlier than hpa, else hpa (default)', config: CALIBRATED_DEFAULTS },
-  { name: 'all points, sum of gains, one step lower where hpa had no short minute (the previous default)', config: { ...CALIBRATED_DEFAULTS, stepsWithinCost: false } },
-  { name: 'all points, smaller gain (the default before)', config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain', safetyStepsWithoutShortage: 0 } },
-  { name: 'all points, smaller gain, one step lower where hpa had no short minute', config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain', stepsWithinCost: false } },
+  {
+    name: 'all points, sum of gains, one step lower where hpa had no short minute if no costlier than hpa, else hpa (default)',
+    config: CALIBRATED_DEFAULTS,
+  },
+  {
+    name: 'all points, sum of gains, one step lower where hpa had no short minute (the previous default)',
+    config: { ...CALIBRATED_DEFAULTS, stepsWithinCost: false },
+  },
+  {
+    name: 'all points, smaller gain (the default before)',
+    config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain', safetyStepsWithoutShortage: 0 },
+  },
+  {
+    name: 'all points, smaller gain, one step lower where hpa had no short minute',
+    config: { ...CALIBRATED_DEFAULTS, ranking: 'smaller-gain', stepsWithinCost: false },
+  },
   { name: 'all points, sum of gains', config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 0 } },
-  { name: 'all points, sum of gains, one safety step', config: { ...CALIBRATED_DEFAULTS, safetySteps: 1, stepsWithinCost: false } },
-  { name: 'all points, sum of gains, weighed also at 10 % more demand', config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 0, headroom: 0.1 } },
-  { name: 'all points, sum of gains, one step lower where hpa had no short minute, weighed also at 10 % more demand', config: { ...CALIBRATED_DEFAULTS, stepsWithinCost: false, headroom: 0.1 } },
-  { name: 'all points, sum of gains, one step lower where hpa had no short minute if no costlier than hpa, else hpa, weighed also at 10 % more demand', config: { ...CALIBRATED_DEFAULTS, headroom: 0.1 } },
+  {
+    name: 'all points, sum of gains, one safety step',
+    config: { ...CALIBRATED_DEFAULTS, safetySteps: 1, stepsWithinCost: false },
+  },
+  {
+    name: 'all points, sum of gains, weighed also at 10 % more demand',
+    config: { ...CALIBRATED_DEFAULTS, safetyStepsWithoutShortage: 0, headroom: 0.1 },
+  },
+  {
+    name: 'all points, sum of gains, one step lower where hpa had no short minute, weighed also at 10 % more demand',
+    config: { ...CALIBRATED_DEFAULTS, stepsWithinCost: false, headroom: 0.1 },
+  },
+  {
+    name: 'all points, sum of gains, one step lower where hpa had no short minute if no costlier than hpa, else hpa, weighed also at 10 % more demand',
+    config: { ...CALIBRATED_DEFAULTS, headroom: 0.1 },
+  },
   { name: 'reactive and seasonal points only', config: { ...CALIBRATED_DEFAULTS, candidates: CANDIDATE_POINTS } },
-  { name: 'reactive and forecast points only', config: { ...CALIBRATED_DEFAULTS, candidates: [...CANDIDATE_POINTS.filter((p) => p.rule === 'reactive'), ...FORECAST_POINTS] } },
+  {
+    name: 'reactive and forecast points only',
+    config: {
+      ...CALIBRATED_DEFAULTS,
+      candidates: [...CANDIDATE_POINTS.filter((p) => p.rule === 'reactive'), ...FORECAST_POINTS],
+    },
+  },
 ];
 
-interface Point { tauU: number; cost: number; shortMinutes: number }
+interface Point {
+  tauU: number;
+  cost: number;
+  shortMinutes: number;
+}
 interface TraceResult {
   trace: string;
   /** hpa@t and aws@t for the frontier's targets, and the oracle. */
@@ -52,31 +86,70 @@ interface TraceResult {
   seconds: number;
 }
 
-const point = (run: PolicyRun): Point => ({ tauU: run.figures.tauU, cost: run.figures.cost, shortMinutes: run.figures.shortMinutes });
-const spec = (name: string, rule: 'reactive' | 'seasonal', target: number): PolicySpec => ({ name, create: (env) => pointPolicy({ ...reactivePoint(target), rule }, env) });
+const point = (run: PolicyRun): Point => ({
+  tauU: run.figures.tauU,
+  cost: run.figures.cost,
+  shortMinutes: run.figures.shortMinutes,
+});
+const spec = (name: string, rule: 'reactive' | 'seasonal', target: number): PolicySpec => ({
+  name,
+  create: (env) => pointPolicy({ ...reactivePoint(target), rule }, env),
+});
 
 /** Every figure the reference prints for oracle, hpa@t and aws@t, ours against its, to 1e-9. */
 async function compareWithReference(trace: string, ours: Map<string, PolicyRun['figures']>): Promise<string> {
-  const { stdout } = await promisify(execFile)('python3', [REFERENCE_SIM, '--targets', FRONTIER_TARGETS.join(','), '--json', `${TRACES_DIR}${trace}.csv`], { maxBuffer: 1 << 24 });
+  const { stdout } = await promisify(execFile)(
+    'python3',
+    [REFERENCE_SIM, '--targets', FRONTIER_TARGETS.join(','), '--json', `${TRACES_DIR}${trace}.csv`],
+    { maxBuffer: 1 << 24 },
+  );
   const reference = JSON.parse(stdout) as { policies: Record<string, Record<string, number>> };
-  const differing = Object.entries(reference.policies).filter(([name, ref]) => {
-    const mine = ours.get(name);
-    return !mine || (['tauU', 'thetaU', 'thetaO', 'cost', 'changesPerHour'] as const).some((k) => Math.abs(mine[k] - ref[k]!) > 1e-9);
-  }).map(([name]) => name);
+  const differing = Object.entries(reference.policies)
+    .filter(([name, ref]) => {
+      const mine = ours.get(name);
+      return (
+        !mine ||
+        (['tauU', 'thetaU', 'thetaO', 'cost', 'changesPerHour'] as const).some(
+          (k) => Math.abs(mine[k] - ref[k]!) > 1e-9,
+        )
+      );
+    })
+    .map(([name]) => name);
   return differing.length === 0 ? `all ${Object.keys(reference.policies).length} ✓` : `✗ ${differing.join(', ')}`;
 }
 
 async function backtestTrace(trace: string, onProgress: (f: number) => void): Promise<TraceResult> {
   const series = await readTraceFile(`${TRACES_DIR}${trace}.csv`);
   const started = performance.now();
-  const baselineSpecs = FRONTIER_TARGETS.flatMap((t) => [spec(`hpa@${t}`, 'reactive', t), spec(`aws@${t}`, 'seasonal', t)]);
-  const policies = [...baselineSpecs, ...await Promise.all(VARIANTS.map((v, i) => calibrated(v.config, `predictive#${i}`)))];
-  const result = runBacktest({ demand: series.values, startTime: series.start, policies, target: TARGET, warmupDays: WARMUP_DAYS, onProgress });
+  const baselineSpecs = FRONTIER_TARGETS.flatMap((t) => [
+    spec(`hpa@${t}`, 'reactive', t),
+    spec(`aws@${t}`, 'seasonal', t),
+  ]);
+  const policies = [
+    ...baselineSpecs,
+    ...(await Promise.all(VARIANTS.map((v, i) => calibrated(v.config, `predictive#${i}`)))),
+  ];
+  const result = runBacktest({
+    demand: series.values,
+    startTime: series.start,
+    policies,
+    target: TARGET,
+    warmupDays: WARMUP_DAYS,
+    onProgress,
+  });
   const seconds = (performance.now() - started) / 1000;
   const byName = new Map(result.runs.map((r) => [r.name, r]));
-  const baselines = Object.fromEntries(['oracle', ...baselineSpecs.map((s) => s.name)].map((n) => [n, point(byName.get(n)!)]));
+  const baselines = Object.fromEntries(
+    ['oracle', ...baselineSpecs.map((s) => s.name)].map((n) => [n, point(byName.get(n)!)]),
+  );
   const matchesReference = await compareWithReference(trace, new Map(result.runs.map((r) => [r.name, r.figures])));
-  return { trace, baselines, predictive: VARIANTS.map((_, i) => point(byName.get(`predictive#${i}`)!)), matchesReference, seconds };
+  return {
+    trace,
+    baselines,
+    predictive: VARIANTS.map((_, i) => point(byName.get(`predictive#${i}`)!)),
+    matchesReference,
+    seconds,
+  };
 }
 
 /** The issue's two targets on one trace. */
@@ -84,17 +157,26 @@ function verdict(r: TraceResult, p: Point): { dominates: boolean; envelope: numb
   const hpa7 = r.baselines[`hpa@${TARGET}`]!;
   const frontiers = (['hpa', 'aws'] as const).map((name) => FRONTIER_TARGETS.map((t) => r.baselines[`${name}@${t}`]!));
   const envelope = envelopeTau(frontiers, p.cost);
-  return { dominates: p.shortMinutes <= hpa7.shortMinutes && p.cost < hpa7.cost, envelope, onFrontier: p.tauU <= envelope + 1e-9 };
+  return {
+    dominates: p.shortMinutes <= hpa7.shortMinutes && p.cost < hpa7.cost,
+    envelope,
+    onFrontier: p.tauU <= envelope + 1e-9,
+  };
 }
 
-const met = (r: TraceResult, p: Point): number => { const v = verdict(r, p); return Number(v.dominates) + Number(v.onFrontier); };
+const met = (r: TraceResult, p: Point): number => {
+  const v = verdict(r, p);
+  return Number(v.dominates) + Number(v.onFrontier);
+};
 
 /**
  * The variant a leave-one-out fold picks: most targets met on the others, then least mean cost;
  * the first listed among exact ties, which are named, since the fold could not tell them apart.
  */
 function pickVariant(results: TraceResult[]): { chosen: number; tied: number[] } {
-  const score = (i: number): number => results.reduce((n, r) => n + met(r, r.predictive[i]!), 0) * 1000 - results.reduce((s, r) => s + r.predictive[i]!.cost, 0);
+  const score = (i: number): number =>
+    results.reduce((n, r) => n + met(r, r.predictive[i]!), 0) * 1000 -
+    results.reduce((s, r) => s + r.predictive[i]!.cost, 0);
   const chosen = VARIANTS.reduce((best, _, i) => (score(i) > score(best) ? i : best), 0);
   return { chosen, tied: VARIANTS.map((_, i) => i).filter((i) => i !== chosen && score(i) === score(chosen)) };
 }
@@ -104,30 +186,50 @@ function row(r: TraceResult, p: Point, extra: string[] = []): string[] {
   const aws7 = r.baselines[`aws@${TARGET}`]!;
   const v = verdict(r, p);
   const ratio = v.envelope > 0 ? (p.tauU / v.envelope).toFixed(2) : p.tauU === 0 ? '0 / 0' : '∞';
-  return [r.trace, ...extra, `${p.tauU.toFixed(2)} / ${p.cost.toFixed(3)}`, `${hpa7.tauU.toFixed(2)} / ${hpa7.cost.toFixed(3)}`, `${aws7.tauU.toFixed(2)} / ${aws7.cost.toFixed(3)}`,
-    v.dominates ? '✓' : '✗', `${v.envelope.toFixed(2)} ${v.onFrontier ? '✓' : '✗'}`, ratio];
+  return [
+    r.trace,
+    ...extra,
+    `${p.tauU.toFixed(2)} / ${p.cost.toFixed(3)}`,
+    `${hpa7.tauU.toFixed(2)} / ${hpa7.cost.toFixed(3)}`,
+    `${aws7.tauU.toFixed(2)} / ${aws7.cost.toFixed(3)}`,
+    v.dominates ? '✓' : '✗',
+    `${v.envelope.toFixed(2)} ${v.onFrontier ? '✓' : '✗'}`,
+    ratio,
+  ];
 }
 
-const markdown = (header: string[], rows: string[][]): string => [header, header.map(() => '---'), ...rows].map((c) => `| ${c.join(' | ')} |`).join('\n');
+const markdown = (header: string[], rows: string[][]): string =>
+  [header, header.map(() => '---'), ...rows].map((c) => `| ${c.join(' | ')} |`).join('\n');
 
 function summary(rows: { r: TraceResult; p: Point }[]): string {
   const n = rows.length;
   const dominated = rows.filter(({ r, p }) => verdict(r, p).dominates).length;
   const onFrontier = rows.filter(({ r, p }) => verdict(r, p).onFrontier).length;
   const meanCost = rows.reduce((s, { p }) => s + p.cost, 0) / n;
-  const ratios = rows.map(({ r, p }) => { const e = verdict(r, p).envelope; return e > 0 ? p.tauU / e : null; }).filter((x): x is number => x !== null);
+  const ratios = rows
+    .map(({ r, p }) => {
+      const e = verdict(r, p).envelope;
+      return e > 0 ? p.tauU / e : null;
+    })
+    .filter((x): x is number => x !== null);
   const meanRatio = ratios.reduce((s, x) => s + x, 0) / ratios.length;
   return `dominates hpa@${TARGET} on ${dominated} of ${n}; on or below the better baseline's frontier on ${onFrontier} of ${n}; mean cost ${meanCost.toFixed(3)} × the oracle; mean short minutes ÷ the envelope's at equal cost ${meanRatio.toFixed(2)} (over the ${ratios.length} traces whose envelope is above 0)`;
 }
 
 // Named traces only, to iterate on one: the tables are then printed, not recorded.
 const only = process.argv.slice(2);
-const traces = (await readdir(TRACES_DIR)).filter((f) => f.endsWith('.csv')).map((f) => f.replace(/\.csv$/, '')).filter((t) => only.length === 0 || only.includes(t)).sort();
+const traces = (await readdir(TRACES_DIR))
+  .filter((f) => f.endsWith('.csv'))
+  .map((f) => f.replace(/\.csv$/, ''))
+  .filter((t) => only.length === 0 || only.includes(t))
+  .sort();
 const started = performance.now();
 const loadBefore = os.loadavg()[0]!.toFixed(1);
 const results: TraceResult[] = [];
 for (const trace of traces) {
-  const r = await backtestTrace(trace, (f) => { if (process.stderr.isTTY) process.stderr.write(`\r${trace.padEnd(24)} ${(f * 100).toFixed(0).padStart(3)}%`); });
+  const r = await backtestTrace(trace, (f) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r${trace.padEnd(24)} ${(f * 100).toFixed(0).padStart(3)}%`);
+  });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   console.error(`${trace}: reference ${r.matchesReference}; ${r.seconds.toFixed(0)} s`);
   results.push(r);
@@ -138,32 +240,58 @@ const timed: { trace: string; seconds: number; cpuSeconds: number }[] = [];
 for (const trace of traces) {
   const series = await readTraceFile(`${TRACES_DIR}${trace}.csv`);
   const [wall, cpu] = [performance.now(), process.cpuUsage()];
-  runBacktest({ demand: series.values, startTime: series.start, policies: [await calibrated(), hpa, aws], target: TARGET, warmupDays: WARMUP_DAYS });
+  runBacktest({
+    demand: series.values,
+    startTime: series.start,
+    policies: [await calibrated(), hpa, aws],
+    target: TARGET,
+    warmupDays: WARMUP_DAYS,
+  });
   timed.push({ trace, seconds: (performance.now() - wall) / 1000, cpuSeconds: process.cpuUsage(cpu).user / 1e6 });
 }
 const fourPolicySeconds = timed.reduce((s, t) => s + t.seconds, 0);
 const fourPolicyCpuSeconds = timed.reduce((s, t) => s + t.cpuSeconds, 0);
 
-const header = ['trace', 'predictive τU % / cost', `hpa@${TARGET}`, `aws@${TARGET}`, `dominates hpa@${TARGET}`, 'envelope τU at its cost', 'short ÷ envelope'];
+const header = [
+  'trace',
+  'predictive τU % / cost',
+  `hpa@${TARGET}`,
+  `aws@${TARGET}`,
+  `dominates hpa@${TARGET}`,
+  'envelope τU at its cost',
+  'short ÷ envelope',
+];
 const inSample = results.map((r) => ({ r, p: r.predictive[0]! }));
 const folds = results.map((r) => {
   const { chosen, tied } = pickVariant(results.filter((x) => x !== r));
   return { r, p: r.predictive[chosen]!, chosen, tied };
 });
 const looHeader = ['trace', 'variant chosen on the other seven', ...header.slice(1)];
-const variantsTable = markdown(['variant', ...traces], VARIANTS.map((v, i) => [v.name, ...results.map((r) => {
-  const p = r.predictive[i]!;
-  const ok = verdict(r, p);
-  return `${p.tauU.toFixed(2)} / ${p.cost.toFixed(3)} ${ok.dominates ? 'D' : '·'}${ok.onFrontier ? 'F' : '·'}`;
-})]));
-const referenceTable = markdown(['trace', 'oracle, hpa and aws at 0.5–0.9 against reference_sim.py --json'], results.map((r) => [r.trace, r.matchesReference]));
+const variantsTable = markdown(
+  ['variant', ...traces],
+  VARIANTS.map((v, i) => [
+    v.name,
+    ...results.map((r) => {
+      const p = r.predictive[i]!;
+      const ok = verdict(r, p);
+      return `${p.tauU.toFixed(2)} / ${p.cost.toFixed(3)} ${ok.dominates ? 'D' : '·'}${ok.onFrontier ? 'F' : '·'}`;
+    }),
+  ]),
+);
+const referenceTable = markdown(
+  ['trace', 'oracle, hpa and aws at 0.5–0.9 against reference_sim.py --json'],
+  results.map((r) => [r.trace, r.matchesReference]),
+);
 const cpus = os.cpus();
 const machine = `${cpus[0]?.model.trim() ?? 'unknown CPU'} × ${cpus.length} cores, Node ${process.version}`;
 const body = `
 Command: \`npx tsx bench/scaling-quality.ts\` — ${new Date().toISOString().slice(0, 10)}, ${machine}; ${((performance.now() - started) / 60_000).toFixed(1)} minutes in all.
 All ${traces.length} traces through oracle, hpa, aws and predictive at target ${TARGET}: ${fourPolicySeconds.toFixed(0)} s wall, ${fourPolicyCpuSeconds.toFixed(0)} s of CPU (the issue's budget: 5 minutes); load average ${loadBefore} before the bench, ${os.loadavg()[0]!.toFixed(1)} at its end (2 cores shared with other work).
 
-${markdown(['trace', 'wall s', 'CPU s'], timed.map((t) => [t.trace, t.seconds.toFixed(1), t.cpuSeconds.toFixed(1)]))}
+${markdown(
+  ['trace', 'wall s', 'CPU s'],
+  timed.map((t) => [t.trace, t.seconds.toFixed(1), t.cpuSeconds.toFixed(1)]),
+)}
 
 Fleet model v2 (src/sim, the definition in ../shared/bench/reference_sim.py): each trace a step
 function on the 1-minute grid, a policy deciding at minute t sees d(0..t) only. Our oracle, hpa and
@@ -188,12 +316,25 @@ Before two days of history it runs the reactive rule at the target.
 
 **In-sample** (the default, chosen looking at all ${traces.length} traces): ${summary(inSample)}.
 
-${markdown(header, inSample.map(({ r, p }) => row(r, p)))}
+${markdown(
+  header,
+  inSample.map(({ r, p }) => row(r, p)),
+)}
 
 **Leave-one-trace-out**: for each trace, the variant below that meets the most targets on the
 other seven (then the least mean cost) is scored on it: ${summary(folds)}.
 
-${markdown(looHeader, folds.map(({ r, p, chosen, tied }) => row(r, p, [VARIANTS[chosen]!.name + (tied.length ? ` (tied on the other seven with: ${tied.map((i) => VARIANTS[i]!.name).join('; ')} — the first listed is taken)` : '')])))}
+${markdown(
+  looHeader,
+  folds.map(({ r, p, chosen, tied }) =>
+    row(r, p, [
+      VARIANTS[chosen]!.name +
+        (tied.length
+          ? ` (tied on the other seven with: ${tied.map((i) => VARIANTS[i]!.name).join('; ')} — the first listed is taken)`
+          : ''),
+    ]),
+  ),
+)}
 
 Every variant on every trace (τU % / cost; D = dominates hpa@${TARGET}, F = on or below the frontier):
 

@@ -9,7 +9,14 @@ import { nextStepAction } from '../src/canary/rollout-action.js';
 import { DEFAULT_INCONCLUSIVE_LIMIT } from '../src/config/rollout-options.js';
 import type { LatencySlo } from '../src/config/recommend/queue-model.js';
 import {
-  asAppParams, exhaustiveBest, sampleCapacity, sampleHourlyCost, sampleOperatingPoint, sampleServiceSpace, sampleValue, type AppParams,
+  asAppParams,
+  exhaustiveBest,
+  sampleCapacity,
+  sampleHourlyCost,
+  sampleOperatingPoint,
+  sampleServiceSpace,
+  sampleValue,
+  type AppParams,
 } from '../src/config/recommend/sample-service-model.js';
 import { randomPoint, type SearchSpace } from '../src/config/recommend/space.js';
 import { observationOfTrial } from '../src/config/recommend/trial.js';
@@ -38,7 +45,14 @@ const TARGET_UTILIZATION = policySchema.parse({}).targetUtilization;
 
 const JUDGE: JudgeConfig = {
   metrics: [
-    { name: 'latency_p95', group: 'latency', direction: 'increase', effectSize: { allowedIncrease: LATENCY_ALLOWED_INCREASE }, critical: true, mustHaveData: true },
+    {
+      name: 'latency_p95',
+      group: 'latency',
+      direction: 'increase',
+      effectSize: { allowedIncrease: LATENCY_ALLOWED_INCREASE },
+      critical: true,
+      mustHaveData: true,
+    },
     { name: 'error_rate', group: 'errors', direction: 'increase', nanStrategy: 'replace', critical: true },
   ],
 };
@@ -77,7 +91,10 @@ function bake(scenario: Scenario, params: AppParams, random: Random): Record<str
   const canary = sampleOperatingPoint(scenario.type, params, scenario.load, SLO.quantile);
   const requests = scenario.load * DEFAULT_SAMPLE_INTERVAL_SECONDS;
   const series = (side: { latencyMs: number; refused: number }) => ({
-    p95: Array.from({ length: DEFAULT_SAMPLE_SIZE }, () => Math.min(1e7, side.latencyMs) * Math.exp(P95_NOISE * normal(random))),
+    p95: Array.from(
+      { length: DEFAULT_SAMPLE_SIZE },
+      () => Math.min(1e7, side.latencyMs) * Math.exp(P95_NOISE * normal(random)),
+    ),
     errors: Array.from({ length: DEFAULT_SAMPLE_SIZE }, () => poisson(requests * side.refused, random) / requests),
   });
   const [b, c] = [series(scenario.baseline), series(canary)];
@@ -98,7 +115,13 @@ function trial(scenario: Scenario, params: AppParams, random: Random): Observati
   }
   const { baseline, canary } = data['latency_p95']!;
   const capacity = sampleCapacity(scenario.type, params, SLO) * Math.exp(CAPACITY_NOISE * normal(random));
-  return observationOfTrial({ params, verdict, capacity, hourlyCost: sampleHourlyCost(scenario.type, params), latencyRatio: median(canary) / median(baseline) })!;
+  return observationOfTrial({
+    params,
+    verdict,
+    capacity,
+    hourlyCost: sampleHourlyCost(scenario.type, params),
+    latencyRatio: median(canary) / median(baseline),
+  })!;
 }
 
 type Method = 'gp-ei' | 'random';
@@ -116,9 +139,10 @@ function run(scenario: Scenario, method: Method, seed: number): Run {
   // Both start from what runs: the fleet's own capacity is known before any trial.
   const observations: Observation[] = [trial(scenario, DEFAULT_APP_CONFIG.params, random)];
   for (let i = 0; i < BUDGET; i++) {
-    const params = method === 'gp-ei'
-      ? proposeNext(scenario.space, observations, random, { latencyAllowedIncrease: LATENCY_ALLOWED_INCREASE }).params
-      : randomPoint(scenario.space, random);
+    const params =
+      method === 'gp-ei'
+        ? proposeNext(scenario.space, observations, random, { latencyAllowedIncrease: LATENCY_ALLOWED_INCREASE }).params
+        : randomPoint(scenario.space, random);
     observations.push(trial(scenario, asAppParams(params), random));
   }
   const best = bestSoFar(observations);
@@ -137,24 +161,41 @@ for (const type of LOCAL_INSTANCE_TYPES) {
   const gridSeconds = (performance.now() - started) / 1000;
   const baselineCapacity = sampleCapacity(type, DEFAULT_APP_CONFIG.params, SLO);
   const load = baselineCapacity * TARGET_UTILIZATION;
-  const scenario: Scenario = { type, space: sampleServiceSpace(type), load, baseline: sampleOperatingPoint(type, DEFAULT_APP_CONFIG.params, load, SLO.quantile) };
+  const scenario: Scenario = {
+    type,
+    space: sampleServiceSpace(type),
+    load,
+    baseline: sampleOperatingPoint(type, DEFAULT_APP_CONFIG.params, load, SLO.quantile),
+  };
   const { params } = exhaustive.best;
   for (const method of ['gp-ei', 'random'] as const) {
     const runs = Array.from({ length: SEEDS }, (_, s) => run(scenario, method, FIRST_SEED + s));
     const gaps = runs.map((r) => 1 - r.value / exhaustive.best.value).sort((a, b) => a - b);
     const within = gaps.filter((g) => g <= WITHIN).length / runs.length;
     const msPerRun = median(runs.map((r) => r.ms));
-    rows.push(`| ${type.name} | ${params.poolSize}, ${params.cacheSize}, ${params.queueLimit} | ${exhaustive.best.value.toFixed(0)} | ${method} | ${pct(within)} | `
-      + `${pct(median(gaps))} | ${pct(gaps[Math.floor(0.9 * (gaps.length - 1))]!)} | ${(runs.reduce((s, r) => s + r.unsafe, 0) / runs.length).toFixed(2)} | `
-      + `${msPerRun.toFixed(0)} | ${method === 'gp-ei' ? (msPerRun / BUDGET).toFixed(0) : '–'} |`);
+    rows.push(
+      `| ${type.name} | ${params.poolSize}, ${params.cacheSize}, ${params.queueLimit} | ${exhaustive.best.value.toFixed(0)} | ${method} | ${pct(within)} | ` +
+        `${pct(median(gaps))} | ${pct(gaps[Math.floor(0.9 * (gaps.length - 1))]!)} | ${(runs.reduce((s, r) => s + r.unsafe, 0) / runs.length).toFixed(2)} | ` +
+        `${msPerRun.toFixed(0)} | ${method === 'gp-ei' ? (msPerRun / BUDGET).toFixed(0) : '–'} |`,
+    );
   }
   const bestThere = sampleOperatingPoint(type, params, load, SLO.quantile);
-  notes.push(`- ${type.name}: grid of ${exhaustive.evaluated} configurations in ${gridSeconds.toFixed(1)} s; the running config serves ${baselineCapacity.toFixed(1)} req/s `
-    + `within the SLO; trials run at ${load.toFixed(1)} req/s per instance, where its p95 is ${scenario.baseline.latencyMs.toFixed(0)} ms and the grid best's ${bestThere.latencyMs.toFixed(1)} ms`);
+  notes.push(
+    `- ${type.name}: grid of ${exhaustive.evaluated} configurations in ${gridSeconds.toFixed(1)} s; the running config serves ${baselineCapacity.toFixed(1)} req/s ` +
+      `within the SLO; trials run at ${load.toFixed(1)} req/s per instance, where its p95 is ${scenario.baseline.latencyMs.toFixed(0)} ms and the grid best's ${bestThere.latencyMs.toFixed(1)} ms`,
+  );
 }
-console.log(`SLO p95 ≤ ${SLO.quantileMs} ms, errors ≤ ${pct(SLO.errorRate)}; ${BUDGET} trials after the running config's own measurement; ${SEEDS} seeds from ${FIRST_SEED}; grid ${GRID_STEPS} steps per parameter\n`);
-console.log(`load average (1, 5, 15 min) before ${loadBefore.map((l) => l.toFixed(1)).join(', ')}, after ${loadavg().map((l) => l.toFixed(1)).join(', ')}\n`);
-console.log('| type | grid best (pool, cache, queue) | its capacity per $/h | method | runs within 10% | median gap | p90 gap | unsafe trials/run | ms/run | ms/proposal |');
+console.log(
+  `SLO p95 ≤ ${SLO.quantileMs} ms, errors ≤ ${pct(SLO.errorRate)}; ${BUDGET} trials after the running config's own measurement; ${SEEDS} seeds from ${FIRST_SEED}; grid ${GRID_STEPS} steps per parameter\n`,
+);
+console.log(
+  `load average (1, 5, 15 min) before ${loadBefore.map((l) => l.toFixed(1)).join(', ')}, after ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ')}\n`,
+);
+console.log(
+  '| type | grid best (pool, cache, queue) | its capacity per $/h | method | runs within 10% | median gap | p90 gap | unsafe trials/run | ms/run | ms/proposal |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 console.log('');

@@ -2,13 +2,21 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
-const port = z.coerce.number({ error: 'must be a port number 1..65535' }).int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535');
+const port = z.coerce
+  .number({ error: 'must be a port number 1..65535' })
+  .int('must be an integer')
+  .min(1, 'must be 1..65535')
+  .max(65535, 'must be 1..65535');
 const NAMED_PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 const proxyAddress = (entry: string): boolean => {
   if (NAMED_PROXY_RANGES.has(entry)) return true;
   const [address = '', prefix, ...rest] = entry.split('/');
   const family = net.isIP(address);
-  return family !== 0 && rest.length === 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)));
+  return (
+    family !== 0 &&
+    rest.length === 0 &&
+    (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)))
+  );
 };
 /** Express's 'trust proxy': how many proxies, or which addresses, may say who the client is (X-Forwarded-For). */
 const trustProxy = z.string().transform((value, ctx) => {
@@ -16,11 +24,17 @@ const trustProxy = z.string().transform((value, ctx) => {
   if (/^\d{1,2}$/.test(value)) return Number(value);
   const entries = value.split(',').map((e) => e.trim());
   if (entries.every(proxyAddress)) return entries;
-  ctx.addIssue({ code: 'custom', message: 'must be the number of proxies in front of the API, their addresses or subnets (e.g. 10.0.0.0/8,loopback), or true' });
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      'must be the number of proxies in front of the API, their addresses or subnets (e.g. 10.0.0.0/8,loopback), or true',
+  });
   return z.NEVER;
 });
 
-const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
+const bool = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
 
 /**
  * Every setting Prescale reads from its environment, with its default. Unset or empty means
@@ -30,17 +44,32 @@ const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or fal
 export const configSchema = z.object({
   PRESCALE_DATA_DIR: z.string().min(1).default('.prescale'),
   /** Loopback by default: nothing else on the network reaches the API unless asked. */
-  HOST: z.string().regex(/^([\w-]+(\.[\w-]+)*|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/, 'must be an address or host name to listen on, e.g. 127.0.0.1, :: or 0.0.0.0').default('127.0.0.1'),
+  HOST: z
+    .string()
+    .regex(
+      /^([\w-]+(\.[\w-]+)*|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/,
+      'must be an address or host name to listen on, e.g. 127.0.0.1, :: or 0.0.0.0',
+    )
+    .default('127.0.0.1'),
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d+$/, 'must be host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   PGLITE_PORT: port.default(5532),
   S3_ENDPOINT: z.url({ message: 'must be a URL such as http://127.0.0.1:9000' }).optional(),
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name').optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name')
+    .optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: bool.default(true),
   PRESCALE_AGENT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -58,14 +87,32 @@ export const configSchema = z.object({
   OIDC_SCOPES_CLAIM: z.string().min(1).default('prescale_resource_sets'),
   RATE_LIMIT_PER_SECOND: z.coerce.number({ error: 'must be a number of requests per second' }).min(0).default(50),
   RATE_LIMIT_BURST: z.coerce.number({ error: 'must be a number of requests' }).int().min(1).default(100),
-  RESOURCE_SET_WRITES_PER_SECOND: z.coerce.number({ error: 'must be a number of requests per second' }).min(0).default(5),
+  RESOURCE_SET_WRITES_PER_SECOND: z.coerce
+    .number({ error: 'must be a number of requests per second' })
+    .min(0)
+    .default(5),
   RESOURCE_SET_WRITES_BURST: z.coerce.number({ error: 'must be a number of requests' }).int().min(1).default(20),
-  TEMPORAL_REQUEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(300).default(10),
-  CORS_ORIGINS: z.string().regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be a comma-separated list of origins such as https://dash.example.com').optional(),
+  TEMPORAL_REQUEST_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(1)
+    .max(300)
+    .default(10),
+  CORS_ORIGINS: z
+    .string()
+    .regex(
+      /^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/,
+      'must be a comma-separated list of origins such as https://dash.example.com',
+    )
+    .optional(),
   METRICS_PUBLIC: bool.default(false),
   TRUST_PROXY: trustProxy.default(false),
   WORKER_METRICS_PORT: port.optional(),
-  FORECAST_CACHE_SERIES: z.coerce.number({ error: 'must be a number of resource sets' }).int().min(1).max(1_000_000).default(1024),
+  FORECAST_CACHE_SERIES: z.coerce
+    .number({ error: 'must be a number of resource sets' })
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(1024),
   TEMPORAL_TLS: bool.default(false),
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_CERT: z.string().min(1).optional(),
@@ -87,7 +134,11 @@ export function localUrl(host: string, port: number): string {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, reason: string, value: unknown) {
+  constructor(
+    readonly variable: string,
+    reason: string,
+    value: unknown,
+  ) {
     super(`${variable}: ${reason} (got ${JSON.stringify(value)})`);
     this.name = 'ConfigError';
   }
@@ -96,9 +147,7 @@ export class ConfigError extends Error {
 /** Reads the configuration; a bad value throws a ConfigError naming the variable and why. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean unset, the way shells and compose files usually write "no value".
-  const present = Object.fromEntries(
-    Object.keys(configSchema.shape).flatMap((k) => (env[k] ? [[k, env[k]]] : [])),
-  );
+  const present = Object.fromEntries(Object.keys(configSchema.shape).flatMap((k) => (env[k] ? [[k, env[k]]] : [])));
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -20,7 +20,15 @@ export function createLogger(level: string, name = 'prescale', out: LogOutput = 
   const options = {
     name,
     level,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', ...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`)], censor: '[redacted]' },
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        ...SECRET_FIELDS,
+        ...SECRET_FIELDS.map((f) => `*.${f}`),
+      ],
+      censor: '[redacted]',
+    },
   };
   if (out.isTTY) return pino(options, prettyTo(out));
   // pino's own stdout writer when it is stdout: synchronous, so nothing is lost on exit.

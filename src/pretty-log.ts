@@ -19,15 +19,28 @@ export function prettyLine(json: string): string {
   }
   const time = new Date(typeof entry.time === 'number' ? entry.time : Date.now()).toISOString().slice(11, 23);
   const level = LEVELS[entry.level as number] ?? String(entry.level);
-  const fields = Object.entries(entry).filter(([k]) => !SHOWN_APART.has(k)).map(([k, v]) => `${k}=${value(v)}`);
+  const fields = Object.entries(entry)
+    .filter(([k]) => !SHOWN_APART.has(k))
+    .map(([k, v]) => `${k}=${value(v)}`);
   const err = entry.err as { type?: string; message?: string; stack?: string } | undefined;
-  const head = [time, level, `${typeof entry.name === 'string' ? `${entry.name}: ` : ''}${typeof entry.msg === 'string' ? entry.msg : ''}`, ...fields,
-    ...(err ? [`err=${value(`${err.type ?? 'Error'}: ${err.message ?? ''}`)}`] : [])].join(' ');
-  const stack = err?.stack?.split('\n').slice(1).map((l) => `    ${l.trim()}`).join('\n');
+  const head = [
+    time,
+    level,
+    `${typeof entry.name === 'string' ? `${entry.name}: ` : ''}${typeof entry.msg === 'string' ? entry.msg : ''}`,
+    ...fields,
+    ...(err ? [`err=${value(`${err.type ?? 'Error'}: ${err.message ?? ''}`)}`] : []),
+  ].join(' ');
+  const stack = err?.stack
+    ?.split('\n')
+    .slice(1)
+    .map((l) => `    ${l.trim()}`)
+    .join('\n');
   return `${head}${stack ? `\n${stack}` : ''}\n`;
 }
 
 /** A destination that writes pino's lines pretty to `out`. */
 export const prettyTo = (out: { write(text: string): unknown }): { write(line: string): void } => ({
-  write: (line) => { out.write(prettyLine(line)); },
+  write: (line) => {
+    out.write(prettyLine(line));
+  },
 });

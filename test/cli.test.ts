@@ -7,7 +7,10 @@ import { commands } from '../src/cli/commands.js';
 const run = promisify(execFile);
 const BIN = new URL('../bin/prescale.js', import.meta.url).pathname;
 
-async function prescale(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function prescale(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };

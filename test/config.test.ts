@@ -21,15 +21,39 @@ describe('configuration', () => {
   });
 
   it('reads real values', () => {
-    const c = loadConfig({ PORT: '8080', TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u:p@db:5432/x', S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'prescale', S3_FORCE_PATH_STYLE: 'false' });
+    const c = loadConfig({
+      PORT: '8080',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      DATABASE_URL: 'postgres://u:p@db:5432/x',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_BUCKET: 'prescale',
+      S3_FORCE_PATH_STYLE: 'false',
+    });
     assert.equal(c.PORT, 8080);
     assert.equal(c.S3_FORCE_PATH_STYLE, false);
-    assert.deepEqual(['0.0.0.0', '::', '10.1.2.3', 'fd00::2', 'api.internal'].map((HOST) => loadConfig({ HOST }).HOST), ['0.0.0.0', '::', '10.1.2.3', 'fd00::2', 'api.internal']);
+    assert.deepEqual(
+      ['0.0.0.0', '::', '10.1.2.3', 'fd00::2', 'api.internal'].map((HOST) => loadConfig({ HOST }).HOST),
+      ['0.0.0.0', '::', '10.1.2.3', 'fd00::2', 'api.internal'],
+    );
   });
 
   it('reaches a server on its listening address, through the loopback for a wildcard', () => {
-    assert.deepEqual([['127.0.0.1', 3000], ['0.0.0.0', 3000], ['::', 80], ['fd00::2', 80], ['api.internal', 8080]].map(([h, p]) => localUrl(String(h), Number(p))),
-      ['http://127.0.0.1:3000', 'http://127.0.0.1:3000', 'http://[::1]:80', 'http://[fd00::2]:80', 'http://api.internal:8080']);
+    assert.deepEqual(
+      [
+        ['127.0.0.1', 3000],
+        ['0.0.0.0', 3000],
+        ['::', 80],
+        ['fd00::2', 80],
+        ['api.internal', 8080],
+      ].map(([h, p]) => localUrl(String(h), Number(p))),
+      [
+        'http://127.0.0.1:3000',
+        'http://127.0.0.1:3000',
+        'http://[::1]:80',
+        'http://[fd00::2]:80',
+        'http://api.internal:8080',
+      ],
+    );
   });
 
   for (const [env, variable] of [
@@ -45,13 +69,16 @@ describe('configuration', () => {
     [{ HOST: '127.0.0.1 ' }, 'HOST'],
   ] as const) {
     it(`rejects ${JSON.stringify(env)} naming ${variable} in one line`, () => {
-      assert.throws(() => loadConfig(env), (err: unknown) => {
-        assert.ok(err instanceof ConfigError);
-        assert.equal(err.variable, variable);
-        assert.match(err.message, new RegExp(`^${variable}: `));
-        assert.ok(!err.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.equal(err.variable, variable);
+          assert.match(err.message, new RegExp(`^${variable}: `));
+          assert.ok(!err.message.includes('\n'));
+          return true;
+        },
+      );
     });
   }
 });

@@ -15,10 +15,12 @@ describe('workflow replay against recorded histories', () => {
   it('replays every recorded history without nondeterminism', async () => {
     const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
     assert.ok(files.length >= 3, `expected recorded histories in test/histories (found ${files.length})`);
-    const histories = await Promise.all(files.map(async (file) => ({
-      workflowId: file.replace(/\.json$/, ''),
-      history: historyFromJSON(JSON.parse(await readFile(new URL(file, DIR), 'utf8'))),
-    })));
+    const histories = await Promise.all(
+      files.map(async (file) => ({
+        workflowId: file.replace(/\.json$/, ''),
+        history: historyFromJSON(JSON.parse(await readFile(new URL(file, DIR), 'utf8'))),
+      })),
+    );
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

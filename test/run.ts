@@ -15,8 +15,10 @@ const root = path.dirname(new URL(import.meta.url).pathname);
 
 async function testFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
-    .map((e) => path.join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
 }
 
 async function checkPostgres(url: string): Promise<void> {
@@ -25,7 +27,9 @@ async function checkPostgres(url: string): Promise<void> {
     await client.connect();
     await client.query('SELECT 1');
   } catch (err) {
-    throw new Error(`Postgres at ${url} does not answer (${(err as Error).message}); start it or set TEST_DATABASE_URL`);
+    throw new Error(
+      `Postgres at ${url} does not answer (${(err as Error).message}); start it or set TEST_DATABASE_URL`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -39,7 +43,11 @@ await checkPostgres(databaseUrl);
 
 const log = (line: string): void => console.error(`[test/run] ${line}`);
 const temporal = await startTemporalDevServer({
-  dataDir: tmp, port: await freePort(), uiPort: await freePort(), namespace: 'default', progress: log,
+  dataDir: tmp,
+  port: await freePort(),
+  uiPort: await freePort(),
+  namespace: 'default',
+  progress: log,
 });
 const s3 = await startS3Server({ directory: path.join(tmp, 's3') });
 let code = 1;
@@ -60,7 +68,9 @@ try {
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
     },
   });
-  const stop = (): void => { child.kill('SIGINT'); };
+  const stop = (): void => {
+    child.kill('SIGINT');
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));

@@ -16,8 +16,16 @@ const connection = await NativeConnection.connect({ address: address! });
 const db = createPool(databaseUrl!);
 const provider = new InstantProvider();
 const worker = await createWorker({
-  connection, namespace: 'default', queue: 'forecast',
-  deps: { db, objects: new FolderObjectStore(objectsDir!), providerFor: () => provider, agentSecret: 'unused-by-this-benchmark', forecastCacheSeries: Number(cacheSeries) },
+  connection,
+  namespace: 'default',
+  queue: 'forecast',
+  deps: {
+    db,
+    objects: new FolderObjectStore(objectsDir!),
+    providerFor: () => provider,
+    agentSecret: 'unused-by-this-benchmark',
+    forecastCacheSeries: Number(cacheSeries),
+  },
 });
 process.once('SIGTERM', () => worker.shutdown());
 // The benchmark's --profile: a CPU profile over its measured window ({ profile: 'start' }, then { profile: FILE }).

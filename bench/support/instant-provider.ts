@@ -1,4 +1,10 @@
-import type { DeprovisionRequest, Instance, InstanceType, Provider, ProvisionRequest } from '../../src/domain/provider.js';
+import type {
+  DeprovisionRequest,
+  Instance,
+  InstanceType,
+  Provider,
+  ProvisionRequest,
+} from '../../src/domain/provider.js';
 
 /**
  * A provider that answers at once from memory, so a benchmark measures the orchestrator alone.
@@ -27,8 +33,13 @@ export class InstantProvider implements Provider {
     const done = this.tokens.get(r.idempotencyToken);
     if (done) return Promise.resolve(done);
     const launched = Array.from({ length: r.count }, (): Instance => ({
-      id: `i-${++this.next}`, resourceSetId: r.resourceSetId, instanceType: r.instanceType, image: r.image,
-      state: 'running', healthy: true, launchedAt: new Date().toISOString(),
+      id: `i-${++this.next}`,
+      resourceSetId: r.resourceSetId,
+      instanceType: r.instanceType,
+      image: r.image,
+      state: 'running',
+      healthy: true,
+      launchedAt: new Date().toISOString(),
     }));
     this.fleets.set(r.resourceSetId, [...(this.fleets.get(r.resourceSetId) ?? []), ...launched]);
     this.tokens.set(r.idempotencyToken, launched);
@@ -37,8 +48,13 @@ export class InstantProvider implements Provider {
 
   deprovision(r: DeprovisionRequest): Promise<Instance[]> {
     const fleet = this.fleets.get(r.resourceSetId) ?? [];
-    this.fleets.set(r.resourceSetId, fleet.filter((i) => !r.instanceIds.includes(i.id)));
-    return Promise.resolve(fleet.filter((i) => r.instanceIds.includes(i.id)).map((i) => ({ ...i, state: 'terminated' as const })));
+    this.fleets.set(
+      r.resourceSetId,
+      fleet.filter((i) => !r.instanceIds.includes(i.id)),
+    );
+    return Promise.resolve(
+      fleet.filter((i) => r.instanceIds.includes(i.id)).map((i) => ({ ...i, state: 'terminated' as const })),
+    );
   }
 
   replace(): Promise<Instance[]> {

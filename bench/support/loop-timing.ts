@@ -25,7 +25,9 @@ export interface LoopTiming {
 const at = (e: Event): number => tsToMs(e.eventTime);
 const durationMs = (d: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
   Number(d?.seconds ?? 0) * 1000 + Math.round((d?.nanos ?? 0) / 1e6);
-const append = (m: Map<string, number[]>, key: string, values: number[]): void => { m.set(key, [...(m.get(key) ?? []), ...values]); };
+const append = (m: Map<string, number[]>, key: string, values: number[]): void => {
+  m.set(key, [...(m.get(key) ?? []), ...values]);
+};
 
 /**
  * Times the loop's iterations that start inside [from, to): an iteration starts when the timer
@@ -34,8 +36,16 @@ const append = (m: Map<string, number[]>, key: string, values: number[]): void =
  */
 export function loopTiming(events: Event[], from: number, to: number): LoopTiming {
   const t: LoopTiming = {
-    lag: [], timerDelay: [], workflowTaskWait: [], workflowTaskRun: [], activityWait: new Map(), activityRun: new Map(),
-    localActivities: 0, iterations: 0, events: 0, bytes: 0,
+    lag: [],
+    timerDelay: [],
+    workflowTaskWait: [],
+    workflowTaskRun: [],
+    activityWait: new Map(),
+    activityRun: new Map(),
+    localActivities: 0,
+    iterations: 0,
+    events: 0,
+    bytes: 0,
   };
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
   const inWindow = (e: Event): boolean => at(e) >= from && at(e) < to;
@@ -51,12 +61,16 @@ export function loopTiming(events: Event[], from: number, to: number): LoopTimin
     const activityStarted = e.activityTaskStartedEventAttributes;
     if (activityStarted) {
       const scheduled = byId.get(Number(activityStarted.scheduledEventId))!;
-      append(t.activityWait, scheduled.activityTaskScheduledEventAttributes!.activityType!.name!, [at(e) - at(scheduled)]);
+      append(t.activityWait, scheduled.activityTaskScheduledEventAttributes!.activityType!.name!, [
+        at(e) - at(scheduled),
+      ]);
     }
     const activityCompleted = e.activityTaskCompletedEventAttributes;
     if (activityCompleted) {
       const scheduled = byId.get(Number(activityCompleted.scheduledEventId))!;
-      append(t.activityRun, scheduled.activityTaskScheduledEventAttributes!.activityType!.name!, [at(e) - at(byId.get(Number(activityCompleted.startedEventId))!)]);
+      append(t.activityRun, scheduled.activityTaskScheduledEventAttributes!.activityType!.name!, [
+        at(e) - at(byId.get(Number(activityCompleted.startedEventId))!),
+      ]);
     }
     const fired = e.timerFiredEventAttributes;
     if (fired) {

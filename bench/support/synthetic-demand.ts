@@ -21,7 +21,12 @@ export function syntheticRate(k: number, minute: number): number {
 }
 
 /** Per-minute roll-ups of sets `ids` (set k is ids[k]) over [from, to), minutes aligned; a few statements of ≤ 200,000 rows. */
-export async function backfillSyntheticDemand(db: Pick<Db, 'query'>, ids: readonly string[], from: number, to: number): Promise<number> {
+export async function backfillSyntheticDemand(
+  db: Pick<Db, 'query'>,
+  ids: readonly string[],
+  from: number,
+  to: number,
+): Promise<number> {
   const first = Math.ceil(from / 60) * 60;
   const minutes = Array.from({ length: Math.max(0, Math.floor((to - first) / 60)) }, (_, i) => first + i * 60);
   const setsPerStatement = Math.max(1, Math.floor(200_000 / Math.max(1, minutes.length)));
@@ -31,13 +36,19 @@ export async function backfillSyntheticDemand(db: Pick<Db, 'query'>, ids: readon
     const at: number[] = [];
     const requests: number[] = [];
     for (let k = k0; k < Math.min(ids.length, k0 + setsPerStatement); k++) {
-      for (const m of minutes) { setIds.push(ids[k]!); at.push(m); requests.push(Math.round(syntheticRate(k, m) * 60)); }
+      for (const m of minutes) {
+        setIds.push(ids[k]!);
+        at.push(m);
+        requests.push(Math.round(syntheticRate(k, m) * 60));
+      }
     }
     const { rowCount } = await db.query(
       `INSERT INTO demand_minutely (resource_set_id, minute, requests, errors, samples, instance_seconds,
          latency_p95_weighted, latency_p95_requests, pool_utilization_sum, pool_utilization_samples)
        SELECT s, to_timestamp(m), r, 0, 1, 60, 0, 0, 0, 0 FROM unnest($1::text[], $2::float8[], $3::float8[]) AS t(s, m, r)
-       ON CONFLICT (resource_set_id, minute) DO NOTHING`, [setIds, at, requests]);
+       ON CONFLICT (resource_set_id, minute) DO NOTHING`,
+      [setIds, at, requests],
+    );
     rows += rowCount ?? 0;
   }
   return rows;
@@ -47,7 +58,12 @@ export async function backfillSyntheticDemand(db: Pick<Db, 'query'>, ids: readon
  * One minute of every set's demand as its agents would push it: a sample per serving instance
  * (load per instance) and the minute's roll-up row (demand). Two statements for all sets.
  */
-export async function feedMinute(db: Pick<Db, 'query'>, ids: readonly string[], minute: number, instancesOf: (id: string) => readonly string[]): Promise<void> {
+export async function feedMinute(
+  db: Pick<Db, 'query'>,
+  ids: readonly string[],
+  minute: number,
+  instancesOf: (id: string) => readonly string[],
+): Promise<void> {
   const setIds: string[] = [];
   const requests: number[] = [];
   const sampleSet: string[] = [];
@@ -68,10 +84,14 @@ export async function feedMinute(db: Pick<Db, 'query'>, ids: readonly string[], 
     `INSERT INTO demand_minutely (resource_set_id, minute, requests, errors, samples, instance_seconds,
        latency_p95_weighted, latency_p95_requests, pool_utilization_sum, pool_utilization_samples)
      SELECT s, to_timestamp($2::float8), r, 0, 1, 60, 0, 0, 0, 0 FROM unnest($1::text[], $3::float8[]) AS t(s, r)
-     ON CONFLICT (resource_set_id, minute) DO UPDATE SET requests = EXCLUDED.requests`, [setIds, minute, requests]);
+     ON CONFLICT (resource_set_id, minute) DO UPDATE SET requests = EXCLUDED.requests`,
+    [setIds, minute, requests],
+  );
   // The sample's interval ends with the minute: it counts in the load window of the loops that observe next.
   await db.query(
     `INSERT INTO metric_samples (instance_id, seq, resource_set_id, ts, interval_ms, requests, errors)
      SELECT i, $2::bigint, s, to_timestamp($2::float8 + 60), 60000, r, 0 FROM unnest($1::text[], $3::text[], $4::bigint[]) AS t(s, i, r)
-     ON CONFLICT (instance_id, seq) DO NOTHING`, [sampleSet, minute, sampleInstance, sampleRequests]);
+     ON CONFLICT (instance_id, seq) DO NOTHING`,
+    [sampleSet, minute, sampleInstance, sampleRequests],
+  );
 }

@@ -40,19 +40,50 @@ export function createBacktestActivities(deps: { db: Db }) {
   return {
     async backtestDemand(input: BacktestDemandInput): Promise<BacktestReport> {
       const { resourceSetId, to, days: asked, target } = input;
-      const demand = demandRate(await demandSeries(deps.db, resourceSetId, { from: to - asked * DAY_MINUTES * MINUTE, to, stepSeconds: MINUTE }));
+      const demand = demandRate(
+        await demandSeries(deps.db, resourceSetId, {
+          from: to - asked * DAY_MINUTES * MINUTE,
+          to,
+          stepSeconds: MINUTE,
+        }),
+      );
       const days = demand.values.length / DAY_MINUTES;
       if (days < MIN_BACKTEST_DAYS) {
-        throw ApplicationFailure.nonRetryable(`a backtest needs at least ${MIN_BACKTEST_DAYS} days of recorded demand; resource set "${resourceSetId}" has ${(days * 24).toFixed(1)} hours`, 'history_too_short');
+        throw ApplicationFailure.nonRetryable(
+          `a backtest needs at least ${MIN_BACKTEST_DAYS} days of recorded demand; resource set "${resourceSetId}" has ${(days * 24).toFixed(1)} hours`,
+          'history_too_short',
+        );
       }
       // The fleet model sizes an instance as p99 ÷ 20: a history of (almost) nothing cannot be sized.
       if (!(quantile(demand.values, 0.99) > 0)) {
-        throw ApplicationFailure.nonRetryable(`resource set "${resourceSetId}" recorded demand in fewer than 1% of the last ${days.toFixed(1)} days' minutes`, 'no_demand');
+        throw ApplicationFailure.nonRetryable(
+          `resource set "${resourceSetId}" recorded demand in fewer than 1% of the last ${days.toFixed(1)} days' minutes`,
+          'no_demand',
+        );
       }
       const startTime = demand.start / MINUTE;
-      const { result, warmupDays, figures } = await comparePolicies({ demand: demand.values, startTime, policies: POLICIES, target });
-      const report: BacktestReport = { from: demand.start, to, days, warmupDays, target, capacityPerInstance: result.capacity, policies: figures };
-      if (input.frontier) report.frontier = await frontier({ demand: demand.values, startTime, target, warmupDays: defaultWarmupDays(demand.values.length) });
+      const { result, warmupDays, figures } = await comparePolicies({
+        demand: demand.values,
+        startTime,
+        policies: POLICIES,
+        target,
+      });
+      const report: BacktestReport = {
+        from: demand.start,
+        to,
+        days,
+        warmupDays,
+        target,
+        capacityPerInstance: result.capacity,
+        policies: figures,
+      };
+      if (input.frontier)
+        report.frontier = await frontier({
+          demand: demand.values,
+          startTime,
+          target,
+          warmupDays: defaultWarmupDays(demand.values.length),
+        });
       return report;
     },
   };

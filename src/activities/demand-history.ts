@@ -16,7 +16,10 @@ const REREAD_STEPS = 5;
 export class DemandHistory {
   private readonly kept = new Map<string, Series>();
 
-  constructor(private readonly db: Db, private readonly maxSeries = 1024) {}
+  constructor(
+    private readonly db: Db,
+    private readonly maxSeries = 1024,
+  ) {}
 
   async read(resourceSetId: string, range: TimeRange & { stepSeconds: number }): Promise<Series> {
     const { stepSeconds } = range;

@@ -19,28 +19,39 @@ export function judgeExperiment(stats: Record<string, InstanceSamples>, o: Optio
   const b = sideSeries(stats, o.b, o);
   const metrics: MetricConfig[] = [
     {
-      name: 'latencyP95Ms', group: 'latency', direction: 'either',
+      name: 'latencyP95Ms',
+      group: 'latency',
+      direction: 'either',
       effectSize: { allowedIncrease: o.latencyAllowedIncrease, allowedDecrease: 1 - o.minImprovement },
     },
     // An interval without requests had no errors either.
     { name: 'errorRate', group: 'errors', direction: 'increase', critical: true, nanStrategy: 'replace' },
   ];
-  const result = judge({ metrics, confidence: o.confidence }, {
-    latencyP95Ms: { baseline: a.latencyP95Ms, canary: b.latencyP95Ms },
-    errorRate: { baseline: a.errorRate, canary: b.errorRate },
-  });
+  const result = judge(
+    { metrics, confidence: o.confidence },
+    {
+      latencyP95Ms: { baseline: a.latencyP95Ms, canary: b.latencyP95Ms },
+      errorRate: { baseline: a.errorRate, canary: b.errorRate },
+    },
+  );
   const latency = result.metrics.find((m) => m.name === 'latencyP95Ms')!;
   const others = result.metrics.filter((m) => m !== latency && m.classification !== 'Pass');
   const better = latency.classification === 'Low' && others.length === 0;
   const reason = better
     ? `B is better: ${latency.reason}`
-    : others.length > 0 ? `A kept: ${others.map((m) => m.reason).join('; ')}`
-      : latency.classification === 'High' ? `A kept, B is worse: ${latency.reason}`
+    : others.length > 0
+      ? `A kept: ${others.map((m) => m.reason).join('; ')}`
+      : latency.classification === 'High'
+        ? `A kept, B is worse: ${latency.reason}`
         : `A kept, B is not shown better: ${latency.reason}`;
   const counted = (values: number[]): number => values.filter(Number.isFinite).length;
   return {
-    winner: better ? 'b' : 'a', verdict: result.verdict, score: result.score, reason,
+    winner: better ? 'b' : 'a',
+    verdict: result.verdict,
+    score: result.score,
+    reason,
     metrics: result.metrics.map((m) => ({ name: m.name, classification: m.classification, reason: m.reason })),
-    canarySamples: counted(b.latencyP95Ms), baselineSamples: counted(a.latencyP95Ms),
+    canarySamples: counted(b.latencyP95Ms),
+    baselineSamples: counted(a.latencyP95Ms),
   };
 }

@@ -8,7 +8,10 @@ export function createExperimentActivities(deps: { db: Db; pollMs?: number }): E
   const pollMs = deps.pollMs ?? 2_000;
   return {
     async judgeExperiment(input) {
-      return judgeExperiment(await windowStats(deps.db, input.resourceSetId, [...input.a, ...input.b], input, pollMs), input);
+      return judgeExperiment(
+        await windowStats(deps.db, input.resourceSetId, [...input.a, ...input.b], input, pollMs),
+        input,
+      );
     },
     async recordExperiment(record) {
       await recordExperiment(deps.db, record);

@@ -56,7 +56,9 @@ const MIN_CALIBRATION_DAYS = 2;
 /** The first UTC midnight of the last 14 days of the history (so that the seasonal points' hours are clock hours). */
 function calibrationStart(history: Series): number {
   const end = history.start + history.values.length * history.stepSeconds;
-  return Math.max(Math.ceil(history.start / DAY_SECONDS), Math.floor(end / DAY_SECONDS) - CALIBRATION_DAYS) * DAY_SECONDS;
+  return (
+    Math.max(Math.ceil(history.start / DAY_SECONDS), Math.floor(end / DAY_SECONDS) - CALIBRATION_DAYS) * DAY_SECONDS
+  );
 }
 
 /**
@@ -64,11 +66,20 @@ function calibrationStart(history: Series): number {
  * forecasts the loop really made then over the lead time and the minute after, by the minute whose
  * end they were made at. Minutes without a trusted forecast stay empty (the rule is reactive there).
  */
-async function recordedLeads(db: Db, resourceSetId: string, from: number, asOf: number, leadSeconds: number): Promise<LeadForecasts> {
+async function recordedLeads(
+  db: Db,
+  resourceSetId: string,
+  from: number,
+  asOf: number,
+  leadSeconds: number,
+): Promise<LeadForecasts> {
   const leads = new LeadForecasts(from / 60, Math.max(0, Math.ceil((asOf - from) / 60)));
   for (const f of await recordedForecasts(db, resourceSetId, from, asOf)) {
     if (!f.trusted) continue;
-    leads.record(Math.floor(f.start / 60) - 1, leadPeaks((q) => peakDemand(f, q, f.start, f.start + leadSeconds + 60) ?? NaN));
+    leads.record(
+      Math.floor(f.start / 60) - 1,
+      leadPeaks((q) => peakDemand(f, q, f.start, f.start + leadSeconds + 60) ?? NaN),
+    );
   }
   return leads;
 }
@@ -78,18 +89,40 @@ async function recordedLeads(db: Db, resourceSetId: string, from: number, asOf: 
  * candidate, the forecast rule on the forecasts recorded then; with less than two days, the
  * reactive rule at the set's own target and scale-in window.
  */
-function calibrateOn(history: Series, asOf: number, request: CalibrationRequest, leads: LeadForecasts): Omit<CalibratedPoint, 'seasonalDemand'> {
+function calibrateOn(
+  history: Series,
+  asOf: number,
+  request: CalibrationRequest,
+  leads: LeadForecasts,
+): Omit<CalibratedPoint, 'seasonalDemand'> {
   const perDay = DAY_SECONDS / history.stepSeconds;
   const from = calibrationStart(history);
   const demand = history.values.slice((from - history.start) / history.stepSeconds);
   if (history.stepSeconds !== 60 || demand.length < MIN_CALIBRATION_DAYS * perDay) {
     const hours = Math.floor((history.values.length * history.stepSeconds) / 3600);
-    const why = history.stepSeconds !== 60 ? 'calibration replays 1-minute steps' : `${hours} h of history, calibration needs ${MIN_CALIBRATION_DAYS} days from a UTC midnight`;
-    return { rule: 'reactive', target: request.target, holdMinutes: request.holdMinutes, calibratedAt: asOf, summary: `reactive at ${request.target.toFixed(2)} (${why})` };
+    const why =
+      history.stepSeconds !== 60
+        ? 'calibration replays 1-minute steps'
+        : `${hours} h of history, calibration needs ${MIN_CALIBRATION_DAYS} days from a UTC midnight`;
+    return {
+      rule: 'reactive',
+      target: request.target,
+      holdMinutes: request.holdMinutes,
+      calibratedAt: asOf,
+      summary: `reactive at ${request.target.toFixed(2)} (${why})`,
+    };
   }
   const { point, summary } = calibrate({
-    demand, candidates: [...CANDIDATE_POINTS, ...FORECAST_POINTS], objective: request.objective, target: request.target, leads,
-    env: { capacity: request.capacityPerInstance, readyDelay: Math.max(1, Math.round(request.leadSeconds / 60)), startTime: from / 60 },
+    demand,
+    candidates: [...CANDIDATE_POINTS, ...FORECAST_POINTS],
+    objective: request.objective,
+    target: request.target,
+    leads,
+    env: {
+      capacity: request.capacityPerInstance,
+      readyDelay: Math.max(1, Math.round(request.leadSeconds / 60)),
+      startTime: from / 60,
+    },
     scoredMinutes: Math.min(SCORED_DAYS * perDay, demand.length - perDay),
   });
   return { ...point, calibratedAt: asOf, summary };
@@ -105,10 +138,13 @@ function validate(input: ForecastDemandInput): ModelName[] {
   const { horizonSteps, seasonSteps, stepSeconds, historySeconds, asOf } = input;
   if (typeof input.resourceSetId !== 'string' || !input.resourceSetId) invalid('resourceSetId is required');
   if (!(Number.isInteger(horizonSteps) && horizonSteps > 0)) invalid('horizonSteps must be a positive whole number');
-  if (!(Number.isInteger(stepSeconds) && stepSeconds > 0 && stepSeconds % 60 === 0)) invalid('stepSeconds must be a positive multiple of 60');
-  if (!(historySeconds > 0 && historySeconds <= MAX_HISTORY_SECONDS)) invalid(`historySeconds must be in (0, ${MAX_HISTORY_SECONDS}]`);
+  if (!(Number.isInteger(stepSeconds) && stepSeconds > 0 && stepSeconds % 60 === 0))
+    invalid('stepSeconds must be a positive multiple of 60');
+  if (!(historySeconds > 0 && historySeconds <= MAX_HISTORY_SECONDS))
+    invalid(`historySeconds must be in (0, ${MAX_HISTORY_SECONDS}]`);
   if (!(Number.isFinite(asOf) && asOf > 0)) invalid('asOf must be epoch seconds');
-  if (seasonSteps !== undefined && !(Number.isInteger(seasonSteps) && seasonSteps > 0)) invalid('seasonSteps must be a positive whole number when given');
+  if (seasonSteps !== undefined && !(Number.isInteger(seasonSteps) && seasonSteps > 0))
+    invalid('seasonSteps must be a positive whole number when given');
   const names = input.models ?? DEFAULT_MODELS;
   const unknown = names.filter((n) => !isModelName(n));
   if (unknown.length || names.length === 0) invalid(`unknown or no models: ${unknown.join(', ') || '(none)'}`);
@@ -157,7 +193,10 @@ export function createForecastActivities(deps: ForecastDeps, options: { maxSerie
       const candidates = useNeural ? [...models, neuralForecaster(neural.model)] : models;
       const modelsVersion = [...names, ...(useNeural ? [`neural@${neural.version}`] : [])];
       const forecast = cache.forecast(resourceSetId, {
-        history, horizonSteps: input.horizonSteps, models: candidates, modelsVersion: modelsVersion.join(','),
+        history,
+        horizonSteps: input.horizonSteps,
+        models: candidates,
+        modelsVersion: modelsVersion.join(','),
         ...(input.seasonSteps !== undefined ? { seasonSteps: input.seasonSteps } : {}),
       });
       const result: DemandForecast = { ...forecast, candidates: modelsVersion };
@@ -166,7 +205,13 @@ export function createForecastActivities(deps: ForecastDeps, options: { maxSerie
         const signature = JSON.stringify([Math.floor(asOf / DAY_SECONDS), request]);
         let kept = calibrations.get(resourceSetId);
         if (kept?.signature !== signature) {
-          const leads = await recordedLeads(deps.db, resourceSetId, calibrationStart(history), asOf, request.leadSeconds);
+          const leads = await recordedLeads(
+            deps.db,
+            resourceSetId,
+            calibrationStart(history),
+            asOf,
+            request.leadSeconds,
+          );
           await pulse('calibration replay');
           calibrations.set(resourceSetId, (kept = { signature, chosen: calibrateOn(history, asOf, request, leads) }));
         }

@@ -11,7 +11,11 @@ import { demandSeries } from '../store/metrics.js';
 import type { ObjectStore } from '../store/objects/index.js';
 import { releaseForRecommendation } from '../store/recommendation-releases.js';
 import { markApplied, recordRecommendation } from '../store/recommendations.js';
-import type { RecommendActivities, RecommendConfigurationInput, RecommendConfigurationResult } from './recommend-types.js';
+import type {
+  RecommendActivities,
+  RecommendConfigurationInput,
+  RecommendConfigurationResult,
+} from './recommend-types.js';
 import type { FleetTarget } from './types.js';
 
 export interface RecommendDeps {
@@ -34,24 +38,43 @@ export function createRecommendActivities(deps: RecommendDeps): RecommendActivit
       const learned = await capacityFor(deps.db, resourceSetId, stable.instanceType, null, NaN, input.sloP95Ms);
       const capacity = Number.isFinite(learned) ? learned : defaultCapacity(speed);
       const now = Math.floor(Date.now() / 1000);
-      const rates = demandRate(await demandSeries(deps.db, resourceSetId, { from: now - DEMAND_WINDOW_SECONDS, to: now, stepSeconds: 60 })).values;
+      const rates = demandRate(
+        await demandSeries(deps.db, resourceSetId, { from: now - DEMAND_WINDOW_SECONDS, to: now, stepSeconds: 60 }),
+      ).values;
       const demand = rates.length ? rates.reduce((sum, v) => sum + v, 0) / rates.length : 0;
       const result = rightSize({
-        current: stable.instanceType, types: typeCapacities(types, stable.instanceType, capacity, Number.isFinite(learned)), demand,
-        targetUtilization: input.targetUtilization, minInstances: input.minInstances, minSaving: input.policy.minExpectedGain,
+        current: stable.instanceType,
+        types: typeCapacities(types, stable.instanceType, capacity, Number.isFinite(learned)),
+        demand,
+        targetUtilization: input.targetUtilization,
+        minInstances: input.minInstances,
+        minSaving: input.policy.minExpectedGain,
       });
       const recommendation = instanceTypeRecommendation(result, stable.instanceType);
       if (!recommendation) return { notes: [`configuration: no change proposed (${result.reason})`], rollout: null };
 
-      const row = await recordRecommendation(deps.db, { resourceSetId, fingerprint: fingerprint(stable, recommendation), baseRevision: stable.revision, recommendation });
+      const row = await recordRecommendation(deps.db, {
+        resourceSetId,
+        fingerprint: fingerprint(stable, recommendation),
+        baseRevision: stable.revision,
+        recommendation,
+      });
       const proposed = `configuration: recommendation ${row.id}, ${recommendation.instanceType} (expected gain ${percent(recommendation.expectedGain)}): ${recommendation.reason}`;
       if (row.status !== 'open' || disposition(input.policy, recommendation) !== 'rollout') {
-        const why = row.status !== 'open' ? `${row.status} before: not applied again by itself` : input.policy.mode === 'auto' ? 'gain below policy.configuration.minExpectedGain' : 'listed for an operator to apply';
+        const why =
+          row.status !== 'open'
+            ? `${row.status} before: not applied again by itself`
+            : input.policy.mode === 'auto'
+              ? 'gain below policy.configuration.minExpectedGain'
+              : 'listed for an operator to apply';
         return { notes: [`${proposed}; ${why}`], rollout: null };
       }
       const release = await releaseForRecommendation(deps.db, deps.objects, row, stable);
       await markApplied(deps.db, row.id, { template: release.template!, version: release.version! });
-      return { notes: [`${proposed}; rolling out ${describeRelease(release)} (policy.configuration.mode auto)`], rollout: release };
+      return {
+        notes: [`${proposed}; rolling out ${describeRelease(release)} (policy.configuration.mode auto)`],
+        rollout: release,
+      };
     },
   };
 }

@@ -5,7 +5,11 @@ const TIMEOUT_MS = 5_000;
 /** The agent answered PUT /config with an error; `status` null when it did not answer. */
 export class AgentConfigError extends Error {
   override name = 'AgentConfigError';
-  constructor(message: string, readonly status: number | null, readonly code: string | null) {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly code: string | null,
+  ) {
     super(message);
   }
 }
@@ -13,7 +17,10 @@ export class AgentConfigError extends Error {
 /** The version the agent applied; null when it has none yet or cannot be reached. */
 export async function appliedConfigVersion(agentUrl: string, token: string): Promise<number | null> {
   try {
-    const response = await fetch(new URL('/config', agentUrl), { signal: AbortSignal.timeout(TIMEOUT_MS), headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(new URL('/config', agentUrl), {
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (!response.ok) {
       await response.body?.cancel();
       return null;
@@ -30,12 +37,17 @@ export async function putConfig(agentUrl: string, token: string, config: AppConf
   let response: Response;
   try {
     response = await fetch(new URL('/config', agentUrl), {
-      method: 'PUT', signal: AbortSignal.timeout(TIMEOUT_MS),
+      method: 'PUT',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(config),
     });
   } catch (err) {
-    throw new AgentConfigError(`agent at ${agentUrl} did not answer PUT /config: ${(err as Error).message}`, null, null);
+    throw new AgentConfigError(
+      `agent at ${agentUrl} did not answer PUT /config: ${(err as Error).message}`,
+      null,
+      null,
+    );
   }
   const text = await response.text();
   if (response.ok) return;
@@ -45,6 +57,9 @@ export async function putConfig(agentUrl: string, token: string, config: AppConf
   } catch {
     // Not the agent's JSON: the status says enough.
   }
-  throw new AgentConfigError(`agent at ${agentUrl}: PUT /config → ${response.status}: ${error?.message ?? text.slice(0, 200)}`,
-    response.status, error?.code ?? null);
+  throw new AgentConfigError(
+    `agent at ${agentUrl}: PUT /config → ${response.status}: ${error?.message ?? text.slice(0, 200)}`,
+    response.status,
+    error?.code ?? null,
+  );
 }

@@ -16,7 +16,11 @@ interface SideSeries {
  * serving more counts more), error rate as errors over requests. An interval without requests
  * has NaN for both.
  */
-export function sideSeries(stats: Record<string, InstanceSamples>, ids: readonly string[], o: Pick<Options, 'from' | 'to' | 'sampleIntervalSeconds'>): SideSeries {
+export function sideSeries(
+  stats: Record<string, InstanceSamples>,
+  ids: readonly string[],
+  o: Pick<Options, 'from' | 'to' | 'sampleIntervalSeconds'>,
+): SideSeries {
   const n = Math.max(0, Math.ceil((o.to - o.from) / o.sampleIntervalSeconds));
   const requests = new Array<number>(n).fill(0);
   const errors = new Array<number>(n).fill(0);
@@ -64,7 +68,12 @@ export function judgeStep(stats: Record<string, InstanceSamples>, o: Options): S
   if (o.baseline.length === 0) return sloVerdict(canary, counted, o.slo);
   const baseline = sideSeries(stats, o.baseline, o);
   const metrics: MetricConfig[] = [
-    { name: 'latencyP95Ms', group: 'latency', direction: 'increase', effectSize: { allowedIncrease: o.latencyAllowedIncrease } },
+    {
+      name: 'latencyP95Ms',
+      group: 'latency',
+      direction: 'increase',
+      effectSize: { allowedIncrease: o.latencyAllowedIncrease },
+    },
     // An interval without requests had no errors either.
     { name: 'errorRate', group: 'errors', direction: 'increase', critical: true, nanStrategy: 'replace' },
   ];
@@ -74,9 +83,12 @@ export function judgeStep(stats: Record<string, InstanceSamples>, o: Options): S
   };
   const result = judge({ metrics, confidence: o.confidence }, data);
   return {
-    verdict: result.verdict, score: result.score, reason: result.reason,
+    verdict: result.verdict,
+    score: result.score,
+    reason: result.reason,
     metrics: result.metrics.map((m) => ({ name: m.name, classification: m.classification, reason: m.reason })),
-    canarySamples: counted, baselineSamples: finite(baseline.latencyP95Ms).length,
+    canarySamples: counted,
+    baselineSamples: finite(baseline.latencyP95Ms).length,
   };
 }
 
@@ -87,18 +99,34 @@ function sloVerdict(canary: SideSeries, counted: number, slo: AnalyseStepInput['
   if (latencies.length === 0) {
     // No traffic is no evidence: the rollout waits for some rather than rolling back.
     const reason = 'no baseline left and no canary samples: nothing to judge';
-    return { ...base, verdict: 'inconclusive', score: 0, reason, metrics: [{ name: 'latencyP95Ms', classification: 'NoData', reason }] };
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      score: 0,
+      reason,
+      metrics: [{ name: 'latencyP95Ms', classification: 'NoData', reason }],
+    };
   }
   const p95 = median(latencies);
   const errorRate = rates.length ? median(rates) : 0;
   const metrics = [
-    { name: 'latencyP95Ms', classification: p95 <= slo.latencyP95Ms ? 'Pass' : 'High', reason: `median p95 ${p95.toFixed(1)} ms against the SLO's ${slo.latencyP95Ms} ms` },
-    { name: 'errorRate', classification: errorRate <= slo.errorRate ? 'Pass' : 'High', reason: `median error rate ${errorRate.toFixed(4)} against the SLO's ${slo.errorRate}` },
+    {
+      name: 'latencyP95Ms',
+      classification: p95 <= slo.latencyP95Ms ? 'Pass' : 'High',
+      reason: `median p95 ${p95.toFixed(1)} ms against the SLO's ${slo.latencyP95Ms} ms`,
+    },
+    {
+      name: 'errorRate',
+      classification: errorRate <= slo.errorRate ? 'Pass' : 'High',
+      reason: `median error rate ${errorRate.toFixed(4)} against the SLO's ${slo.errorRate}`,
+    },
   ];
   const failing = metrics.filter((m) => m.classification !== 'Pass');
   return {
-    ...base, metrics,
-    verdict: failing.length ? 'fail' : 'pass', score: (100 * (metrics.length - failing.length)) / metrics.length,
+    ...base,
+    metrics,
+    verdict: failing.length ? 'fail' : 'pass',
+    score: (100 * (metrics.length - failing.length)) / metrics.length,
     reason: `no baseline left: held to the SLO; ${failing.length ? `breached: ${failing.map((m) => m.reason).join('; ')}` : 'within it'}`,
   };
 }

@@ -9,7 +9,12 @@ import type { Db } from '../store/db.js';
 import { demandSeries } from '../store/metrics.js';
 import { demandRate } from '../forecast/series.js';
 import {
-  loadNeuralVersion, modelVersionForRun, promotedModelVersion, promoteIfBetter, registerModelVersion, reserveModelVersion,
+  loadNeuralVersion,
+  modelVersionForRun,
+  promotedModelVersion,
+  promoteIfBetter,
+  registerModelVersion,
+  reserveModelVersion,
   type ModelBacktest,
 } from '../store/models.js';
 import type { ObjectStore } from '../store/objects/contract.js';
@@ -55,7 +60,9 @@ export interface CapacityOutcome {
 
 /** Scores the promoted model on the candidate's tail; null scores when it cannot forecast it. */
 async function incumbentScores(
-  deps: TrainingDeps, resourceSetId: string, score: (model: NeuralModel) => BacktestScores,
+  deps: TrainingDeps,
+  resourceSetId: string,
+  score: (model: NeuralModel) => BacktestScores,
 ): Promise<ModelBacktest['incumbent']> {
   const promoted = await promotedModelVersion(deps.db, resourceSetId, 'neural');
   if (!promoted) return null;
@@ -83,30 +90,44 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const done = await modelVersionForRun(deps.db, resourceSetId, 'neural', trainingRunId);
       if (done) return { status: 'registered', version: done.version, score: done.score, backtest: done.backtest };
 
-      const series = demandRate(await demandSeries(deps.db, resourceSetId, { from: input.asOf - input.historySeconds, to: input.asOf, stepSeconds }));
+      const series = demandRate(
+        await demandSeries(deps.db, resourceSetId, {
+          from: input.asOf - input.historySeconds,
+          to: input.asOf,
+          stepSeconds,
+        }),
+      );
       const n = series.values.length;
       const tailSteps = heldOutSteps(n, seasonSteps);
       const origins = tailOrigins(n, tailSteps, horizonSteps);
-      if (origins.length === 0) return { status: 'skipped', reason: `${n} steps of demand history are too few to hold out a backtest` };
+      if (origins.length === 0)
+        return { status: 'skipped', reason: `${n} steps of demand history are too few to hold out a backtest` };
 
       const ctx = Context.current();
       let model: NeuralModel;
       try {
-        model = await trainNeural({ ...series, values: series.values.slice(0, n - tailSteps) }, {
-          ...input.options, seasonSteps, horizonSteps,
-          onEpoch: (progress) => {
-            ctx.heartbeat(progress);
-            ctx.cancellationSignal.throwIfAborted();
+        model = await trainNeural(
+          { ...series, values: series.values.slice(0, n - tailSteps) },
+          {
+            ...input.options,
+            seasonSteps,
+            horizonSteps,
+            onEpoch: (progress) => {
+              ctx.heartbeat(progress);
+              ctx.cancellationSignal.throwIfAborted();
+            },
           },
-        });
+        );
       } catch (err) {
         if (err instanceof NeuralInputError) return { status: 'skipped', reason: err.message };
         throw err;
       }
       try {
-        const score = (m: NeuralModel): BacktestScores => backtest(series, origins, horizonSteps, seasonSteps, (h, k) => m.predict(h, k));
+        const score = (m: NeuralModel): BacktestScores =>
+          backtest(series, origins, horizonSteps, seasonSteps, (h, k) => m.predict(h, k));
         const result: ModelBacktest = {
-          tailSteps, horizonSteps,
+          tailSteps,
+          horizonSteps,
           candidate: score(model),
           naive: backtest(series, origins, horizonSteps, seasonSteps, (h, k) => seasonalNaive(h, k, seasonSteps)),
           incumbent: await incumbentScores(deps, resourceSetId, score),
@@ -116,7 +137,12 @@ export function createTrainingActivities(deps: TrainingDeps) {
         const prefix = neuralArtifactPrefix(resourceSetId, version);
         await model.save(objectStoreIO(deps.objects, prefix));
         const registered = await registerModelVersion(deps.db, {
-          resourceSetId, kind: 'neural', version, trainingRunId, artifactKey: modelJsonKey(prefix), backtest: result,
+          resourceSetId,
+          kind: 'neural',
+          version,
+          trainingRunId,
+          artifactKey: modelJsonKey(prefix),
+          backtest: result,
         });
         return { status: 'registered', version, score: registered.score, backtest: registered.backtest };
       } finally {
@@ -125,14 +151,20 @@ export function createTrainingActivities(deps: TrainingDeps) {
     },
 
     /** Promotes the version if its backtest beats the promoted one; the registry decides once, atomically. */
-    async promoteNeuralModel(input: { resourceSetId: string; version: number }): Promise<{ promoted: boolean; decision: string }> {
+    async promoteNeuralModel(input: {
+      resourceSetId: string;
+      version: number;
+    }): Promise<{ promoted: boolean; decision: string }> {
       return promoteIfBetter(deps.db, input.resourceSetId, 'neural', input.version);
     },
 
     /** Fits and stores one capacity model per (instance type, configuration) seen in the window. */
     async learnCapacity(input: LearnCapacityInput): Promise<CapacityOutcome[]> {
       const typeOf = new Map(input.instances.map((i) => [i.id, i.instanceType]));
-      const points = await loadLatencyPoints(deps.db, input.resourceSetId, [...typeOf.keys()], { from: input.asOf - input.windowSeconds, to: input.asOf });
+      const points = await loadLatencyPoints(deps.db, input.resourceSetId, [...typeOf.keys()], {
+        from: input.asOf - input.windowSeconds,
+        to: input.asOf,
+      });
       const groups = new Map<string, { instanceType: string; configVersion: string; points: InstanceLoadPoint[] }>();
       for (const p of points) {
         const instanceType = typeOf.get(p.instanceId)!;
@@ -146,7 +178,11 @@ export function createTrainingActivities(deps: TrainingDeps) {
         const fit = fitCapacity(groupPoints, { sloP95Ms: input.sloP95Ms });
         const lastMinute = groupPoints.reduce((latest, p) => Math.max(latest, p.minute), -Infinity);
         await saveCapacityModel(deps.db, {
-          resourceSetId: input.resourceSetId, instanceType, configVersion, sloP95Ms: input.sloP95Ms, fit,
+          resourceSetId: input.resourceSetId,
+          instanceType,
+          configVersion,
+          sloP95Ms: input.sloP95Ms,
+          fit,
           lastSampleAt: new Date(lastMinute * 1000).toISOString(),
         });
         outcomes.push({ instanceType, configVersion, fit });

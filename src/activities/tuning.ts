@@ -27,17 +27,41 @@ export function createTuningActivities(deps: { db: Db; objects: ObjectStore; pol
   const pollMs = deps.pollMs ?? 2_000;
   return {
     proposeTrial({ space, observations, seed, latencyAllowedIncrease }) {
-      return Promise.resolve().then(() => proposeNext(space, observations, seededRandom(seed), latencyAllowedIncrease === undefined ? {} : { latencyAllowedIncrease }));
+      return Promise.resolve().then(() =>
+        proposeNext(
+          space,
+          observations,
+          seededRandom(seed),
+          latencyAllowedIncrease === undefined ? {} : { latencyAllowedIncrease },
+        ),
+      );
     },
     async trialRelease({ resourceSetId, stable, params }) {
-      const trial: Recommendation = { kind: 'tuning-trial', params: { ...stable.params, ...params }, expectedGain: 0, reason: 'a tuning trial' };
+      const trial: Recommendation = {
+        kind: 'tuning-trial',
+        params: { ...stable.params, ...params },
+        expectedGain: 0,
+        reason: 'a tuning trial',
+      };
       const body = templateBodySchema.parse(bodyFor(stable, trial));
       const template = tuningTemplate(resourceSetId);
-      const { version } = await putTemplateVersion(deps.db, deps.objects, template, body, await profileOfResourceSet(deps.db, resourceSetId));
+      const { version } = await putTemplateVersion(
+        deps.db,
+        deps.objects,
+        template,
+        body,
+        await profileOfResourceSet(deps.db, resourceSetId),
+      );
       return releaseOf(template, version.version, version.revision, version.body, version.image);
     },
     async judgeTrial(input) {
-      const stats = await windowStats(deps.db, input.resourceSetId, [...input.canary, ...input.baseline], input, pollMs);
+      const stats = await windowStats(
+        deps.db,
+        input.resourceSetId,
+        [...input.canary, ...input.baseline],
+        input,
+        pollMs,
+      );
       return {
         verdict: judgeStep(stats, input),
         canaryP95Ms: medianP95(sideSeries(stats, input.canary, input).latencyP95Ms),
@@ -45,9 +69,20 @@ export function createTuningActivities(deps: { db: Db; objects: ObjectStore; pol
       };
     },
     async recommendTuned({ resourceSetId, stable, params, expectedGain, reason, policy }) {
-      const recommendation: Recommendation = { kind: 'app-params', params: { ...stable.params, ...params }, expectedGain, reason };
-      const row = await recordRecommendation(deps.db, { resourceSetId, fingerprint: fingerprint(stable, recommendation), baseRevision: stable.revision, recommendation });
-      if (row.status !== 'open' || disposition(policy, recommendation) !== 'rollout') return { id: row.id, status: row.status, rollout: null };
+      const recommendation: Recommendation = {
+        kind: 'app-params',
+        params: { ...stable.params, ...params },
+        expectedGain,
+        reason,
+      };
+      const row = await recordRecommendation(deps.db, {
+        resourceSetId,
+        fingerprint: fingerprint(stable, recommendation),
+        baseRevision: stable.revision,
+        recommendation,
+      });
+      if (row.status !== 'open' || disposition(policy, recommendation) !== 'rollout')
+        return { id: row.id, status: row.status, rollout: null };
       const release = await releaseForRecommendation(deps.db, deps.objects, row, stable);
       await markApplied(deps.db, row.id, { template: release.template!, version: release.version! });
       return { id: row.id, status: 'applied', rollout: release };

@@ -11,7 +11,11 @@ const MAX_SAMPLE_WAIT_SECONDS = 30;
  * window, or the wait runs out, so the last interval is complete.
  */
 export async function windowStats(
-  db: Db, resourceSetId: string, ids: readonly string[], window: { from: number; to: number }, pollMs: number,
+  db: Db,
+  resourceSetId: string,
+  ids: readonly string[],
+  window: { from: number; to: number },
+  pollMs: number,
 ): Promise<Record<string, InstanceSamples>> {
   const range = { from: window.from, to: window.to + MAX_SAMPLE_WAIT_SECONDS };
   const deadline = Date.now() + MAX_SAMPLE_WAIT_SECONDS * 1000;

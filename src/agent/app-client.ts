@@ -8,12 +8,18 @@ const RELOAD_TIMEOUT_MS = 2_000;
 /** A call the app did not answer (`status` null) or answered with an error status. */
 export class AppError extends Error {
   override name = 'AppError';
-  constructor(message: string, readonly status: number | null) {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
     super(message);
   }
 }
 
-const runningConfigSchema = z.object({ version: appConfigSchema.shape.version.nullable(), params: appConfigSchema.shape.params });
+const runningConfigSchema = z.object({
+  version: appConfigSchema.shape.version.nullable(),
+  params: appConfigSchema.shape.params,
+});
 
 function describe(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string } };
@@ -37,7 +43,10 @@ export class AppClient {
   private readonly baseUrl: string;
 
   /** `token`: the instance's agent token, which the app may require on its configuration hook. */
-  constructor(baseUrl: string, private readonly token: string) {
+  constructor(
+    baseUrl: string,
+    private readonly token: string,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -54,7 +63,11 @@ export class AppClient {
   private async ok(path: string, init?: RequestInit, timeoutMs?: number): Promise<string> {
     const response = await this.call(path, init, timeoutMs);
     const text = await response.text();
-    if (!response.ok) throw new AppError(`the app answered ${path} with HTTP ${response.status}: ${errorMessage(text)}`, response.status);
+    if (!response.ok)
+      throw new AppError(
+        `the app answered ${path} with HTTP ${response.status}: ${errorMessage(text)}`,
+        response.status,
+      );
     return text;
   }
 
@@ -84,8 +97,14 @@ export class AppClient {
 
   /** PUTs `config` to the app's hook (a path or a URL); an AppError with a 4xx status means the app refused it. */
   async putConfig(hook: string, config: AppConfig): Promise<void> {
-    await this.ok(hook, {
-      method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` }, body: JSON.stringify({ params: config.params, version: config.version }),
-    }, RELOAD_TIMEOUT_MS);
+    await this.ok(
+      hook,
+      {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+        body: JSON.stringify({ params: config.params, version: config.version }),
+      },
+      RELOAD_TIMEOUT_MS,
+    );
   }
 }

@@ -38,10 +38,19 @@ export interface AppSnapshot {
   gauges: Record<string, number>;
 }
 
-export type AppFigures = Pick<MetricSample,
-  'requests' | 'errors' | 'latencyP50Ms' | 'latencyP95Ms' | 'latencyP99Ms' | 'poolUtilization' | 'queueDepth' | 'custom'>;
+export type AppFigures = Pick<
+  MetricSample,
+  'requests' | 'errors' | 'latencyP50Ms' | 'latencyP95Ms' | 'latencyP99Ms' | 'poolUtilization' | 'queueDepth' | 'custom'
+>;
 
-const EMPTY: AppSnapshot = { requestsByCode: new Map(), latencyBuckets: [], utilizationSeconds: 0, utilization: null, queueDepth: null, gauges: {} };
+const EMPTY: AppSnapshot = {
+  requestsByCode: new Map(),
+  latencyBuckets: [],
+  utilizationSeconds: 0,
+  utilization: null,
+  queueDepth: null,
+  gauges: {},
+};
 
 const sum = (values: Iterable<number>): number => {
   let total = 0;
@@ -69,7 +78,12 @@ export function appSnapshot({ samples, types }: Exposition): AppSnapshot {
       utilization = value;
     } else if (name === APP_METRICS.queueDepth) {
       queueDepth = value;
-    } else if (types.get(name) === 'gauge' && Object.keys(labels).length === 0 && Number.isFinite(value) && CUSTOM_NAME.test(name)) {
+    } else if (
+      types.get(name) === 'gauge' &&
+      Object.keys(labels).length === 0 &&
+      Number.isFinite(value) &&
+      CUSTOM_NAME.test(name)
+    ) {
       gauges[name] = value;
     }
   }
@@ -98,9 +112,11 @@ export function histogramQuantile(q: number, buckets: readonly Bucket[]): number
 
 /** True when a counter went backwards: the app restarted between the scrapes. */
 export function appRestarted(prev: AppSnapshot, cur: AppSnapshot): boolean {
-  return sum(cur.requestsByCode.values()) < sum(prev.requestsByCode.values())
-    || (cur.latencyBuckets.at(-1)?.count ?? 0) < (prev.latencyBuckets.at(-1)?.count ?? 0)
-    || (cur.utilizationSeconds ?? 0) < (prev.utilizationSeconds ?? 0);
+  return (
+    sum(cur.requestsByCode.values()) < sum(prev.requestsByCode.values()) ||
+    (cur.latencyBuckets.at(-1)?.count ?? 0) < (prev.latencyBuckets.at(-1)?.count ?? 0) ||
+    (cur.utilizationSeconds ?? 0) < (prev.utilizationSeconds ?? 0)
+  );
 }
 
 /** The figures for the window between two scrapes `elapsedSeconds` apart. */
@@ -115,22 +131,31 @@ export function appFigures(previous: AppSnapshot, cur: AppSnapshot, elapsedSecon
     if (code.startsWith('5')) errors += delta;
   }
   const prevBuckets = new Map(prev.latencyBuckets.map((b) => [b.le, b.count]));
-  const window = cur.latencyBuckets.map((b) => ({ le: b.le, count: Math.max(0, b.count - (prevBuckets.get(b.le) ?? 0)) }));
+  const window = cur.latencyBuckets.map((b) => ({
+    le: b.le,
+    count: Math.max(0, b.count - (prevBuckets.get(b.le) ?? 0)),
+  }));
   const quantileMs = (q: number): number | null => {
     const seconds = histogramQuantile(q, window);
     return seconds === null ? null : seconds * 1000;
   };
-  const poolUtilization = cur.utilizationSeconds !== null && prev.utilizationSeconds !== null && elapsedSeconds > 0
-    ? (cur.utilizationSeconds - prev.utilizationSeconds) / elapsedSeconds
-    : cur.utilization;
-  const custom = Object.fromEntries(Object.entries(cur.gauges).sort(([a], [b]) => a.localeCompare(b)).slice(0, MAX_CUSTOM));
+  const poolUtilization =
+    cur.utilizationSeconds !== null && prev.utilizationSeconds !== null && elapsedSeconds > 0
+      ? (cur.utilizationSeconds - prev.utilizationSeconds) / elapsedSeconds
+      : cur.utilization;
+  const custom = Object.fromEntries(
+    Object.entries(cur.gauges)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .slice(0, MAX_CUSTOM),
+  );
   return {
     requests: Math.round(requests),
     errors: Math.round(errors),
     latencyP50Ms: quantileMs(0.5),
     latencyP95Ms: quantileMs(0.95),
     latencyP99Ms: quantileMs(0.99),
-    poolUtilization: poolUtilization === null || !Number.isFinite(poolUtilization) ? null : Math.min(1, Math.max(0, poolUtilization)),
+    poolUtilization:
+      poolUtilization === null || !Number.isFinite(poolUtilization) ? null : Math.min(1, Math.max(0, poolUtilization)),
     queueDepth: cur.queueDepth === null || !Number.isFinite(cur.queueDepth) ? null : Math.max(0, cur.queueDepth),
     custom,
   };

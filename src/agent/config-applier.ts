@@ -12,7 +12,6 @@ export interface ApplyResult {
   changed: boolean;
 }
 
-
 /**
  * The configuration this agent applied to its app, kept in the state dir. Applying is idempotent by
  * version; a failed apply puts the previous configuration back, and `reconcile` keeps the app on
@@ -33,7 +32,8 @@ export class ConfigApplier {
     const file = path.join(stateDir, 'applied-config.json');
     const raw = await readJsonFile(file);
     const parsed = raw === undefined ? null : appConfigSchema.safeParse(raw);
-    if (parsed && !parsed.success) throw new Error(`${file}: not an AppConfig (${parsed.error.message}); fix or remove it`);
+    if (parsed && !parsed.success)
+      throw new Error(`${file}: not an AppConfig (${parsed.error.message}); fix or remove it`);
     return new ConfigApplier(file, delivery, logger, parsed?.data ?? null);
   }
 
@@ -47,9 +47,12 @@ export class ConfigApplier {
       const previous = this.current;
       if (previous?.version === config.version) {
         if (sameParams(previous.params, config.params)) return { appliedVersion: previous.version, changed: false };
-        throw new HttpError(409, 'version_conflict',
+        throw new HttpError(
+          409,
+          'version_conflict',
           `version ${config.version} is already applied with other params; a version's params never change, so send a new version`,
-          { appliedVersion: previous.version });
+          { appliedVersion: previous.version },
+        );
       }
       try {
         await this.delivery.deliver(config);
@@ -63,7 +66,10 @@ export class ConfigApplier {
         throw err;
       }
       this.current = config;
-      this.logger.info({ version: config.version, previousVersion: previous?.version ?? null, params: config.params }, 'configuration applied');
+      this.logger.info(
+        { version: config.version, previousVersion: previous?.version ?? null, params: config.params },
+        'configuration applied',
+      );
       return { appliedVersion: config.version, changed: true };
     });
   }
@@ -71,14 +77,25 @@ export class ConfigApplier {
   /** After a failed apply: re-apply the previous configuration, and say what holds now. */
   private async putBack(previous: AppConfig | null, requested: AppConfig, err: Error): Promise<HttpError> {
     let restored = false;
-    if (previous) restored = await this.delivery.deliver(previous).then(() => true, () => false);
+    if (previous)
+      restored = await this.delivery.deliver(previous).then(
+        () => true,
+        () => false,
+      );
     const refused = err instanceof DeliveryError && err.refused;
     let holds = previous ? `version ${previous.version} is still applied` : 'no version is applied';
-    if (previous && !restored) holds += ' (the app has not confirmed it yet; it is re-applied as soon as the app answers)';
-    this.logger.warn({ requestedVersion: requested.version, appliedVersion: previous?.version ?? null, restored, reason: err.message }, 'configuration not applied');
-    return new HttpError(refused ? 409 : 502, refused ? 'config_refused' : 'app_unavailable',
+    if (previous && !restored)
+      holds += ' (the app has not confirmed it yet; it is re-applied as soon as the app answers)';
+    this.logger.warn(
+      { requestedVersion: requested.version, appliedVersion: previous?.version ?? null, restored, reason: err.message },
+      'configuration not applied',
+    );
+    return new HttpError(
+      refused ? 409 : 502,
+      refused ? 'config_refused' : 'app_unavailable',
       `${refused ? 'the app refused' : 'the app could not apply'} version ${requested.version}: ${err.message}; ${holds}`,
-      { appliedVersion: previous?.version ?? null, requestedVersion: requested.version, restored, reason: err.message });
+      { appliedVersion: previous?.version ?? null, requestedVersion: requested.version, restored, reason: err.message },
+    );
   }
 
   /**
@@ -103,7 +120,8 @@ export class ConfigApplier {
       } catch (err) {
         const message = (err as Error).message;
         // The app is often down for a while: say so once, not every time.
-        if (message !== this.lastReconcileError) this.logger.warn({ reason: message }, 'cannot check the app runs the applied configuration');
+        if (message !== this.lastReconcileError)
+          this.logger.warn({ reason: message }, 'cannot check the app runs the applied configuration');
         this.lastReconcileError = message;
       }
     });

@@ -62,18 +62,31 @@ export class DiskBuffer {
     const cursorFile = path.join(dir, 'cursor.json');
     const cursor = cursorSchema.safeParse((await readJsonFile(cursorFile)) ?? { segment: 0, consumed: 0 }).data;
     if (!cursor) throw new Error(`${cursorFile}: not a buffer cursor; fix or remove it`);
-    const ids = (await readdir(dir)).flatMap((f) => { const m = SEGMENT_FILE.exec(f); return m ? [Number(m[1])] : []; }).sort((a, b) => a - b);
+    const ids = (await readdir(dir))
+      .flatMap((f) => {
+        const m = SEGMENT_FILE.exec(f);
+        return m ? [Number(m[1])] : [];
+      })
+      .sort((a, b) => a - b);
     const segments: Segment[] = [];
     let lastText = '';
     for (const id of ids) {
       const file = path.join(dir, segmentName(id));
       // Segments before the cursor were delivered; a crash came between moving it and deleting them.
-      if (id < cursor.segment) { await unlink(file); continue; }
+      if (id < cursor.segment) {
+        await unlink(file);
+        continue;
+      }
       lastText = await readFile(file, 'utf8');
       segments.push({ id, lines: countLines(lastText) });
     }
-    const buffer = new DiskBuffer(dir, segments, Math.max(cursor.segment, (ids.at(-1) ?? -1) + 1),
-      { segmentSamples: 1000, ...options }, lastSeq(lastText));
+    const buffer = new DiskBuffer(
+      dir,
+      segments,
+      Math.max(cursor.segment, (ids.at(-1) ?? -1) + 1),
+      { segmentSamples: 1000, ...options },
+      lastSeq(lastText),
+    );
     buffer.consumed = segments[0]?.id === cursor.segment ? cursor.consumed : 0;
     await buffer.settle();
     return buffer;
@@ -155,14 +168,16 @@ export class DiskBuffer {
       this.consumed -= head.lines;
       done.push(head);
     }
-    await writeFileAtomic(path.join(this.dir, 'cursor.json'), JSON.stringify({ segment: this.segments[0]?.id ?? this.nextId, consumed: this.consumed }));
+    await writeFileAtomic(
+      path.join(this.dir, 'cursor.json'),
+      JSON.stringify({ segment: this.segments[0]?.id ?? this.nextId, consumed: this.consumed }),
+    );
     await Promise.all(done.map((s) => unlink(this.file(s.id)).catch(() => undefined)));
   }
 
   private file(id: number): string {
     return path.join(this.dir, segmentName(id));
   }
-
 }
 
 const segmentName = (id: number): string => `${String(id).padStart(12, '0')}.jsonl`;

@@ -34,16 +34,23 @@ export function parseFlagsOrExit<S extends z.ZodObject>(argv: string[], schema: 
   }
 }
 
-export const portFlag = z.coerce.number({ error: 'must be a port number 1..65535' }).int('must be a port number 1..65535')
-  .min(1, 'must be a port number 1..65535').max(65535, 'must be a port number 1..65535');
+export const portFlag = z.coerce
+  .number({ error: 'must be a port number 1..65535' })
+  .int('must be a port number 1..65535')
+  .min(1, 'must be a port number 1..65535')
+  .max(65535, 'must be a port number 1..65535');
 export const hostFlag = z.string().min(1).default('127.0.0.1');
 
 /** A flag whose value is a JSON document checked by `schema`; its problems name the field inside it. */
-export const jsonFlag = <T extends z.ZodType>(schema: T, what: string) => z.string({ error: `is required: ${what}, as JSON` }).transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `must be JSON (${(err as Error).message})` });
-    return z.NEVER;
-  }
-}).pipe(schema);
+export const jsonFlag = <T extends z.ZodType>(schema: T, what: string) =>
+  z
+    .string({ error: `is required: ${what}, as JSON` })
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `must be JSON (${(err as Error).message})` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);

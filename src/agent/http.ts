@@ -19,7 +19,9 @@ export function sendText(res: ServerResponse, status: number, contentType: strin
 
 /** The API's error body shape, so clients read agent and app errors the same way. */
 export function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+  sendJson(res, error.status, {
+    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+  });
 }
 
 /** Reads a JSON body; a body that is too large or not JSON is the client's mistake (413 / 400). */
@@ -65,6 +67,9 @@ export function routeNotFound(req: IncomingMessage, url: URL): HttpError {
 export async function listen(server: Server, port: number, host: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
 }

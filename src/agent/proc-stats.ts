@@ -20,8 +20,15 @@ export interface ProcessSnapshot {
   rssBytes: number;
 }
 
-export type HostFigures = Pick<MetricSample,
-  'cpuPercent' | 'memoryBytes' | 'netRxBytesPerSec' | 'netTxBytesPerSec' | 'diskReadBytesPerSec' | 'diskWriteBytesPerSec'>;
+export type HostFigures = Pick<
+  MetricSample,
+  | 'cpuPercent'
+  | 'memoryBytes'
+  | 'netRxBytesPerSec'
+  | 'netTxBytesPerSec'
+  | 'diskReadBytesPerSec'
+  | 'diskWriteBytesPerSec'
+>;
 export type ProcessFigures = Pick<MetricSample, 'processCpuPercent' | 'processRssBytes'>;
 
 function sysconf(name: string, fallback: number): number {
@@ -54,7 +61,16 @@ const read = (path: string): Promise<string | null> => readFile(path, 'utf8').ca
 function parseCpu(stat: string): HostSnapshot['cpu'] {
   const fields = stat.slice(0, stat.indexOf('\n')).trim().split(/\s+/).slice(1, 9).map(Number);
   if (fields.length < 8 || fields.some((f) => !Number.isFinite(f))) return null;
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { total: user + nice + system + idle + iowait + irq + softirq + steal, idle: idle + iowait };
 }
 
@@ -97,7 +113,10 @@ function parseDisk(diskstats: string): HostSnapshot['disk'] {
 
 export async function readHost(): Promise<HostSnapshot> {
   const [stat, meminfo, netDev, diskstats] = await Promise.all([
-    read('/proc/stat'), read('/proc/meminfo'), read('/proc/net/dev'), read('/proc/diskstats'),
+    read('/proc/stat'),
+    read('/proc/meminfo'),
+    read('/proc/net/dev'),
+    read('/proc/diskstats'),
   ]);
   return {
     at: performance.now(),
@@ -113,7 +132,11 @@ export async function readProcess(pid: number): Promise<ProcessSnapshot | null> 
   const stat = await read(`/proc/${pid}/stat`);
   if (stat === null) return null;
   // The command name (field 2) may hold spaces and parentheses; the fields after its last ')' do not.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(/\s+/).map(Number);
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   // Field n of proc(5) is index n - 3 here: utime 14, stime 15, rss 24.
   const [utime, stime, rss] = [fields[11], fields[12], fields[21]];
   if (utime === undefined || stime === undefined || rss === undefined) return null;
@@ -129,9 +152,10 @@ export function hostFigures(prev: HostSnapshot, cur: HostSnapshot): HostFigures 
   const seconds = (cur.at - prev.at) / 1000;
   const cpuTotal = prev.cpu && cur.cpu ? cur.cpu.total - prev.cpu.total : 0;
   return {
-    cpuPercent: prev.cpu && cur.cpu && cpuTotal > 0
-      ? Math.min(100, Math.max(0, 100 * (1 - (cur.cpu.idle - prev.cpu.idle) / cpuTotal)))
-      : null,
+    cpuPercent:
+      prev.cpu && cur.cpu && cpuTotal > 0
+        ? Math.min(100, Math.max(0, 100 * (1 - (cur.cpu.idle - prev.cpu.idle) / cpuTotal)))
+        : null,
     memoryBytes: cur.memoryUsedBytes,
     netRxBytesPerSec: prev.net && cur.net ? rate(prev.net.rx, cur.net.rx, seconds) : null,
     netTxBytesPerSec: prev.net && cur.net ? rate(prev.net.tx, cur.net.tx, seconds) : null,

@@ -21,9 +21,13 @@ const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', n: '\n' };
 
 function parseValue(text: string): number {
   switch (text) {
-    case '+Inf': case 'Inf': return Infinity;
-    case '-Inf': return -Infinity;
-    case 'NaN': return NaN;
+    case '+Inf':
+    case 'Inf':
+      return Infinity;
+    case '-Inf':
+      return -Infinity;
+    case 'NaN':
+      return NaN;
   }
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) throw new Error(`"${text}" is not a number`);

@@ -53,7 +53,10 @@ export class Pusher {
   async stop(flushMs: number): Promise<void> {
     this.stopping = true;
     this.deadline = Date.now() + flushMs;
-    const timer = setTimeout(() => { this.inFlight.abort(); this.wake?.(); }, flushMs);
+    const timer = setTimeout(() => {
+      this.inFlight.abort();
+      this.wake?.();
+    }, flushMs);
     this.wake?.();
     await this.loop;
     clearTimeout(timer);
@@ -62,9 +65,12 @@ export class Pusher {
   private async run(): Promise<void> {
     const { buffer, logger } = this.options;
     while (!(this.stopping && (buffer.size === 0 || Date.now() >= this.deadline))) {
-      if (buffer.size === 0) { await this.sleep(Infinity, true); continue; }
+      if (buffer.size === 0) {
+        await this.sleep(Infinity, true);
+        continue;
+      }
       try {
-        if (await this.pushOldest() === 'gave up') return;
+        if ((await this.pushOldest()) === 'gave up') return;
       } catch (err) {
         // The buffer's disk failed under us; the samples are still there, so try again later.
         logger.error({ err }, 'cannot read or update the sample buffer');
@@ -83,14 +89,24 @@ export class Pusher {
       this.pushFailuresTotal++;
       if (this.stopping) return 'gave up';
       const delay = Math.max(outcome.retryAfterMs, backoffMs(this.failures));
-      logger.warn({ reason: outcome.reason, retryInMs: Math.round(delay), buffered: buffer.size }, 'push failed; samples stay buffered');
+      logger.warn(
+        { reason: outcome.reason, retryInMs: Math.round(delay), buffered: buffer.size },
+        'push failed; samples stay buffered',
+      );
       await this.sleep(delay);
       return;
     }
     if (outcome.kind === 'rejected') {
       this.rejectedSamplesTotal += batch.samples.length;
-      logger.error({ status: outcome.status, detail: outcome.detail, samples: batch.samples.length, firstSeq: batch.samples[0]?.seq },
-        'the control plane rejected a batch; dropping it');
+      logger.error(
+        {
+          status: outcome.status,
+          detail: outcome.detail,
+          samples: batch.samples.length,
+          firstSeq: batch.samples[0]?.seq,
+        },
+        'the control plane rejected a batch; dropping it',
+      );
     } else if (this.failures > 0) {
       logger.info({ afterFailures: this.failures }, 'push recovered');
     }
@@ -119,7 +135,11 @@ export class Pusher {
     // is fine, so keep it and let the bounded buffer decide what to drop if this lasts.
     if (response.status >= 500 || [401, 403, 408, 429].includes(response.status)) {
       const retryAfter = Number(response.headers.get('retry-after'));
-      return { kind: 'retry', reason: `HTTP ${response.status} ${detail}`, retryAfterMs: Number.isFinite(retryAfter) ? Math.min(retryAfter, 300) * 1000 : 0 };
+      return {
+        kind: 'retry',
+        reason: `HTTP ${response.status} ${detail}`,
+        retryAfterMs: Number.isFinite(retryAfter) ? Math.min(retryAfter, 300) * 1000 : 0,
+      };
     }
     return { kind: 'rejected', status: response.status, detail };
   }
@@ -127,7 +147,12 @@ export class Pusher {
   private sleep(ms: number, idle = false): Promise<void> {
     this.idle = idle;
     return new Promise((resolve) => {
-      const done = (): void => { clearTimeout(timer); this.wake = null; this.idle = false; resolve(); };
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = null;
+        this.idle = false;
+        resolve();
+      };
       const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
       this.wake = done;
     });

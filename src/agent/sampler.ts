@@ -2,7 +2,14 @@ import { metricSampleSchema, type MetricSample } from '../domain/metrics.js';
 import type { Logger } from '../logger.js';
 import type { AppClient } from './app-client.js';
 import { appFigures, appRestarted, appSnapshot, type AppFigures, type AppSnapshot } from './app-metrics.js';
-import { hostFigures, processFigures, readHost, readProcess, type HostSnapshot, type ProcessSnapshot } from './proc-stats.js';
+import {
+  hostFigures,
+  processFigures,
+  readHost,
+  readProcess,
+  type HostSnapshot,
+  type ProcessSnapshot,
+} from './proc-stats.js';
 import { parsePrometheusText } from './prometheus-text.js';
 import type { SeqStore } from './seq-store.js';
 
@@ -24,10 +31,20 @@ interface Reading {
   app: AppReading | null;
 }
 
-interface AppReading { snapshot: AppSnapshot; at: number }
+interface AppReading {
+  snapshot: AppSnapshot;
+  at: number;
+}
 
 const NO_APP: AppFigures = {
-  requests: 0, errors: 0, latencyP50Ms: null, latencyP95Ms: null, latencyP99Ms: null, poolUtilization: null, queueDepth: null, custom: {},
+  requests: 0,
+  errors: 0,
+  latencyP50Ms: null,
+  latencyP95Ms: null,
+  latencyP99Ms: null,
+  poolUtilization: null,
+  queueDepth: null,
+  custom: {},
 };
 
 /** The first wall-clock multiple of `intervalMs` strictly after `after`. */
@@ -78,20 +95,29 @@ export class Sampler {
 
   private schedule(boundary: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick(boundary).catch((err: unknown) => this.options.logger.error({ err }, 'sampling failed'));
-      void this.running.then(() => {
-        // Timers may fire a little early or, on a busy host, late past further boundaries.
-        let next = boundary + this.options.intervalMs;
-        while (next <= Date.now()) next += this.options.intervalMs;
-        this.schedule(next);
-      });
-    }, Math.max(0, boundary - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.running = this.tick(boundary).catch((err: unknown) =>
+          this.options.logger.error({ err }, 'sampling failed'),
+        );
+        void this.running.then(() => {
+          // Timers may fire a little early or, on a busy host, late past further boundaries.
+          let next = boundary + this.options.intervalMs;
+          while (next <= Date.now()) next += this.options.intervalMs;
+          this.schedule(next);
+        });
+      },
+      Math.max(0, boundary - Date.now()),
+    );
   }
 
   private async tick(boundary: number): Promise<void> {
     const { appPid } = this.options;
-    const [host, process, scraped] = await Promise.all([readHost(), appPid === null ? null : readProcess(appPid), this.scrapeApp()]);
+    const [host, process, scraped] = await Promise.all([
+      readHost(),
+      appPid === null ? null : readProcess(appPid),
+      this.scrapeApp(),
+    ]);
     const current: Reading = { boundary, host, process, app: scraped };
     const previous = this.previous;
     const lastApp = this.lastApp;
@@ -101,19 +127,24 @@ export class Sampler {
       this.options.logger.info('the app answers again');
       this.lastAppError = null;
     }
-    if (lastApp && scraped && appRestarted(lastApp.snapshot, scraped.snapshot)) this.options.logger.warn('the app restarted');
+    if (lastApp && scraped && appRestarted(lastApp.snapshot, scraped.snapshot))
+      this.options.logger.warn('the app restarted');
     if (previous) await this.emit(previous, current, lastApp);
   }
 
   private scrapeApp(): Promise<AppReading | null> {
     return this.options.app.metrics().then(
       (text) => ({ snapshot: appSnapshot(parsePrometheusText(text)), at: performance.now() }),
-      (err: unknown) => { this.appUnavailable((err as Error).message); return null; },
+      (err: unknown) => {
+        this.appUnavailable((err as Error).message);
+        return null;
+      },
     );
   }
 
   private appUnavailable(reason: string): void {
-    if (this.lastAppError === null) this.options.logger.warn({ reason }, 'cannot scrape the app; its figures are left out until it answers');
+    if (this.lastAppError === null)
+      this.options.logger.warn({ reason }, 'cannot scrape the app; its figures are left out until it answers');
     this.lastAppError = reason;
   }
 
@@ -122,9 +153,10 @@ export class Sampler {
    * answered scrape is counted in this sample, as Prometheus' increase() would count it.
    */
   private async emit(previous: Reading, current: Reading, lastApp: AppReading | null): Promise<void> {
-    const app = lastApp && current.app
-      ? appFigures(lastApp.snapshot, current.app.snapshot, (current.app.at - lastApp.at) / 1000)
-      : NO_APP;
+    const app =
+      lastApp && current.app
+        ? appFigures(lastApp.snapshot, current.app.snapshot, (current.app.at - lastApp.at) / 1000)
+        : NO_APP;
     const parsed = metricSampleSchema.safeParse({
       seq: 0,
       ts: current.boundary,

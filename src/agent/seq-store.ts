@@ -6,7 +6,10 @@ const stateSchema = z.object({ next: z.number().int().min(0) });
 
 /** Sample sequence numbers that keep increasing across agent restarts. */
 export class SeqStore {
-  private constructor(private readonly file: string, private next: number) {}
+  private constructor(
+    private readonly file: string,
+    private next: number,
+  ) {}
 
   /** `atLeast`: a floor from elsewhere (the buffer's newest sample + 1) in case the file lags. */
   static async open(stateDir: string, atLeast = 0): Promise<SeqStore> {

@@ -40,7 +40,8 @@ export function createAgentServer(options: AgentServerOptions): Server {
           return sendJson(res, 503, { status: 'unhealthy', reason: (err as Error).message });
         }
       case 'GET /config':
-        if (!applier.applied) throw new HttpError(404, 'no_config', 'no configuration applied or adopted from the app yet');
+        if (!applier.applied)
+          throw new HttpError(404, 'no_config', 'no configuration applied or adopted from the app yet');
         return sendJson(res, 200, applier.applied);
       case 'PUT /config': {
         const parsed = appConfigSchema.safeParse(await readJson(req));

@@ -6,7 +6,11 @@ import path from 'node:path';
  * `durable` also syncs the file and its directory: for files another process reads (an app's
  * configuration), where a power cut must not leave the rename on disk but not the content.
  */
-export async function writeFileAtomic(file: string, content: string, options: { durable?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string,
+  options: { durable?: boolean } = {},
+): Promise<void> {
   const temporary = `${file}.tmp`;
   if (!options.durable) {
     await writeFile(temporary, content);

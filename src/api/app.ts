@@ -36,33 +36,57 @@ const securityOf = (ctx: ApiContext): ApiSecurity => ({ ...defaultApiSecurity, .
 
 /** Every endpoint of the API, in one table (the router, the OpenAPI document and the authorisation matrix read it). */
 export function apiRoutes(ctx: ApiContext): Route[] {
-  const routes: Route[] = [...healthRoutes(ctx), ...resourceSetRoutes(ctx), ...metricsRoutes(ctx), ...keyRoutes(ctx), ...profileRoutes(ctx), ...templateRoutes(ctx), ...experimentRoutes(ctx), ...recommendationRoutes(ctx), ...tuningRoutes(ctx), ...backtestRoutes(ctx)];
+  const routes: Route[] = [
+    ...healthRoutes(ctx),
+    ...resourceSetRoutes(ctx),
+    ...metricsRoutes(ctx),
+    ...keyRoutes(ctx),
+    ...profileRoutes(ctx),
+    ...templateRoutes(ctx),
+    ...experimentRoutes(ctx),
+    ...recommendationRoutes(ctx),
+    ...tuningRoutes(ctx),
+    ...backtestRoutes(ctx),
+  ];
   routes.push(...auditRoutes(ctx, () => routes), ...dashboardRoutes(ctx, () => routes));
   const setGauges = resourceSetGauges(ctx.metrics);
-  routes.push(route({
-    method: 'get', path: '/metrics', summary: 'Prometheus metrics of the control plane (public only with METRICS_PUBLIC=true)',
-    role: securityOf(ctx).metricsPublic ? 'public' : 'viewer',
-    responses: { 200: { description: 'Prometheus text exposition' } },
-    handler: async () => {
-      // Without the database the per-set series are left out; the process's own metrics still answer.
-      const readings = await readResourceSets(ctx.db).catch((err: unknown) => {
-        ctx.logger.warn({ err }, 'could not read the resource sets for /metrics');
-        return [];
-      });
-      showResourceSets(setGauges, readings);
-      return { status: 200, body: await ctx.metrics.metrics(), contentType: ctx.metrics.contentType };
-    },
-  }));
-  routes.push(route({
-    method: 'get', path: '/v1/openapi.json', summary: 'This document', role: 'public',
-    responses: { 200: { description: 'OpenAPI 3 document' } },
-    handler: () => Promise.resolve({ status: 200, body: openApiDocument(routes, { title: 'Prescale API', version: '1' }) }),
-  }));
+  routes.push(
+    route({
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics of the control plane (public only with METRICS_PUBLIC=true)',
+      role: securityOf(ctx).metricsPublic ? 'public' : 'viewer',
+      responses: { 200: { description: 'Prometheus text exposition' } },
+      handler: async () => {
+        // Without the database the per-set series are left out; the process's own metrics still answer.
+        const readings = await readResourceSets(ctx.db).catch((err: unknown) => {
+          ctx.logger.warn({ err }, 'could not read the resource sets for /metrics');
+          return [];
+        });
+        showResourceSets(setGauges, readings);
+        return { status: 200, body: await ctx.metrics.metrics(), contentType: ctx.metrics.contentType };
+      },
+    }),
+  );
+  routes.push(
+    route({
+      method: 'get',
+      path: '/v1/openapi.json',
+      summary: 'This document',
+      role: 'public',
+      responses: { 200: { description: 'OpenAPI 3 document' } },
+      handler: () =>
+        Promise.resolve({ status: 200, body: openApiDocument(routes, { title: 'Prescale API', version: '1' }) }),
+    }),
+  );
   return routes;
 }
 
 /** Refuses a valid write to a resource set beyond its token bucket, before it reaches the set's workflow. */
-function resourceSetWriteLimit({ perSecond, burst }: ApiSecurity['resourceSetWrites'], metrics: ReturnType<typeof apiMetrics>): (r: Route, params: unknown) => void {
+function resourceSetWriteLimit(
+  { perSecond, burst }: ApiSecurity['resourceSetWrites'],
+  metrics: ReturnType<typeof apiMetrics>,
+): (r: Route, params: unknown) => void {
   const limiter = new RateLimiter(perSecond, burst);
   return (r, params) => {
     if (r.method === 'get' || !r.resourceSetParam) return;
@@ -70,7 +94,13 @@ function resourceSetWriteLimit({ perSecond, burst }: ApiSecurity['resourceSetWri
     const wait = limiter.take(id);
     if (wait > 0) {
       metrics.rateLimited.inc({ kind: 'resource_set' });
-      throw new HttpError(429, 'resource_set_busy', `resource set "${id}" takes at most ${perSecond} writes per second (burst ${burst}); retry after ${wait} s`, undefined, { 'retry-after': String(wait) });
+      throw new HttpError(
+        429,
+        'resource_set_busy',
+        `resource set "${id}" takes at most ${perSecond} writes per second (burst ${burst}); retry after ${wait} s`,
+        undefined,
+        { 'retry-after': String(wait) },
+      );
     }
   };
 }
@@ -79,12 +109,23 @@ function resourceSetWriteLimit({ perSecond, burst }: ApiSecurity['resourceSetWri
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const e = err as { type?: string; status?: number; message?: string };
-  if (e.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', `body: not valid JSON (${e.message})`);
+  if (e.type === 'entity.parse.failed')
+    return new HttpError(400, 'invalid_json', `body: not valid JSON (${e.message})`);
   if (e.type === 'entity.too.large') return new HttpError(413, 'body_too_large', 'body: larger than the limit');
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError(e.status, 'bad_request', e.message ?? 'bad request');
-  if (isTemporalBusy(err)) return new HttpError(429, 'temporal_busy', 'the workflow or Temporal is taking requests slower than they arrive; retry after 1 s', undefined, { 'retry-after': '1' });
-  if (isTemporalUnavailable(err)) return new HttpError(503, 'temporal_unavailable', 'Temporal is unreachable; try again shortly');
-  if (isDatabaseUnavailable(err)) return new HttpError(503, 'database_unavailable', 'Postgres is unreachable; try again shortly');
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return new HttpError(e.status, 'bad_request', e.message ?? 'bad request');
+  if (isTemporalBusy(err))
+    return new HttpError(
+      429,
+      'temporal_busy',
+      'the workflow or Temporal is taking requests slower than they arrive; retry after 1 s',
+      undefined,
+      { 'retry-after': '1' },
+    );
+  if (isTemporalUnavailable(err))
+    return new HttpError(503, 'temporal_unavailable', 'Temporal is unreachable; try again shortly');
+  if (isDatabaseUnavailable(err))
+    return new HttpError(503, 'database_unavailable', 'Postgres is unreachable; try again shortly');
   return new HttpError(500, 'internal', 'internal error');
 }
 
@@ -97,8 +138,10 @@ export function createApp(ctx: ApiContext): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', security.trustProxy);
   const duration = new Histogram({
-    name: 'prescale_http_request_duration_seconds', help: 'API request duration by route and status',
-    labelNames: ['method', 'route', 'status'] as const, registers: [ctx.metrics],
+    name: 'prescale_http_request_duration_seconds',
+    help: 'API request duration by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [ctx.metrics],
   });
 
   // One log line per request, from a logger that carries the request id like every other line
@@ -117,19 +160,34 @@ export function createApp(ctx: ApiContext): express.Express {
       const principal = res.locals.principal as Principal | undefined;
       // Agents push every few seconds each; their successes would drown everything else.
       const level = principal?.kind === 'agent' && res.statusCode < 400 ? 'debug' : 'info';
-      log[level]({
-        method: req.method, path: req.path.slice(0, 200), route: routePath, status: res.statusCode, ms: Math.round(seconds * 1000),
-        ...(principal ? { principal: `${principal.kind}:${principal.id}` } : {}),
-      }, 'request');
+      log[level](
+        {
+          method: req.method,
+          path: req.path.slice(0, 200),
+          route: routePath,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+          ...(principal ? { principal: `${principal.kind}:${principal.id}` } : {}),
+        },
+        'request',
+      );
     });
     next();
   };
   app.use(requestContext, securityHeaders);
   if (security.corsOrigins.length) app.use(cors(security.corsOrigins));
 
-  const authenticate = authenticator({ db: ctx.db, agentSecret: ctx.agentSecret, oidc: security.oidc && oidcVerifier(security.oidc) });
+  const authenticate = authenticator({
+    db: ctx.db,
+    agentSecret: ctx.agentSecret,
+    oidc: security.oidc && oidcVerifier(security.oidc),
+  });
   const metrics = apiMetrics(ctx.metrics);
-  const check = guard({ authenticate, limiter: new RateLimiter(security.rateLimit.perSecond, security.rateLimit.burst), metrics });
+  const check = guard({
+    authenticate,
+    limiter: new RateLimiter(security.rateLimit.perSecond, security.rateLimit.burst),
+    metrics,
+  });
   const audit = auditTrail(ctx);
   // Bodies are parsed only for callers the route admits.
   const json = express.json({ limit: '1mb' });
@@ -142,14 +200,25 @@ export function createApp(ctx: ApiContext): express.Express {
       // Reachable but slow (an unreachable server fails sooner, as temporal_unavailable); a write
       // whose call was cut may still take effect, which every write route tolerates (they are idempotent).
       if (isCutByDeadline(err, deadline)) {
-        throw new HttpError(503, 'temporal_timeout', `Temporal did not answer within ${security.temporalTimeoutSeconds} s (overloaded); retry after 5 s — a write may still take effect`, undefined, { 'retry-after': '5' });
+        throw new HttpError(
+          503,
+          'temporal_timeout',
+          `Temporal did not answer within ${security.temporalTimeoutSeconds} s (overloaded); retry after 5 s — a write may still take effect`,
+          undefined,
+          { 'retry-after': '5' },
+        );
       }
       throw err;
     }
   };
   const idempotent = idempotentWrites(ctx.db);
-  mountRoutes(router, apiRoutes(ctx), (r) => [...audit(r), check(r), json], resourceSetWriteLimit(security.resourceSetWrites, metrics),
-    (handle, r, req, res) => idempotent(r, req, res, () => temporalDeadline(handle)));
+  mountRoutes(
+    router,
+    apiRoutes(ctx),
+    (r) => [...audit(r), check(r), json],
+    resourceSetWriteLimit(security.resourceSetWrites, metrics),
+    (handle, r, req, res) => idempotent(r, req, res, () => temporalDeadline(handle)),
+  );
   app.use(router);
   app.use(dashboardAssets());
 
@@ -160,7 +229,12 @@ export function createApp(ctx: ApiContext): express.Express {
     if (httpError.status >= 500) (res.locals.log as Logger).error({ err }, 'request failed');
     if (httpError.headers) res.set(httpError.headers);
     res.status(httpError.status).json({
-      error: { code: httpError.code, message: httpError.message, requestId, ...(httpError.details ? { details: httpError.details } : {}) },
+      error: {
+        code: httpError.code,
+        message: httpError.message,
+        requestId,
+        ...(httpError.details ? { details: httpError.details } : {}),
+      },
     });
   };
   app.use(onError);

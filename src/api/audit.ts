@@ -16,41 +16,51 @@ export const CLI_ACTIONS = ['CLI keys create', 'CLI keys revoke', 'CLI keys rota
 
 /** The top-level fields that differ between two objects, each side with its own values; null when nothing did. */
 export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): AuditChange | null {
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !isDeepStrictEqual(before[k], after[k]));
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (k) => !isDeepStrictEqual(before[k], after[k]),
+  );
   if (keys.length === 0) return null;
   const pick = (o: Record<string, unknown>) => Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
   return { before: pick(before), after: pick(after) };
 }
 
 // A raw path segment may hold anything, NUL included, which Postgres text refuses.
-const clean = (text: string | undefined): string | null => text?.slice(0, 200).replace(/[\u0000-\u001f\u007f]/g, '?') ?? null;
+const clean = (text: string | undefined): string | null =>
+  text?.slice(0, 200).replace(/[\u0000-\u001f\u007f]/g, '?') ?? null;
 
 /**
  * Records who did what to which target with which result, and what it changed, once the response
  * is sent. A failed write is logged and does not change the answer the caller already has.
  */
 export function auditTrail(deps: { db: Db; logger: Logger }): (r: Route) => RequestHandler[] {
-  return (r) => (audited(r) ? [(req, res, next) => {
-    // Express resets req.params when an error leaves the route, before the response finishes.
-    const params = req.params as Record<string, string | undefined>;
-    const pathTarget = params.id ?? params.name;
-    const pathResourceSet = r.resourceSetParam ? params[r.resourceSetParam] : undefined;
-    res.on('finish', () => {
-      const principal = res.locals.principal as Principal | undefined;
-      const target = (res.locals.target as string | undefined) ?? pathTarget;
-      const audit = res.locals.audit as RouteResult['audit'];
-      appendAudit(deps.db, {
-        requestId: res.locals.requestId as string,
-        principalKind: principal?.kind ?? 'anonymous',
-        principalId: principal?.id ?? null,
-        method: req.method,
-        route: r.path,
-        target: clean(target),
-        resourceSet: clean(pathResourceSet ?? audit?.resourceSet),
-        status: res.statusCode,
-        change: audit?.change,
-      }).catch((err: unknown) => ((res.locals.log as Logger | undefined) ?? deps.logger).error({ err }, 'could not write the audit log'));
-    });
-    next();
-  }] : []);
+  return (r) =>
+    audited(r)
+      ? [
+          (req, res, next) => {
+            // Express resets req.params when an error leaves the route, before the response finishes.
+            const params = req.params as Record<string, string | undefined>;
+            const pathTarget = params.id ?? params.name;
+            const pathResourceSet = r.resourceSetParam ? params[r.resourceSetParam] : undefined;
+            res.on('finish', () => {
+              const principal = res.locals.principal as Principal | undefined;
+              const target = (res.locals.target as string | undefined) ?? pathTarget;
+              const audit = res.locals.audit as RouteResult['audit'];
+              appendAudit(deps.db, {
+                requestId: res.locals.requestId as string,
+                principalKind: principal?.kind ?? 'anonymous',
+                principalId: principal?.id ?? null,
+                method: req.method,
+                route: r.path,
+                target: clean(target),
+                resourceSet: clean(pathResourceSet ?? audit?.resourceSet),
+                status: res.statusCode,
+                change: audit?.change,
+              }).catch((err: unknown) =>
+                ((res.locals.log as Logger | undefined) ?? deps.logger).error({ err }, 'could not write the audit log'),
+              );
+            });
+            next();
+          },
+        ]
+      : [];
 }

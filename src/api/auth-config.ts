@@ -29,7 +29,12 @@ export interface ApiSecurity {
 }
 
 export const defaultApiSecurity: ApiSecurity = {
-  rateLimit: { perSecond: 50, burst: 100 }, resourceSetWrites: { perSecond: 5, burst: 20 }, temporalTimeoutSeconds: 10, corsOrigins: [], metricsPublic: false, trustProxy: false,
+  rateLimit: { perSecond: 50, burst: 100 },
+  resourceSetWrites: { perSecond: 5, burst: 20 },
+  temporalTimeoutSeconds: 10,
+  corsOrigins: [],
+  metricsPublic: false,
+  trustProxy: false,
 };
 
 const OIDC_VARIABLES = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const;
@@ -41,12 +46,17 @@ export function apiSecurity(config: Config): ApiSecurity {
     throw new ConfigError(missing, `must be set together with ${OIDC_VARIABLES.join(', ')}`, undefined);
   }
   return {
-    ...(config.OIDC_ISSUER && config.OIDC_AUDIENCE && config.OIDC_JWKS_URL ? {
-      oidc: {
-        issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE, jwksUrl: config.OIDC_JWKS_URL,
-        roleClaim: config.OIDC_ROLE_CLAIM, scopesClaim: config.OIDC_SCOPES_CLAIM,
-      },
-    } : {}),
+    ...(config.OIDC_ISSUER && config.OIDC_AUDIENCE && config.OIDC_JWKS_URL
+      ? {
+          oidc: {
+            issuer: config.OIDC_ISSUER,
+            audience: config.OIDC_AUDIENCE,
+            jwksUrl: config.OIDC_JWKS_URL,
+            roleClaim: config.OIDC_ROLE_CLAIM,
+            scopesClaim: config.OIDC_SCOPES_CLAIM,
+          },
+        }
+      : {}),
     rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
     resourceSetWrites: { perSecond: config.RESOURCE_SET_WRITES_PER_SECOND, burst: config.RESOURCE_SET_WRITES_BURST },
     temporalTimeoutSeconds: config.TEMPORAL_REQUEST_TIMEOUT_SECONDS,

@@ -21,7 +21,7 @@ export function authenticator(deps: { db: Db; agentSecret: string; oidc?: OidcVe
   return async (token) => {
     if (looksLikeApiKey(token)) {
       const parsed = parseApiKey(token);
-      const stored = parsed && await activeKeySecret(deps.db, parsed.id);
+      const stored = parsed && (await activeKeySecret(deps.db, parsed.id));
       if (!parsed || !stored || !secretMatches(stored, parsed.secret)) return undefined;
       return { kind: 'key', id: parsed.id, role: stored.role, ...(stored.scopes ? { scopes: stored.scopes } : {}) };
     }
@@ -50,20 +50,35 @@ const REALM = 'Bearer realm="prescale"';
  * how often (429 per principal, per client address when anonymous), and whether the route
  * allows them (403; 404 for a resource set outside a scoped key's sets).
  */
-export function guard(deps: { authenticate: Authenticate; limiter: RateLimiter; metrics: ReturnType<typeof apiMetrics> }): (r: Route) => RequestHandler {
+export function guard(deps: {
+  authenticate: Authenticate;
+  limiter: RateLimiter;
+  metrics: ReturnType<typeof apiMetrics>;
+}): (r: Route) => RequestHandler {
   return (route) => async (req, res, next) => {
     const token = route.role === 'public' ? undefined : bearerToken(req);
-    const principal = token ? await deps.authenticate(token).catch((err: unknown) => {
-      if (err instanceof OidcUnavailableError) throw new HttpError(503, 'identity_provider_unavailable', 'the OIDC provider is unreachable; try again shortly');
-      throw err;
-    }) : undefined;
+    const principal = token
+      ? await deps.authenticate(token).catch((err: unknown) => {
+          if (err instanceof OidcUnavailableError)
+            throw new HttpError(
+              503,
+              'identity_provider_unavailable',
+              'the OIDC provider is unreachable; try again shortly',
+            );
+          throw err;
+        })
+      : undefined;
     if (principal) res.locals.principal = principal;
 
     // Anonymous callers by address: behind a load balancer that is the client's only with 'trust proxy' set.
-    const wait = route.unlimited ? 0 : deps.limiter.take(principal ? `${principal.kind}:${principal.id}` : `ip:${req.ip ?? ''}`);
+    const wait = route.unlimited
+      ? 0
+      : deps.limiter.take(principal ? `${principal.kind}:${principal.id}` : `ip:${req.ip ?? ''}`);
     if (wait > 0) {
       deps.metrics.rateLimited.inc({ kind: principal?.kind ?? 'anonymous' });
-      throw new HttpError(429, 'rate_limited', `too many requests; retry after ${wait} s`, undefined, { 'retry-after': String(wait) });
+      throw new HttpError(429, 'rate_limited', `too many requests; retry after ${wait} s`, undefined, {
+        'retry-after': String(wait),
+      });
     }
 
     const verdict = authorize(route, principal, req.params);
@@ -74,7 +89,13 @@ export function guard(deps: { authenticate: Authenticate; limiter: RateLimiter; 
     const invalid = verdict.status === 401 && req.get('authorization') !== undefined;
     deps.metrics.authFailures.inc({ status: String(verdict.status), reason: invalid ? 'invalid_token' : verdict.code });
     if (verdict.status === 401) res.set('www-authenticate', invalid ? `${REALM}, error="invalid_token"` : REALM);
-    if (invalid) throw new HttpError(401, 'invalid_token', 'the bearer token is not a valid API key, OIDC token or agent token');
-    throw new HttpError(verdict.status, verdict.code, verdict.message, verdict.status === 403 ? { requiredRole: route.role } : undefined);
+    if (invalid)
+      throw new HttpError(401, 'invalid_token', 'the bearer token is not a valid API key, OIDC token or agent token');
+    throw new HttpError(
+      verdict.status,
+      verdict.code,
+      verdict.message,
+      verdict.status === 403 ? { requiredRole: route.role } : undefined,
+    );
   };
 }

@@ -8,5 +8,10 @@ import type { RolloutProgress } from '../workflows/rollout-messages.js';
 /** A set's conditions: its loop's (from the workflow's state) with its latest rollout's record. */
 export async function conditionsOf(db: Db, row: ResourceSetRow, state: ResourceSetState): Promise<Condition[]> {
   const [latest] = await listRollouts(db, row.id, 1);
-  return resourceSetConditions(state.conditions, (latest?.progress as RolloutProgress | undefined) ?? null, state.activeRollout, row.createdAt);
+  return resourceSetConditions(
+    state.conditions,
+    (latest?.progress as RolloutProgress | undefined) ?? null,
+    state.activeRollout,
+    row.createdAt,
+  );
 }

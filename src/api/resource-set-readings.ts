@@ -33,17 +33,32 @@ export async function readResourceSets(db: Db, now: number = Date.now()): Promis
 function readOne(view: LoopView, now: number): ResourceSetOverview {
   const { status, decision: d } = view;
   const lastDecision: DecisionSummary | null = d && {
-    iteration: d.iteration, decidedAt: d.decidedAt, desired: d.desired, current: d.current, rule: d.rule as PlanRule,
-    reasons: d.reasons, model: d.model, predictive: d.predictive,
+    iteration: d.iteration,
+    decidedAt: d.decidedAt,
+    desired: d.desired,
+    current: d.current,
+    rule: d.rule as PlanRule,
+    reasons: d.reasons,
+    model: d.model,
+    predictive: d.predictive,
   };
   const loopLag = loopLagSeconds(d?.decidedAt ?? null, view.createdAt, view.intervalSeconds, now);
-  const conditions = resourceSetConditions(status?.conditions, (view.rollout?.progress as RolloutProgress | undefined) ?? null, status?.activeRollout ?? null, view.createdAt);
+  const conditions = resourceSetConditions(
+    status?.conditions,
+    (view.rollout?.progress as RolloutProgress | undefined) ?? null,
+    status?.activeRollout ?? null,
+    view.createdAt,
+  );
   return {
     id: view.id,
     state: status?.state ?? (d?.paused ? 'paused' : 'running'),
-    lastDecision, desired: d?.desired ?? null, current: d?.after ?? null, forecast: d?.predictive ?? null,
+    lastDecision,
+    desired: d?.desired ?? null,
+    current: d?.after ?? null,
+    forecast: d?.predictive ?? null,
     loopLagSeconds: loopLag,
-    conditions: loopLag > stallAfterSeconds(view.intervalSeconds) ? stalled(conditions, view, loopLag, now) : conditions,
+    conditions:
+      loopLag > stallAfterSeconds(view.intervalSeconds) ? stalled(conditions, view, loopLag, now) : conditions,
   };
 }
 

@@ -61,7 +61,12 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'body
 /** What a request acts on, for the audit log: the path's id or name, else the body's id, else the created thing's. */
 function targetOf(params: unknown, body: unknown, result: unknown): string | undefined {
   const named = params as { id?: unknown; name?: unknown } | undefined;
-  const candidates = [named?.id, named?.name, (body as { id?: unknown } | undefined)?.id, (result as { id?: unknown } | undefined)?.id];
+  const candidates = [
+    named?.id,
+    named?.name,
+    (body as { id?: unknown } | undefined)?.id,
+    (result as { id?: unknown } | undefined)?.id,
+  ];
   return candidates.find((c): c is string => typeof c === 'string');
 }
 
@@ -71,8 +76,13 @@ function targetOf(params: unknown, body: unknown, result: unknown): string | und
  * handler (within a deadline, say, or not at all when it answers a repeated request).
  */
 export function mountRoutes(
-  router: Router, routes: readonly Route[], before: (r: Route) => RequestHandler[] = () => [], admit: (r: Route, params: unknown) => void = () => undefined,
-  around: (handle: () => Promise<RouteResult>, r: Route, req: Request, res: Response) => Promise<RouteResult> = (handle) => handle(),
+  router: Router,
+  routes: readonly Route[],
+  before: (r: Route) => RequestHandler[] = () => [],
+  admit: (r: Route, params: unknown) => void = () => undefined,
+  around: (handle: () => Promise<RouteResult>, r: Route, req: Request, res: Response) => Promise<RouteResult> = (
+    handle,
+  ) => handle(),
 ): void {
   for (const r of routes) {
     router[r.method](r.path, ...before(r), async (req: Request, res: Response) => {
@@ -80,7 +90,11 @@ export function mountRoutes(
       // content-length 0 as fetch sends) is left to its schema.
       const hasContent = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
       if (r.body && hasContent && !req.is('application/json')) {
-        throw new HttpError(415, 'unsupported_media_type', `body: must be JSON, sent with content-type: application/json (got ${JSON.stringify(req.get('content-type') ?? null)})`);
+        throw new HttpError(
+          415,
+          'unsupported_media_type',
+          `body: must be JSON, sent with content-type: application/json (got ${JSON.stringify(req.get('content-type') ?? null)})`,
+        );
       }
       const params = parse(r.params, req.params, 'params');
       const query = parse(r.query, req.query, 'query');
@@ -99,7 +113,13 @@ export function mountRoutes(
   for (const [path, methods] of methodsByPath(routes)) {
     router.all(path, (req, res) => {
       if (req.method === 'OPTIONS') return void res.set('allow', methods).status(204).end();
-      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}; it allows ${methods}`, undefined, { allow: methods });
+      throw new HttpError(
+        405,
+        'method_not_allowed',
+        `${req.method} is not allowed on ${path}; it allows ${methods}`,
+        undefined,
+        { allow: methods },
+      );
     });
   }
 }
@@ -117,13 +137,20 @@ function methodsByPath(routes: readonly Route[]): Map<string, string> {
 }
 
 export const errorBodySchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), requestId: z.string().optional(), details: z.unknown().optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    requestId: z.string().optional(),
+    details: z.unknown().optional(),
+  }),
 });
 
 export function openApiDocument(routes: readonly Route[], info: { title: string; version: string }): unknown {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http', scheme: 'bearer', description: 'An API key (psk_…), an OIDC access token when configured, or (POST /v1/metrics) an agent token',
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (psk_…), an OIDC access token when configured, or (POST /v1/metrics) an agent token',
   });
   const denied = {
     401: { description: 'No bearer token, or not a valid one', schema: errorBodySchema },
@@ -131,22 +158,49 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
   };
   // Any route may meet these: say so once, with the codes a client can act on.
   const shed = {
-    429: { description: 'Slow down, then retry after the retry-after header: rate_limited (per key), resource_set_busy (the set\'s write budget), temporal_busy (Temporal shedding load)', schema: errorBodySchema },
-    503: { description: 'A dependency is unreachable or too slow: temporal_unavailable, temporal_timeout (with retry-after; a write may still take effect), database_unavailable', schema: errorBodySchema },
+    429: {
+      description:
+        "Slow down, then retry after the retry-after header: rate_limited (per key), resource_set_busy (the set's write budget), temporal_busy (Temporal shedding load)",
+      schema: errorBodySchema,
+    },
+    503: {
+      description:
+        'A dependency is unreachable or too slow: temporal_unavailable, temporal_timeout (with retry-after; a write may still take effect), database_unavailable',
+      schema: errorBodySchema,
+    },
   };
   const writeHeaders = z.object({
-    'idempotency-key': z.string().min(1).max(255).optional()
-      .describe('Makes a retry safe: a repeat with the same key and body within 24 h gets the first answer (idempotent-replayed: true) without acting again'),
+    'idempotency-key': z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe(
+        'Makes a retry safe: a repeat with the same key and body within 24 h gets the first answer (idempotent-replayed: true) without acting again',
+      ),
   });
-  const reusedKey = { 422: { description: 'idempotency_key_reused: the Idempotency-Key was sent with another route or body', schema: errorBodySchema } };
-  const unsupported = { 415: { description: 'A body that is not sent as content-type: application/json (unsupported_media_type)', schema: errorBodySchema } };
+  const reusedKey = {
+    422: {
+      description: 'idempotency_key_reused: the Idempotency-Key was sent with another route or body',
+      schema: errorBodySchema,
+    },
+  };
+  const unsupported = {
+    415: {
+      description: 'A body that is not sent as content-type: application/json (unsupported_media_type)',
+      schema: errorBodySchema,
+    },
+  };
   for (const r of routes) {
     const write = r.method !== 'get';
     registry.registerPath({
       method: r.method,
       path: r.path.replace(/:(\w+)/g, '{$1}'),
       summary: r.summary,
-      description: r.role === 'public' ? 'Public.' : `Requires: ${r.role === 'agent' ? "the instance's agent token" : `role ${r.role} or stronger`}.`,
+      description:
+        r.role === 'public'
+          ? 'Public.'
+          : `Requires: ${r.role === 'agent' ? "the instance's agent token" : `role ${r.role} or stronger`}.`,
       security: r.role === 'public' ? [] : [{ [bearer.name]: [] }],
       request: {
         ...(r.params ? { params: r.params as z.ZodObject } : {}),
@@ -154,24 +208,35 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
         ...(r.body ? { body: { content: { 'application/json': { schema: r.body } } } } : {}),
         ...(write ? { headers: writeHeaders } : {}),
       },
-      responses: Object.fromEntries(Object.entries({
-        ...(r.role === 'public' ? {} : denied), ...shed, ...(write ? reusedKey : {}), ...(r.body ? unsupported : {}), ...r.responses, ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}),
-      })
-        .map(([status, { description, schema }]) => [status, {
-          description,
-          ...(schema ? { content: { 'application/json': { schema } } } : {}),
-        }])),
+      responses: Object.fromEntries(
+        Object.entries({
+          ...(r.role === 'public' ? {} : denied),
+          ...shed,
+          ...(write ? reusedKey : {}),
+          ...(r.body ? unsupported : {}),
+          ...r.responses,
+          ...(r.body || r.params ? { 400: { description: 'Invalid request', schema: errorBodySchema } } : {}),
+        }).map(([status, { description, schema }]) => [
+          status,
+          {
+            description,
+            ...(schema ? { content: { 'application/json': { schema } } } : {}),
+          },
+        ]),
+      ),
     });
   }
   registry.registerComponent('responses', 'MethodNotAllowed', {
-    description: 'Any path answers a method it does not list here with 405 method_not_allowed and an Allow header naming those it does (OPTIONS: 204 with Allow)',
+    description:
+      'Any path answers a method it does not list here with 405 method_not_allowed and an Allow header naming those it does (OPTIONS: 204 with Allow)',
     headers: { Allow: { description: "The path's methods", schema: { type: 'string', example: 'GET, HEAD, POST' } } },
   });
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',
     info: {
       ...info,
-      description: 'Errors have one body, `{"error": {"code", "message", "requestId", "details"}}`. A method a path does not list answers 405 method_not_allowed with an Allow header (components.responses.MethodNotAllowed); a body not sent as application/json answers 415 unsupported_media_type.',
+      description:
+        'Errors have one body, `{"error": {"code", "message", "requestId", "details"}}`. A method a path does not list answers 405 method_not_allowed with an Allow header (components.responses.MethodNotAllowed); a body not sent as application/json answers 415 unsupported_media_type.',
     },
   });
 }

@@ -5,8 +5,9 @@ import type { RequestHandler } from 'express';
  * script and style files: nothing inline, nothing from elsewhere, never framed.
  */
 const HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -35,13 +36,19 @@ export function cors(origins: readonly string[]): RequestHandler {
       return;
     }
     res.vary('origin');
-    res.set({ 'access-control-allow-origin': origin, 'access-control-expose-headers': 'x-request-id, retry-after, www-authenticate' });
+    res.set({
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': 'x-request-id, retry-after, www-authenticate',
+    });
     if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
-      res.set({
-        'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
-        'access-control-allow-headers': 'authorization, content-type, x-request-id',
-        'access-control-max-age': '600',
-      }).status(204).end();
+      res
+        .set({
+          'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+          'access-control-allow-headers': 'authorization, content-type, x-request-id',
+          'access-control-max-age': '600',
+        })
+        .status(204)
+        .end();
       return;
     }
     next();

@@ -21,8 +21,12 @@ export interface TrainingScheduleOptions {
   triggerImmediately?: boolean;
 }
 
-function definition(resourceSetId: string, options: TrainingScheduleOptions): {
-  spec: ScheduleSpec; action: ScheduleOptionsStartWorkflowAction<typeof trainingWorkflow>;
+function definition(
+  resourceSetId: string,
+  options: TrainingScheduleOptions,
+): {
+  spec: ScheduleSpec;
+  action: ScheduleOptionsStartWorkflowAction<typeof trainingWorkflow>;
 } {
   return {
     spec: { intervals: [{ every: options.every ?? '24h' }], jitter: options.jitter ?? '30m' },
@@ -45,17 +49,26 @@ const POLICIES = { overlap: 'SKIP', catchupWindow: '1h' } as const;
  * Creates the resource set's training schedule, or brings an existing one up to date with these
  * options (a changed season, SLO or period). Safe to call on every start and every policy change.
  */
-export async function ensureTrainingSchedule(client: Client, resourceSetId: string, options: TrainingScheduleOptions): Promise<void> {
+export async function ensureTrainingSchedule(
+  client: Client,
+  resourceSetId: string,
+  options: TrainingScheduleOptions,
+): Promise<void> {
   const scheduleId = trainingScheduleId(resourceSetId);
   const { spec, action } = definition(resourceSetId, options);
   try {
     await client.schedule.create({
-      scheduleId, spec, action, policies: POLICIES,
+      scheduleId,
+      spec,
+      action,
+      policies: POLICIES,
       ...(options.triggerImmediately ? { state: { triggerImmediately: true } } : {}),
     });
   } catch (err) {
     if ((err as Error | undefined)?.name !== 'ScheduleAlreadyRunning') throw err;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies: POLICIES }));
+    await client.schedule
+      .getHandle(scheduleId)
+      .update((previous) => ({ ...previous, spec, action, policies: POLICIES }));
   }
 }
 
@@ -75,7 +88,10 @@ export function trainingScheduleFor(spec: ResourceSetSpec, instanceType: string)
   return {
     input: {
       seasonSeconds: policy.seasonSeconds,
-      horizonSteps: Math.max(1, Math.min(seasonSteps, Math.ceil((policy.leadTimeSeconds + 2 * policy.intervalSeconds) / 60) + 1)),
+      horizonSteps: Math.max(
+        1,
+        Math.min(seasonSteps, Math.ceil((policy.leadTimeSeconds + 2 * policy.intervalSeconds) / 60) + 1),
+      ),
       capacity: {
         sloP95Ms: spec.slo.latencyP95Ms,
         fleet: { resourceSetId: spec.id, provider: spec.provider, providerRef: spec.providerRef, instanceType },

@@ -12,7 +12,10 @@ interface Versioned<B> {
 }
 
 /** A reader of one version that answers 404 naming the kind ("template", "profile") when there is none. */
-export function versionReader<V>(kind: string, find: (name: string, version: number) => Promise<V | undefined>): (name: string, version: number) => Promise<V> {
+export function versionReader<V>(
+  kind: string,
+  find: (name: string, version: number) => Promise<V | undefined>,
+): (name: string, version: number) => Promise<V> {
   return async (name, version) => {
     const found = await find(name, version);
     if (!found) throw new HttpError(404, 'not_found', `${kind} "${name}" has no version ${version}`);
@@ -25,7 +28,9 @@ export function versionReader<V>(kind: string, find: (name: string, version: num
  * before it (all of it for a first version); none for a repeat that created nothing.
  */
 export async function auditOfNewVersion<B extends object>(
-  created: boolean, version: Versioned<B>, previous: (version: number) => Promise<Versioned<B>>,
+  created: boolean,
+  version: Versioned<B>,
+  previous: (version: number) => Promise<Versioned<B>>,
 ): Promise<{ audit?: { change: AuditChange | null } }> {
   if (!created) return {};
   const after = { version: version.version, ...version.body };

@@ -36,13 +36,22 @@ export function oidcVerifier(options: OidcOptions): OidcVerifier {
     if (!looksLikeJwt(token)) return undefined;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, clockTolerance: 30, requiredClaims: ['sub', 'exp'] }));
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        clockTolerance: 30,
+        requiredClaims: ['sub', 'exp'],
+      }));
     } catch (err) {
       // A timeout, a network error or a bad JWKS response (jose's generic error) says nothing
       // about the token; any other JOSE error is the token's fault.
-      const providerFault = err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC';
+      const providerFault =
+        err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC';
       if (providerFault) {
-        throw new OidcUnavailableError(`the identity provider's keys (${options.jwksUrl}) could not be fetched: ${(err as Error).message}`, { cause: err });
+        throw new OidcUnavailableError(
+          `the identity provider's keys (${options.jwksUrl}) could not be fetched: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       return undefined;
     }

@@ -132,7 +132,8 @@ export function classifyMetric(
       `${canary.length} canary and ${baseline.length} baseline samples cannot reach ${percent(confidence)} confidence`,
     );
   }
-  const alternative: Alternative = direction === 'increase' ? 'greater' : direction === 'decrease' ? 'less' : 'two-sided';
+  const alternative: Alternative =
+    direction === 'increase' ? 'greater' : direction === 'decrease' ? 'less' : 'two-sided';
   const test = mannWhitney(canary, baseline, { alternative });
   const baselineMedian = median(baseline);
   const scale = Math.abs(baselineMedian);

@@ -9,7 +9,7 @@ export function midRanks(values: readonly number[]): Ranking {
   const order = values.map((_, i) => i).sort((a, b) => (values[a] as number) - (values[b] as number));
   const ranks = new Float64Array(values.length);
   let tieTerm = 0;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start + 1;
     while (end < order.length && values[order[end] as number] === values[order[start] as number]) end++;
     const rank = (start + 1 + end) / 2;

@@ -10,7 +10,11 @@ export type StepAction = 'promote' | 'extend-bake' | 'rollback' | 'wait' | 'paus
  * either, so it neither promotes nor rolls back: the step waits up to `inconclusiveLimit` more
  * bakes in a row, then pauses for an operator; after a resume the count starts again.
  */
-export function nextStepAction(verdict: Verdict, previous: readonly StepAction[], inconclusiveLimit: number): StepAction {
+export function nextStepAction(
+  verdict: Verdict,
+  previous: readonly StepAction[],
+  inconclusiveLimit: number,
+): StepAction {
   if (verdict === 'pass') return 'promote';
   if (verdict === 'inconclusive') {
     let waited = 0;

@@ -8,7 +8,13 @@ export type UMethod = 'exact' | 'normal';
 
 export type UNullDistribution =
   | { readonly method: 'exact'; readonly m: number; readonly n: number; readonly cdf: Float64Array }
-  | { readonly method: 'normal'; readonly m: number; readonly n: number; readonly sigma: number; readonly continuity: boolean };
+  | {
+      readonly method: 'normal';
+      readonly m: number;
+      readonly n: number;
+      readonly sigma: number;
+      readonly continuity: boolean;
+    };
 
 /** R's wilcox.test rule: exact below 50 a side, and only without ties, which break the exact law. */
 const EXACT_SIZE_LIMIT = 50;

@@ -6,7 +6,10 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
-  run(values: Record<string, string | boolean | string[] | boolean[] | undefined>, positionals: string[]): Promise<number | void>;
+  run(
+    values: Record<string, string | boolean | string[] | boolean[] | undefined>,
+    positionals: string[],
+  ): Promise<number | void>;
 }
 
 /** A usage error: printed as one line with the command's usage, exit code 2. */

@@ -13,13 +13,17 @@ const LAST_GRACE_MS = 3_000;
  * ourselves and leave, since the wedged work still holds the event loop.
  */
 export async function runUntilStopped(
-  logger: Logger, stopServices: () => Promise<void>, options: { children?: Child[]; deadlineMs: number },
+  logger: Logger,
+  stopServices: () => Promise<void>,
+  options: { children?: Child[]; deadlineMs: number },
 ): Promise<number> {
   const children = options.children ?? [];
   const reason = await new Promise<{ code: number; why: string }>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve({ code: 0, why: signal }));
     for (const child of children) {
-      void child.exited.then(async (code) => resolve({ code: 1, why: `${child.name} exited (code ${code}); its log ends:\n${await child.tail()}` }));
+      void child.exited.then(async (code) =>
+        resolve({ code: 1, why: `${child.name} exited (code ${code}); its log ends:\n${await child.tail()}` }),
+      );
     }
   });
   logger.info({ reason: reason.why }, 'stopping');
@@ -37,15 +41,19 @@ export async function runUntilStopped(
   let timer: NodeJS.Timeout | undefined;
   const inTime = await Promise.race([
     orderly.then(() => true),
-    new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), options.deadlineMs); }),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), options.deadlineMs);
+    }),
   ]);
   clearTimeout(timer);
   if (inTime) {
     logger.info('stopped');
     return reason.code;
   }
-  logger.error({ cutShort: [...unfinished] },
-    `shutdown did not finish within ${options.deadlineMs / 1000} s: cut short stopping ${[...unfinished].join(', ')}; ending the remaining processes now`);
+  logger.error(
+    { cutShort: [...unfinished] },
+    `shutdown did not finish within ${options.deadlineMs / 1000} s: cut short stopping ${[...unfinished].join(', ')}; ending the remaining processes now`,
+  );
   await Promise.all(children.map((child) => child.stop(LAST_GRACE_MS)));
   process.exit(1);
 }

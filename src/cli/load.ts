@@ -15,14 +15,25 @@ function parseDuration(text: string): number | undefined {
   return seconds > 0 ? seconds : undefined;
 }
 
-const positive = z.coerce.number({ error: 'must be a number' }).refine((n) => n > 0 && Number.isFinite(n), 'must be a positive number');
-const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1');
+const positive = z.coerce
+  .number({ error: 'must be a number' })
+  .refine((n) => n > 0 && Number.isFinite(n), 'must be a positive number');
+const positiveInt = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1');
 
 const optionsSchema = z.object({
   trace: z.string({ error: 'is required (a trace CSV, e.g. traces/nasa-http-1995.csv)' }).min(1),
   speedup: positive,
   'peak-rps': positive,
-  duration: z.string().transform((text, ctx) => parseDuration(text) ?? (ctx.addIssue({ code: 'custom', message: 'must be a duration such as 10m, 90s or 1h' }), z.NEVER)),
+  duration: z
+    .string()
+    .transform(
+      (text, ctx) =>
+        parseDuration(text) ??
+        (ctx.addIssue({ code: 'custom', message: 'must be a duration such as 10m, 90s or 1h' }), z.NEVER),
+    ),
   target: z.string(),
   'max-requests': positiveInt,
   'max-in-flight': positiveInt,
@@ -43,13 +54,20 @@ const clock = (epochMinutes: number) => new Date(epochMinutes * 60_000).toISOStr
 const fixed = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
 
 function progressLine(p: ReplayProgress): string {
-  return `trace ${clock(p.traceMinute)}  t+${p.elapsedSeconds.toFixed(0)}s  target ${fixed(p.targetRps)} rps  achieved ${fixed(p.achievedRps)} rps`
-    + `  p95 ${fixed(p.p95Ms)} ms  errors ${p.errors}  dropped ${p.dropped}  in flight ${p.inFlight}`;
+  return (
+    `trace ${clock(p.traceMinute)}  t+${p.elapsedSeconds.toFixed(0)}s  target ${fixed(p.targetRps)} rps  achieved ${fixed(p.achievedRps)} rps` +
+    `  p95 ${fixed(p.p95Ms)} ms  errors ${p.errors}  dropped ${p.dropped}  in flight ${p.inFlight}`
+  );
 }
 
 function summaryText(trace: string, s: ReplaySummary): string {
-  const errors = Object.entries(s.errors).map(([what, n]) => `${what} ×${n}`).join(', ') || 'none';
-  const latency = s.latencyMs ? `p50 ${fixed(s.latencyMs.p50)} ms, p95 ${fixed(s.latencyMs.p95)} ms, p99 ${fixed(s.latencyMs.p99)} ms, max ${fixed(s.latencyMs.max)} ms` : 'no responses';
+  const errors =
+    Object.entries(s.errors)
+      .map(([what, n]) => `${what} ×${n}`)
+      .join(', ') || 'none';
+  const latency = s.latencyMs
+    ? `p50 ${fixed(s.latencyMs.p50)} ms, p95 ${fixed(s.latencyMs.p95)} ms, p99 ${fixed(s.latencyMs.p99)} ms, max ${fixed(s.latencyMs.max)} ms`
+    : 'no responses';
   return [
     `Replayed ${trace} ${clock(Date.parse(s.trace.from) / 60_000)} → ${clock(Date.parse(s.trace.to) / 60_000)} against ${s.target} (stopped by ${s.stoppedBy})`,
     `  ${s.elapsedSeconds.toFixed(1)} s: target ${Math.round(s.expected)} requests (${fixed(s.targetRps)} rps), sent ${s.sent} (${fixed(s.achievedRps)} rps), dropped ${s.dropped}`,
@@ -61,7 +79,8 @@ function summaryText(trace: string, s: ReplaySummary): string {
 export const loadCommand: Command = {
   name: 'load',
   summary: 'Replay a real demand trace as open-loop HTTP load against a loopback target',
-  usage: 'load replay --trace FILE [--speedup 720] [--peak-rps 200] [--duration 10m] [--target URL] [--max-requests N] [--json]',
+  usage:
+    'load replay --trace FILE [--speedup 720] [--peak-rps 200] [--duration 10m] [--target URL] [--max-requests N] [--json]',
   options: {
     trace: { type: 'string' },
     speedup: { type: 'string', default: '720' },
@@ -74,7 +93,8 @@ export const loadCommand: Command = {
     json: { type: 'boolean', default: false },
   },
   async run(values, positionals) {
-    if (positionals.length !== 1 || positionals[0] !== 'replay') throw new UsageError('expected the subcommand "replay"');
+    if (positionals.length !== 1 || positionals[0] !== 'replay')
+      throw new UsageError('expected the subcommand "replay"');
     const parsed = optionsSchema.safeParse(values);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -93,8 +113,13 @@ export const loadCommand: Command = {
     let summary: ReplaySummary;
     try {
       summary = await replay({
-        schedule, target: o.target, durationSeconds: o.duration, maxRequests: o['max-requests'], maxInFlight: o['max-in-flight'],
-        seed: o.seed, signal: stop.signal,
+        schedule,
+        target: o.target,
+        durationSeconds: o.duration,
+        maxRequests: o['max-requests'],
+        maxInFlight: o['max-in-flight'],
+        seed: o.seed,
+        signal: stop.signal,
         onProgress: (p) => process.stderr.write(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`),
       });
     } finally {

@@ -5,14 +5,21 @@ import { commands } from './commands.js';
 
 function help(list: readonly Command[]): string {
   const width = Math.max(...list.map((c) => c.name.length));
-  return ['Usage: prescale <command> [options]', '', 'Commands:',
+  return [
+    'Usage: prescale <command> [options]',
+    '',
+    'Commands:',
     ...list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '', 'Run `prescale <command> --help` for a command\'s options.'].join('\n');
+    '',
+    "Run `prescale <command> --help` for a command's options.",
+  ].join('\n');
 }
 
 function commandHelp(c: Command): string {
-  const lines = Object.entries(c.options).map(([name, o]) =>
-    `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.default !== undefined ? ` (default ${String(o.default)})` : ''}`);
+  const lines = Object.entries(c.options).map(
+    ([name, o]) =>
+      `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.default !== undefined ? ` (default ${String(o.default)})` : ''}`,
+  );
   return [`Usage: prescale ${c.usage}`, '', c.summary, ...(lines.length ? ['', 'Options:', ...lines] : [])].join('\n');
 }
 
@@ -29,7 +36,9 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const { values, positionals } = parseArgs({
-      args: rest, allowPositionals: true, strict: true,
+      args: rest,
+      allowPositionals: true,
+      strict: true,
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) {

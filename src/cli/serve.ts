@@ -13,7 +13,11 @@ async function requireServers() {
     throw new UsageError('TEMPORAL_ADDRESS and DATABASE_URL must be set (use `prescale start` for the embedded setup)');
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const endpoints = { temporalAddress: config.TEMPORAL_ADDRESS, databaseUrl: config.DATABASE_URL, ...await configuredEndpoints(config) };
+  const endpoints = {
+    temporalAddress: config.TEMPORAL_ADDRESS,
+    databaseUrl: config.DATABASE_URL,
+    ...(await configuredEndpoints(config)),
+  };
   return { config, logger, endpoints };
 }
 
@@ -51,7 +55,8 @@ export const migrateCommand: Command = {
   options: {},
   async run() {
     const config = loadConfig();
-    if (!config.DATABASE_URL) throw new UsageError('DATABASE_URL must be set (`prescale start` migrates the embedded database itself)');
+    if (!config.DATABASE_URL)
+      throw new UsageError('DATABASE_URL must be set (`prescale start` migrates the embedded database itself)');
     await runMigrations(config.DATABASE_URL, createLogger(config.LOG_LEVEL));
   },
 };

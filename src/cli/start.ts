@@ -36,18 +36,25 @@ export const startCommand: Command = {
       const adminKey = await firstAdminKey(endpoints.databaseUrl);
       if (config.PRESCALE_DEMO) {
         const demo = startDemo({ config, endpoints, apiUrl: running.apiUrl!, adminKey, logger });
-        stopServices = async () => { await demo.stop(); await running.stop(); };
+        stopServices = async () => {
+          await demo.stop();
+          await running.stop();
+        };
       }
-      console.log([
-        '',
-        'Prescale is running.',
-        `  API           ${running.apiUrl}  (readiness: ${running.apiUrl}/readyz, OpenAPI: ${running.apiUrl}/v1/openapi.json)`,
-        `  Temporal UI   ${endpoints.temporalUiUrl ?? '(external Temporal at ' + endpoints.temporalAddress + ')'}`,
-        `  Data          ${config.dataDir}`,
-        ...(adminKey ? [`  Admin key     ${adminKey}  (first run: shown this once; more with \`prescale keys create\`)`] : []),
-        'Press Ctrl-C to stop.',
-        '',
-      ].join('\n'));
+      console.log(
+        [
+          '',
+          'Prescale is running.',
+          `  API           ${running.apiUrl}  (readiness: ${running.apiUrl}/readyz, OpenAPI: ${running.apiUrl}/v1/openapi.json)`,
+          `  Temporal UI   ${endpoints.temporalUiUrl ?? '(external Temporal at ' + endpoints.temporalAddress + ')'}`,
+          `  Data          ${config.dataDir}`,
+          ...(adminKey
+            ? [`  Admin key     ${adminKey}  (first run: shown this once; more with \`prescale keys create\`)`]
+            : []),
+          'Press Ctrl-C to stop.',
+          '',
+        ].join('\n'),
+      );
     } catch (err) {
       logger.fatal({ err }, 'start-up failed');
       await stopServices();

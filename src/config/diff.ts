@@ -27,7 +27,8 @@ export function fieldChanges(from: unknown, to: unknown): FieldChange[] {
   const a = leaves(from, '', new Map());
   const b = leaves(to, '', new Map());
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
-  return paths.filter((p) => JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)))
+  return paths
+    .filter((p) => JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)))
     .map((path) => ({ path, from: a.get(path) ?? null, to: b.get(path) ?? null }));
 }
 

@@ -21,12 +21,23 @@ export const BOOT_IMAGE = 'sample-service:v1';
 /** What every instance of a set runs until a template is applied to it. */
 export function bootRelease(instanceType: string): Release {
   return {
-    template: null, version: null, revision: DEFAULT_APP_CONFIG.version, instanceType, image: BOOT_IMAGE, params: DEFAULT_APP_CONFIG.params,
+    template: null,
+    version: null,
+    revision: DEFAULT_APP_CONFIG.version,
+    instanceType,
+    image: BOOT_IMAGE,
+    params: DEFAULT_APP_CONFIG.params,
   };
 }
 
 /** `image`: what the body's software version is under its profile (templateImage). */
-export function releaseOf(template: string, version: number, revision: number, body: TemplateBody, image: string): Release {
+export function releaseOf(
+  template: string,
+  version: number,
+  revision: number,
+  body: TemplateBody,
+  image: string,
+): Release {
   return { template, version, revision, instanceType: body.instanceType, image, params: body.params };
 }
 
@@ -34,7 +45,9 @@ export function releaseOf(template: string, version: number, revision: number, b
 export const sameRelease = (a: Release, b: Release): boolean => a.revision === b.revision;
 
 export function describeRelease(r: Release): string {
-  return r.template === null ? `the boot configuration (${r.image})` : `${r.template} v${r.version} (${r.image}, ${r.instanceType})`;
+  return r.template === null
+    ? `the boot configuration (${r.image})`
+    : `${r.template} v${r.version} (${r.image}, ${r.instanceType})`;
 }
 
 export function appConfigOf(r: Release): AppConfig {

@@ -17,7 +17,12 @@ export const DEFAULT_INCONCLUSIVE_LIMIT = 3;
 export const rolloutOptionsSchema = z.strictObject({
   steps: z.array(rolloutStepSchema).min(1).max(20).default(DEFAULT_STEPS),
   /** Judged time per step; the judge's default sample size at its default interval. */
-  bakeSeconds: z.number().int().min(0).max(86_400).default(DEFAULT_SAMPLE_SIZE * DEFAULT_SAMPLE_INTERVAL_SECONDS),
+  bakeSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(DEFAULT_SAMPLE_SIZE * DEFAULT_SAMPLE_INTERVAL_SECONDS),
   /** Not judged: a new process's cold cache and JIT would pose as a regression. */
   warmupSeconds: z.number().int().min(0).max(3_600).default(30),
   /** One judged value per metric and side per interval. */

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { paramsSchema } from '../domain/app-config.js';
-import { imageOf, paramsSchemaOf, profileRefSchema, softwareProblem, type AppProfile, type Params } from '../domain/app-profile.js';
+import {
+  imageOf,
+  paramsSchemaOf,
+  profileRefSchema,
+  softwareProblem,
+  type AppProfile,
+  type Params,
+} from '../domain/app-profile.js';
 import type { InstanceType } from '../domain/provider.js';
 import { resourceSetIdSchema } from '../domain/resource-set.js';
 
@@ -16,8 +23,15 @@ export const LOCAL_TYPE_PREFIX = 'local.';
  */
 export const templateBodySchema = z.strictObject({
   profile: profileRefSchema.optional(),
-  instanceType: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be an instance type name such as local.small or m7g.large'),
-  softwareVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,499}$/, 'must be a software reference such as v2 or ghcr.io/acme/shop:1.4'),
+  instanceType: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be an instance type name such as local.small or m7g.large'),
+  softwareVersion: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,499}$/,
+      'must be a software reference such as v2 or ghcr.io/acme/shop:1.4',
+    ),
   params: paramsSchema,
 });
 
@@ -30,18 +44,26 @@ export type TemplateBody = z.output<typeof templateBodySchema>;
  * to the smallest that sizes the params; the local cloud is the only provider Prescale knows it
  * for). Issues name the field, as the shape's do.
  */
-export function templateBodyUnder(profile: AppProfile, findLocalType: (name: string) => InstanceType | undefined): z.ZodType<TemplateBody, TemplateBody> {
+export function templateBodyUnder(
+  profile: AppProfile,
+  findLocalType: (name: string) => InstanceType | undefined,
+): z.ZodType<TemplateBody, TemplateBody> {
   return templateBodySchema.transform((body, ctx) => {
     const problem = softwareProblem(profile, body.softwareVersion);
     if (problem) ctx.addIssue({ code: 'custom', path: ['softwareVersion'], message: problem });
     const local = body.instanceType.startsWith(LOCAL_TYPE_PREFIX);
     const localType = local ? findLocalType(body.instanceType) : undefined;
     if (local && !localType) {
-      ctx.addIssue({ code: 'custom', path: ['instanceType'], message: `"${body.instanceType}" is not a local instance type` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['instanceType'],
+        message: `"${body.instanceType}" is not a local instance type`,
+      });
     }
     const params = paramsSchemaOf(profile, localType?.speed).safeParse(body.params);
     if (!params.success) {
-      for (const issue of params.error.issues) ctx.addIssue({ code: 'custom', path: ['params', ...issue.path], message: issue.message });
+      for (const issue of params.error.issues)
+        ctx.addIssue({ code: 'custom', path: ['params', ...issue.path], message: issue.message });
       return z.NEVER;
     }
     return { ...body, params: params.data satisfies Params };

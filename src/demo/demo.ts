@@ -26,10 +26,17 @@ export const DEMO = {
 const SEASON_SECONDS = 86_400 / DEMO.speedup;
 
 export const demoSpec = {
-  id: DEMO.id, provider: 'local', minInstances: 1, maxInstances: 8,
+  id: DEMO.id,
+  provider: 'local',
+  minInstances: 1,
+  maxInstances: 8,
   policy: {
-    intervalSeconds: 15, leadTimeSeconds: 60, seasonSeconds: SEASON_SECONDS,
-    scaleInStabilizationSeconds: 60, maxScaleInStep: 2, targetUtilization: 0.7,
+    intervalSeconds: 15,
+    leadTimeSeconds: 60,
+    seasonSeconds: SEASON_SECONDS,
+    scaleInStabilizationSeconds: 60,
+    maxScaleInStep: 2,
+    targetUtilization: 0.7,
   },
 } as const;
 
@@ -42,7 +49,10 @@ interface DemoClock {
 /** The demo keeps one clock across restarts, so a second `npm start` continues the trace. */
 async function demoClock(dataDir: string): Promise<DemoClock> {
   const file = path.join(dataDir, 'demo.json');
-  const saved = await readFile(file, 'utf8').then((t) => JSON.parse(t) as DemoClock, () => undefined);
+  const saved = await readFile(file, 'utf8').then(
+    (t) => JSON.parse(t) as DemoClock,
+    () => undefined,
+  );
   if (saved) return saved;
   const clock = { startedAt: Date.now(), traceMinute: DEMO.startDay * 1440 };
   await writeFile(file, JSON.stringify(clock));
@@ -51,15 +61,16 @@ async function demoClock(dataDir: string): Promise<DemoClock> {
 
 /** Trace minute (index into the schedule) replayed at real time `ms`, wrapping at the trace's end. */
 function traceIndexAt(clock: DemoClock, schedule: RateSchedule, ms: number): number {
-  const index = clock.traceMinute + ((ms - clock.startedAt) / 1000) / schedule.stepSeconds;
+  const index = clock.traceMinute + (ms - clock.startedAt) / 1000 / schedule.stepSeconds;
   return ((index % schedule.rates.length) + schedule.rates.length) % schedule.rates.length;
 }
 
 /** Mean target rate over the real interval [fromMs, toMs). */
 function meanRate(clock: DemoClock, schedule: RateSchedule, fromMs: number, toMs: number): number {
-  const steps = Math.max(1, Math.round(((toMs - fromMs) / 1000) / schedule.stepSeconds));
+  const steps = Math.max(1, Math.round((toMs - fromMs) / 1000 / schedule.stepSeconds));
   let sum = 0;
-  for (let k = 0; k < steps; k++) sum += schedule.rates[Math.floor(traceIndexAt(clock, schedule, fromMs + (k * (toMs - fromMs)) / steps))] ?? 0;
+  for (let k = 0; k < steps; k++)
+    sum += schedule.rates[Math.floor(traceIndexAt(clock, schedule, fromMs + (k * (toMs - fromMs)) / steps))] ?? 0;
   return sum / steps;
 }
 
@@ -70,7 +81,12 @@ function meanRate(clock: DemoClock, schedule: RateSchedule, fromMs: number, toMs
  * trace against the local cloud's load balancer until `signal` aborts.
  */
 export async function runDemo(options: {
-  apiUrl: string; lbUrl: string; db: Db; dataDir: string; logger: Logger; signal: AbortSignal;
+  apiUrl: string;
+  lbUrl: string;
+  db: Db;
+  dataDir: string;
+  logger: Logger;
+  signal: AbortSignal;
   /** The first admin key, on the run that made it. */
   adminKey?: string | undefined;
 }): Promise<void> {
@@ -84,10 +100,13 @@ export async function runDemo(options: {
       return;
     }
     const created = await fetch(`${options.apiUrl}/v1/resource-sets`, {
-      method: 'POST', signal, body: JSON.stringify(demoSpec),
+      method: 'POST',
+      signal,
+      body: JSON.stringify(demoSpec),
       headers: { 'content-type': 'application/json', authorization: `Bearer ${options.adminKey}` },
     });
-    if (!created.ok) throw new Error(`could not create the demo resource set: ${created.status} ${await created.text()}`);
+    if (!created.ok)
+      throw new Error(`could not create the demo resource set: ${created.status} ${await created.text()}`);
   }
 
   const now = Date.now();
@@ -97,20 +116,37 @@ export async function runDemo(options: {
     history.push({ minute: m * 60, requests: meanRate(clock, schedule, m * 60_000, (m + 1) * 60_000) * 60 });
   }
   const written = await backfillDemand(options.db, DEMO.id, history);
-  logger.info({ minutes: written }, 'demo: wrote the trace\'s preceding seasons as history');
+  logger.info({ minutes: written }, "demo: wrote the trace's preceding seasons as history");
 
   const target = `${options.lbUrl}/rs/${DEMO.id}/work`;
   let lastLog = 0;
   while (!signal.aborted) {
     const from = Math.floor(traceIndexAt(clock, schedule, Date.now()));
-    const live: RateSchedule = { ...schedule, traceStart: schedule.traceStart + from, rates: schedule.rates.slice(from) };
+    const live: RateSchedule = {
+      ...schedule,
+      traceStart: schedule.traceStart + from,
+      rates: schedule.rates.slice(from),
+    };
     logger.info({ target, traceMinute: from }, 'demo: replaying NASA-HTTP 1995 at 144×');
     await replay({
-      schedule: live, target, signal, durationSeconds: 7 * 86_400, maxRequests: 100_000_000, maxInFlight: 500,
+      schedule: live,
+      target,
+      signal,
+      durationSeconds: 7 * 86_400,
+      maxRequests: 100_000_000,
+      maxInFlight: 500,
       onProgress: (p) => {
         if (p.elapsedSeconds - lastLog < 60) return;
         lastLog = p.elapsedSeconds;
-        logger.info({ targetRps: Math.round(p.targetRps), achievedRps: Math.round(p.achievedRps), p95Ms: p.p95Ms, errors: p.errors }, 'demo: load');
+        logger.info(
+          {
+            targetRps: Math.round(p.targetRps),
+            achievedRps: Math.round(p.achievedRps),
+            p95Ms: p.p95Ms,
+            errors: p.errors,
+          },
+          'demo: load',
+        );
       },
     });
     lastLog = 0;

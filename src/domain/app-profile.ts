@@ -8,8 +8,12 @@ import { z } from 'zod';
  */
 
 /** Profile and parameter names end up in URLs, object keys and environment variables. */
-export const profileNameSchema = z.string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit');
+export const profileNameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    'must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit',
+  );
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** The profile every resource set and template uses when it names none: the shipped example app. */
@@ -19,50 +23,68 @@ export const DEFAULT_PROFILE_NAME = 'sample-service';
 const applySchema = z.enum(['hot', 'restart']).default('hot');
 const common = { description: z.string().max(500).optional(), apply: applySchema };
 
-const regexSource = z.string().min(1).max(500).refine((source) => {
-  try {
-    new RegExp(source, 'u');
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be a valid regular expression');
+const regexSource = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((source) => {
+    try {
+      new RegExp(source, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a valid regular expression');
 
 const finite = z.number().finite();
-const numericParameter = <T extends 'integer' | 'number'>(type: T) => z.strictObject({
-  type: z.literal(type),
-  ...common,
-  minimum: (type === 'integer' ? z.number().int() : finite).optional(),
-  maximum: (type === 'integer' ? z.number().int() : finite).optional(),
-  default: (type === 'integer' ? z.number().int() : finite).optional(),
-  /**
-   * The bound grows with the instance: at most this many per unit of the instance type's capacity
-   * (a cache that must fit in memory, say). Checked only where the provider knows the capacity.
-   */
-  maximumPerCapacity: z.number().positive().optional(),
-});
-
-export const parameterSchema = z.discriminatedUnion('type', [
-  numericParameter('integer'),
-  numericParameter('number'),
-  z.strictObject({ type: z.literal('boolean'), ...common, default: z.boolean().optional() }),
+const numericParameter = <T extends 'integer' | 'number'>(type: T) =>
   z.strictObject({
-    type: z.literal('string'), ...common,
-    /** The allowed values (JSON Schema's enum). */
-    enum: z.array(z.string().max(200)).min(1).max(100).optional(),
-    pattern: regexSource.optional(),
-    maxLength: z.number().int().min(1).max(10_000).optional(),
-    default: z.string().max(10_000).optional(),
-  }),
-]).superRefine((p, ctx) => {
-  if ((p.type === 'integer' || p.type === 'number') && p.minimum !== undefined && p.maximum !== undefined && p.minimum > p.maximum) {
-    ctx.addIssue({ code: 'custom', path: ['maximum'], message: `must be at least minimum (${p.minimum})` });
-  }
-  if (p.default === undefined) return;
-  // The default must itself be a value the parameter accepts.
-  const problem = valueSchemaOf(p).safeParse(p.default);
-  if (!problem.success) ctx.addIssue({ code: 'custom', path: ['default'], message: problem.error.issues[0]?.message ?? 'is not a valid value' });
-});
+    type: z.literal(type),
+    ...common,
+    minimum: (type === 'integer' ? z.number().int() : finite).optional(),
+    maximum: (type === 'integer' ? z.number().int() : finite).optional(),
+    default: (type === 'integer' ? z.number().int() : finite).optional(),
+    /**
+     * The bound grows with the instance: at most this many per unit of the instance type's capacity
+     * (a cache that must fit in memory, say). Checked only where the provider knows the capacity.
+     */
+    maximumPerCapacity: z.number().positive().optional(),
+  });
+
+export const parameterSchema = z
+  .discriminatedUnion('type', [
+    numericParameter('integer'),
+    numericParameter('number'),
+    z.strictObject({ type: z.literal('boolean'), ...common, default: z.boolean().optional() }),
+    z.strictObject({
+      type: z.literal('string'),
+      ...common,
+      /** The allowed values (JSON Schema's enum). */
+      enum: z.array(z.string().max(200)).min(1).max(100).optional(),
+      pattern: regexSource.optional(),
+      maxLength: z.number().int().min(1).max(10_000).optional(),
+      default: z.string().max(10_000).optional(),
+    }),
+  ])
+  .superRefine((p, ctx) => {
+    if (
+      (p.type === 'integer' || p.type === 'number') &&
+      p.minimum !== undefined &&
+      p.maximum !== undefined &&
+      p.minimum > p.maximum
+    ) {
+      ctx.addIssue({ code: 'custom', path: ['maximum'], message: `must be at least minimum (${p.minimum})` });
+    }
+    if (p.default === undefined) return;
+    // The default must itself be a value the parameter accepts.
+    const problem = valueSchemaOf(p).safeParse(p.default);
+    if (!problem.success)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default'],
+        message: problem.error.issues[0]?.message ?? 'is not a valid value',
+      });
+  });
 export type ParameterSpec = z.output<typeof parameterSchema>;
 
 /** The software an app runs: free-form references (an image, an artifact URL, a tag). */
@@ -71,32 +93,60 @@ const softwareSchema = z.strictObject({
   /** A template's softwareVersion must match it, whole. */
   pattern: regexSource.optional(),
   /** When given, a template's softwareVersion is a tag of this repository: the image is `repository:tag`. */
-  repository: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/:-]{0,254}$/, 'must be an image repository such as ghcr.io/acme/shop').optional(),
+  repository: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/:-]{0,254}$/, 'must be an image repository such as ghcr.io/acme/shop')
+    .optional(),
 });
 
 const port = z.number().int().min(1).max(65_535);
-const instancePath = z.string().regex(/^\/[^\s]*$/, 'must be a path on the instance, starting with "/"').max(500);
+const instancePath = z
+  .string()
+  .regex(/^\/[^\s]*$/, 'must be a path on the instance, starting with "/"')
+  .max(500);
 
 const healthCheckSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('http'), path: instancePath, port: port.optional() }),
   z.strictObject({ type: z.literal('none') }),
 ]);
 
-const filePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute file path').max(1000);
+const filePath = z
+  .string()
+  .regex(/^\/[^\0]*$/, 'must be an absolute file path')
+  .max(1000);
 const reloadSignals = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM'] as const;
-const reloadSchema = z.union([
-  z.strictObject({ signal: z.enum(reloadSignals).default('SIGHUP'), pidFile: filePath }),
-  /** Argv, run without a shell; exit 0 is success. */
-  z.strictObject({ command: z.array(z.string().min(1).max(1000)).min(1).max(50) }),
-], { error: `must be { signal, pidFile } with signal one of ${reloadSignals.join(', ')}, or { command: [program, ...args] }` });
+const reloadSchema = z.union(
+  [
+    z.strictObject({ signal: z.enum(reloadSignals).default('SIGHUP'), pidFile: filePath }),
+    /** Argv, run without a shell; exit 0 is success. */
+    z.strictObject({ command: z.array(z.string().min(1).max(1000)).min(1).max(50) }),
+  ],
+  {
+    error: `must be { signal, pidFile } with signal one of ${reloadSignals.join(', ')}, or { command: [program, ...args] }`,
+  },
+);
 
 /** How the agent hands the app a configuration. */
 export const configDeliverySchema = z.discriminatedUnion('method', [
   /** PUT the parameters as JSON to the instance; success is a 2xx. */
-  z.strictObject({ method: z.literal('http'), url: z.url().optional(), path: instancePath.optional(), port: port.optional() })
-    .refine((d) => (d.url === undefined) !== (d.path === undefined), { path: ['path'], message: 'give either url or path (on the instance), not both' }),
+  z
+    .strictObject({
+      method: z.literal('http'),
+      url: z.url().optional(),
+      path: instancePath.optional(),
+      port: port.optional(),
+    })
+    .refine((d) => (d.url === undefined) !== (d.path === undefined), {
+      path: ['path'],
+      message: 'give either url or path (on the instance), not both',
+    }),
   /** Written atomically to a file, then a signal or a command tells the app to reload it. */
-  z.strictObject({ method: z.literal('file'), path: filePath, format: z.enum(['json', 'yaml', 'env']), reload: reloadSchema.optional() }),
+  z.strictObject({
+    method: z.literal('file'),
+    path: filePath,
+    format: z.enum(['json', 'yaml', 'env']),
+    reload: reloadSchema.optional(),
+  }),
   /** Replace the instance with one started on the new configuration. */
   z.strictObject({ method: z.literal('restart') }),
 ]);
@@ -107,7 +157,11 @@ export const appProfileSchema = z.strictObject({
     const names = Object.keys(parameters);
     if (names.length > 200) ctx.addIssue({ code: 'custom', message: 'at most 200 parameters' });
     for (const name of names.filter((n) => !PARAMETER_NAME.test(n))) {
-      ctx.addIssue({ code: 'custom', path: [name], message: 'a parameter name must be a letter or "_" followed by up to 63 letters, digits or "_"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'a parameter name must be a letter or "_" followed by up to 63 letters, digits or "_"',
+      });
     }
   }),
   software: softwareSchema.prefault({}),
@@ -160,16 +214,20 @@ function valueSchemaOf(p: ParameterSpec, capacity?: number): z.ZodType<ParamValu
  * instance type's capacity when known, for bounds that grow with it.
  */
 export function paramsSchemaOf(profile: AppProfile, capacity?: number): z.ZodType<Params> {
-  const shape = Object.fromEntries(Object.entries(profile.parameters).map(([name, p]) => {
-    const value = valueSchemaOf(p, capacity);
-    return [name, p.default === undefined ? value : value.default(p.default)];
-  }));
+  const shape = Object.fromEntries(
+    Object.entries(profile.parameters).map(([name, p]) => {
+      const value = valueSchemaOf(p, capacity);
+      return [name, p.default === undefined ? value : value.default(p.default)];
+    }),
+  );
   return z.strictObject(shape);
 }
 
 /** The value of every parameter that has a default. */
 export function defaultParamsOf(profile: AppProfile): Params {
-  return Object.fromEntries(Object.entries(profile.parameters).flatMap(([name, p]) => (p.default === undefined ? [] : [[name, p.default]])));
+  return Object.fromEntries(
+    Object.entries(profile.parameters).flatMap(([name, p]) => (p.default === undefined ? [] : [[name, p.default]])),
+  );
 }
 
 /** Why `reference` is not a software version of the profile, or null when it is one. */
@@ -186,5 +244,7 @@ export function imageOf(profile: AppProfile, reference: string): string {
 
 /** Parameters whose change takes effect only on a restart. */
 export function restartParameters(profile: AppProfile): string[] {
-  return Object.entries(profile.parameters).filter(([, p]) => p.apply === 'restart').map(([name]) => name);
+  return Object.entries(profile.parameters)
+    .filter(([, p]) => p.apply === 'restart')
+    .map(([name]) => name);
 }

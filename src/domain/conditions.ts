@@ -31,31 +31,60 @@ export interface IterationFacts {
   failures: string[];
 }
 
-const build = <T extends ConditionType>(type: T, status: ConditionStatus, reason: string, message: string) => ({ type, status, reason, message });
+const build = <T extends ConditionType>(type: T, status: ConditionStatus, reason: string, message: string) => ({
+  type,
+  status,
+  reason,
+  message,
+});
 
 /**
  * The loop's conditions after an iteration. `since` moves only when a condition's status changes,
  * so "False since 10:02" says how long a failure has lasted, not when it was last seen.
  */
-export function loopConditions(previous: readonly Condition[] | undefined, facts: IterationFacts): Condition<LoopConditionType>[] {
+export function loopConditions(
+  previous: readonly Condition[] | undefined,
+  facts: IterationFacts,
+): Condition<LoopConditionType>[] {
   const { observed, forecast, error } = facts;
   const observing = observed
-    ? build('Observing', 'True', 'Observed', `${observed.current} instance(s), demand ${observed.demandNow === null ? 'not recorded yet' : `${observed.demandNow.toFixed(1)}/s`}`)
+    ? build(
+        'Observing',
+        'True',
+        'Observed',
+        `${observed.current} instance(s), demand ${observed.demandNow === null ? 'not recorded yet' : `${observed.demandNow.toFixed(1)}/s`}`,
+      )
     : build('Observing', 'False', 'ObserveFailed', error ?? 'the fleet could not be observed');
-  const forecasting = !observed ? build('Forecasting', 'Unknown', 'NotObserved', 'nothing observed to forecast from')
-    : forecast === null ? build('Forecasting', 'Unknown', 'NoDemand', 'no demand recorded yet: the reactive rule plans alone')
-      : 'failed' in forecast ? build('Forecasting', 'False', 'ForecastFailed', forecast.failed)
+  const forecasting = !observed
+    ? build('Forecasting', 'Unknown', 'NotObserved', 'nothing observed to forecast from')
+    : forecast === null
+      ? build('Forecasting', 'Unknown', 'NoDemand', 'no demand recorded yet: the reactive rule plans alone')
+      : 'failed' in forecast
+        ? build('Forecasting', 'False', 'ForecastFailed', forecast.failed)
         : build('Forecasting', 'True', 'Forecasting', `model ${forecast.model}`);
-  const provisioning = !observed ? build('Provisioning', 'Unknown', 'NotObserved', 'nothing observed to act on')
-    : facts.failures.length > 0 ? build('Provisioning', 'False', 'ActionFailed', facts.failures.join('; '))
-      : error !== null ? build('Provisioning', 'False', 'IterationFailed', error)
-        : facts.holding === 'paused' ? build('Provisioning', 'False', 'Paused', 'the loop is paused: it plans but does not act')
-          : facts.holding === 'forecast-only' ? build('Provisioning', 'True', 'ForecastOnly', 'the policy only plans (mode forecast-only)')
+  const provisioning = !observed
+    ? build('Provisioning', 'Unknown', 'NotObserved', 'nothing observed to act on')
+    : facts.failures.length > 0
+      ? build('Provisioning', 'False', 'ActionFailed', facts.failures.join('; '))
+      : error !== null
+        ? build('Provisioning', 'False', 'IterationFailed', error)
+        : facts.holding === 'paused'
+          ? build('Provisioning', 'False', 'Paused', 'the loop is paused: it plans but does not act')
+          : facts.holding === 'forecast-only'
+            ? build('Provisioning', 'True', 'ForecastOnly', 'the policy only plans (mode forecast-only)')
             : build('Provisioning', 'True', 'Acting', 'the fleet follows the plan');
-  return [observing, forecasting, provisioning].map((c) => ({ ...c, since: sinceOf(previous, c.type, c.status, facts.at) }));
+  return [observing, forecasting, provisioning].map((c) => ({
+    ...c,
+    since: sinceOf(previous, c.type, c.status, facts.at),
+  }));
 }
 
-function sinceOf(previous: readonly Condition[] | undefined, type: ConditionType, status: ConditionStatus, at: string): string {
+function sinceOf(
+  previous: readonly Condition[] | undefined,
+  type: ConditionType,
+  status: ConditionStatus,
+  at: string,
+): string {
   const before = previous?.find((c) => c.type === type);
   return before && before.status === status ? before.since : at;
 }
@@ -79,21 +108,34 @@ export interface ActiveChangeFacts {
 }
 
 const ROLLOUT_OUTCOMES: Record<string, [ConditionStatus, string]> = {
-  running: ['True', 'Progressing'], promoted: ['True', 'Promoted'],
-  paused: ['False', 'Paused'], reverting: ['False', 'Reverting'],
-  'rolled-back': ['False', 'RolledBack'], aborted: ['False', 'Aborted'], failed: ['False', 'Failed'],
+  running: ['True', 'Progressing'],
+  promoted: ['True', 'Promoted'],
+  paused: ['False', 'Paused'],
+  reverting: ['False', 'Reverting'],
+  'rolled-back': ['False', 'RolledBack'],
+  aborted: ['False', 'Aborted'],
+  failed: ['False', 'Failed'],
 };
 
 /** The Rollout condition: how the latest configuration change went or goes. */
-export function rolloutCondition(latest: RolloutFacts | null, active: ActiveChangeFacts | null, createdAt: string): Condition<'Rollout'> {
+export function rolloutCondition(
+  latest: RolloutFacts | null,
+  active: ActiveChangeFacts | null,
+  createdAt: string,
+): Condition<'Rollout'> {
   if (active && active.workflowId !== latest?.id) {
-    return { ...build('Rollout', 'True', 'Progressing', `${active.kind} ${active.workflowId} under way`), since: active.startedAt };
+    return {
+      ...build('Rollout', 'True', 'Progressing', `${active.kind} ${active.workflowId} under way`),
+      since: active.startedAt,
+    };
   }
   if (!latest) return { ...build('Rollout', 'True', 'NoRollout', 'no rollout yet'), since: createdAt };
   const [status, reason] = ROLLOUT_OUTCOMES[latest.status] ?? ['Unknown', 'UnknownStatus'];
   const lastEvent = latest.events.at(-1);
-  const message = latest.finishedAt !== null ? `${latest.kind} ${latest.id} ${latest.status}: ${latest.reason ?? ''}`
-    : `${latest.kind} ${latest.id} ${latest.status}${lastEvent ? `: ${lastEvent.message}` : ''}`;
+  const message =
+    latest.finishedAt !== null
+      ? `${latest.kind} ${latest.id} ${latest.status}: ${latest.reason ?? ''}`
+      : `${latest.kind} ${latest.id} ${latest.status}${lastEvent ? `: ${lastEvent.message}` : ''}`;
   const since = latest.finishedAt ?? (status === 'False' && lastEvent ? lastEvent.at : latest.startedAt);
   return { ...build('Rollout', status, reason, message), since };
 }
@@ -105,18 +147,36 @@ export function rolloutCondition(latest: RolloutFacts | null, active: ActiveChan
 export function withReady(conditions: readonly Condition[]): Condition[] {
   const failing = conditions.filter((c) => c.status === 'False');
   const earliest = (cs: readonly Condition[]) => cs.map((c) => c.since).sort()[0]!;
-  const latest = (cs: readonly Condition[]) => cs.map((c) => c.since).sort().at(-1)!;
+  const latest = (cs: readonly Condition[]) =>
+    cs
+      .map((c) => c.since)
+      .sort()
+      .at(-1)!;
   const loopKnown = conditions.some((c) => c.type === 'Observing');
-  const ready: Condition<'Ready'> = failing.length > 0
-    ? { ...build('Ready', 'False', failing[0]!.reason, failing.map((c) => `${c.type}: ${c.message}`).join('; ')), since: earliest(failing) }
-    : !loopKnown ? { ...build('Ready', 'Unknown', 'Starting', 'the loop has not finished an iteration yet'), since: latest(conditions) }
-      : { ...build('Ready', 'True', 'Ready', 'observing, planning and acting as the policy says'), since: latest(conditions) };
+  const ready: Condition<'Ready'> =
+    failing.length > 0
+      ? {
+          ...build('Ready', 'False', failing[0]!.reason, failing.map((c) => `${c.type}: ${c.message}`).join('; ')),
+          since: earliest(failing),
+        }
+      : !loopKnown
+        ? {
+            ...build('Ready', 'Unknown', 'Starting', 'the loop has not finished an iteration yet'),
+            since: latest(conditions),
+          }
+        : {
+            ...build('Ready', 'True', 'Ready', 'observing, planning and acting as the policy says'),
+            since: latest(conditions),
+          };
   return [ready, ...conditions];
 }
 
 /** Every condition of a resource set, Ready first: the loop's, the latest rollout's, and Ready over them. */
 export function resourceSetConditions(
-  loop: readonly Condition[] | undefined, latest: RolloutFacts | null, active: ActiveChangeFacts | null, createdAt: string,
+  loop: readonly Condition[] | undefined,
+  latest: RolloutFacts | null,
+  active: ActiveChangeFacts | null,
+  createdAt: string,
 ): Condition[] {
   return withReady([...(loop ?? []), rolloutCondition(latest, active, new Date(createdAt).toISOString())]);
 }

@@ -33,7 +33,10 @@ export const metricSampleSchema = z.strictObject({
   diskReadBytesPerSec: finite.min(0).nullable(),
   diskWriteBytesPerSec: finite.min(0).nullable(),
   /** Any other gauge the app exposes. */
-  custom: z.record(metricName, finite).refine((r) => Object.keys(r).length <= 100, 'at most 100 custom metrics').default({}),
+  custom: z
+    .record(metricName, finite)
+    .refine((r) => Object.keys(r).length <= 100, 'at most 100 custom metrics')
+    .default({}),
 });
 
 export const metricBatchSchema = z.strictObject({

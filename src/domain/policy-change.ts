@@ -18,7 +18,8 @@ export class StaleSpecError extends Error {
 export function changePolicy(spec: ResourceSetSpec, patch: PolicyPatch, ifMatch?: string): ResourceSetSpec {
   if (ifMatch !== undefined) {
     const tag = specTag(spec);
-    if (!ifMatches(ifMatch, tag)) throw new StaleSpecError(`${STALE_SPEC} If-Match ${ifMatch} is not the spec's current ETag ${tag}`);
+    if (!ifMatches(ifMatch, tag))
+      throw new StaleSpecError(`${STALE_SPEC} If-Match ${ifMatch} is not the spec's current ETag ${tag}`);
   }
   return applyPolicyPatch(spec, patch);
 }

@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { DEFAULT_PROFILE_NAME, profileRefSchema, type ProfileRef } from './app-profile.js';
 
 /** DNS-label ids: they end up in workflow ids, URLs, process names and instance tags. */
-export const resourceSetIdSchema = z.string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit');
+export const resourceSetIdSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    'must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit',
+  );
 
 export const scalingModes = ['forecast-only', 'forecast-and-scale'] as const;
 
@@ -16,7 +20,12 @@ export const configurationModes = ['auto', 'recommend', 'off'] as const;
 export const configurationPolicySchema = z.strictObject({
   mode: z.enum(configurationModes).default('recommend'),
   /** How often the loop asks the recommender. */
-  everySeconds: z.number().int().min(30).max(7 * 86_400).default(900),
+  everySeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(7 * 86_400)
+    .default(900),
   /** Below this expected relative gain a proposal is listed, never rolled out: a rollout has its own risk and cost. */
   minExpectedGain: z.number().min(0).max(1).default(0.05),
 });
@@ -29,7 +38,11 @@ const policyFields = {
   scaleInStabilizationSeconds: z.number().int().min(0).max(86_400),
   maxScaleInStep: z.number().int().min(1).max(10_000),
   /** The demand's main season; a day unless the workload's rhythm is known to differ. */
-  seasonSeconds: z.number().int().min(60).max(30 * 86_400),
+  seasonSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400),
   configuration: configurationPolicySchema,
 };
 const countFields = {
@@ -52,9 +65,9 @@ export const policySchema = z.strictObject({
 export const policyPatchSchema = z.strictObject({
   minInstances: countFields.minInstances.optional(),
   maxInstances: countFields.maxInstances.optional(),
-  ...Object.fromEntries(Object.entries(policyFields).map(([k, f]) => [k, f.optional()])) as {
-    [K in keyof typeof policyFields]: z.ZodOptional<(typeof policyFields)[K]>
-  },
+  ...(Object.fromEntries(Object.entries(policyFields).map(([k, f]) => [k, f.optional()])) as {
+    [K in keyof typeof policyFields]: z.ZodOptional<(typeof policyFields)[K]>;
+  }),
 });
 export type PolicyPatch = z.infer<typeof policyPatchSchema>;
 
@@ -70,17 +83,25 @@ export const sloSchema = z.strictObject({
   costOfShortMinute: z.number().min(0).max(1_000_000).optional(),
 });
 
-export const resourceSetSpecSchema = z.strictObject({
-  id: resourceSetIdSchema,
-  provider: z.enum(['local', 'aws']),
-  providerRef: z.string().min(1).max(255).optional(),
-  ...countFields,
-  instanceType: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be an instance type name such as local.small or m7g.large').optional(),
-  /** The app its instances run (the API checks that it exists); without it, the sample service's. */
-  profile: profileRefSchema.optional(),
-  policy: policySchema.prefault({}),
-  slo: sloSchema.prefault({}),
-}).refine((s) => s.maxInstances >= s.minInstances, { path: ['maxInstances'], message: 'must be at least minInstances' });
+export const resourceSetSpecSchema = z
+  .strictObject({
+    id: resourceSetIdSchema,
+    provider: z.enum(['local', 'aws']),
+    providerRef: z.string().min(1).max(255).optional(),
+    ...countFields,
+    instanceType: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be an instance type name such as local.small or m7g.large')
+      .optional(),
+    /** The app its instances run (the API checks that it exists); without it, the sample service's. */
+    profile: profileRefSchema.optional(),
+    policy: policySchema.prefault({}),
+    slo: sloSchema.prefault({}),
+  })
+  .refine((s) => s.maxInstances >= s.minInstances, {
+    path: ['maxInstances'],
+    message: 'must be at least minInstances',
+  });
 
 /** The request body as written by a user (defaults not yet applied). */
 export type ResourceSetSpecInput = z.input<typeof resourceSetSpecSchema>;

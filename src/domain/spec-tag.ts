@@ -21,5 +21,8 @@ export function specTag(spec: unknown): string {
 /** RFC 9110 If-Match: `*`, or a list of entity tags compared strongly (a weak tag never matches). */
 export function ifMatches(header: string, tag: string): boolean {
   if (header.trim() === '*') return true;
-  return header.split(',').map((t) => t.trim()).includes(tag);
+  return header
+    .split(',')
+    .map((t) => t.trim())
+    .includes(tag);
 }

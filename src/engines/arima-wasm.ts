@@ -28,7 +28,9 @@ let arima: Promise<Arima> | undefined;
  */
 export function loadArima(): Promise<Arima> {
   return (arima ??= (async () => {
-    const instantiate = require(join(packageDir, 'wasm/native-async.js')) as (options: EmscriptenOptions) => Promise<object>;
+    const instantiate = require(join(packageDir, 'wasm/native-async.js')) as (
+      options: EmscriptenOptions,
+    ) => Promise<object>;
     const bind = require(join(packageDir, 'load.js')) as (module: object) => Arima;
     const wasmBinary = await readFile(join(packageDir, 'wasm/native.wasm'));
     return bind(await instantiate({ wasmBinary, print: ignore, printErr: ignore }));

@@ -15,7 +15,10 @@ const resolve = createRequire(import.meta.url).resolve;
  * fetch the .wasm by URL, so the bytes are read from beside the module and handed over instead.
  */
 async function load<M extends WasmBindgenModule>(name: string, importer: () => Promise<M>): Promise<M> {
-  const [module, bytes] = await Promise.all([importer(), readFile(resolve(`@bsull/augurs/${name}`).replace(/\.js$/, '_bg.wasm'))]);
+  const [module, bytes] = await Promise.all([
+    importer(),
+    readFile(resolve(`@bsull/augurs/${name}`).replace(/\.js$/, '_bg.wasm')),
+  ]);
   module.initSync({ module: bytes });
   return module;
 }

@@ -41,7 +41,10 @@ async function tryBackend(name: TfBackend): Promise<boolean> {
       await import(TFJS_NODE);
     } else if (name === 'wasm' && !wasmPathsSet) {
       // In Node the .wasm files are read from disk, so the path must be a directory, with its slash.
-      const dist = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+      const dist = path.join(
+        path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+        'dist',
+      );
       setWasmPaths(`${dist}${path.sep}`);
       wasmPathsSet = true;
     }
@@ -67,7 +70,7 @@ export function ensureTfBackend(): Promise<TfBackend> {
 
 /** Switches to a named backend (benchmarks compare them); throws when it cannot run here. */
 export async function useTfBackend(name: TfBackend): Promise<void> {
-  if (!await tryBackend(name)) throw new Error(`TensorFlow.js backend "${name}" is not available here`);
+  if (!(await tryBackend(name))) throw new Error(`TensorFlow.js backend "${name}" is not available here`);
   await tf.ready();
   chosen = Promise.resolve(name);
 }

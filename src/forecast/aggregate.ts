@@ -52,15 +52,31 @@ function spread(coarse: readonly number[], factor: number, steps: number): numbe
  * steps: callers that plan on quantiles calibrate them on their own errors (see DemandForecaster).
  */
 export function forecastOnBuckets(
-  model: string, history: Series, horizon: number, seasons: readonly number[],
+  model: string,
+  history: Series,
+  horizon: number,
+  seasons: readonly number[],
   fit: (buckets: Series, horizon: number, seasons: number[]) => Pick<Forecast, 'point' | 'quantiles'>,
   bucketsPerSeason = MAX_BUCKETS_PER_SEASON,
 ): Forecast {
   const factor = aggregationFactor(seasons, bucketsPerSeason);
   const buckets = aggregate(history, factor);
-  const periods = [...new Set(seasons.map((s) => Math.max(2, Math.round(s / factor))))].filter((p) => buckets.values.length >= 2 * p).sort((a, b) => a - b);
-  if (periods.length === 0) throw new RangeError(`${model} needs two cycles of a season (seasons ${seasons.join(', ')} steps; ${history.values.length} steps of history)`);
+  const periods = [...new Set(seasons.map((s) => Math.max(2, Math.round(s / factor))))]
+    .filter((p) => buckets.values.length >= 2 * p)
+    .sort((a, b) => a - b);
+  if (periods.length === 0)
+    throw new RangeError(
+      `${model} needs two cycles of a season (seasons ${seasons.join(', ')} steps; ${history.values.length} steps of history)`,
+    );
   const coarse = fit(buckets, Math.ceil(horizon / factor) + 1, periods);
-  const quantiles = Object.fromEntries(Object.entries(coarse.quantiles).map(([name, values]) => [name, spread(values, factor, horizon)])) as Record<QuantileName, number[]>;
-  return { model, start: endOf(history), stepSeconds: history.stepSeconds, point: spread(coarse.point, factor, horizon), quantiles };
+  const quantiles = Object.fromEntries(
+    Object.entries(coarse.quantiles).map(([name, values]) => [name, spread(values, factor, horizon)]),
+  ) as Record<QuantileName, number[]>;
+  return {
+    model,
+    start: endOf(history),
+    stepSeconds: history.stepSeconds,
+    point: spread(coarse.point, factor, horizon),
+    quantiles,
+  };
 }

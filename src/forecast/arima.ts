@@ -32,7 +32,10 @@ const ORDER = { p: 1, d: 0, q: 1, P: 0, D: 1, Q: 1 } as const;
 const METHODS = [0, 1] as const;
 /** A forecast this many standard deviations of the fitted window from its mean is a diverged fit, not a forecast. */
 const MAX_STANDARDISED = 100;
-const Z = Object.fromEntries(Object.entries(QUANTILES).map(([name, q]) => [name, normalQuantile(q)])) as Record<QuantileName, number>;
+const Z = Object.fromEntries(Object.entries(QUANTILES).map(([name, q]) => [name, normalQuantile(q)])) as Record<
+  QuantileName,
+  number
+>;
 
 const shortestSeason = (seasons: readonly number[]): number => Math.min(...seasons);
 
@@ -42,7 +45,8 @@ function fitAndPredict(ARIMA: Arima, y: number[], s: number, steps: number): [nu
     const model = new ARIMA({ ...ORDER, s, method, verbose: false });
     try {
       const [point, variance] = model.train(y).predict(steps);
-      if (point.every((p) => Math.abs(p) <= MAX_STANDARDISED) && variance.every((v) => v >= 0 && Number.isFinite(v))) return [point, variance];
+      if (point.every((p) => Math.abs(p) <= MAX_STANDARDISED) && variance.every((v) => v >= 0 && Number.isFinite(v)))
+        return [point, variance];
     } finally {
       model.destroy();
     }
@@ -69,19 +73,38 @@ export function arima(ARIMA: Arima): Forecaster {
     forecast(history, horizon, seasons) {
       const shortest = shortestSeason(seasons);
       const from = Math.max(0, history.values.length - FIT_CYCLES * shortest);
-      const recent = { ...history, start: history.start + from * history.stepSeconds, values: history.values.slice(from) };
-      return forecastOnBuckets('arima', recent, horizon, [shortest], (buckets, steps, [s]) => {
-        const y = buckets.values;
-        const mean = y.reduce((a, b) => a + b, 0) / y.length;
-        const sd = Math.sqrt(y.reduce((a, v) => a + (v - mean) ** 2, 0) / y.length) || 1;
-        const fit = fitAndPredict(ARIMA, y.map((v) => (v - mean) / sd), s!, steps);
-        if (!fit) return seasonalNaive(buckets, steps, s!);
-        const [point, variance] = fit;
-        const quantiles = Object.fromEntries(Object.entries(Z).map(([name, z]) => [
-          name, point.map((p, h) => Math.max(0, mean + sd * (p + z * Math.sqrt(variance[h]!)))),
-        ])) as Record<QuantileName, number[]>;
-        return { point: quantiles.p50, quantiles };
-      }, BUCKETS_PER_SEASON);
+      const recent = {
+        ...history,
+        start: history.start + from * history.stepSeconds,
+        values: history.values.slice(from),
+      };
+      return forecastOnBuckets(
+        'arima',
+        recent,
+        horizon,
+        [shortest],
+        (buckets, steps, [s]) => {
+          const y = buckets.values;
+          const mean = y.reduce((a, b) => a + b, 0) / y.length;
+          const sd = Math.sqrt(y.reduce((a, v) => a + (v - mean) ** 2, 0) / y.length) || 1;
+          const fit = fitAndPredict(
+            ARIMA,
+            y.map((v) => (v - mean) / sd),
+            s!,
+            steps,
+          );
+          if (!fit) return seasonalNaive(buckets, steps, s!);
+          const [point, variance] = fit;
+          const quantiles = Object.fromEntries(
+            Object.entries(Z).map(([name, z]) => [
+              name,
+              point.map((p, h) => Math.max(0, mean + sd * (p + z * Math.sqrt(variance[h]!)))),
+            ]),
+          ) as Record<QuantileName, number[]>;
+          return { point: quantiles.p50, quantiles };
+        },
+        BUCKETS_PER_SEASON,
+      );
     },
   };
 }

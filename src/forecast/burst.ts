@@ -15,7 +15,10 @@ export class BurstMemory {
    * @param margin an observation counts as a burst above margin × the p99 forecast for it
    * @param holdSteps steps the level is held after the last burst
    */
-  constructor(readonly margin: number, readonly holdSteps: number) {}
+  constructor(
+    readonly margin: number,
+    readonly holdSteps: number,
+  ) {}
 
   /** Step t's observation and the p99 that the forecast made a step before it gave for it. */
   observe(t: number, value: number, upper: number): void {

@@ -16,7 +16,10 @@ export class ErrorRecord {
   private readonly errors: Float64Array[];
   private readonly counts: number[];
 
-  constructor(readonly horizon: number, readonly capacity: number) {
+  constructor(
+    readonly horizon: number,
+    readonly capacity: number,
+  ) {
     this.errors = Array.from({ length: horizon }, () => new Float64Array(capacity));
     this.counts = new Array<number>(horizon).fill(0);
   }
@@ -39,7 +42,9 @@ export class ErrorRecord {
 
   offsets(): Offsets {
     const sorted = this.errors.map((e, h) => e.slice(0, this.size(h)).sort());
-    return Object.fromEntries(QUANTILE_NAMES.map((name) => [name, sorted.map((s) => (s.length ? quantileOfSorted(s, QUANTILES[name]) : 0))])) as Offsets;
+    return Object.fromEntries(
+      QUANTILE_NAMES.map((name) => [name, sorted.map((s) => (s.length ? quantileOfSorted(s, QUANTILES[name]) : 0))]),
+    ) as Offsets;
   }
 }
 

@@ -41,9 +41,18 @@ export interface ForecastSettings {
 export function defaultSettings(stepSeconds: number, horizon: number): ForecastSettings {
   const steps = (seconds: number): number => Math.max(1, Math.round(seconds / stepSeconds));
   return {
-    horizon, refitEvery: steps(3600), selectEvery: steps(86_400), fitWindow: steps(14 * 86_400), calibrationWindow: steps(3 * 86_400),
-    backtestOrigins: 4, backtestSpan: steps(6 * 3600), alphas: [0.03, 0.1, 0.3, 1], volatilityAlpha: Math.min(1, stepSeconds / 6000),
-    burstMargin: 1.5, burstSteps: steps(45 * 60), rampAlpha: Math.min(1, stepSeconds / 60_000),
+    horizon,
+    refitEvery: steps(3600),
+    selectEvery: steps(86_400),
+    fitWindow: steps(14 * 86_400),
+    calibrationWindow: steps(3 * 86_400),
+    backtestOrigins: 4,
+    backtestSpan: steps(6 * 3600),
+    alphas: [0.03, 0.1, 0.3, 1],
+    volatilityAlpha: Math.min(1, stepSeconds / 6000),
+    burstMargin: 1.5,
+    burstSteps: steps(45 * 60),
+    rampAlpha: Math.min(1, stepSeconds / 60_000),
   };
 }
 
@@ -134,7 +143,8 @@ export class DemandForecaster {
       if (made && t - h >= 0) this.errors.push(h - 1, (value - made.point[h - 1]!) / made.scale);
     }
     const last = this.made[(t - 1) % (horizon + 1)];
-    if (last && t >= 1) this.volatility += this.settings.volatilityAlpha * (Math.abs(value - last.point[0]!) - this.volatility);
+    if (last && t >= 1)
+      this.volatility += this.settings.volatilityAlpha * (Math.abs(value - last.point[0]!) - this.volatility);
     this.made[t % (horizon + 1)] = undefined;
     const expected = this.pathAt(t);
     if (this.nowcast && expected !== undefined) this.nowcast.observe(value, expected);
@@ -147,7 +157,8 @@ export class DemandForecaster {
     if (t < 0) throw new Error('nothing observed yet');
     // A verdict against the forecast (or none yet) is looked at again at every refit: an outage
     // or a holiday passes, and the planner should not wait a day to trust the forecast again.
-    if (t - this.selectedAt >= (this.selection?.trusted ? this.settings.selectEvery : this.settings.refitEvery)) this.select(t);
+    if (t - this.selectedAt >= (this.selection?.trusted ? this.settings.selectEvery : this.settings.refitEvery))
+      this.select(t);
     if (!this.selection) return this.fallback(t);
     if (t - this.fittedAt >= this.settings.refitEvery || !this.path) this.refit(t);
     const { horizon } = this.settings;
@@ -156,17 +167,22 @@ export class DemandForecaster {
     const scale = Math.max(this.volatility, MIN_RELATIVE_VOLATILITY * point[0]!, Number.MIN_VALUE);
     this.made[t % (horizon + 1)] = { point, scale };
     const offsets = this.offsets!;
-    const quantiles = Object.fromEntries(QUANTILE_NAMES.map((name) => [
-      name, point.map((p, h) => Math.max(0, p + offsets[name][h]! * scale)),
-    ])) as Record<QuantileName, number[]>;
+    const quantiles = Object.fromEntries(
+      QUANTILE_NAMES.map((name) => [name, point.map((p, h) => Math.max(0, p + offsets[name][h]! * scale))]),
+    ) as Record<QuantileName, number[]>;
     // The burst test reads the model's own p99, so that a held level does not hide the next burst.
     this.nextUpper = quantiles.p99[0]!;
     const held = this.burstMemory().floor(t);
     const rise = this.rampCheck().extra(t, point[horizon - 1]!);
     for (const name of UPPER_QUANTILES) quantiles[name] = quantiles[name].map((q) => Math.max(q + rise, held));
     return {
-      model: this.selection.forecaster.name, start: this.end, stepSeconds: this.stepSeconds, point, quantiles,
-      trusted: this.selection.trusted, modelError: this.selection.best.mase,
+      model: this.selection.forecaster.name,
+      start: this.end,
+      stepSeconds: this.stepSeconds,
+      point,
+      quantiles,
+      trusted: this.selection.trusted,
+      modelError: this.selection.best.mase,
     };
   }
 
@@ -184,16 +200,29 @@ export class DemandForecaster {
     const history = this.history(Math.max(this.base, t + 1 - this.settings.fitWindow), t);
     if (!this.seasonSteps) this.periods = detectSeasons(history);
     const { settings } = this;
-    const selection = selectModel(this.y, t - this.base, { start: this.start + this.base * this.stepSeconds, stepSeconds: this.stepSeconds }, this.models, backtestSetup(settings, this.periods));
+    const selection = selectModel(
+      this.y,
+      t - this.base,
+      { start: this.start + this.base * this.stepSeconds, stepSeconds: this.stepSeconds },
+      this.models,
+      backtestSetup(settings, this.periods),
+    );
     this.selectedAt = t;
     if (!selection) return;
-    const changed = selection.forecaster !== this.selection?.forecaster || selection.best.alpha !== this.selection.best.alpha;
+    const changed =
+      selection.forecaster !== this.selection?.forecaster || selection.best.alpha !== this.selection.best.alpha;
     this.selection = selection;
     // Until its own forecasts have been scored often enough, the backtest's errors stand in, in
     // units of their own one-step volatility.
     const seedScale = meanAbs(selection.errors[0]!);
     if (Number.isNaN(this.volatility)) this.volatility = seedScale;
-    selection.errors.forEach((errors, h) => this.errors.topUp(h, errors.map((e) => (seedScale > 0 ? e / seedScale : 0)), MIN_CALIBRATION));
+    selection.errors.forEach((errors, h) =>
+      this.errors.topUp(
+        h,
+        errors.map((e) => (seedScale > 0 ? e / seedScale : 0)),
+        MIN_CALIBRATION,
+      ),
+    );
     if (changed) this.refit(t);
   }
 
@@ -235,7 +264,11 @@ export class DemandForecaster {
   }
 
   private history(from: number, to: number): Series {
-    return { start: this.start + from * this.stepSeconds, stepSeconds: this.stepSeconds, values: this.y.slice(from - this.base, to - this.base + 1) };
+    return {
+      start: this.start + from * this.stepSeconds,
+      stepSeconds: this.stepSeconds,
+      values: this.y.slice(from - this.base, to - this.base + 1),
+    };
   }
 
   /** Drops what no fit or comparison reaches back to any more, in chunks so that it is rare. */

@@ -42,9 +42,16 @@ export class ForecasterCache {
     const { history, horizonSteps, seasonSteps, models } = request;
     const signature = JSON.stringify([history.stepSeconds, horizonSteps, seasonSteps ?? null, request.modelsVersion]);
     const cached = key === undefined ? undefined : this.kept.get(key);
-    let forecaster = cached?.signature === signature && catchUp(cached.forecaster, history) ? cached.forecaster : undefined;
+    let forecaster =
+      cached?.signature === signature && catchUp(cached.forecaster, history) ? cached.forecaster : undefined;
     if (!forecaster) {
-      forecaster = new DemandForecaster(models, defaultSettings(history.stepSeconds, horizonSteps), history.start, history.stepSeconds, seasonSteps);
+      forecaster = new DemandForecaster(
+        models,
+        defaultSettings(history.stepSeconds, horizonSteps),
+        history.start,
+        history.stepSeconds,
+        seasonSteps,
+      );
       for (const v of history.values) forecaster.observe(v);
     }
     if (key !== undefined) keepRecent(this.kept, key, { forecaster, signature }, this.maxSeries);

@@ -3,7 +3,6 @@ import type * as MstlModule from '@bsull/augurs/mstl';
 import type { Forecaster } from './forecaster.js';
 import { QUANTILES, type QuantileName } from './types.js';
 
-
 /**
  * MSTL (Bandara et al. 2021: STL per season, shortest first) with an AutoETS model for the
  * deseasonalised rest, from augurs, fitted on bucket means (see aggregate.ts). Quantiles are the
@@ -18,8 +17,11 @@ export function mstlEts(augurs: typeof MstlModule): Forecaster {
         const model = augurs.MSTL.ets(periods);
         try {
           model.fit(buckets.values);
-          const upper = (q: number): number[] => (q === 0.5 ? model.predict(steps).point : model.predict(steps, 2 * q - 1).intervals!.upper);
-          const quantiles = Object.fromEntries(Object.entries(QUANTILES).map(([name, q]) => [name, upper(q).map((v) => Math.max(0, v))])) as Record<QuantileName, number[]>;
+          const upper = (q: number): number[] =>
+            q === 0.5 ? model.predict(steps).point : model.predict(steps, 2 * q - 1).intervals!.upper;
+          const quantiles = Object.fromEntries(
+            Object.entries(QUANTILES).map(([name, q]) => [name, upper(q).map((v) => Math.max(0, v))]),
+          ) as Record<QuantileName, number[]>;
           return { point: quantiles.p50, quantiles };
         } finally {
           model.free();

@@ -31,7 +31,9 @@ export function tailOrigins(length: number, tailSteps: number, horizonSteps: num
   const last = length - 1 - horizonSteps;
   if (last < first || first < 0) return [];
   const count = Math.min(MAX_ORIGINS, last - first + 1);
-  return Array.from(new Set(Array.from({ length: count }, (_, i) => first + Math.round((i * (last - first)) / Math.max(1, count - 1)))));
+  return Array.from(
+    new Set(Array.from({ length: count }, (_, i) => first + Math.round((i * (last - first)) / Math.max(1, count - 1)))),
+  );
 }
 
 /** Mean |y_t − y_{t−m}| before `end`: the error MASE divides by (Hyndman & Koehler 2006). */
@@ -47,7 +49,13 @@ function naiveScale(values: readonly number[], end: number, seasonSteps: number)
  * Rolling-origin evaluation: at each origin the forecaster sees only the history up to it. Every
  * model scored on the same series and origins gets the same scale, so scores compare directly.
  */
-export function backtest(series: Series, origins: readonly number[], horizonSteps: number, seasonSteps: number, forecaster: Forecaster): BacktestScores {
+export function backtest(
+  series: Series,
+  origins: readonly number[],
+  horizonSteps: number,
+  seasonSteps: number,
+  forecaster: Forecaster,
+): BacktestScores {
   if (origins.length === 0) throw new RangeError('a backtest needs at least one origin');
   const values = series.values;
   const scale = naiveScale(values, origins[0]! + 1, seasonSteps);
@@ -56,7 +64,10 @@ export function backtest(series: Series, origins: readonly number[], horizonStep
   let points = 0;
   const covered = Object.fromEntries(QUANTILE_NAMES.map((n) => [n, 0])) as Record<QuantileName, number>;
   for (const t of origins) {
-    const forecast = forecaster({ start: series.start, stepSeconds: series.stepSeconds, values: values.slice(0, t + 1) }, horizonSteps);
+    const forecast = forecaster(
+      { start: series.start, stepSeconds: series.stepSeconds, values: values.slice(0, t + 1) },
+      horizonSteps,
+    );
     for (let h = 0; h < horizonSteps; h++) {
       const actual = values[t + 1 + h]!;
       absError += Math.abs(actual - forecast.point[h]!);

@@ -28,14 +28,21 @@ const DAY = 86_400;
 const WEEK = 7 * DAY;
 
 /** Defaults for a series: the pad and the lags shrink for short seasons so the windows fit. */
-export function featureSpecFor(options: { stepSeconds: number; seasonSteps: number; horizonSteps: number }): NeuralFeatureSpec {
+export function featureSpecFor(options: {
+  stepSeconds: number;
+  seasonSteps: number;
+  horizonSteps: number;
+}): NeuralFeatureSpec {
   const { stepSeconds, seasonSteps, horizonSteps } = options;
-  if (!(Number.isInteger(seasonSteps) && seasonSteps >= 2)) throw new RangeError(`seasonSteps must be an integer ≥ 2 (got ${seasonSteps})`);
+  if (!(Number.isInteger(seasonSteps) && seasonSteps >= 2))
+    throw new RangeError(`seasonSteps must be an integer ≥ 2 (got ${seasonSteps})`);
   if (!(Number.isInteger(horizonSteps) && horizonSteps >= 1 && horizonSteps <= seasonSteps)) {
     throw new RangeError(`horizonSteps must be an integer in 1..seasonSteps (${seasonSteps}), got ${horizonSteps}`);
   }
   return {
-    stepSeconds, seasonSteps, horizonSteps,
+    stepSeconds,
+    seasonSteps,
+    horizonSteps,
     recentLags: Math.min(seasonSteps, 24),
     pad: Math.min(horizonSteps, seasonSteps - horizonSteps, 12),
     blocks: Math.min(SEASONS_BACK * seasonSteps, 24),
@@ -43,7 +50,13 @@ export function featureSpecFor(options: { stepSeconds: number; seasonSteps: numb
 }
 
 export function inputWidth(spec: NeuralFeatureSpec): number {
-  return spec.recentLags + SEASONS_BACK * (spec.horizonSteps + 2 * spec.pad) + spec.blocks + CALENDAR_FEATURES + LEVEL_FEATURES;
+  return (
+    spec.recentLags +
+    SEASONS_BACK * (spec.horizonSteps + 2 * spec.pad) +
+    spec.blocks +
+    CALENDAR_FEATURES +
+    LEVEL_FEATURES
+  );
 }
 
 /** Observations needed before the first origin: two seasons plus the pad before them. */
@@ -63,8 +76,15 @@ function prefixSums(values: readonly number[]): Float64Array {
  * second of values[0]; `level` is the window's.
  */
 function writeFeatures(
-  out: Float32Array, offset: number, values: readonly number[], sums: Float64Array, start: number,
-  t: number, spec: NeuralFeatureSpec, level: number, scale: number,
+  out: Float32Array,
+  offset: number,
+  values: readonly number[],
+  sums: Float64Array,
+  start: number,
+  t: number,
+  spec: NeuralFeatureSpec,
+  level: number,
+  scale: number,
 ): void {
   const { recentLags, seasonSteps: m, horizonSteps: h, pad, blocks } = spec;
   let k = offset;
@@ -102,7 +122,12 @@ export interface FeatureMatrix {
 
 /** One row per origin; with `withTargets`, every origin must have horizonSteps observations after it. */
 export function buildFeatures(
-  values: readonly number[], start: number, origins: readonly number[], spec: NeuralFeatureSpec, scale: number, withTargets: boolean,
+  values: readonly number[],
+  start: number,
+  origins: readonly number[],
+  spec: NeuralFeatureSpec,
+  scale: number,
+  withTargets: boolean,
 ): FeatureMatrix {
   const width = inputWidth(spec);
   const sums = prefixSums(values);

@@ -15,14 +15,23 @@ export function neuralForecaster(model: NeuralModel): Forecaster {
     minHistory: () => model.minHistory,
     forecast(history: Series, horizon: number): Forecast {
       const values = [...history.values];
-      const quantiles = Object.fromEntries(QUANTILE_NAMES.map((q) => [q, [] as number[]])) as Record<QuantileName, number[]>;
+      const quantiles = Object.fromEntries(QUANTILE_NAMES.map((q) => [q, [] as number[]])) as Record<
+        QuantileName,
+        number[]
+      >;
       while (quantiles.p50.length < horizon) {
         const steps = Math.min(chunk, horizon - quantiles.p50.length);
         const part = model.predict({ ...history, values }, steps);
         for (const q of QUANTILE_NAMES) quantiles[q].push(...part.quantiles[q]);
         values.push(...part.point);
       }
-      return { model: 'neural', start: history.start + history.values.length * history.stepSeconds, stepSeconds: history.stepSeconds, point: quantiles.p50, quantiles };
+      return {
+        model: 'neural',
+        start: history.start + history.values.length * history.stepSeconds,
+        stepSeconds: history.stepSeconds,
+        point: quantiles.p50,
+        quantiles,
+      };
     },
   };
 }

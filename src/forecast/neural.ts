@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { seededRandom } from '../domain/random.js';
 import { ensureTfBackend } from '../engines/tfjs-backend.js';
-import { buildFeatures, featureSpecFor, inputWidth, minHistory, trainingOrigins, type NeuralFeatureSpec } from './neural-features.js';
+import {
+  buildFeatures,
+  featureSpecFor,
+  inputWidth,
+  minHistory,
+  trainingOrigins,
+  type NeuralFeatureSpec,
+} from './neural-features.js';
 import { QUANTILES, type Forecast, type QuantileName, type Series } from './types.js';
 
 /**
@@ -41,7 +48,14 @@ export interface NeuralTrainingOptions {
 }
 
 export const DEFAULT_NEURAL_OPTIONS: Omit<NeuralTrainingOptions, 'onEpoch'> = {
-  hiddenUnits: [64, 64], epochs: 60, patience: 6, batchSize: 128, learningRate: 0.003, seed: 42, validationFraction: 0.15, maxWindows: 4096,
+  hiddenUnits: [64, 64],
+  epochs: 60,
+  patience: 6,
+  batchSize: 128,
+  learningRate: 0.003,
+  seed: 42,
+  validationFraction: 0.15,
+  maxWindows: 4096,
 };
 
 /** Everything besides the weights that predictions depend on; stored in model.json. */
@@ -102,7 +116,10 @@ function spread<T>(items: readonly T[], max: number): T[] {
 }
 
 export class NeuralModel {
-  constructor(private readonly net: tf.LayersModel, readonly meta: NeuralMetadata) {}
+  constructor(
+    private readonly net: tf.LayersModel,
+    readonly meta: NeuralMetadata,
+  ) {}
 
   get spec(): NeuralFeatureSpec {
     return this.meta.spec;
@@ -117,23 +134,37 @@ export class NeuralModel {
   predict(history: Series, horizonSteps: number): Forecast {
     const { spec, scale } = this.meta;
     if (history.stepSeconds !== spec.stepSeconds) {
-      throw new NeuralInputError(`the model forecasts ${spec.stepSeconds}-second steps, the history has ${history.stepSeconds}-second steps`);
+      throw new NeuralInputError(
+        `the model forecasts ${spec.stepSeconds}-second steps, the history has ${history.stepSeconds}-second steps`,
+      );
     }
     if (!(Number.isInteger(horizonSteps) && horizonSteps >= 1 && horizonSteps <= spec.horizonSteps)) {
       throw new NeuralInputError(`the model forecasts 1..${spec.horizonSteps} steps ahead, not ${horizonSteps}`);
     }
     const n = history.values.length;
-    if (n < this.minHistory) throw new NeuralInputError(`the model needs ${this.minHistory} steps of history, got ${n}`);
+    if (n < this.minHistory)
+      throw new NeuralInputError(`the model needs ${this.minHistory} steps of history, got ${n}`);
     const { x, levels } = buildFeatures(history.values, history.start, [n - 1], spec, scale, false);
     const level = levels[0]!;
     const out = tf.tidy(() => {
       const raw = this.net.predict(tf.tensor2d(x, [1, inputWidth(spec)])) as tf.Tensor;
       return stackQuantiles(raw, spec.horizonSteps).dataSync();
     });
-    const quantiles = Object.fromEntries(QUANTILE_NAMES.map((name, q) => [
-      name, Array.from(out.subarray(q * spec.horizonSteps, q * spec.horizonSteps + horizonSteps), (v) => Math.max(0, v * level)),
-    ])) as Record<QuantileName, number[]>;
-    return { model: 'neural', start: history.start + n * history.stepSeconds, stepSeconds: history.stepSeconds, point: quantiles.p50, quantiles };
+    const quantiles = Object.fromEntries(
+      QUANTILE_NAMES.map((name, q) => [
+        name,
+        Array.from(out.subarray(q * spec.horizonSteps, q * spec.horizonSteps + horizonSteps), (v) =>
+          Math.max(0, v * level),
+        ),
+      ]),
+    ) as Record<QuantileName, number[]>;
+    return {
+      model: 'neural',
+      start: history.start + n * history.stepSeconds,
+      stepSeconds: history.stepSeconds,
+      point: quantiles.p50,
+      quantiles,
+    };
   }
 
   /** Writes model.json (topology, metadata) and the weights through any tfjs IO handler. */
@@ -164,22 +195,32 @@ export class NeuralModel {
  * the weights of the best validation epoch are kept.
  */
 export async function trainNeural(
-  history: Series, options: { seasonSteps: number; horizonSteps: number } & Partial<NeuralTrainingOptions>,
+  history: Series,
+  options: { seasonSteps: number; horizonSteps: number } & Partial<NeuralTrainingOptions>,
 ): Promise<NeuralModel> {
   const o = { ...DEFAULT_NEURAL_OPTIONS, ...options };
   await ensureTfBackend();
   let spec: NeuralFeatureSpec;
   try {
-    spec = featureSpecFor({ stepSeconds: history.stepSeconds, seasonSteps: o.seasonSteps, horizonSteps: o.horizonSteps });
+    spec = featureSpecFor({
+      stepSeconds: history.stepSeconds,
+      seasonSteps: o.seasonSteps,
+      horizonSteps: o.horizonSteps,
+    });
   } catch (err) {
     throw new NeuralInputError((err as Error).message);
   }
   const origins = trainingOrigins(history.values.length, spec);
   const validationCount = Math.max(1, Math.floor(origins.length * o.validationFraction));
   // Windows whose targets reach into the validation period would leak it into training.
-  const fitOrigins = spread(origins.slice(0, Math.max(0, origins.length - validationCount - spec.horizonSteps)), o.maxWindows);
+  const fitOrigins = spread(
+    origins.slice(0, Math.max(0, origins.length - validationCount - spec.horizonSteps)),
+    o.maxWindows,
+  );
   if (fitOrigins.length < MIN_TRAINING_ORIGINS) {
-    throw new NeuralInputError(`${history.values.length} steps give ${fitOrigins.length} training windows; at least ${MIN_TRAINING_ORIGINS} are needed (two seasons of ${spec.seasonSteps} steps, the horizon and some more)`);
+    throw new NeuralInputError(
+      `${history.values.length} steps give ${fitOrigins.length} training windows; at least ${MIN_TRAINING_ORIGINS} are needed (two seasons of ${spec.seasonSteps} steps, the horizon and some more)`,
+    );
   }
   const mean = history.values.reduce((a, b) => a + b, 0) / history.values.length;
   const scale = mean > 0 ? mean : 1;
@@ -193,17 +234,29 @@ export async function trainNeural(
   const [xv, yv] = toTensors(spread(origins.slice(-validationCount), Math.ceil(o.maxWindows * o.validationFraction)));
 
   const net = tf.sequential();
-  o.hiddenUnits.forEach((units, i) => net.add(tf.layers.dense({
-    units, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + i }),
-    ...(i === 0 ? { inputShape: [width] } : {}),
-  })));
-  net.add(tf.layers.dense({
-    units: TAUS.length * h, kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + o.hiddenUnits.length }),
-    ...(o.hiddenUnits.length === 0 ? { inputShape: [width] } : {}),
-  }));
+  o.hiddenUnits.forEach((units, i) =>
+    net.add(
+      tf.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + i }),
+        ...(i === 0 ? { inputShape: [width] } : {}),
+      }),
+    ),
+  );
+  net.add(
+    tf.layers.dense({
+      units: TAUS.length * h,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + o.hiddenUnits.length }),
+      ...(o.hiddenUnits.length === 0 ? { inputShape: [width] } : {}),
+    }),
+  );
 
   // Small histories still get enough gradient steps per epoch to learn in a few epochs.
-  const batchSize = Math.min(o.batchSize, Math.max(MIN_BATCH_SIZE, Math.ceil(fitOrigins.length / MIN_BATCHES_PER_EPOCH)));
+  const batchSize = Math.min(
+    o.batchSize,
+    Math.max(MIN_BATCH_SIZE, Math.ceil(fitOrigins.length / MIN_BATCHES_PER_EPOCH)),
+  );
   const optimizer = tf.train.adam(o.learningRate);
   const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
   const random = seededRandom(o.seed);
@@ -215,7 +268,11 @@ export async function trainNeural(
       let batches = 0;
       for (let b = 0; b < order.length; b += batchSize) {
         const idx = tf.tensor1d(order.subarray(b, b + batchSize), 'int32');
-        const cost = optimizer.minimize(() => pinballLoss(net.apply(tf.gather(x, idx), { training: true }) as tf.Tensor, tf.gather(y, idx), h), true, variables);
+        const cost = optimizer.minimize(
+          () => pinballLoss(net.apply(tf.gather(x, idx), { training: true }) as tf.Tensor, tf.gather(y, idx), h),
+          true,
+          variables,
+        );
         lossSum += cost!.dataSync()[0]!;
         batches++;
         tf.dispose([idx, cost!]);
@@ -243,7 +300,12 @@ export async function trainNeural(
     optimizer.dispose();
   }
   return new NeuralModel(net, {
-    format: FORMAT, spec, scale, quantiles: QUANTILE_NAMES,
-    trainedOn: { start: history.start, steps: history.values.length }, epochs: best.epoch, validationLoss: best.loss,
+    format: FORMAT,
+    spec,
+    scale,
+    quantiles: QUANTILE_NAMES,
+    trainedOn: { start: history.start, steps: history.values.length },
+    epochs: best.epoch,
+    validationLoss: best.loss,
   });
 }

@@ -22,18 +22,35 @@ export function prophet({ Prophet, optimizer }: ProphetModules): Forecaster {
     minHistory: twoCycles,
     forecast(history, horizon, seasons) {
       return forecastOnBuckets('prophet', history, horizon, seasons, (buckets, steps, periods) => {
-        const model = new Prophet({ optimizer, uncertaintySamples: 0, dailySeasonality: DISABLED, weeklySeasonality: DISABLED, yearlySeasonality: DISABLED });
+        const model = new Prophet({
+          optimizer,
+          uncertaintySamples: 0,
+          dailySeasonality: DISABLED,
+          weeklySeasonality: DISABLED,
+          yearlySeasonality: DISABLED,
+        });
         try {
           for (const p of periods) {
-            model.addSeasonality(`season-${p}`, { period: (p * buckets.stepSeconds) / DAY_SECONDS, fourierOrder: Math.min(MAX_FOURIER_ORDER, Math.floor(p / 2)) });
+            model.addSeasonality(`season-${p}`, {
+              period: (p * buckets.stepSeconds) / DAY_SECONDS,
+              fourierOrder: Math.min(MAX_FOURIER_ORDER, Math.floor(p / 2)),
+            });
           }
           const ds = buckets.values.map((_, i) => buckets.start + i * buckets.stepSeconds);
           model.fit({ ds, y: buckets.values });
           const fitted = model.predict().yhat.point;
           const end = buckets.start + buckets.values.length * buckets.stepSeconds;
-          const ahead = model.predict({ ds: Array.from({ length: steps }, (_, h) => end + h * buckets.stepSeconds) }).yhat.point;
+          const ahead = model.predict({ ds: Array.from({ length: steps }, (_, h) => end + h * buckets.stepSeconds) })
+            .yhat.point;
           const point = ahead.map((v) => Math.max(0, v));
-          return { point, quantiles: quantilesFromErrors(point, buckets.values.map((y, i) => y - fitted[i]!), () => 1) };
+          return {
+            point,
+            quantiles: quantilesFromErrors(
+              point,
+              buckets.values.map((y, i) => y - fitted[i]!),
+              () => 1,
+            ),
+          };
         } finally {
           model.free();
         }

@@ -10,7 +10,10 @@ export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
 }
 
 export function quantile(values: readonly number[], q: number): number {
-  return quantileOfSorted([...values].sort((a, b) => a - b), q);
+  return quantileOfSorted(
+    [...values].sort((a, b) => a - b),
+    q,
+  );
 }
 
 /**
@@ -18,10 +21,16 @@ export function quantile(values: readonly number[], q: number): number {
  * (0-based) as errors accumulate over the horizon, never below zero. Without errors, every
  * quantile is the point.
  */
-export function quantilesFromErrors(point: readonly number[], errors: readonly number[], widen: (h: number) => number): Record<QuantileName, number[]> {
+export function quantilesFromErrors(
+  point: readonly number[],
+  errors: readonly number[],
+  widen: (h: number) => number,
+): Record<QuantileName, number[]> {
   const sorted = Float64Array.from(errors).sort();
-  return Object.fromEntries(Object.entries(QUANTILES).map(([name, q]) => {
-    const offset = sorted.length ? quantileOfSorted(sorted, q) : 0;
-    return [name, point.map((p, h) => Math.max(0, p + offset * widen(h)))];
-  })) as Record<QuantileName, number[]>;
+  return Object.fromEntries(
+    Object.entries(QUANTILES).map(([name, q]) => {
+      const offset = sorted.length ? quantileOfSorted(sorted, q) : 0;
+      return [name, point.map((p, h) => Math.max(0, p + offset * widen(h)))];
+    }),
+  ) as Record<QuantileName, number[]>;
 }

@@ -19,7 +19,10 @@ export class RampCheck {
    * @param steps how far ahead the forecasts checked are
    * @param alpha smoothing constant of the error scores (small: a verdict over many ramps)
    */
-  constructor(readonly steps: number, readonly alpha: number) {
+  constructor(
+    readonly steps: number,
+    readonly alpha: number,
+  ) {
     this.pending = new Array<{ step: number; point: number; rise: number } | undefined>(steps + 1);
   }
 

@@ -18,7 +18,13 @@ export function seasonalNaive(history: Series, horizon: number, seasonSteps: num
   for (let t = m; t < n; t++) residuals.push(y[t]! - y[t - m]!);
   const point = Array.from({ length: horizon }, (_, h) => y[n - m + (h % m)]!);
   const quantiles = quantilesFromErrors(point, residuals, (h) => Math.sqrt(Math.floor(h / m) + 1));
-  return { model: m > 1 ? 'seasonal-naive' : 'naive', start: endOf(history), stepSeconds: history.stepSeconds, point, quantiles };
+  return {
+    model: m > 1 ? 'seasonal-naive' : 'naive',
+    start: endOf(history),
+    stepSeconds: history.stepSeconds,
+    point,
+    quantiles,
+  };
 }
 
 /** Seasonal naive on the main season (the first), or naive when there is none. */

@@ -30,7 +30,7 @@ function autocorrelations(y: readonly number[], from: number, to: number): Float
   for (let lag = from; lag <= to; lag++) {
     let num = 0;
     for (let t = lag; t < n; t++) num += d[t]! * d[t - lag]!;
-    acf[lag] = den > 0 ? (num / (n - lag)) / (den / n) : 0;
+    acf[lag] = den > 0 ? num / (n - lag) / (den / n) : 0;
   }
   return acf;
 }
@@ -60,7 +60,9 @@ export function detectSeasons(history: Series): number[] {
     if (hill.r < strongest + MIN_GAIN) return;
     strongest = hill.r;
     const steps = hill.lag * factor;
-    const calendar = CALENDAR_SECONDS.map((c) => c / history.stepSeconds).find((c) => Number.isInteger(c) && Math.abs(steps - c) <= CALENDAR_SNAP * c);
+    const calendar = CALENDAR_SECONDS.map((c) => c / history.stepSeconds).find(
+      (c) => Number.isInteger(c) && Math.abs(steps - c) <= CALENDAR_SNAP * c,
+    );
     seasons.push(calendar ?? (factor === 1 ? hill.lag : exactLag(y, steps, factor)));
   };
   // Hills: runs of lags above the threshold, after the one at lag 0 has ended. Noise ripples a

@@ -50,7 +50,12 @@ type Errors = number[][][];
 function meanAbs(errors: Errors): number {
   let sum = 0;
   let n = 0;
-  for (const origin of errors) for (const step of origin) for (const e of step) { sum += Math.abs(e); n++; }
+  for (const origin of errors)
+    for (const step of origin)
+      for (const e of step) {
+        sum += Math.abs(e);
+        n++;
+      }
   return n ? sum / n : NaN;
 }
 
@@ -68,13 +73,18 @@ function crossValidatedPinball(errors: Errors): number {
     pooled.forEach((own, k) => {
       const others = new Float64Array(total - own.length);
       let i = 0;
-      pooled.forEach((e, j) => { if (j !== k) for (const v of e) others[i++] = v; });
+      pooled.forEach((e, j) => {
+        if (j !== k) for (const v of e) others[i++] = v;
+      });
       if (others.length === 0) return;
       others.sort();
       for (const name of QUANTILE_NAMES) {
         const q = QUANTILES[name];
         const offset = quantileOfSorted(others, q);
-        for (const e of own) { loss += pinball(e, offset, q); n++; }
+        for (const e of own) {
+          loss += pinball(e, offset, q);
+          n++;
+        }
       }
     });
   }
@@ -84,7 +94,8 @@ function crossValidatedPinball(errors: Errors): number {
 /** a ÷ b, where a perfect forecast (a = 0) scores 0 even against a perfect benchmark. */
 const ratio = (a: number, b: number): number => (a === 0 ? 0 : a / b);
 
-const emptyErrors = (origins: number, horizon: number): Errors => Array.from({ length: origins }, () => Array.from({ length: horizon }, () => []));
+const emptyErrors = (origins: number, horizon: number): Errors =>
+  Array.from({ length: origins }, () => Array.from({ length: horizon }, () => []));
 
 /**
  * Picks the model and nowcast constant that forecast the recent past best, by a rolling-origin
@@ -101,7 +112,11 @@ const emptyErrors = (origins: number, horizon: number): Errors => Array.from({ l
  * observation; null when the history is too short for the origins.
  */
 export function selectModel(
-  y: readonly number[], end: number, history: Pick<Series, 'start' | 'stepSeconds'>, models: readonly Forecaster[], setup: BacktestSetup,
+  y: readonly number[],
+  end: number,
+  history: Pick<Series, 'start' | 'stepSeconds'>,
+  models: readonly Forecaster[],
+  setup: BacktestSetup,
 ): Selection | null {
   const { seasons, horizon, fitWindow, origins, span, alphas } = setup;
   const m = seasons[0] ?? 1;
@@ -131,7 +146,11 @@ export function selectModel(
       const origin = first + k * span;
       const from = Math.max(0, origin + 1 - fitWindow);
       if (origin + 1 - from < forecaster.minHistory(seasons)) break;
-      const fit: Series = { start: history.start + from * history.stepSeconds, stepSeconds: history.stepSeconds, values: y.slice(from, origin + 1) };
+      const fit: Series = {
+        start: history.start + from * history.stepSeconds,
+        stepSeconds: history.stepSeconds,
+        values: y.slice(from, origin + 1),
+      };
       paths.push(forecaster.forecast(fit, span + horizon, seasons).point);
     }
     // A model that cannot forecast from every origin is not compared on fewer.
@@ -143,13 +162,21 @@ export function selectModel(
         const nowcast = new Nowcast(alpha);
         for (let s = origin; s < origin + span && s < end; s++) {
           if (s > origin) nowcast.observe(y[s]!, path[s - origin - 1]!);
-          for (let h = 1; h <= horizon && s + h <= end; h++) errors[k]![h - 1]!.push(y[s + h]! - nowcast.at(path[s + h - origin - 1]!));
+          for (let h = 1; h <= horizon && s + h <= end; h++)
+            errors[k]![h - 1]!.push(y[s + h]! - nowcast.at(path[s + h - origin - 1]!));
         }
       });
       const mae = meanAbs(errors);
       candidates.push({
-        forecaster, errors,
-        score: { model: forecaster.name, alpha, mase: ratio(mae, naiveMae), vsMedian: ratio(mae, flatMae), pinball: ratio(crossValidatedPinball(errors), naivePinball) },
+        forecaster,
+        errors,
+        score: {
+          model: forecaster.name,
+          alpha,
+          mase: ratio(mae, naiveMae),
+          vsMedian: ratio(mae, flatMae),
+          pinball: ratio(crossValidatedPinball(errors), naivePinball),
+        },
       });
     }
   }
@@ -160,11 +187,18 @@ export function selectModel(
   const enough = end + 1 >= 2 * m;
   const trusted = enough && score.mase < 1 && score.vsMedian < 1;
   const verdict = `${score.model} (nowcast α ${score.alpha}) on the last ${origins * span} steps: MASE ${score.mase.toFixed(2)}, pinball ${score.pinball.toFixed(2)} × seasonal naive's, error ${score.vsMedian.toFixed(2)} × the season median's`;
-  const doubt = !enough ? `; less than two seasons (${2 * m} steps) of history`
-    : score.mase >= 1 ? '; no better than seasonal naive'
-      : score.vsMedian >= 1 ? '; no better than the season median: noise no model explains' : '';
+  const doubt = !enough
+    ? `; less than two seasons (${2 * m} steps) of history`
+    : score.mase >= 1
+      ? '; no better than seasonal naive'
+      : score.vsMedian >= 1
+        ? '; no better than the season median: noise no model explains'
+        : '';
   return {
-    best: score, forecaster: chosen.forecaster, scores: candidates.map((c) => c.score), trusted,
+    best: score,
+    forecaster: chosen.forecaster,
+    scores: candidates.map((c) => c.score),
+    trusted,
     errors: Array.from({ length: horizon }, (_, h) => chosen.errors.flatMap((origin) => origin[h]!)),
     reason: `${trusted ? 'trusted' : 'not trusted'}: ${verdict}${doubt}`,
   };

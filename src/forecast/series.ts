@@ -9,7 +9,8 @@ export function demandRate(series: Series): Series {
   const recorded = series.values.findIndex((v) => v > 0);
   const first = recorded < 0 ? series.values.length : recorded;
   return {
-    start: series.start + first * series.stepSeconds, stepSeconds: series.stepSeconds,
+    start: series.start + first * series.stepSeconds,
+    stepSeconds: series.stepSeconds,
     values: series.values.slice(first).map((v) => v / series.stepSeconds),
   };
 }

@@ -30,6 +30,12 @@ export const ses: Forecaster = {
     }
     const point = new Array<number>(horizon).fill(Math.max(0, best.level));
     const { alpha } = best;
-    return { model: 'ses', start: endOf(history), stepSeconds: history.stepSeconds, point, quantiles: quantilesFromErrors(point, best.errors, (h) => Math.sqrt(1 + h * alpha * alpha)) };
+    return {
+      model: 'ses',
+      start: endOf(history),
+      stepSeconds: history.stepSeconds,
+      point,
+      quantiles: quantilesFromErrors(point, best.errors, (h) => Math.sqrt(1 + h * alpha * alpha)),
+    };
   },
 };

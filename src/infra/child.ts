@@ -34,9 +34,13 @@ function killGroup(child: ChildProcess): void {
 }
 
 export async function startChild(
-  name: string, command: string, args: string[],
+  name: string,
+  command: string,
+  args: string[],
   options: {
-    logDir: string; env?: NodeJS.ProcessEnv; ipc?: boolean;
+    logDir: string;
+    env?: NodeJS.ProcessEnv;
+    ipc?: boolean;
     /** Give it a lifeline (see lifeline.ts): it must stop when we go away, however we end. */
     lifeline?: boolean;
   },
@@ -56,7 +60,10 @@ export async function startChild(
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const exited = new Promise<number | null>((resolve) => {
-    child.once('error', (err) => { log.write(`\n[prescale] ${name} failed to start: ${err.message}\n`); resolve(null); });
+    child.once('error', (err) => {
+      log.write(`\n[prescale] ${name} failed to start: ${err.message}\n`);
+      resolve(null);
+    });
     child.once('exit', (code) => resolve(code));
   });
   void exited.then(() => log.end());
@@ -64,7 +71,10 @@ export async function startChild(
   void exited.then(() => live.delete(child));
 
   return {
-    name, process: child, logFile, exited,
+    name,
+    process: child,
+    logFile,
+    exited,
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -83,15 +93,22 @@ export async function startChild(
 export async function waitUntilReady(child: Child, probe: () => Promise<unknown>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
-  void child.exited.then(() => { exited = true; });
+  void child.exited.then(() => {
+    exited = true;
+  });
   for (;;) {
     try {
       await probe();
       return;
     } catch (err) {
-      if (exited) throw new Error(`${child.name} exited before it was ready; its log (${child.logFile}) ends:\n${await child.tail()}`);
+      if (exited)
+        throw new Error(
+          `${child.name} exited before it was ready; its log (${child.logFile}) ends:\n${await child.tail()}`,
+        );
       if (Date.now() > deadline) {
-        throw new Error(`${child.name} did not answer within ${timeoutMs / 1000} s (${(err as Error).message}); its log (${child.logFile}) ends:\n${await child.tail()}`);
+        throw new Error(
+          `${child.name} did not answer within ${timeoutMs / 1000} s (${(err as Error).message}); its log (${child.logFile}) ends:\n${await child.tail()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -5,7 +5,16 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import type { Child } from './child.js';
-import { describeHolder, isPortFree, isRunning, parentPid, portHolder, processArgs, processesWithArg, type ProcessInfo } from './processes.js';
+import {
+  describeHolder,
+  isPortFree,
+  isRunning,
+  parentPid,
+  portHolder,
+  processArgs,
+  processesWithArg,
+  type ProcessInfo,
+} from './processes.js';
 
 /** Start-up refused for a reason the user can act on; `prescale start` prints it as one line. */
 export class StartRefused extends Error {
@@ -40,7 +49,9 @@ export async function claimDataDir(dataDir: string): Promise<void> {
     const args = await processArgs(pid);
     // On Linux a reused pid shows a different command; elsewhere a live pid has to do.
     if (args.length === 0 || args.some((a) => a.includes('prescale'))) {
-      throw new StartRefused(`the data directory ${dataDir} is in use by ${describeHolder({ pid, args })}; stop it first or set PRESCALE_DATA_DIR`);
+      throw new StartRefused(
+        `the data directory ${dataDir} is in use by ${describeHolder({ pid, args })}; stop it first or set PRESCALE_DATA_DIR`,
+      );
     }
   }
   await writeFile(file, `${process.pid}\n`);
@@ -88,15 +99,20 @@ export async function claimPorts(ports: EmbeddedPort[]): Promise<void> {
     if (await isPortFree(port.port)) continue;
     const holder = await portHolder(port.port);
     const where = `port ${port.port} (${port.server})`;
-    throw new StartRefused(holder
-      ? `${where} is taken by ${describeHolder(holder)}${foreignReason(port, holder)}; stop it or set ${port.variable}`
-      : `${where} is taken by another process; stop it or set ${port.variable}`);
+    throw new StartRefused(
+      holder
+        ? `${where} is taken by ${describeHolder(holder)}${foreignReason(port, holder)}; stop it or set ${port.variable}`
+        : `${where} is taken by another process; stop it or set ${port.variable}`,
+    );
   }
 }
 
 /** SIGTERM, then SIGKILL; waits for the process to be gone, not just its port: it may still hold its database. */
 async function endLeftover(pid: number): Promise<void> {
-  for (const [signal, waitMs] of [['SIGTERM', 10_000], ['SIGKILL', 3_000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGTERM', 10_000],
+    ['SIGKILL', 3_000],
+  ] as const) {
     try {
       process.kill(pid, signal);
     } catch {
@@ -104,7 +120,7 @@ async function endLeftover(pid: number): Promise<void> {
     }
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
-      if (!await isRunning(pid)) return;
+      if (!(await isRunning(pid))) return;
       await new Promise((r) => setTimeout(r, 200));
     }
   }

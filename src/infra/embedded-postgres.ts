@@ -24,15 +24,22 @@ export function pgliteDir(dataDir: string): string {
  * server ends when its IPC channel to us closes, however we end.
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<{ url: string; child: Child }> {
-  const child = await startChild('pglite', process.execPath,
+  const child = await startChild(
+    'pglite',
+    process.execPath,
     ['--import', 'tsx', SERVER_SCRIPT, pgliteDir(dataDir), String(port)],
-    { logDir: path.join(dataDir, 'logs'), ipc: true });
+    { logDir: path.join(dataDir, 'logs'), ipc: true },
+  );
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitUntilReady(child, async () => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
-    await client.connect();
-    await client.end();
-  }, 60_000);
+  await waitUntilReady(
+    child,
+    async () => {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+      await client.connect();
+      await client.end();
+    },
+    60_000,
+  );
   await assertOwnListener(child, port, 'the embedded PGlite server');
   return { url, child };
 }

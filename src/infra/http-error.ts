@@ -17,7 +17,9 @@ export class HttpError extends Error {
 
 /** "body.policy.mode: Invalid option…" — the field and the reason, for each problem zod found. */
 export function validationError(where: 'body' | 'query' | 'params', error: z.ZodError): HttpError {
-  return invalidFields(error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
+  return invalidFields(
+    error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })),
+  );
 }
 
 /** A 400 for problems only a lookup finds (a name that must exist), shaped as validationError's. */
@@ -25,4 +27,5 @@ export function invalidFields(issues: readonly { path: string; message: string }
   return new HttpError(400, 'invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
 }
 
-export const notFound = (what: string, id: string): HttpError => new HttpError(404, 'not_found', `${what} "${id}" does not exist`);
+export const notFound = (what: string, id: string): HttpError =>
+  new HttpError(404, 'not_found', `${what} "${id}" does not exist`);

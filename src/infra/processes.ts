@@ -41,7 +41,8 @@ export async function portHolder(port: number): Promise<ProcessInfo | undefined>
     const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
     for (const fd of fds) {
       const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-      if (inodes.has(/^socket:\[(\d+)\]$/.exec(target)?.[1] ?? '')) return { pid: Number(pid), args: await processArgs(Number(pid)) };
+      if (inodes.has(/^socket:\[(\d+)\]$/.exec(target)?.[1] ?? ''))
+        return { pid: Number(pid), args: await processArgs(Number(pid)) };
     }
   }
   return undefined;
@@ -75,7 +76,9 @@ export async function isRunning(pid: number): Promise<boolean> {
   }
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   // Where there is no /proc, a pid that takes signals has to do.
-  return stat === undefined ? process.platform !== 'linux' : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  return stat === undefined
+    ? process.platform !== 'linux'
+    : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
 
 /** `pid 123 (temporal server start-dev …)`, short enough for one line. */

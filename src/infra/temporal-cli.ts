@@ -9,7 +9,10 @@ const run = promisify(execFile);
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
 async function executable(file: string): Promise<boolean> {
-  return access(file, constants.X_OK).then(() => true, () => false);
+  return access(file, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function goBinDir(): Promise<string | undefined> {
@@ -41,24 +44,37 @@ export async function findTemporalCli(): Promise<string | undefined> {
 export async function buildTemporalCli(progress: (line: string) => void): Promise<string> {
   const goBin = await goBinDir();
   if (!goBin) {
-    throw new Error('No `temporal` binary found and Go is not installed. Install the Temporal CLI '
-      + '(https://docs.temporal.io/cli) or Go (then `go install ' + TEMPORAL_CLI_MODULE + '`), or set TEMPORAL_ADDRESS to an existing server.');
+    throw new Error(
+      'No `temporal` binary found and Go is not installed. Install the Temporal CLI ' +
+        '(https://docs.temporal.io/cli) or Go (then `go install ' +
+        TEMPORAL_CLI_MODULE +
+        '`), or set TEMPORAL_ADDRESS to an existing server.',
+    );
   }
   progress(`Building the Temporal CLI: go install ${TEMPORAL_CLI_MODULE} (first run only; takes a few minutes)…`);
   const started = Date.now();
-  const ticker = setInterval(() => progress(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`), 15_000);
+  const ticker = setInterval(
+    () => progress(`  still building the Temporal CLI… ${Math.round((Date.now() - started) / 1000)} s`),
+    15_000,
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn('go', ['install', TEMPORAL_CLI_MODULE], { stdio: ['ignore', 'ignore', 'pipe'] });
       let text = '';
-      child.stderr.on('data', (d: Buffer) => { text += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(text.trim().split('\n').slice(-15).join('\n')))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(text.trim().split('\n').slice(-15).join('\n'))),
+      );
     });
   } catch (err) {
     const { stdout } = await run('go', ['env', 'GOPROXY', 'GOSUMDB', 'GOFLAGS']).catch(() => ({ stdout: '' }));
-    throw new Error(`go install ${TEMPORAL_CLI_MODULE} failed:\n${(err as Error).message}\n`
-      + `go env GOPROXY GOSUMDB GOFLAGS:\n${stdout.trim()}\nInstall the Temporal CLI yourself or set TEMPORAL_ADDRESS.`);
+    throw new Error(
+      `go install ${TEMPORAL_CLI_MODULE} failed:\n${(err as Error).message}\n` +
+        `go env GOPROXY GOSUMDB GOFLAGS:\n${stdout.trim()}\nInstall the Temporal CLI yourself or set TEMPORAL_ADDRESS.`,
+    );
   } finally {
     clearInterval(ticker);
   }

@@ -22,17 +22,33 @@ export function temporalDbFile(dataDir: string): string {
  * started. The CLI runs under tether.ts, so it ends when we do, however we end.
  */
 export async function startTemporalDevServer(options: {
-  dataDir: string; port: number; uiPort: number; namespace: string; progress: (line: string) => void;
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  progress: (line: string) => void;
 }): Promise<{ address: string; child: Child }> {
   const binary = await ensureTemporalCli(options.progress);
   await mkdir(options.dataDir, { recursive: true });
-  const args = ['server', 'start-dev',
-    '--db-filename', temporalDbFile(options.dataDir),
-    '--ip', '127.0.0.1', '--port', String(options.port), '--ui-port', String(options.uiPort),
-    '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    temporalDbFile(options.dataDir),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--log-level',
+    'warn',
+  ];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
-  const child = await startChild('temporal', process.execPath, ['--import', 'tsx', TETHER_SCRIPT, binary, ...args],
-    { logDir: path.join(options.dataDir, 'logs'), lifeline: true });
+  const child = await startChild('temporal', process.execPath, ['--import', 'tsx', TETHER_SCRIPT, binary, ...args], {
+    logDir: path.join(options.dataDir, 'logs'),
+    lifeline: true,
+  });
   const address = `127.0.0.1:${options.port}`;
   await waitForFrontend(child, address, 60_000);
   await assertOwnListener(child, options.port, 'the Temporal dev server');
@@ -41,14 +57,18 @@ export async function startTemporalDevServer(options: {
 
 /** Resolves once the Temporal frontend at `address`, which `child` serves, answers. */
 export async function waitForFrontend(child: Child, address: string, timeoutMs: number): Promise<void> {
-  await waitUntilReady(child, async () => {
-    const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-    try {
-      await connection.workflowService.getSystemInfo({});
-    } finally {
-      await connection.close();
-    }
-  }, timeoutMs);
+  await waitUntilReady(
+    child,
+    async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+      } finally {
+        await connection.close();
+      }
+    },
+    timeoutMs,
+  );
 }
 
 /**
@@ -59,13 +79,17 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = searchAttributeKeys.filter((k) => !(k.name in (customAttributes ?? {})));
   if (missing.length === 0) return [];
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]])),
-  }).catch((err: { code?: number }) => {
-    // Another process registered them between our list and add (gRPC ALREADY_EXISTS).
-    if (err.code !== 6) throw err;
-  });
+  await connection.operatorService
+    .addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]]),
+      ),
+    })
+    .catch((err: { code?: number }) => {
+      // Another process registered them between our list and add (gRPC ALREADY_EXISTS).
+      if (err.code !== 6) throw err;
+    });
   return missing.map((k) => k.name);
 }
 
@@ -98,7 +122,13 @@ export function isCutByDeadline(err: unknown, deadline: number, now = Date.now()
 /** Temporal errors that mean "the server is unreachable" rather than "the request is wrong". */
 export function isTemporalUnavailable(err: unknown): boolean {
   // gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), or no connection at all.
-  return someInChain(err, (e) => e.code === 14 || e.code === 4 || /Failed to connect|connection refused|transport error|tcp connect error/i.test(e.message ?? ''));
+  return someInChain(
+    err,
+    (e) =>
+      e.code === 14 ||
+      e.code === 4 ||
+      /Failed to connect|connection refused|transport error|tcp connect error/i.test(e.message ?? ''),
+  );
 }
 
 /**
@@ -115,7 +145,9 @@ export function isTemporalBusy(err: unknown): boolean {
  */
 export function connectForRequests(address: string, tls?: TLSConfig): Connection {
   return Connection.lazy({
-    address, connectTimeout: 2_000, ...(tls ? { tls } : {}),
+    address,
+    connectTimeout: 2_000,
+    ...(tls ? { tls } : {}),
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3, maxIntervalMs: () => 1_000 }))],
   });
 }

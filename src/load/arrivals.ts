@@ -6,7 +6,10 @@ import type { RateSchedule } from './schedule.js';
  * into the next step is drawn again from the boundary at the new rate, which is exact because
  * the exponential distribution is memoryless. Ends with the schedule.
  */
-export function* poissonArrivals(schedule: Pick<RateSchedule, 'stepSeconds' | 'rates'>, random: () => number): Generator<number, void, undefined> {
+export function* poissonArrivals(
+  schedule: Pick<RateSchedule, 'stepSeconds' | 'rates'>,
+  random: () => number,
+): Generator<number, void, undefined> {
   const { stepSeconds, rates } = schedule;
   let t = 0;
   for (let i = 0; i < rates.length; i++) {

@@ -85,7 +85,16 @@ const isoMinute = (epochMinutes: number) => new Date(epochMinutes * 60_000).toIS
  */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const url = loopbackTarget(options.target);
-  const { schedule, durationSeconds, maxRequests, maxInFlight = DEFAULT_MAX_IN_FLIGHT, seed = 1, signal, onProgress, progressIntervalMs = 1_000 } = options;
+  const {
+    schedule,
+    durationSeconds,
+    maxRequests,
+    maxInFlight = DEFAULT_MAX_IN_FLIGHT,
+    seed = 1,
+    signal,
+    onProgress,
+    progressIntervalMs = 1_000,
+  } = options;
   for (const [name, value] of Object.entries({ durationSeconds, maxRequests, maxInFlight })) {
     if (!(value > 0)) throw new RangeError(`${name} must be positive (got ${value})`);
   }
@@ -125,9 +134,15 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     const now = elapsed();
     const window = tally.takeWindow();
     onProgress?.({
-      elapsedSeconds: now, traceMinute: traceMinuteAt(schedule, now), targetRps: rateAt(schedule, now),
-      achievedRps: window.sent / (progressIntervalMs / 1000), p95Ms: window.latency?.p95 ?? null,
-      sent: tally.sent, errors: tally.errorCount, dropped: tally.dropped, inFlight: tally.inFlight,
+      elapsedSeconds: now,
+      traceMinute: traceMinuteAt(schedule, now),
+      targetRps: rateAt(schedule, now),
+      achievedRps: window.sent / (progressIntervalMs / 1000),
+      p95Ms: window.latency?.p95 ?? null,
+      sent: tally.sent,
+      errors: tally.errorCount,
+      dropped: tally.dropped,
+      inFlight: tally.inFlight,
     });
   }, progressIntervalMs);
 
@@ -168,10 +183,20 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
 
   const expected = expectedRequests(schedule, 0, elapsedSeconds);
   return {
-    target: url.href, seed, startedAt: performance.timeOrigin + t0, stoppedBy, elapsedSeconds,
+    target: url.href,
+    seed,
+    startedAt: performance.timeOrigin + t0,
+    stoppedBy,
+    elapsedSeconds,
     trace: { from: isoMinute(schedule.traceStart), to: isoMinute(traceMinuteAt(schedule, elapsedSeconds)) },
-    expected, offered: tally.sent + tally.dropped, sent: tally.sent, dropped: tally.dropped, ok: tally.ok, okPerMinute,
-    errors: tally.errors, latencyMs: tally.latency(),
+    expected,
+    offered: tally.sent + tally.dropped,
+    sent: tally.sent,
+    dropped: tally.dropped,
+    ok: tally.ok,
+    okPerMinute,
+    errors: tally.errors,
+    latencyMs: tally.latency(),
     targetRps: elapsedSeconds > 0 ? expected / elapsedSeconds : 0,
     achievedRps: elapsedSeconds > 0 ? tally.sent / elapsedSeconds : 0,
   };

@@ -16,12 +16,18 @@ export interface RateSchedule {
  */
 export function rateSchedule(series: MinuteSeries, options: { speedup: number; peakRps: number }): RateSchedule {
   const { speedup, peakRps } = options;
-  if (!(speedup > 0 && Number.isFinite(speedup))) throw new RangeError(`speedup must be a positive number (got ${speedup})`);
-  if (!(peakRps > 0 && Number.isFinite(peakRps))) throw new RangeError(`peak rate must be a positive number (got ${peakRps})`);
+  if (!(speedup > 0 && Number.isFinite(speedup)))
+    throw new RangeError(`speedup must be a positive number (got ${speedup})`);
+  if (!(peakRps > 0 && Number.isFinite(peakRps)))
+    throw new RangeError(`peak rate must be a positive number (got ${peakRps})`);
   // reduce, not Math.max(...values): a long trace has more minutes than a call may take arguments.
   const peak = series.values.reduce((max, v) => Math.max(max, v), 0);
   if (!(peak > 0)) throw new RangeError('the trace has no positive value to scale to the peak rate');
-  return { traceStart: series.start, stepSeconds: 60 / speedup, rates: series.values.map((v) => (Math.max(0, v) / peak) * peakRps) };
+  return {
+    traceStart: series.start,
+    stepSeconds: 60 / speedup,
+    rates: series.values.map((v) => (Math.max(0, v) / peak) * peakRps),
+  };
 }
 
 export function scheduleSeconds(schedule: RateSchedule): number {

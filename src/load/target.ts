@@ -11,6 +11,9 @@ export function loopbackTarget(text: string): URL {
   if (url.protocol !== 'http:') throw new RangeError(`target "${text}" must be an http:// URL`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-  if (!loopback) throw new RangeError(`target host "${url.hostname}" is not loopback: load is only sent to localhost, 127.0.0.0/8 or ::1`);
+  if (!loopback)
+    throw new RangeError(
+      `target host "${url.hostname}" is not loopback: load is only sent to localhost, 127.0.0.0/8 or ::1`,
+    );
   return url;
 }

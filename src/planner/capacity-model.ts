@@ -68,10 +68,19 @@ function bins(points: readonly LoadLatencyPoint[], q: number): Bin[] {
   const sorted = [...points].sort((a, b) => a.load - b.load);
   const count = Math.min(MAX_BINS, Math.max(MIN_BINS, Math.floor(sorted.length / POINTS_PER_BIN)));
   return Array.from({ length: count }, (_, i) => {
-    const members = sorted.slice(Math.floor((i * sorted.length) / count), Math.floor(((i + 1) * sorted.length) / count));
+    const members = sorted.slice(
+      Math.floor((i * sorted.length) / count),
+      Math.floor(((i + 1) * sorted.length) / count),
+    );
     return {
-      load: quantileOfSorted(members.map((p) => p.load), 0.5),
-      latency: quantileOfSorted(members.map((p) => p.latencyP95Ms).sort((a, b) => a - b), q),
+      load: quantileOfSorted(
+        members.map((p) => p.load),
+        0.5,
+      ),
+      latency: quantileOfSorted(
+        members.map((p) => p.latencyP95Ms).sort((a, b) => a - b),
+        q,
+      ),
       weight: members.length,
     };
   });
@@ -130,17 +139,31 @@ const round = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPr
 
 export function fitCapacity(points: readonly LoadLatencyPoint[], options: CapacityFitOptions): CapacityFit {
   const { sloP95Ms, minSamples = 30, minCoverage = 0.4, minR2 = 0.5, binQuantile = 0.9 } = options;
-  const usable = points.filter((p) => p.load > 0 && Number.isFinite(p.load) && p.latencyP95Ms >= 0 && Number.isFinite(p.latencyP95Ms));
+  const usable = points.filter(
+    (p) => p.load > 0 && Number.isFinite(p.load) && p.latencyP95Ms >= 0 && Number.isFinite(p.latencyP95Ms),
+  );
   const minObservedLoad = usable.length ? usable.reduce((m, p) => Math.min(m, p.load), Infinity) : null;
   const maxObservedLoad = usable.length ? usable.reduce((m, p) => Math.max(m, p.load), -Infinity) : null;
   const base = { samples: usable.length, minObservedLoad, maxObservedLoad };
   const insufficient = (reason: string, extra: Partial<CapacityFit> = {}): CapacityFit => ({
-    status: 'insufficient', capacity: null, method: null, coverage: null, r2: null, curve: null, ...base, ...extra, reason,
+    status: 'insufficient',
+    capacity: null,
+    method: null,
+    coverage: null,
+    r2: null,
+    curve: null,
+    ...base,
+    ...extra,
+    reason,
   });
-  if (usable.length < minSamples) return insufficient(`${usable.length} samples with load and latency; at least ${minSamples} are needed`);
+  if (usable.length < minSamples)
+    return insufficient(`${usable.length} samples with load and latency; at least ${minSamples} are needed`);
 
   const data = bins(usable, binQuantile);
-  const monotone = isotonic(data.map((b) => b.latency), data.map((b) => b.weight));
+  const monotone = isotonic(
+    data.map((b) => b.latency),
+    data.map((b) => b.weight),
+  );
   const fitted = fitCurve(data);
   const fit = { curve: fitted?.curve ?? null, r2: fitted?.r2 ?? null };
   const crossing = monotone.findIndex((latency) => latency >= sloP95Ms);
@@ -148,7 +171,10 @@ export function fitCapacity(points: readonly LoadLatencyPoint[], options: Capaci
   let capacity: number;
   let method: 'observed' | 'extrapolated';
   if (crossing === 0) {
-    return insufficient(`p95 is above the ${sloP95Ms} ms SLO already at the lowest loads seen (${round(data[0]!.load)} req/s)`, fit);
+    return insufficient(
+      `p95 is above the ${sloP95Ms} ms SLO already at the lowest loads seen (${round(data[0]!.load)} req/s)`,
+      fit,
+    );
   } else if (crossing > 0) {
     const lo = data[crossing - 1]!;
     const hi = data[crossing]!;
@@ -158,21 +184,33 @@ export function fitCapacity(points: readonly LoadLatencyPoint[], options: Capaci
   } else {
     const extrapolated = fitted && fitted.r2 >= minR2 ? curveCapacity(fitted.curve, sloP95Ms) : null;
     if (extrapolated === null) {
-      return insufficient(`p95 stays below the ${sloP95Ms} ms SLO up to ${round(maxObservedLoad!)} req/s and the load/latency curve `
-        + (fitted ? `(R² ${round(fitted.r2)}) does not show where it would cross` : 'could not be fitted'), fit);
+      return insufficient(
+        `p95 stays below the ${sloP95Ms} ms SLO up to ${round(maxObservedLoad!)} req/s and the load/latency curve ` +
+          (fitted ? `(R² ${round(fitted.r2)}) does not show where it would cross` : 'could not be fitted'),
+        fit,
+      );
     }
     capacity = extrapolated;
     method = 'extrapolated';
   }
   const coverage = Math.min(1, (Math.min(maxObservedLoad!, capacity) - minObservedLoad!) / capacity);
   if (coverage < minCoverage) {
-    return insufficient(`loads seen (${round(minObservedLoad!)}–${round(maxObservedLoad!)} req/s) span ${(coverage * 100).toFixed(0)}% `
-      + `of the range up to the estimated ${round(capacity)} req/s; at least ${(minCoverage * 100).toFixed(0)}% is needed`, { ...fit, coverage });
+    return insufficient(
+      `loads seen (${round(minObservedLoad!)}–${round(maxObservedLoad!)} req/s) span ${(coverage * 100).toFixed(0)}% ` +
+        `of the range up to the estimated ${round(capacity)} req/s; at least ${(minCoverage * 100).toFixed(0)}% is needed`,
+      { ...fit, coverage },
+    );
   }
   return {
-    status: 'learned', capacity, method, coverage, ...fit, ...base,
-    reason: method === 'observed'
-      ? `p95 crosses the ${sloP95Ms} ms SLO at ${round(capacity)} req/s in the data (${usable.length} samples)`
-      : `p95 would cross the ${sloP95Ms} ms SLO at ${round(capacity)} req/s by the fitted curve (R² ${round(fit.r2!)}, ${usable.length} samples, up to ${round(maxObservedLoad!)} req/s seen)`,
+    status: 'learned',
+    capacity,
+    method,
+    coverage,
+    ...fit,
+    ...base,
+    reason:
+      method === 'observed'
+        ? `p95 crosses the ${sloP95Ms} ms SLO at ${round(capacity)} req/s in the data (${usable.length} samples)`
+        : `p95 would cross the ${sloP95Ms} ms SLO at ${round(capacity)} req/s by the fitted curve (R² ${round(fit.r2!)}, ${usable.length} samples, up to ${round(maxObservedLoad!)} req/s seen)`,
   };
 }

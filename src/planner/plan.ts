@@ -55,7 +55,12 @@ export interface Plan {
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
 /** Peak of the forecast's quantile over the steps that overlap [from, to). */
-export function peakDemand(forecast: Pick<Forecast, 'start' | 'stepSeconds' | 'quantiles'>, quantile: QuantileName, from: number, to: number): number | null {
+export function peakDemand(
+  forecast: Pick<Forecast, 'start' | 'stepSeconds' | 'quantiles'>,
+  quantile: QuantileName,
+  from: number,
+  to: number,
+): number | null {
   const values = forecast.quantiles[quantile];
   let peak: number | null = null;
   values.forEach((v, i) => {
@@ -75,25 +80,36 @@ export function peakDemand(forecast: Pick<Forecast, 'start' | 'stepSeconds' | 'q
 export function plan(input: PlanInput): Plan {
   const { now, current, minInstances, maxInstances, calibration } = input;
   const policy = calibration
-    ? { ...input.policy, targetUtilization: calibration.target, scaleInStabilizationSeconds: calibration.holdMinutes * 60 }
+    ? {
+        ...input.policy,
+        targetUtilization: calibration.target,
+        scaleInStabilizationSeconds: calibration.holdMinutes * 60,
+      }
     : input.policy;
   const reasons: string[] = [];
   const perInstance = input.capacityPerInstance * policy.targetUtilization;
 
   const reactivePlan = reactiveDesired({
-    ready: input.ready, current,
+    ready: input.ready,
+    current,
     metric: input.loadPerReadyInstance === null ? NaN : input.loadPerReadyInstance / input.capacityPerInstance,
     target: policy.targetUtilization,
   });
   const reactive = reactivePlan.desired;
-  reasons.push(reactivePlan.reason === 'no-metric'
-    ? `reactive: no load reading, keeps ${current}`
-    : `reactive: utilisation ${(reactivePlan.ratio * policy.targetUtilization * 100).toFixed(0)}% vs target ${(policy.targetUtilization * 100).toFixed(0)}% → ${reactive}`);
+  reasons.push(
+    reactivePlan.reason === 'no-metric'
+      ? `reactive: no load reading, keeps ${current}`
+      : `reactive: utilisation ${(reactivePlan.ratio * policy.targetUtilization * 100).toFixed(0)}% vs target ${(policy.targetUtilization * 100).toFixed(0)}% → ${reactive}`,
+  );
 
   let predictive: number | null = null;
   const fromForecast = (quantile: QuantileName): void => {
     if (!input.forecast || !input.forecastTrusted) {
-      reasons.push(input.forecast ? 'predictive: forecast not trusted for this series; reactive only' : 'predictive: no forecast yet; reactive only');
+      reasons.push(
+        input.forecast
+          ? 'predictive: forecast not trusted for this series; reactive only'
+          : 'predictive: no forecast yet; reactive only',
+      );
       return;
     }
     const horizonEnd = now + policy.leadTimeSeconds + policy.intervalSeconds;
@@ -103,19 +119,29 @@ export function plan(input: PlanInput): Plan {
       return;
     }
     predictive = Math.ceil(peak / perInstance);
-    reasons.push(`predictive: ${input.forecast.model} ${quantile} peak ${peak.toFixed(1)} req/s within ${policy.leadTimeSeconds + policy.intervalSeconds} s ÷ ${perInstance.toFixed(1)} req/s per instance → ${predictive}`);
+    reasons.push(
+      `predictive: ${input.forecast.model} ${quantile} peak ${peak.toFixed(1)} req/s within ${policy.leadTimeSeconds + policy.intervalSeconds} s ÷ ${perInstance.toFixed(1)} req/s per instance → ${predictive}`,
+    );
   };
   if (!calibration) {
     fromForecast(input.quantile ?? 'p95');
   } else {
-    reasons.push(`calibrated ${new Date(calibration.calibratedAt * 1000).toISOString().slice(0, 10)}: ${calibration.summary}`);
+    reasons.push(
+      `calibrated ${new Date(calibration.calibratedAt * 1000).toISOString().slice(0, 10)}: ${calibration.summary}`,
+    );
     if (calibration.rule === 'forecast') {
       fromForecast(calibration.quantile ?? 'p95');
     } else if (calibration.rule === 'seasonal' && calibration.seasonalDemand !== null) {
       predictive = Math.ceil(calibration.seasonalDemand / perInstance);
-      reasons.push(`predictive: seasonal profile ${calibration.seasonalDemand.toFixed(1)} req/s for the hour ${policy.leadTimeSeconds} s ahead ÷ ${perInstance.toFixed(1)} req/s per instance → ${predictive}`);
+      reasons.push(
+        `predictive: seasonal profile ${calibration.seasonalDemand.toFixed(1)} req/s for the hour ${policy.leadTimeSeconds} s ahead ÷ ${perInstance.toFixed(1)} req/s per instance → ${predictive}`,
+      );
     } else {
-      reasons.push(calibration.rule === 'seasonal' ? 'predictive: no seasonal profile for that hour yet; reactive only' : 'predictive: calibration chose the reactive rule');
+      reasons.push(
+        calibration.rule === 'seasonal'
+          ? 'predictive: no seasonal profile for that hour yet; reactive only'
+          : 'predictive: calibration chose the reactive rule',
+      );
     }
   }
 
@@ -128,9 +154,11 @@ export function plan(input: PlanInput): Plan {
   let rule: PlanRule = predictive !== null && predictive > reactive ? 'predictive' : 'reactive';
   const raw = Math.max(predictive ?? 0, reactive);
   if (predictive !== null) {
-    reasons.unshift(rule === 'predictive'
-      ? `predictive wins: ${predictive} vs reactive ${reactive} (+${predictive - reactive})`
-      : `reactive wins: ${reactive} vs predictive ${predictive} (+${reactive - predictive})`);
+    reasons.unshift(
+      rule === 'predictive'
+        ? `predictive wins: ${predictive} vs reactive ${reactive} (+${predictive - reactive})`
+        : `reactive wins: ${reactive} vs predictive ${predictive} (+${reactive - predictive})`,
+    );
   }
   let desired = clamp(raw, minInstances, maxInstances);
   if (desired !== raw) {
@@ -140,10 +168,14 @@ export function plan(input: PlanInput): Plan {
   const recommendation = desired;
 
   if (desired < current) {
-    const window = input.recommendations.filter((r) => r.at > now - policy.scaleInStabilizationSeconds).map((r) => r.count);
+    const window = input.recommendations
+      .filter((r) => r.at > now - policy.scaleInStabilizationSeconds)
+      .map((r) => r.count);
     const stabilised = stabilise(current, desired, [...window, desired]);
     if (stabilised.count > desired) {
-      reasons.unshift(`stabilisation: a recommendation of ${stabilised.count} within the last ${policy.scaleInStabilizationSeconds} s holds scale-in`);
+      reasons.unshift(
+        `stabilisation: a recommendation of ${stabilised.count} within the last ${policy.scaleInStabilizationSeconds} s holds scale-in`,
+      );
       rule = 'stabilisation';
       desired = stabilised.count;
     }

@@ -40,11 +40,26 @@ export function backtestSvg({ trace, demand, startTime, target, result }: Backte
   const days = (required.length - warmupMinutes) / DAY;
   return renderChart({
     title: `Backtest of ${trace}: instances serving vs required`,
-    subtitle: `one instance serves ${capacity.toPrecision(3)} demand units (p99 ÷ 20); baselines at target utilisation ${target}; `
-      + `${(warmupMinutes / DAY).toFixed(1)} warm-up days not shown or scored; serving = ordered 5 minutes earlier`,
+    subtitle:
+      `one instance serves ${capacity.toPrecision(3)} demand units (p99 ÷ 20); baselines at target utilisation ${target}; ` +
+      `${(warmupMinutes / DAY).toFixed(1)} warm-up days not shown or scored; serving = ordered 5 minutes earlier`,
     panels: [
-      { title: `All ${days.toFixed(1)} scored days`, yLabel: 'instances', start: startTime, from: warmupMinutes, to: required.length, lines },
-      { title: 'The day around the highest requirement', yLabel: 'instances', start: startTime, from: zoomFrom, to: zoomTo, lines },
+      {
+        title: `All ${days.toFixed(1)} scored days`,
+        yLabel: 'instances',
+        start: startTime,
+        from: warmupMinutes,
+        to: required.length,
+        lines,
+      },
+      {
+        title: 'The day around the highest requirement',
+        yLabel: 'instances',
+        start: startTime,
+        from: zoomFrom,
+        to: zoomTo,
+        lines,
+      },
     ],
   });
 }

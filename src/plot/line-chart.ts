@@ -37,7 +37,8 @@ const TICK_MINUTES = [15, 30, 60, 180, 360, 720, 1440, 2 * 1440, 7 * 1440, 14 * 
 const MAX_TICKS = 12;
 export const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
 
-export const escape = (text: string): string => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+export const escape = (text: string): string =>
+  text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 /** Means of consecutive buckets of `size` minutes. */
@@ -61,7 +62,11 @@ export function niceStep(max: number): number {
 
 function timeLabel(epochMinutes: number, interval: number): string {
   const iso = new Date(epochMinutes * 60_000).toISOString();
-  return interval >= MINUTES.day ? iso.slice(5, 10) : interval >= MINUTES.hour && iso.slice(11, 16) === '00:00' ? iso.slice(5, 10) : iso.slice(11, 16);
+  return interval >= MINUTES.day
+    ? iso.slice(5, 10)
+    : interval >= MINUTES.hour && iso.slice(11, 16) === '00:00'
+      ? iso.slice(5, 10)
+      : iso.slice(11, 16);
 }
 
 function renderPanel(panel: Panel, top: number): string {
@@ -82,26 +87,44 @@ function renderPanel(panel: Panel, top: number): string {
   const title = size > 1 ? `${panel.title} — means of ${size}-minute buckets` : `${panel.title} — each minute`;
   out.push(`<text x="${MARGIN.left}" y="${top + 22}" font-size="15" font-weight="600" ${FONT}>${escape(title)}</text>`);
   for (let v = 0; v <= yMax + 1e-9; v += yStep) {
-    out.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${MARGIN.left - 8}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end" fill="#555" ${FONT}>${fmt(v)}</text>`);
+    out.push(
+      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/>`,
+    );
+    out.push(
+      `<text x="${MARGIN.left - 8}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end" fill="#555" ${FONT}>${fmt(v)}</text>`,
+    );
   }
   const interval = TICK_MINUTES.find((m) => (to - from) / m <= MAX_TICKS) ?? TICK_MINUTES.at(-1)!;
   const firstTick = Math.ceil((start + from) / interval) * interval - start;
   for (let m = firstTick; m < to; m += interval) {
-    out.push(`<line x1="${x(m).toFixed(1)}" x2="${x(m).toFixed(1)}" y1="${top + MARGIN.top}" y2="${top + MARGIN.top + plotHeight}" stroke="#f0f0f0"/>`);
-    out.push(`<text x="${x(m).toFixed(1)}" y="${top + PANEL_HEIGHT - MARGIN.bottom + 16}" font-size="11" text-anchor="middle" fill="#555" ${FONT}>${timeLabel(start + m, interval)}</text>`);
+    out.push(
+      `<line x1="${x(m).toFixed(1)}" x2="${x(m).toFixed(1)}" y1="${top + MARGIN.top}" y2="${top + MARGIN.top + plotHeight}" stroke="#f0f0f0"/>`,
+    );
+    out.push(
+      `<text x="${x(m).toFixed(1)}" y="${top + PANEL_HEIGHT - MARGIN.bottom + 16}" font-size="11" text-anchor="middle" fill="#555" ${FONT}>${timeLabel(start + m, interval)}</text>`,
+    );
   }
   for (const { line, points } of series) {
     const d = points.map((p, i) => `${i ? 'L' : 'M'}${x(p.at).toFixed(1)},${y(p.value).toFixed(1)}`).join('');
     if (line.area && points.length) {
-      out.push(`<path d="${d}L${x(points.at(-1)!.at).toFixed(1)},${y(0).toFixed(1)}L${x(points[0]!.at).toFixed(1)},${y(0).toFixed(1)}Z" fill="${line.color}" fill-opacity="0.25" stroke="none"/>`);
+      out.push(
+        `<path d="${d}L${x(points.at(-1)!.at).toFixed(1)},${y(0).toFixed(1)}L${x(points[0]!.at).toFixed(1)},${y(0).toFixed(1)}Z" fill="${line.color}" fill-opacity="0.25" stroke="none"/>`,
+      );
     } else {
-      out.push(`<path d="${d}" fill="none" stroke="${line.color}" stroke-width="${line.width ?? 1.5}"${line.dash ? ` stroke-dasharray="${line.dash}"` : ''} stroke-linejoin="round"/>`);
+      out.push(
+        `<path d="${d}" fill="none" stroke="${line.color}" stroke-width="${line.width ?? 1.5}"${line.dash ? ` stroke-dasharray="${line.dash}"` : ''} stroke-linejoin="round"/>`,
+      );
     }
   }
-  out.push(`<rect x="${MARGIN.left}" y="${top + MARGIN.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#999"/>`);
-  out.push(`<text transform="translate(16 ${top + MARGIN.top + plotHeight / 2}) rotate(-90)" font-size="12" text-anchor="middle" fill="#333" ${FONT}>${escape(panel.yLabel)}</text>`);
-  out.push(`<text x="${MARGIN.left + plotWidth / 2}" y="${top + PANEL_HEIGHT - 6}" font-size="12" text-anchor="middle" fill="#333" ${FONT}>time (UTC)</text>`);
+  out.push(
+    `<rect x="${MARGIN.left}" y="${top + MARGIN.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#999"/>`,
+  );
+  out.push(
+    `<text transform="translate(16 ${top + MARGIN.top + plotHeight / 2}) rotate(-90)" font-size="12" text-anchor="middle" fill="#333" ${FONT}>${escape(panel.yLabel)}</text>`,
+  );
+  out.push(
+    `<text x="${MARGIN.left + plotWidth / 2}" y="${top + PANEL_HEIGHT - 6}" font-size="12" text-anchor="middle" fill="#333" ${FONT}>time (UTC)</text>`,
+  );
   return out.join('\n');
 }
 

@@ -15,7 +15,9 @@ export const INSTANCE_TYPE_NAMES: Readonly<Record<'local' | 'aws', readonly stri
 /** Why `name` is no instance type of the provider, or null when it is one. */
 export function unknownInstanceType(provider: 'local' | 'aws', name: string): string | null {
   const known = INSTANCE_TYPE_NAMES[provider];
-  return known.includes(name) ? null : `"${name}" is not an instance type of provider "${provider}" (known: ${known.join(', ')})`;
+  return known.includes(name)
+    ? null
+    : `"${name}" is not an instance type of provider "${provider}" (known: ${known.join(', ')})`;
 }
 
 /** Why a template's instance type cannot run on a provider, or null when it can. */

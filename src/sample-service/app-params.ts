@@ -13,7 +13,10 @@ export const sampleParamsSchema = z.strictObject({
 export type SampleParams = z.infer<typeof sampleParamsSchema>;
 
 /** The sample service's configuration: the generic one with its own parameters. */
-export const sampleConfigSchema = z.strictObject({ version: appConfigSchema.shape.version, params: sampleParamsSchema });
+export const sampleConfigSchema = z.strictObject({
+  version: appConfigSchema.shape.version,
+  params: sampleParamsSchema,
+});
 export type SampleConfig = z.infer<typeof sampleConfigSchema>;
 
 /** How its agent hands it a configuration: its profile's `config` section, which the local cloud passes to each agent. */
@@ -47,5 +50,7 @@ export interface RunningConfig {
 /** Why `params` do not fit an instance of this speed, or null when they do. */
 export function capacityProblem(params: SampleParams, speed: number): string | null {
   const limit = Math.floor(MAX_CACHE_ENTRIES_PER_SPEED * speed);
-  return params.cacheSize > limit ? `params.cacheSize: ${params.cacheSize} entries do not fit this instance's memory (at most ${limit})` : null;
+  return params.cacheSize > limit
+    ? `params.cacheSize: ${params.cacheSize} entries do not fit this instance's memory (at most ${limit})`
+    : null;
 }

@@ -15,25 +15,31 @@ const flagsSchema = z.object({
   port: portFlag,
   host: hostFlag,
   speed: z.coerce.number({ error: 'must be a number' }).positive('must be above 0').max(1000, 'must be at most 1000'),
-  image: z.string({ error: 'is required, e.g. sample-service:v1' }).transform((image, ctx): { image: string; version: SoftwareVersion } | typeof z.NEVER => {
-    try {
-      return { image, version: versionOfImage(image) };
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
-  config: z.string({ error: 'is required: an AppConfig as JSON' }).transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `not valid JSON (${(err as Error).message})` });
-      return z.NEVER;
-    }
-  }).pipe(sampleConfigSchema),
+  image: z
+    .string({ error: 'is required, e.g. sample-service:v1' })
+    .transform((image, ctx): { image: string; version: SoftwareVersion } | typeof z.NEVER => {
+      try {
+        return { image, version: versionOfImage(image) };
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  config: z
+    .string({ error: 'is required: an AppConfig as JSON' })
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `not valid JSON (${(err as Error).message})` });
+        return z.NEVER;
+      }
+    })
+    .pipe(sampleConfigSchema),
 });
 
-const usage = 'PRESCALE_AGENT_TOKEN=… main.ts --port P --speed S --image sample-service:vN --config \'{"version":1,"params":{"poolSize":8,"cacheSize":1000,"queueLimit":64}}\' [--host 127.0.0.1]';
+const usage =
+  'PRESCALE_AGENT_TOKEN=… main.ts --port P --speed S --image sample-service:vN --config \'{"version":1,"params":{"poolSize":8,"cacheSize":1000,"queueLimit":64}}\' [--host 127.0.0.1]';
 const flags = parseFlagsOrExit(process.argv.slice(2), flagsSchema, usage);
 const problem = capacityProblem(flags.config.params, flags.speed);
 if (problem) {
@@ -42,16 +48,24 @@ if (problem) {
 }
 const reloadToken = process.env.PRESCALE_AGENT_TOKEN;
 if (!reloadToken) {
-  process.stderr.write('PRESCALE_AGENT_TOKEN: must be set to the instance\'s agent token, which /reload requires\n');
+  process.stderr.write("PRESCALE_AGENT_TOKEN: must be set to the instance's agent token, which /reload requires\n");
   process.exit(2);
 }
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info', 'sample-service');
 const service = createSampleService({
-  speed: flags.speed, image: flags.image.image, version: flags.image.version, config: flags.config, logger, reloadToken,
+  speed: flags.speed,
+  image: flags.image.image,
+  version: flags.image.version,
+  config: flags.config,
+  logger,
+  reloadToken,
 });
 await listen(service.server, flags.port, flags.host);
-logger.info({ port: flags.port, speed: flags.speed, image: flags.image.image, config: flags.config }, 'sample service listening');
+logger.info(
+  { port: flags.port, speed: flags.speed, image: flags.image.image, config: flags.config },
+  'sample service listening',
+);
 
 let stopping = false;
 function stop(signal: string): void {

@@ -2,7 +2,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireBearer } from '../infra/bearer.js';
 import { HttpError, validationError } from '../infra/http-error.js';
-import { createJsonServer, methodNotAllowed, readJson, routeNotFound, sendError, sendJson, sendText } from '../agent/http.js';
+import {
+  createJsonServer,
+  methodNotAllowed,
+  readJson,
+  routeNotFound,
+  sendError,
+  sendJson,
+  sendText,
+} from '../agent/http.js';
 import type { Logger } from '../logger.js';
 import { capacityProblem, reloadBodySchema, type RunningConfig } from './app-params.js';
 import { LruCache } from './lru-cache.js';
@@ -102,7 +110,8 @@ export function createSampleService(options: SampleServiceOptions): SampleServic
       case 'PUT /reload':
         return reload(req, res);
     }
-    if (['/', '/work', '/metrics', '/healthz', '/config', '/reload'].includes(url.pathname)) throw methodNotAllowed(req, url);
+    if (['/', '/work', '/metrics', '/healthz', '/config', '/reload'].includes(url.pathname))
+      throw methodNotAllowed(req, url);
     throw routeNotFound(req, url);
   }, logger);
 
@@ -114,7 +123,12 @@ export function createSampleService(options: SampleServiceOptions): SampleServic
       // so close those as they turn idle.
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
-      return new Promise<void>((resolve) => server.close(() => { clearInterval(sweep); resolve(); }));
+      return new Promise<void>((resolve) =>
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        }),
+      );
     },
   };
 }

@@ -10,7 +10,10 @@ export class WorkerPool {
   private utilizationSeconds = 0;
   private lastAccrual = performance.now();
 
-  constructor(private size: number, private queueLimit: number) {}
+  constructor(
+    private size: number,
+    private queueLimit: number,
+  ) {}
 
   get queueDepth(): number {
     return this.waiting.size;
@@ -39,7 +42,9 @@ export class WorkerPool {
     if (this.waiting.size >= this.queueLimit) return null;
     const waiter = (): void => this.start(task);
     this.waiting.add(waiter);
-    return () => { this.waiting.delete(waiter); };
+    return () => {
+      this.waiting.delete(waiter);
+    };
   }
 
   resize(size: number, queueLimit: number): void {

@@ -23,7 +23,12 @@ function jitter(random: Random): number {
   return Math.exp(JITTER_SIGMA * z - (JITTER_SIGMA * JITTER_SIGMA) / 2);
 }
 
-export function serviceTimeMs(hit: boolean, speed: number, versionFactor: number, random: Random = Math.random): number {
+export function serviceTimeMs(
+  hit: boolean,
+  speed: number,
+  versionFactor: number,
+  random: Random = Math.random,
+): number {
   return ((hit ? HIT_MS : MISS_MS) * versionFactor * jitter(random)) / speed;
 }
 

@@ -59,20 +59,23 @@ export function runBacktest(options: BacktestOptions): BacktestResult {
   const { demand, policies, target, warmupDays, onProgress, startTime = 0 } = options;
   if (!(target > 0 && target <= 1)) throw new RangeError(`target must be in (0, 1] (got ${target})`);
   const warmupMinutes = Math.round(warmupDays * 24 * 60);
-  if (!(warmupMinutes >= 0 && warmupMinutes < demand.length)) throw new RangeError(`warm-up of ${warmupDays} days leaves nothing of ${demand.length} minutes to score`);
+  if (!(warmupMinutes >= 0 && warmupMinutes < demand.length))
+    throw new RangeError(`warm-up of ${warmupDays} days leaves nothing of ${demand.length} minutes to score`);
   const names = [ORACLE, ...policies.map((p) => p.name)];
-  if (new Set(names).size !== names.length) throw new Error(`policy names must be unique and not "${ORACLE}": ${names.join(', ')}`);
+  if (new Set(names).size !== names.length)
+    throw new Error(`policy names must be unique and not "${ORACLE}": ${names.join(', ')}`);
 
   const capacity = capacityPerInstance(demand);
   const required = requiredInstances(demand, capacity);
   const env: PolicyEnv = { capacity, target, readyDelay: READY_DELAY_MINUTES, startTime, minutes: demand.length };
   const initial = required[0]!;
 
-  const simulate = (policy: Policy, index: number) => simulateFleet(policy, demand, {
-    readyDelay: READY_DELAY_MINUTES,
-    initial,
-    onProgress: onProgress && ((f) => onProgress((index + f) / names.length)),
-  });
+  const simulate = (policy: Policy, index: number) =>
+    simulateFleet(policy, demand, {
+      readyDelay: READY_DELAY_MINUTES,
+      initial,
+      onProgress: onProgress && ((f) => onProgress((index + f) / names.length)),
+    });
 
   const baseline = simulate(oracle(required, READY_DELAY_MINUTES), 0);
   const baselinePaid = paidMinutes(baseline.paid, warmupMinutes);

@@ -86,7 +86,9 @@ export interface CalibrationInput {
 
 export type Ranking = 'smaller-gain' | 'sum-of-gains';
 
-export type Choice = Required<Pick<CalibrationInput, 'safetySteps' | 'safetyStepsWithoutShortage' | 'ranking' | 'headroom' | 'stepsWithinCost'>>;
+export type Choice = Required<
+  Pick<CalibrationInput, 'safetySteps' | 'safetyStepsWithoutShortage' | 'ranking' | 'headroom' | 'stepsWithinCost'>
+>;
 
 /**
  * How the live loop and the backtest choose unless told otherwise (bench/RESULTS.md, "Scaling
@@ -97,7 +99,13 @@ export type Choice = Required<Pick<CalibrationInput, 'safetySteps' | 'safetyStep
  * never to a point costlier than the reactive rule (World Cup 98, where such steps cost 4–8 %
  * more for no short minute saved).
  */
-export const DEFAULT_CHOICE: Choice = { safetySteps: 0, safetyStepsWithoutShortage: 1, ranking: 'sum-of-gains', headroom: 0, stepsWithinCost: true };
+export const DEFAULT_CHOICE: Choice = {
+  safetySteps: 0,
+  safetyStepsWithoutShortage: 1,
+  ranking: 'sum-of-gains',
+  headroom: 0,
+  stepsWithinCost: true,
+};
 
 /**
  * Self-calibration, rolling origin: replays the set's own history through every candidate point
@@ -111,10 +119,19 @@ export function calibrate(input: CalibrationInput): Calibration {
   if (from >= n) throw new RangeError('calibration needs minutes to score');
   const required = requiredInstances(demand, env.capacity);
   const headroom = input.headroom ?? DEFAULT_CHOICE.headroom;
-  const stressed = headroom > 0 ? requiredInstances(demand.map((d) => d * (1 + headroom)), env.capacity) : required;
+  const stressed =
+    headroom > 0
+      ? requiredInstances(
+          demand.map((d) => d * (1 + headroom)),
+          env.capacity,
+        )
+      : required;
   const policyEnv: PolicyEnv = { ...env, target, minutes: n };
   const run = (point: OperatingPoint): PointScore => {
-    const { supply, paid } = simulateFleet(pointPolicy(point, policyEnv, input.leads), demand, { readyDelay: env.readyDelay, initial: required[0]! });
+    const { supply, paid } = simulateFleet(pointPolicy(point, policyEnv, input.leads), demand, {
+      readyDelay: env.readyDelay,
+      initial: required[0]!,
+    });
     let shortMinutes = 0;
     let tightMinutes = 0;
     for (let t = from; t < n; t++) {
@@ -125,20 +142,39 @@ export function calibrate(input: CalibrationInput): Calibration {
   };
   const scores = candidates.map(run);
   const baseline = run(reactivePoint(target));
-  const steps = baseline.shortMinutes === 0 ? input.safetyStepsWithoutShortage ?? DEFAULT_CHOICE.safetyStepsWithoutShortage : input.safetySteps ?? DEFAULT_CHOICE.safetySteps;
+  const steps =
+    baseline.shortMinutes === 0
+      ? (input.safetyStepsWithoutShortage ?? DEFAULT_CHOICE.safetyStepsWithoutShortage)
+      : (input.safetySteps ?? DEFAULT_CHOICE.safetySteps);
   const withinCost = input.stepsWithinCost ?? DEFAULT_CHOICE.stepsWithinCost;
-  const chosen = safer(choose(scores, objective, baseline, n - from, input.ranking ?? DEFAULT_CHOICE.ranking), scores, steps, withinCost ? baseline : null);
-  const oraclePaid = paidMinutes(simulateFleet(oracle(required, env.readyDelay), demand, { readyDelay: env.readyDelay, initial: required[0]! }).paid, from);
+  const chosen = safer(
+    choose(scores, objective, baseline, n - from, input.ranking ?? DEFAULT_CHOICE.ranking),
+    scores,
+    steps,
+    withinCost ? baseline : null,
+  );
+  const oraclePaid = paidMinutes(
+    simulateFleet(oracle(required, env.readyDelay), demand, { readyDelay: env.readyDelay, initial: required[0]! }).paid,
+    from,
+  );
   const minutes = n - from;
-  const figures = (s: PointScore): string => `${((100 * s.shortMinutes) / minutes).toFixed(2)} % short at ${(s.paid / oraclePaid).toFixed(2)} × the least cost`;
+  const figures = (s: PointScore): string =>
+    `${((100 * s.shortMinutes) / minutes).toFixed(2)} % short at ${(s.paid / oraclePaid).toFixed(2)} × the least cost`;
   const days = minutes / 1440;
   const summary = `${describePoint(chosen.point)}: ${days >= 1 ? `${Math.round(days)}-day` : `${minutes}-minute`} backtest ${figures(chosen)} (${describePoint(baseline.point)}: ${figures(baseline)})`;
   return { point: chosen.point, chosen, baseline, minutes, oraclePaid, scores, summary };
 }
 
-function choose(scores: readonly PointScore[], objective: Objective, baseline: PointScore, minutes: number, ranking: Ranking): PointScore {
+function choose(
+  scores: readonly PointScore[],
+  objective: Objective,
+  baseline: PointScore,
+  minutes: number,
+  ranking: Ranking,
+): PointScore {
   const { maxShortMinutesPct, costOfShortMinute } = objective;
-  if (maxShortMinutesPct === undefined && costOfShortMinute === undefined) return balancedGain(scores, baseline, ranking);
+  if (maxShortMinutesPct === undefined && costOfShortMinute === undefined)
+    return balancedGain(scores, baseline, ranking);
   if (maxShortMinutesPct === undefined) return least(scores, (s) => s.paid + costOfShortMinute! * s.shortMinutes);
   const budget = (maxShortMinutesPct / 100) * minutes;
   const within = scores.filter((s) => s.shortMinutes <= budget);
@@ -160,18 +196,38 @@ function balancedGain(scores: readonly PointScore[], baseline: PointScore, ranki
     const cost = 1 - s.paid / baseline.paid;
     return [ranking === 'smaller-gain' ? Math.min(short, cost) : short + cost, short + cost];
   };
-  const better = scores.filter((s) => s.shortMinutes <= baseline.shortMinutes && s.tightMinutes <= baseline.tightMinutes && s.paid <= baseline.paid);
+  const better = scores.filter(
+    (s) =>
+      s.shortMinutes <= baseline.shortMinutes && s.tightMinutes <= baseline.tightMinutes && s.paid <= baseline.paid,
+  );
   // Ties on the smaller gain go to the larger sum.
-  return better.length === 0 ? baseline : least(better, (s) => { const [low, sum] = gains(s); return -(low * 1e6 + sum); });
+  return better.length === 0
+    ? baseline
+    : least(better, (s) => {
+        const [low, sum] = gains(s);
+        return -(low * 1e6 + sum);
+      });
 }
 
 /**
  * The same rule `steps` utilisations lower among the candidates, or the lowest there is; with a
  * `budget`, only among the points that cost no more than it, and the budget's own point where none does.
  */
-function safer(chosen: PointScore, scores: readonly PointScore[], steps: number, budget: PointScore | null): PointScore {
+function safer(
+  chosen: PointScore,
+  scores: readonly PointScore[],
+  steps: number,
+  budget: PointScore | null,
+): PointScore {
   const { rule, holdMinutes, target } = chosen.point;
-  const lower = scores.filter((s) => s.point.rule === rule && s.point.holdMinutes === holdMinutes && s.point.target < target && (!budget || s.paid <= budget.paid))
+  const lower = scores
+    .filter(
+      (s) =>
+        s.point.rule === rule &&
+        s.point.holdMinutes === holdMinutes &&
+        s.point.target < target &&
+        (!budget || s.paid <= budget.paid),
+    )
     .sort((a, b) => b.point.target - a.point.target);
   if (steps === 0) return chosen;
   if (lower.length === 0) return budget ?? chosen;

@@ -11,7 +11,10 @@ import type { PolicySpec } from './policy.js';
  * quantiles alone (one fixed operating point).
  */
 const POLICIES: Record<string, () => Promise<PolicySpec>> = {
-  predictive: () => calibrated(), forecast: () => forecastQuantile(), hpa: () => Promise.resolve(hpa), aws: () => Promise.resolve(aws),
+  predictive: () => calibrated(),
+  forecast: () => forecastQuantile(),
+  hpa: () => Promise.resolve(hpa),
+  aws: () => Promise.resolve(aws),
 };
 export const POLICY_NAMES: readonly string[] = [...Object.keys(POLICIES), ORACLE];
 
@@ -53,12 +56,18 @@ export function defaultWarmupDays(minutes: number): number {
  */
 export async function comparePolicies(options: ComparisonOptions): Promise<Comparison> {
   const unknown = options.policies.filter((n) => !POLICY_NAMES.includes(n));
-  if (unknown.length) throw new RangeError(`unknown policies ${unknown.join(', ')}; choose from ${POLICY_NAMES.join(', ')}`);
+  if (unknown.length)
+    throw new RangeError(`unknown policies ${unknown.join(', ')}; choose from ${POLICY_NAMES.join(', ')}`);
   const names = [...new Set(options.policies)];
   const warmupDays = options.warmupDays ?? defaultWarmupDays(options.demand.length);
   const policies = await Promise.all(names.filter((n) => n !== ORACLE).map((n) => POLICIES[n]!()));
   const result = runBacktest({
-    demand: options.demand, startTime: options.startTime, policies, target: options.target, warmupDays, onProgress: options.onProgress,
+    demand: options.demand,
+    startTime: options.startTime,
+    policies,
+    target: options.target,
+    warmupDays,
+    onProgress: options.onProgress,
   });
   const figures: Record<string, BacktestFigures> = {};
   for (const name of names) {

@@ -28,7 +28,8 @@ const PROGRESS_STEPS = 100;
  */
 export function simulateFleet(policy: Policy, demand: readonly number[], options: FleetOptions): FleetRun {
   const { readyDelay, onProgress } = options;
-  if (!Number.isInteger(readyDelay) || readyDelay < 1) throw new RangeError(`readyDelay must be a positive integer (got ${readyDelay})`);
+  if (!Number.isInteger(readyDelay) || readyDelay < 1)
+    throw new RangeError(`readyDelay must be a positive integer (got ${readyDelay})`);
   const n = demand.length;
   const supply = new Int32Array(n);
   const paid = new Int32Array(n);
@@ -49,7 +50,8 @@ export function simulateFleet(policy: Policy, demand: readonly number[], options
 
     history.latest = minute;
     const decided = policy.decide({ minute, demand: history, ready, pending });
-    if (!Number.isInteger(decided)) throw new RangeError(`minute ${minute}: a policy must ask for a whole count (got ${decided})`);
+    if (!Number.isInteger(decided))
+      throw new RangeError(`minute ${minute}: a policy must ask for a whole count (got ${decided})`);
     const want = Math.max(1, decided);
     if (want > ready + pending) {
       const order = want - ready - pending;

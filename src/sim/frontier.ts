@@ -56,15 +56,29 @@ const baseline = (policy: 'hpa' | 'aws', target: number): PolicySpec => ({
  */
 export async function frontier(input: FrontierInput): Promise<Frontier> {
   const todays = input.objective ?? {};
-  const objectives = [{ label: 'today', objective: todays }, ...PREDICTIVE_OBJECTIVES.filter((o) => JSON.stringify(o.objective) !== JSON.stringify(todays))];
+  const objectives = [
+    { label: 'today', objective: todays },
+    ...PREDICTIVE_OBJECTIVES.filter((o) => JSON.stringify(o.objective) !== JSON.stringify(todays)),
+  ];
   const specs: { policy: FrontierPolicy; label: string; spec: PolicySpec }[] = [
-    ...FRONTIER_TARGETS.flatMap((t) => (['hpa', 'aws'] as const).map((policy) => ({ policy, label: String(t), spec: baseline(policy, t) }))),
-    ...await Promise.all(objectives.map(async ({ label, objective }, i) => ({
-      policy: 'predictive' as const, label, spec: await calibrated({ ...CALIBRATED_DEFAULTS, objective }, `predictive#${i}`),
-    }))),
+    ...FRONTIER_TARGETS.flatMap((t) =>
+      (['hpa', 'aws'] as const).map((policy) => ({ policy, label: String(t), spec: baseline(policy, t) })),
+    ),
+    ...(await Promise.all(
+      objectives.map(async ({ label, objective }, i) => ({
+        policy: 'predictive' as const,
+        label,
+        spec: await calibrated({ ...CALIBRATED_DEFAULTS, objective }, `predictive#${i}`),
+      })),
+    )),
   ];
   const result = runBacktest({
-    demand: input.demand, startTime: input.startTime, policies: specs.map((s) => s.spec), target: input.target, warmupDays: input.warmupDays, onProgress: input.onProgress,
+    demand: input.demand,
+    startTime: input.startTime,
+    policies: specs.map((s) => s.spec),
+    target: input.target,
+    warmupDays: input.warmupDays,
+    onProgress: input.onProgress,
   });
   const points = specs.map(({ policy, label, spec }): FrontierPoint => {
     const { tauU, cost } = result.runs.find((r) => r.name === spec.name)!.figures;
@@ -80,7 +94,10 @@ export async function frontier(input: FrontierInput): Promise<Frontier> {
  * straight lines in cost; beyond a baseline's cheapest or dearest point, that point
  * (`envelope_tau` of ../shared/bench/reference_sim.py).
  */
-export function envelopeTau(frontiers: readonly (readonly Pick<FrontierPoint, 'tauU' | 'cost'>[])[], cost: number): number {
+export function envelopeTau(
+  frontiers: readonly (readonly Pick<FrontierPoint, 'tauU' | 'cost'>[])[],
+  cost: number,
+): number {
   let best = Infinity;
   for (const unsorted of frontiers) {
     const pts = [...unsorted].sort((a, b) => a.cost - b.cost);

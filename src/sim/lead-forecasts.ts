@@ -23,7 +23,10 @@ export class LeadForecasts implements LeadPeaks {
   private readonly peaks = new Map<LeadQuantile, Float64Array>();
 
   /** Epoch minutes of the first minute kept, and how many. */
-  constructor(readonly startTime: number, minutes: number) {
+  constructor(
+    readonly startTime: number,
+    minutes: number,
+  ) {
     for (const q of LEAD_QUANTILES) this.peaks.set(q, new Float64Array(minutes).fill(NaN));
   }
 
@@ -61,7 +64,13 @@ export class ForecastRun {
 
   constructor(env: PolicyEnv, models: readonly Forecaster[]) {
     this.leads = new LeadForecasts(env.startTime, env.minutes);
-    this.forecaster = new DemandForecaster(models, { ...defaultSettings(60, env.readyDelay + 1), refitEvery: REFIT_MINUTES }, env.startTime * 60, 60, DAY);
+    this.forecaster = new DemandForecaster(
+      models,
+      { ...defaultSettings(60, env.readyDelay + 1), refitEvery: REFIT_MINUTES },
+      env.startTime * 60,
+      60,
+      DAY,
+    );
   }
 
   /** Feeds the minutes up to `minute`, each forecast made as the minute ends. */
@@ -70,7 +79,11 @@ export class ForecastRun {
       this.forecaster.observe(demand.at(this.next));
       const forecast = this.forecaster.forecast();
       // Its horizon is the lead time and the minute after: all of it counts.
-      if (forecast.trusted) this.leads.record(this.leads.startTime + this.next, leadPeaks((q) => Math.max(...forecast.quantiles[q])));
+      if (forecast.trusted)
+        this.leads.record(
+          this.leads.startTime + this.next,
+          leadPeaks((q) => Math.max(...forecast.quantiles[q])),
+        );
     }
   }
 }

@@ -31,16 +31,23 @@ export function samePoint(a: OperatingPoint, b: OperatingPoint): boolean {
 }
 
 /** The HPA at a target, as Kubernetes runs it by default. */
-export const reactivePoint = (target: number): OperatingPoint => ({ rule: 'reactive', target, holdMinutes: STABILISATION_MINUTES });
+export const reactivePoint = (target: number): OperatingPoint => ({
+  rule: 'reactive',
+  target,
+  holdMinutes: STABILISATION_MINUTES,
+});
 
 /** A fresh policy that scales at this point; a forecast point reads the forecasts made as the run went. */
 export function pointPolicy(point: OperatingPoint, env: PolicyEnv, leads?: LeadPeaks): Policy {
   const at = { ...env, target: point.target };
   switch (point.rule) {
-    case 'reactive': return new HpaPolicy(at, point.holdMinutes);
-    case 'seasonal': return new AwsPredictivePolicy(at, point.holdMinutes);
+    case 'reactive':
+      return new HpaPolicy(at, point.holdMinutes);
+    case 'seasonal':
+      return new AwsPredictivePolicy(at, point.holdMinutes);
     case 'forecast':
-      if (!leads || !point.quantile) throw new Error(`${describePoint(point)} needs the forecasts made as the run went`);
+      if (!leads || !point.quantile)
+        throw new Error(`${describePoint(point)} needs the forecasts made as the run went`);
       return new ForecastRulePolicy(at, point.holdMinutes, point.quantile, leads);
   }
 }
@@ -49,9 +56,13 @@ const TARGETS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
 const HOLDS = [STABILISATION_MINUTES, 20];
 
 /** The reactive and seasonal rules at every utilisation from 0.5 to 0.95 and scale-in hold: they need nothing but the demand. */
-export const CANDIDATE_POINTS: readonly OperatingPoint[] = (['reactive', 'seasonal'] as const)
-  .flatMap((rule) => HOLDS.flatMap((holdMinutes) => TARGETS.map((target) => ({ rule, target, holdMinutes }))));
+export const CANDIDATE_POINTS: readonly OperatingPoint[] = (['reactive', 'seasonal'] as const).flatMap((rule) =>
+  HOLDS.flatMap((holdMinutes) => TARGETS.map((target) => ({ rule, target, holdMinutes }))),
+);
 
 /** The forecast rule at each lead quantile, utilisation and hold: candidates where the forecasts are kept. */
-export const FORECAST_POINTS: readonly OperatingPoint[] = LEAD_QUANTILES
-  .flatMap((quantile) => HOLDS.flatMap((holdMinutes) => TARGETS.map((target) => ({ rule: 'forecast' as const, target, holdMinutes, quantile }))));
+export const FORECAST_POINTS: readonly OperatingPoint[] = LEAD_QUANTILES.flatMap((quantile) =>
+  HOLDS.flatMap((holdMinutes) =>
+    TARGETS.map((target) => ({ rule: 'forecast' as const, target, holdMinutes, quantile })),
+  ),
+);

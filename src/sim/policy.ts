@@ -11,13 +11,15 @@ export class DemandHistory {
   }
 
   at(minute: number): number {
-    if (minute > this.latest || minute < 0) throw new RangeError(`minute ${minute} is not observed yet (latest ${this.latest})`);
+    if (minute > this.latest || minute < 0)
+      throw new RangeError(`minute ${minute} is not observed yet (latest ${this.latest})`);
     return this.series[minute]!;
   }
 
   /** Minutes from..to−1, all observed. */
   slice(from: number, to: number): number[] {
-    if (to > this.latest + 1 || from < 0) throw new RangeError(`minutes ${from}..${to - 1} are not all observed (latest ${this.latest})`);
+    if (to > this.latest + 1 || from < 0)
+      throw new RangeError(`minutes ${from}..${to - 1} are not all observed (latest ${this.latest})`);
     return this.series.slice(from, to);
   }
 }

@@ -28,7 +28,8 @@ export function parseTraceCsv(text: string): Trace {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const header = lines[0]?.trim() ?? '';
   const parseTime = timeColumns[header];
-  if (!parseTime) throw new Error(`trace: unknown header "${header}" (expected ${Object.keys(timeColumns).join(' or ')})`);
+  if (!parseTime)
+    throw new Error(`trace: unknown header "${header}" (expected ${Object.keys(timeColumns).join(' or ')})`);
   const t: number[] = [];
   const v: number[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -38,7 +39,8 @@ export function parseTraceCsv(text: string): Trace {
     // Number('') is 0, so an empty cell must be refused before it is read.
     const time = timeCell === '' ? NaN : parseTime(timeCell);
     const value = valueCell === '' ? NaN : Number(valueCell);
-    if (!Number.isFinite(time) || !Number.isFinite(value)) throw new Error(`trace line ${i + 1}: cannot read "${line}"`);
+    if (!Number.isFinite(time) || !Number.isFinite(value))
+      throw new Error(`trace line ${i + 1}: cannot read "${line}"`);
     if (t.length > 0 && time <= t[t.length - 1]!) throw new Error(`trace line ${i + 1}: time does not increase`);
     t.push(time);
     v.push(value);

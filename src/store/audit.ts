@@ -45,7 +45,18 @@ export async function appendAudit(db: Db | DbClient, e: AuditEntry): Promise<voi
   await db.query(
     `INSERT INTO audit_log (request_id, principal_kind, principal_id, method, route, target, resource_set, status, change)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [e.requestId, e.principalKind, e.principalId, e.method, e.route, e.target, e.resourceSet ?? null, e.status, e.change ? JSON.stringify(e.change) : null]);
+    [
+      e.requestId,
+      e.principalKind,
+      e.principalId,
+      e.method,
+      e.route,
+      e.target,
+      e.resourceSet ?? null,
+      e.status,
+      e.change ? JSON.stringify(e.change) : null,
+    ],
+  );
 }
 
 /** Newest first, by id (numerically: the text of the ids would put 99 before 139). */
@@ -61,7 +72,16 @@ export async function listAudit(db: Db, page: AuditFilter & { limit: number }): 
         AND ($6::timestamptz IS NULL OR a.at >= $6::timestamptz)
         AND ($7::timestamptz IS NULL OR a.at < $7::timestamptz)
       ORDER BY a.id DESC LIMIT $8`,
-    [page.before ?? null, page.principal ?? null, page.resourceSet ?? null, page.action?.method ?? null, page.action?.route ?? null,
-      page.since ?? null, page.until ?? null, page.limit]);
+    [
+      page.before ?? null,
+      page.principal ?? null,
+      page.resourceSet ?? null,
+      page.action?.method ?? null,
+      page.action?.route ?? null,
+      page.since ?? null,
+      page.until ?? null,
+      page.limit,
+    ],
+  );
   return rows;
 }

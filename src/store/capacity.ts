@@ -21,8 +21,19 @@ const MAX_POINTS = 500_000;
  * request-weighted p95 of its samples. Minutes are the unit because a single few-second sample's
  * p95 rests on too few requests. Idle samples (no requests, so no latency) are left out.
  */
-export async function loadLatencyPoints(db: Db, resourceSetId: string, instanceIds: readonly string[], range: TimeRange): Promise<InstanceLoadPoint[]> {
-  const { rows } = await db.query<{ instance_id: string; config_version: string; minute: number; load: number; p95: number }>(
+export async function loadLatencyPoints(
+  db: Db,
+  resourceSetId: string,
+  instanceIds: readonly string[],
+  range: TimeRange,
+): Promise<InstanceLoadPoint[]> {
+  const { rows } = await db.query<{
+    instance_id: string;
+    config_version: string;
+    minute: number;
+    load: number;
+    p95: number;
+  }>(
     `SELECT instance_id, coalesce(custom->>'${CONFIG_VERSION_METRIC}', '${UNVERSIONED}') AS config_version,
             floor(extract(epoch FROM ts) / 60)::float8 * 60 AS minute,
             sum(requests)::float8 / (sum(interval_ms)::float8 / 1000) AS load,
@@ -34,8 +45,15 @@ export async function loadLatencyPoints(db: Db, resourceSetId: string, instanceI
       -- Beyond the cap, the newest minutes are the ones worth keeping.
       ORDER BY 3 DESC
       LIMIT ${MAX_POINTS}`,
-    [resourceSetId, instanceIds, range.from, range.to]);
-  return rows.map((r) => ({ instanceId: r.instance_id, configVersion: r.config_version, minute: r.minute, load: r.load, latencyP95Ms: r.p95 }));
+    [resourceSetId, instanceIds, range.from, range.to],
+  );
+  return rows.map((r) => ({
+    instanceId: r.instance_id,
+    configVersion: r.config_version,
+    minute: r.minute,
+    load: r.load,
+    latencyP95Ms: r.p95,
+  }));
 }
 
 export interface CapacityModel {
@@ -58,22 +76,46 @@ export async function saveCapacityModel(db: Db, model: Omit<CapacityModel, 'fitt
      ON CONFLICT (resource_set_id, instance_type, config_version) DO UPDATE SET
        slo_p95_ms = EXCLUDED.slo_p95_ms, status = EXCLUDED.status, capacity = EXCLUDED.capacity, samples = EXCLUDED.samples,
        coverage = EXCLUDED.coverage, r2 = EXCLUDED.r2, fit = EXCLUDED.fit, last_sample_at = EXCLUDED.last_sample_at, fitted_at = now()`,
-    [model.resourceSetId, model.instanceType, model.configVersion, model.sloP95Ms, fit.status, fit.capacity, fit.samples,
-      fit.coverage, fit.r2, JSON.stringify(fit), model.lastSampleAt]);
+    [
+      model.resourceSetId,
+      model.instanceType,
+      model.configVersion,
+      model.sloP95Ms,
+      fit.status,
+      fit.capacity,
+      fit.samples,
+      fit.coverage,
+      fit.r2,
+      JSON.stringify(fit),
+      model.lastSampleAt,
+    ],
+  );
 }
 
 type Row = {
-  resource_set_id: string; instance_type: string; config_version: string; slo_p95_ms: number;
-  fit: CapacityFit; last_sample_at: Date; fitted_at: Date;
+  resource_set_id: string;
+  instance_type: string;
+  config_version: string;
+  slo_p95_ms: number;
+  fit: CapacityFit;
+  last_sample_at: Date;
+  fitted_at: Date;
 };
 
 export async function listCapacityModels(db: Db, resourceSetId: string): Promise<CapacityModel[]> {
   const { rows } = await db.query<Row>(
     `SELECT resource_set_id, instance_type, config_version, slo_p95_ms, fit, last_sample_at, fitted_at
-       FROM capacity_models WHERE resource_set_id = $1 ORDER BY instance_type, last_sample_at DESC`, [resourceSetId]);
+       FROM capacity_models WHERE resource_set_id = $1 ORDER BY instance_type, last_sample_at DESC`,
+    [resourceSetId],
+  );
   return rows.map((r) => ({
-    resourceSetId: r.resource_set_id, instanceType: r.instance_type, configVersion: r.config_version, sloP95Ms: r.slo_p95_ms,
-    fit: r.fit, lastSampleAt: r.last_sample_at.toISOString(), fittedAt: r.fitted_at.toISOString(),
+    resourceSetId: r.resource_set_id,
+    instanceType: r.instance_type,
+    configVersion: r.config_version,
+    sloP95Ms: r.slo_p95_ms,
+    fit: r.fit,
+    lastSampleAt: r.last_sample_at.toISOString(),
+    fittedAt: r.fitted_at.toISOString(),
   }));
 }
 
@@ -85,14 +127,24 @@ export async function listCapacityModels(db: Db, resourceSetId: string): Promise
  * SLO is not used (the next fit relearns it).
  */
 export async function capacityFor(
-  db: Db, resourceSetId: string, instanceType: string, configVersion: string | null, fallback: number, sloP95Ms?: number,
+  db: Db,
+  resourceSetId: string,
+  instanceType: string,
+  configVersion: string | null,
+  fallback: number,
+  sloP95Ms?: number,
 ): Promise<number> {
   const { rows } = await db.query<{ status: string; capacity: number | null; slo_p95_ms: number }>(
     `SELECT status, capacity, slo_p95_ms FROM capacity_models
       WHERE resource_set_id = $1 AND instance_type = $2 AND ($3::text IS NULL OR config_version = $3)
       ORDER BY last_sample_at DESC LIMIT 1`,
-    [resourceSetId, instanceType, configVersion]);
+    [resourceSetId, instanceType, configVersion],
+  );
   const row = rows[0];
-  const usable = row?.status === 'learned' && row.capacity !== null && row.capacity > 0 && (sloP95Ms === undefined || row.slo_p95_ms === sloP95Ms);
+  const usable =
+    row?.status === 'learned' &&
+    row.capacity !== null &&
+    row.capacity > 0 &&
+    (sloP95Ms === undefined || row.slo_p95_ms === sloP95Ms);
   return usable ? row.capacity! : fallback;
 }

@@ -37,8 +37,11 @@ export async function claimIdempotencyKey(db: Db, k: IdempotencyKey): Promise<Cl
     [k.principal, k.key, k.route, k.bodyHash],
   );
   if (rowCount) return { outcome: 'claimed' };
-  const { rows: [row] } = await db.query<{ route: string; bodyHash: string; status: number | null; response: StoredResponse | null }>(
-    'SELECT route, body_hash AS "bodyHash", status, response FROM idempotency_keys WHERE principal = $1 AND key = $2', [k.principal, k.key],
+  const {
+    rows: [row],
+  } = await db.query<{ route: string; bodyHash: string; status: number | null; response: StoredResponse | null }>(
+    'SELECT route, body_hash AS "bodyHash", status, response FROM idempotency_keys WHERE principal = $1 AND key = $2',
+    [k.principal, k.key],
   );
   // Released between the two statements: the key is free again.
   if (!row) return claimIdempotencyKey(db, k);
@@ -47,11 +50,24 @@ export async function claimIdempotencyKey(db: Db, k: IdempotencyKey): Promise<Cl
   return { outcome: 'replay', status: row.status, response: row.response ?? {} };
 }
 
-export async function storeIdempotentResponse(db: Db, k: Pick<IdempotencyKey, 'principal' | 'key'>, status: number, response: StoredResponse): Promise<void> {
-  await db.query('UPDATE idempotency_keys SET status = $3, response = $4 WHERE principal = $1 AND key = $2', [k.principal, k.key, status, JSON.stringify(response)]);
+export async function storeIdempotentResponse(
+  db: Db,
+  k: Pick<IdempotencyKey, 'principal' | 'key'>,
+  status: number,
+  response: StoredResponse,
+): Promise<void> {
+  await db.query('UPDATE idempotency_keys SET status = $3, response = $4 WHERE principal = $1 AND key = $2', [
+    k.principal,
+    k.key,
+    status,
+    JSON.stringify(response),
+  ]);
 }
 
 /** Frees a claimed key whose request failed: a retry may run it again. */
 export async function releaseIdempotencyKey(db: Db, k: Pick<IdempotencyKey, 'principal' | 'key'>): Promise<void> {
-  await db.query('DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND status IS NULL', [k.principal, k.key]);
+  await db.query('DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND status IS NULL', [
+    k.principal,
+    k.key,
+  ]);
 }

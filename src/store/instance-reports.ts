@@ -17,7 +17,11 @@ export interface InstanceReport {
 }
 
 /** The latest sample of every instance that reported in (now − windowSeconds, now], by instance id. */
-export async function latestInstanceReports(db: Db, resourceSetId: string, options: { now: number; windowSeconds: number }): Promise<InstanceReport[]> {
+export async function latestInstanceReports(
+  db: Db,
+  resourceSetId: string,
+  options: { now: number; windowSeconds: number },
+): Promise<InstanceReport[]> {
   const { rows } = await db.query<InstanceReport>(
     `SELECT DISTINCT ON (instance_id) instance_id AS "instanceId", extract(epoch FROM ts)::float8 AS "lastSampleAt",
             interval_ms / 1000.0::float8 AS "intervalSeconds", (custom->>'${CONFIG_VERSION_METRIC}')::float8 AS "configRevision",
@@ -27,6 +31,7 @@ export async function latestInstanceReports(db: Db, resourceSetId: string, optio
        FROM metric_samples
       WHERE resource_set_id = $1 AND ts > to_timestamp($2::float8) AND ts <= to_timestamp($3::float8)
       ORDER BY instance_id, ts DESC, seq DESC`,
-    [resourceSetId, options.now - options.windowSeconds, options.now]);
+    [resourceSetId, options.now - options.windowSeconds, options.now],
+  );
   return rows;
 }

@@ -24,7 +24,15 @@ export async function recordLoopStatus(db: Db, s: LoopStatus): Promise<void> {
      ON CONFLICT (resource_set_id) DO UPDATE SET loop_id = EXCLUDED.loop_id, iteration = EXCLUDED.iteration, state = EXCLUDED.state,
        conditions = EXCLUDED.conditions, active_rollout = EXCLUDED.active_rollout, updated_at = now()
        WHERE l.loop_id <> EXCLUDED.loop_id OR l.iteration <= EXCLUDED.iteration`,
-    [s.resourceSetId, s.loopId, s.iteration, s.state, JSON.stringify(s.conditions), s.activeRollout ? JSON.stringify(s.activeRollout) : null]);
+    [
+      s.resourceSetId,
+      s.loopId,
+      s.iteration,
+      s.state,
+      JSON.stringify(s.conditions),
+      s.activeRollout ? JSON.stringify(s.activeRollout) : null,
+    ],
+  );
 }
 
 /** A set's latest decision, as the loop's `lastDecision` summarises it, with the instances its actions left. */
@@ -86,7 +94,8 @@ export async function loopViews(db: Db): Promise<LoopView[]> {
            SELECT id, kind, status, started_at, progress FROM rollouts WHERE resource_set_id = r.id ORDER BY started_at DESC, id DESC LIMIT 1) o ON true
         WHERE ($1::text IS NULL OR r.id > $1)
         ORDER BY r.id LIMIT $2`,
-      [after, PAGE]);
+      [after, PAGE],
+    );
     views.push(...rows);
     if (rows.length < PAGE) return views;
     after = rows.at(-1)!.id;

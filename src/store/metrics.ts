@@ -24,8 +24,16 @@ const SAMPLE_COLUMNS = [
   ['custom', 'custom', 'jsonb'],
 ] as const;
 
-const ROLLUP_SUMS = ['requests', 'errors', 'samples', 'instance_seconds', 'latency_p95_weighted', 'latency_p95_requests',
-  'pool_utilization_sum', 'pool_utilization_samples'] as const;
+const ROLLUP_SUMS = [
+  'requests',
+  'errors',
+  'samples',
+  'instance_seconds',
+  'latency_p95_weighted',
+  'latency_p95_requests',
+  'pool_utilization_sum',
+  'pool_utilization_samples',
+] as const;
 
 // One statement, so it is atomic without a transaction: the roll-up adds exactly the rows this
 // statement inserted, and a retried batch (every (instance_id, seq) already there) adds nothing.
@@ -55,7 +63,11 @@ SELECT count(*)::int AS accepted FROM inserted`;
  * duplicates and change nothing. Expects a batch the API has checked for plausible magnitudes.
  */
 export async function ingestBatch(db: Db, batch: MetricBatch): Promise<{ accepted: number; duplicates: number }> {
-  const { rows } = await db.query<{ accepted: number }>(INGEST_SQL, [batch.instanceId, batch.resourceSetId, JSON.stringify(batch.samples)]);
+  const { rows } = await db.query<{ accepted: number }>(INGEST_SQL, [
+    batch.instanceId,
+    batch.resourceSetId,
+    JSON.stringify(batch.samples),
+  ]);
   const accepted = rows[0]?.accepted ?? 0;
   return { accepted, duplicates: batch.samples.length - accepted };
 }
@@ -73,15 +85,22 @@ const MAX_SERIES_STEPS = 1_000_000;
  * aligned to multiples of stepSeconds since the epoch: the first is the one holding `from`, the
  * last the one ending at or before `to`, so passing `to` = now yields no partial last step.
  */
-export async function demandSeries(db: Db, resourceSetId: string, options: TimeRange & { stepSeconds: number }): Promise<Series> {
+export async function demandSeries(
+  db: Db,
+  resourceSetId: string,
+  options: TimeRange & { stepSeconds: number },
+): Promise<Series> {
   const { from, to, stepSeconds } = options;
   if (!Number.isInteger(stepSeconds) || stepSeconds <= 0 || stepSeconds % 60 !== 0) {
-    throw new RangeError(`stepSeconds must be a positive multiple of 60, the roll-up's resolution (got ${stepSeconds})`);
+    throw new RangeError(
+      `stepSeconds must be a positive multiple of 60, the roll-up's resolution (got ${stepSeconds})`,
+    );
   }
   const start = Math.floor(from / stepSeconds) * stepSeconds;
   const end = Math.floor(to / stepSeconds) * stepSeconds;
   const steps = Math.max(0, (end - start) / stepSeconds);
-  if (!Number.isFinite(start) || steps > MAX_SERIES_STEPS) throw new RangeError(`a series of ${steps} steps is too long`);
+  if (!Number.isFinite(start) || steps > MAX_SERIES_STEPS)
+    throw new RangeError(`a series of ${steps} steps is too long`);
   const values = new Array<number>(steps).fill(0);
   if (steps === 0) return { start, stepSeconds, values };
   const { rows } = await db.query<{ step: number; requests: number }>(
@@ -89,7 +108,8 @@ export async function demandSeries(db: Db, resourceSetId: string, options: TimeR
        FROM demand_minutely
       WHERE resource_set_id = $1 AND minute >= to_timestamp($2::float8) AND minute < to_timestamp($3::float8)
       GROUP BY 1`,
-    [resourceSetId, start, end, stepSeconds]);
+    [resourceSetId, start, end, stepSeconds],
+  );
   for (const row of rows) values[row.step] = row.requests;
   return { start, stepSeconds, values };
 }
@@ -99,7 +119,11 @@ export async function demandSeries(db: Db, resourceSetId: string, options: TimeR
  * demandRate(demandSeries(…)) over the same range, without reading the range: null when no
  * demand was recorded in it at all. Two index probes, whatever the range's length.
  */
-export async function latestDemand(db: Db, resourceSetId: string, options: TimeRange & { stepSeconds: number }): Promise<number | null> {
+export async function latestDemand(
+  db: Db,
+  resourceSetId: string,
+  options: TimeRange & { stepSeconds: number },
+): Promise<number | null> {
   const { from, to, stepSeconds } = options;
   const start = Math.floor(from / stepSeconds) * stepSeconds;
   const end = Math.floor(to / stepSeconds) * stepSeconds;
@@ -109,7 +133,8 @@ export async function latestDemand(db: Db, resourceSetId: string, options: TimeR
                       AND minute < to_timestamp($4::float8) AND requests > 0) AS any,
             (SELECT sum(requests) FROM demand_minutely WHERE resource_set_id = $1 AND minute >= to_timestamp($3::float8)
                       AND minute < to_timestamp($4::float8)) AS last`,
-    [resourceSetId, start, end - stepSeconds, end]);
+    [resourceSetId, start, end - stepSeconds, end],
+  );
   const row = rows[0];
   return row?.any ? (row.last ?? 0) / stepSeconds : null;
 }
@@ -132,8 +157,15 @@ export interface InstanceSamples {
 }
 
 type StatRow = {
-  instance_id: string; ts: number; requests: number; errors: number; custom: Record<string, number>;
-} & Record<'latency_p50_ms' | 'latency_p95_ms' | 'latency_p99_ms' | 'pool_utilization' | 'cpu_percent' | 'process_cpu_percent', number | null>;
+  instance_id: string;
+  ts: number;
+  requests: number;
+  errors: number;
+  custom: Record<string, number>;
+} & Record<
+  'latency_p50_ms' | 'latency_p95_ms' | 'latency_p99_ms' | 'pool_utilization' | 'cpu_percent' | 'process_cpu_percent',
+  number | null
+>;
 
 const MAX_STATS_WINDOW_SECONDS = 86_400;
 
@@ -141,9 +173,16 @@ const MAX_STATS_WINDOW_SECONDS = 86_400;
  * Per-instance samples over [from, to), for comparing instances (the canary judge). Every
  * requested instance is in the answer, with empty arrays when it reported nothing.
  */
-export async function instanceStats(db: Db, resourceSetId: string, instanceIds: readonly string[], range: TimeRange): Promise<Record<string, InstanceSamples>> {
+export async function instanceStats(
+  db: Db,
+  resourceSetId: string,
+  instanceIds: readonly string[],
+  range: TimeRange,
+): Promise<Record<string, InstanceSamples>> {
   if (!(range.to - range.from <= MAX_STATS_WINDOW_SECONDS)) {
-    throw new RangeError(`instanceStats reads at most ${MAX_STATS_WINDOW_SECONDS} s of raw samples (got ${range.to - range.from} s)`);
+    throw new RangeError(
+      `instanceStats reads at most ${MAX_STATS_WINDOW_SECONDS} s of raw samples (got ${range.to - range.from} s)`,
+    );
   }
   const { rows } = await db.query<StatRow>(
     `SELECT instance_id, extract(epoch FROM ts)::float8 AS ts, requests::float8 AS requests, errors::float8 AS errors,
@@ -151,10 +190,22 @@ export async function instanceStats(db: Db, resourceSetId: string, instanceIds: 
        FROM metric_samples
       WHERE resource_set_id = $1 AND instance_id = ANY($2::text[]) AND ts >= to_timestamp($3::float8) AND ts < to_timestamp($4::float8)
       ORDER BY instance_id, ts, seq`,
-    [resourceSetId, instanceIds, range.from, range.to]);
+    [resourceSetId, instanceIds, range.from, range.to],
+  );
   const result: Record<string, InstanceSamples> = {};
   for (const id of instanceIds) {
-    result[id] = { ts: [], requests: [], errorRate: [], latencyP50Ms: [], latencyP95Ms: [], latencyP99Ms: [], poolUtilization: [], cpuPercent: [], processCpuPercent: [], custom: {} };
+    result[id] = {
+      ts: [],
+      requests: [],
+      errorRate: [],
+      latencyP50Ms: [],
+      latencyP95Ms: [],
+      latencyP99Ms: [],
+      poolUtilization: [],
+      cpuPercent: [],
+      processCpuPercent: [],
+      custom: {},
+    };
   }
   const orNaN = (v: number | null): number => v ?? NaN;
   for (const row of rows) {
@@ -169,7 +220,8 @@ export async function instanceStats(db: Db, resourceSetId: string, instanceIds: 
     s.poolUtilization.push(orNaN(row.pool_utilization));
     s.cpuPercent.push(orNaN(row.cpu_percent));
     s.processCpuPercent.push(orNaN(row.process_cpu_percent));
-    for (const [name, value] of Object.entries(row.custom)) (s.custom[name] ??= new Array<number>(i).fill(NaN)).push(value);
+    for (const [name, value] of Object.entries(row.custom))
+      (s.custom[name] ??= new Array<number>(i).fill(NaN)).push(value);
     for (const values of Object.values(s.custom)) if (values.length === i) values.push(NaN);
   }
   return result;
@@ -193,15 +245,31 @@ export interface FleetUtilization {
 }
 
 /** Load per instance from the samples whose interval ended in (now − windowSeconds, now]. */
-export async function fleetUtilization(db: Db, resourceSetId: string, options: { windowSeconds: number; now: number }): Promise<FleetUtilization> {
-  const { rows } = await db.query<{ instance_id: string; requests: number; seconds: number; pool: number | null; samples: number }>(
+export async function fleetUtilization(
+  db: Db,
+  resourceSetId: string,
+  options: { windowSeconds: number; now: number },
+): Promise<FleetUtilization> {
+  const { rows } = await db.query<{
+    instance_id: string;
+    requests: number;
+    seconds: number;
+    pool: number | null;
+    samples: number;
+  }>(
     `SELECT instance_id, sum(requests)::float8 AS requests, sum(interval_ms)::float8 / 1000 AS seconds,
             avg(pool_utilization) AS pool, count(*)::int AS samples
        FROM metric_samples
       WHERE resource_set_id = $1 AND ts > to_timestamp($2::float8) AND ts <= to_timestamp($3::float8)
       GROUP BY instance_id ORDER BY instance_id`,
-    [resourceSetId, options.now - options.windowSeconds, options.now]);
-  const instances = rows.map((r) => ({ instanceId: r.instance_id, requestsPerSecond: r.requests / r.seconds, poolUtilization: r.pool, samples: r.samples }));
+    [resourceSetId, options.now - options.windowSeconds, options.now],
+  );
+  const instances = rows.map((r) => ({
+    instanceId: r.instance_id,
+    requestsPerSecond: r.requests / r.seconds,
+    poolUtilization: r.pool,
+    samples: r.samples,
+  }));
   const pools = instances.flatMap((i) => (i.poolUtilization === null ? [] : [i.poolUtilization]));
   return {
     instances,
@@ -222,10 +290,14 @@ export interface RetentionOptions {
 }
 
 /** Deletes expired samples and roll-ups, a bounded batch per statement, until none is left. */
-export async function applyRetention(db: Db, options: RetentionOptions = {}): Promise<{ rawDeleted: number; rollupDeleted: number }> {
+export async function applyRetention(
+  db: Db,
+  options: RetentionOptions = {},
+): Promise<{ rawDeleted: number; rollupDeleted: number }> {
   const { rawDays = 7, rollupDays = 90, batchSize = 5_000, now = Date.now() / 1000 } = options;
   for (const [name, value] of Object.entries({ rawDays, rollupDays, batchSize })) {
-    if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number (got ${value})`);
+    if (!(value > 0) || !Number.isFinite(value))
+      throw new RangeError(`${name} must be a positive number (got ${value})`);
   }
   const deleteAll = async (sql: string, days: number): Promise<number> => {
     let total = 0;
@@ -237,10 +309,14 @@ export async function applyRetention(db: Db, options: RetentionOptions = {}): Pr
   };
   const rawDeleted = await deleteAll(
     `DELETE FROM metric_samples m USING (SELECT instance_id, seq FROM metric_samples WHERE ts < to_timestamp($1::float8) LIMIT $2) old
-      WHERE m.instance_id = old.instance_id AND m.seq = old.seq`, rawDays);
+      WHERE m.instance_id = old.instance_id AND m.seq = old.seq`,
+    rawDays,
+  );
   const rollupDeleted = await deleteAll(
     `DELETE FROM demand_minutely m USING (SELECT resource_set_id, minute FROM demand_minutely WHERE minute < to_timestamp($1::float8) LIMIT $2) old
-      WHERE m.resource_set_id = old.resource_set_id AND m.minute = old.minute`, rollupDays);
+      WHERE m.resource_set_id = old.resource_set_id AND m.minute = old.minute`,
+    rollupDays,
+  );
   return { rawDeleted, rollupDeleted };
 }
 
@@ -248,13 +324,18 @@ export async function applyRetention(db: Db, options: RetentionOptions = {}): Pr
  * Seeds per-minute demand for minutes that have none (never adds to measured ones): history for a
  * resource set that is new here but whose demand is known, e.g. the demo's replayed trace.
  */
-export async function backfillDemand(db: Db, resourceSetId: string, minutes: readonly { minute: number; requests: number }[]): Promise<number> {
+export async function backfillDemand(
+  db: Db,
+  resourceSetId: string,
+  minutes: readonly { minute: number; requests: number }[],
+): Promise<number> {
   if (minutes.length === 0) return 0;
   const { rowCount } = await db.query(
     `INSERT INTO demand_minutely (resource_set_id, minute, requests, errors, samples, instance_seconds,
        latency_p95_weighted, latency_p95_requests, pool_utilization_sum, pool_utilization_samples)
      SELECT $1, to_timestamp(m), r, 0, 0, 0, 0, 0, 0, 0 FROM unnest($2::float8[], $3::float8[]) AS t(m, r)
      ON CONFLICT (resource_set_id, minute) DO NOTHING`,
-    [resourceSetId, minutes.map((m) => Math.floor(m.minute / 60) * 60), minutes.map((m) => m.requests)]);
+    [resourceSetId, minutes.map((m) => Math.floor(m.minute / 60) * 60), minutes.map((m) => m.requests)],
+  );
   return rowCount ?? 0;
 }

@@ -15,11 +15,13 @@ export interface Migration {
 /** Migrations are files named `NNN_name.sql`, applied in version order, each exactly once. */
 export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql'));
-  const migrations = await Promise.all(files.map(async (file) => {
-    const match = /^(\d+)_([\w-]+)\.sql$/.exec(file);
-    if (!match) throw new Error(`migration file "${file}" must be named NNN_name.sql`);
-    return { version: Number(match[1]), name: match[2]!, sql: await readFile(new URL(file, dir), 'utf8') };
-  }));
+  const migrations = await Promise.all(
+    files.map(async (file) => {
+      const match = /^(\d+)_([\w-]+)\.sql$/.exec(file);
+      if (!match) throw new Error(`migration file "${file}" must be named NNN_name.sql`);
+      return { version: Number(match[1]), name: match[2]!, sql: await readFile(new URL(file, dir), 'utf8') };
+    }),
+  );
   migrations.sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
     if (i > 0 && migrations[i - 1]!.version === m.version) throw new Error(`two migrations share version ${m.version}`);
@@ -35,7 +37,7 @@ export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
  * a transaction's statements exclusively.)
  */
 export async function migrate(db: Db, migrations?: Migration[]): Promise<number[]> {
-  const all = migrations ?? await loadMigrations();
+  const all = migrations ?? (await loadMigrations());
   return inTransaction(db, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (

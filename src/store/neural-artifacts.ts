@@ -22,7 +22,9 @@ export function objectStoreIO(objects: ObjectStore, prefix: string): tf.io.IOHan
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) throw new Error('binary model topologies are not supported');
       const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
-      await objects.put(`${prefix}/${WEIGHTS_BIN}`, new Uint8Array(weights), { contentType: 'application/octet-stream' });
+      await objects.put(`${prefix}/${WEIGHTS_BIN}`, new Uint8Array(weights), {
+        contentType: 'application/octet-stream',
+      });
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
         weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
@@ -36,13 +38,19 @@ export function objectStoreIO(objects: ObjectStore, prefix: string): tf.io.IOHan
     },
 
     async load(): Promise<tf.io.ModelArtifacts> {
-      const modelJson = JSON.parse(new TextDecoder().decode(await objects.get(modelJsonKey(prefix)))) as tf.io.ModelJSON;
+      const modelJson = JSON.parse(
+        new TextDecoder().decode(await objects.get(modelJsonKey(prefix))),
+      ) as tf.io.ModelJSON;
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const specs = manifest.flatMap((group) => group.weights);
-        const parts = await Promise.all(manifest.flatMap((group) => group.paths).map(async (p) => {
-          const bytes = await objects.get(`${prefix}/${p}`);
-          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-        }));
+        const parts = await Promise.all(
+          manifest
+            .flatMap((group) => group.paths)
+            .map(async (p) => {
+              const bytes = await objects.get(`${prefix}/${p}`);
+              return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+            }),
+        );
         return [specs, tf.io.CompositeArrayBuffer.join(parts)];
       });
     },

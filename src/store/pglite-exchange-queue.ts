@@ -51,7 +51,14 @@ export class ExchangeQueue {
   async clearTransactionIfNeeded(handlerId: number): Promise<void> {
     if (this.owner !== handlerId) return;
     await new Promise<void>((resolve) => {
-      this.pending.unshift({ handlerId, message: SYNC, onData: () => undefined, resolve: () => resolve(), reject: () => resolve(), reset: true });
+      this.pending.unshift({
+        handlerId,
+        message: SYNC,
+        onData: () => undefined,
+        resolve: () => resolve(),
+        reject: () => resolve(),
+        reset: true,
+      });
       void this.drain();
     });
   }
@@ -70,14 +77,21 @@ export class ExchangeQueue {
         let bytes = 0;
         try {
           await this.db.runExclusive(async () => {
-            await this.db.execProtocolRawStream(item.message, { onRawData: (data) => { bytes += data.length; item.onData(data); } });
-            if (item.reset && this.db.isInTransaction()) await this.db.execProtocolRawStream(simpleQuery('ROLLBACK'), { onRawData: () => undefined });
+            await this.db.execProtocolRawStream(item.message, {
+              onRawData: (data) => {
+                bytes += data.length;
+                item.onData(data);
+              },
+            });
+            if (item.reset && this.db.isInTransaction())
+              await this.db.execProtocolRawStream(simpleQuery('ROLLBACK'), { onRawData: () => undefined });
           });
           item.resolve(bytes);
         } catch (err) {
           item.reject(err as Error);
         }
-        this.owner = !item.reset && (this.db.isInTransaction() || EXTENDED.has(item.message[0]!)) ? item.handlerId : undefined;
+        this.owner =
+          !item.reset && (this.db.isInTransaction() || EXTENDED.has(item.message[0]!)) ? item.handlerId : undefined;
       }
     } finally {
       this.draining = false;

@@ -24,9 +24,14 @@ function accept(socket: Socket): void {
     return;
   }
   // The handler's option is typed as pglite-socket's own (unexported) queue class; ours has its shape.
-  const handler = new PGLiteSocketHandler({ queryQueue: queue as unknown as ConstructorParameters<typeof PGLiteSocketHandler>[0]['queryQueue'], closeOnDetach: true });
+  const handler = new PGLiteSocketHandler({
+    queryQueue: queue as unknown as ConstructorParameters<typeof PGLiteSocketHandler>[0]['queryQueue'],
+    closeOnDetach: true,
+  });
   handlers.add(handler);
-  const forget = (): void => { handlers.delete(handler); };
+  const forget = (): void => {
+    handlers.delete(handler);
+  };
   handler.addEventListener('close', forget);
   handler.addEventListener('error', forget);
   handler.attach(socket).catch(() => {

@@ -18,16 +18,23 @@ const columns = `profile, version, content_hash AS "contentHash", document, ${is
  * The version holding this document, created with the next number unless the profile already has
  * one with the same hash. Serialised per profile, so concurrent puts never share a number.
  */
-export async function insertProfileVersion(db: Db | DbClient, v: { profile: string; contentHash: string; document: string }): Promise<{ created: boolean; row: ProfileVersionRow }> {
+export async function insertProfileVersion(
+  db: Db | DbClient,
+  v: { profile: string; contentHash: string; document: string },
+): Promise<{ created: boolean; row: ProfileVersionRow }> {
   const insert = async (tx: Db | DbClient) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('profile:' || $1))", [v.profile]);
-    const same = await tx.query<ProfileVersionRow>(`SELECT ${columns} FROM app_profile_versions WHERE profile = $1 AND content_hash = $2`, [v.profile, v.contentHash]);
+    const same = await tx.query<ProfileVersionRow>(
+      `SELECT ${columns} FROM app_profile_versions WHERE profile = $1 AND content_hash = $2`,
+      [v.profile, v.contentHash],
+    );
     if (same.rows[0]) return { created: false, row: same.rows[0] };
     const { rows } = await tx.query<ProfileVersionRow>(
       `INSERT INTO app_profile_versions (profile, version, content_hash, document)
        SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM app_profile_versions WHERE profile = $1
        RETURNING ${columns}`,
-      [v.profile, v.contentHash, v.document]);
+      [v.profile, v.contentHash, v.document],
+    );
     return { created: true, row: rows[0]! };
   };
   // A pool runs it in a transaction of its own; a client is already inside the caller's.
@@ -35,16 +42,30 @@ export async function insertProfileVersion(db: Db | DbClient, v: { profile: stri
 }
 
 /** One version, or the latest when `version` is undefined. */
-export async function getProfileVersion(db: Db, profile: string, version?: number): Promise<ProfileVersionRow | undefined> {
-  const { rows } = version === undefined
-    ? await db.query<ProfileVersionRow>(`SELECT ${columns} FROM app_profile_versions WHERE profile = $1 ORDER BY version DESC LIMIT 1`, [profile])
-    : await db.query<ProfileVersionRow>(`SELECT ${columns} FROM app_profile_versions WHERE profile = $1 AND version = $2`, [profile, version]);
+export async function getProfileVersion(
+  db: Db,
+  profile: string,
+  version?: number,
+): Promise<ProfileVersionRow | undefined> {
+  const { rows } =
+    version === undefined
+      ? await db.query<ProfileVersionRow>(
+          `SELECT ${columns} FROM app_profile_versions WHERE profile = $1 ORDER BY version DESC LIMIT 1`,
+          [profile],
+        )
+      : await db.query<ProfileVersionRow>(
+          `SELECT ${columns} FROM app_profile_versions WHERE profile = $1 AND version = $2`,
+          [profile, version],
+        );
   return rows[0];
 }
 
 /** Oldest first, without their documents. */
 export async function listProfileVersions(db: Db, profile: string): Promise<Omit<ProfileVersionRow, 'document'>[]> {
-  const { rows } = await db.query<ProfileVersionRow>(`SELECT ${columns} FROM app_profile_versions WHERE profile = $1 ORDER BY version`, [profile]);
+  const { rows } = await db.query<ProfileVersionRow>(
+    `SELECT ${columns} FROM app_profile_versions WHERE profile = $1 ORDER BY version`,
+    [profile],
+  );
   return rows.map(({ document: _document, ...row }) => row);
 }
 
@@ -59,7 +80,8 @@ export interface ProfileSummary {
 export async function listProfiles(db: Db): Promise<ProfileSummary[]> {
   const { rows } = await db.query<ProfileSummary>(
     `SELECT profile, max(version) AS "latestVersion", count(*)::int AS versions, ${isoText('max(created_at)')} AS "updatedAt"
-     FROM app_profile_versions GROUP BY profile ORDER BY profile`);
+     FROM app_profile_versions GROUP BY profile ORDER BY profile`,
+  );
   return rows;
 }
 
@@ -70,7 +92,11 @@ export interface ProfileVersion extends Omit<ProfileVersionRow, 'document'> {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Stores a validated profile as its next version, or answers the existing version with the same content. */
-export async function putProfileVersion(db: Db | DbClient, profile: string, body: AppProfile): Promise<{ created: boolean; version: ProfileVersion }> {
+export async function putProfileVersion(
+  db: Db | DbClient,
+  profile: string,
+  body: AppProfile,
+): Promise<{ created: boolean; version: ProfileVersion }> {
   const document = canonicalJson(body);
   const { created, row } = await insertProfileVersion(db, { profile, contentHash: sha256(document), document });
   return { created, version: withBody(row) };
@@ -81,12 +107,19 @@ export class ProfileIntegrityError extends Error {
 }
 
 function withBody({ document, ...row }: ProfileVersionRow): ProfileVersion {
-  if (sha256(document) !== row.contentHash) throw new ProfileIntegrityError(`profile ${row.profile} v${row.version}: the stored document does not match its content hash`);
+  if (sha256(document) !== row.contentHash)
+    throw new ProfileIntegrityError(
+      `profile ${row.profile} v${row.version}: the stored document does not match its content hash`,
+    );
   return { ...row, body: appProfileSchema.parse(JSON.parse(document)) };
 }
 
 /** A version with its profile (the latest when `version` is undefined); undefined when there is none. */
-export async function readProfileVersion(db: Db, profile: string, version?: number): Promise<ProfileVersion | undefined> {
+export async function readProfileVersion(
+  db: Db,
+  profile: string,
+  version?: number,
+): Promise<ProfileVersion | undefined> {
   const row = await getProfileVersion(db, profile, version);
   return row && withBody(row);
 }

@@ -22,7 +22,8 @@ export async function recordSnapshot(db: Db, table: SnapshotTable, e: ProgressSn
     `INSERT INTO ${table} AS e (id, resource_set_id, status, seq, progress, started_at) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, seq = EXCLUDED.seq, progress = EXCLUDED.progress, updated_at = now()
        WHERE e.seq < EXCLUDED.seq`,
-    [e.id, e.resourceSetId, e.status, e.seq, JSON.stringify(e.progress), e.startedAt]);
+    [e.id, e.resourceSetId, e.status, e.seq, JSON.stringify(e.progress), e.startedAt],
+  );
 }
 
 /** Where a page of snapshots ends: its last row's start (as Postgres prints it, to the microsecond) and id. */
@@ -33,13 +34,17 @@ export interface SnapshotPosition {
 
 /** The latest progress of a set's workflows, newest first, after `before` when given; with `id`, that one only. */
 export async function listSnapshots(
-  db: Db, table: ProgressTable, resourceSetId: string, options: { limit: number; id?: string; before?: SnapshotPosition | undefined },
+  db: Db,
+  table: ProgressTable,
+  resourceSetId: string,
+  options: { limit: number; id?: string; before?: SnapshotPosition | undefined },
 ): Promise<(SnapshotPosition & { progress: unknown })[]> {
   const { rows } = await db.query<SnapshotPosition & { progress: unknown }>(
     `SELECT id, started_at::text AS "startedAt", progress FROM ${table}
       WHERE resource_set_id = $1 AND ($2::text IS NULL OR id = $2)
         AND ($3::timestamptz IS NULL OR (started_at, id) < ($3::timestamptz, $4::text))
       ORDER BY started_at DESC, id DESC LIMIT $5`,
-    [resourceSetId, options.id ?? null, options.before?.startedAt ?? null, options.before?.id ?? null, options.limit]);
+    [resourceSetId, options.id ?? null, options.before?.startedAt ?? null, options.before?.id ?? null, options.limit],
+  );
   return rows;
 }

@@ -12,9 +12,20 @@ import { profileOfResourceSet, putTemplateVersion } from './template-versions.js
  * rolled out like any template version. Throws a ZodError when the change does not validate (say,
  * a cache too big for a smaller instance type).
  */
-export async function releaseForRecommendation(db: Db, objects: ObjectStore, row: RecommendationRow, stable: Release): Promise<Release> {
+export async function releaseForRecommendation(
+  db: Db,
+  objects: ObjectStore,
+  row: RecommendationRow,
+  stable: Release,
+): Promise<Release> {
   const template = recommendedTemplate(row.resourceSetId);
   const body = templateBodySchema.parse(bodyFor(stable, row.proposal));
-  const { version } = await putTemplateVersion(db, objects, template, body, await profileOfResourceSet(db, row.resourceSetId));
+  const { version } = await putTemplateVersion(
+    db,
+    objects,
+    template,
+    body,
+    await profileOfResourceSet(db, row.resourceSetId),
+  );
   return releaseOf(template, version.version, version.revision, version.body, version.image);
 }

@@ -17,13 +17,19 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 const columns = `id, spec, spec_version::int AS "specVersion", workflow_id AS "workflowId", ${isoText('created_at')} AS "createdAt"`;
 
-export type InsertOutcome = { outcome: 'created' | 'identical'; row: ResourceSetRow } | { outcome: 'conflict'; row: ResourceSetRow };
+export type InsertOutcome =
+  { outcome: 'created' | 'identical'; row: ResourceSetRow } | { outcome: 'conflict'; row: ResourceSetRow };
 
 /** Inserts a resource set unless one with the id exists; says whether the existing one is the same. */
-export async function insertResourceSet(db: Queryable, spec: ResourceSetSpec, workflowId: string): Promise<InsertOutcome> {
+export async function insertResourceSet(
+  db: Queryable,
+  spec: ResourceSetSpec,
+  workflowId: string,
+): Promise<InsertOutcome> {
   const inserted = await db.query<ResourceSetRow>(
     `INSERT INTO resource_sets (id, spec, workflow_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING ${columns}`,
-    [spec.id, JSON.stringify(spec), workflowId]);
+    [spec.id, JSON.stringify(spec), workflowId],
+  );
   if (inserted.rows[0]) return { outcome: 'created', row: inserted.rows[0] };
   const existing = await getResourceSet(db, spec.id);
   if (!existing) throw new Error(`resource set ${spec.id} vanished during insert`);
@@ -45,7 +51,8 @@ export async function missingResourceSets(db: Queryable, ids: readonly string[])
 export async function listResourceSets(db: Db, page: { limit: number; after?: string }): Promise<ResourceSetRow[]> {
   const { rows } = await db.query<ResourceSetRow>(
     `SELECT ${columns} FROM resource_sets WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
-    [page.after ?? null, page.limit]);
+    [page.after ?? null, page.limit],
+  );
   return rows;
 }
 
@@ -63,7 +70,9 @@ export class SpecContendedError extends Error {
  * Answers the row before and after, or undefined when the set does not exist.
  */
 export async function changeResourceSetSpec(
-  db: Queryable, id: string, change: (row: ResourceSetRow) => ResourceSetSpec | Promise<ResourceSetSpec>,
+  db: Queryable,
+  id: string,
+  change: (row: ResourceSetRow) => ResourceSetSpec | Promise<ResourceSetSpec>,
 ): Promise<{ before: ResourceSetRow; after: ResourceSetRow } | undefined> {
   for (let attempt = 0; attempt < SPEC_CHANGE_ATTEMPTS; attempt++) {
     const before = await getResourceSet(db, id);
@@ -73,10 +82,13 @@ export async function changeResourceSetSpec(
     if (canonicalJson(spec) === canonicalJson(before.spec)) return { before, after: before };
     const { rows } = await db.query<ResourceSetRow>(
       `UPDATE resource_sets SET spec = $3, spec_version = spec_version + 1 WHERE id = $1 AND spec_version = $2 RETURNING ${columns}`,
-      [id, before.specVersion, JSON.stringify(spec)]);
+      [id, before.specVersion, JSON.stringify(spec)],
+    );
     if (rows[0]) return { before, after: rows[0] };
   }
-  throw new SpecContendedError(`the spec of resource set "${id}" changed under ${SPEC_CHANGE_ATTEMPTS} attempts in a row; retry`);
+  throw new SpecContendedError(
+    `the spec of resource set "${id}" changed under ${SPEC_CHANGE_ATTEMPTS} attempts in a row; retry`,
+  );
 }
 
 export async function deleteResourceSet(db: Queryable, id: string): Promise<void> {

@@ -19,7 +19,8 @@ export async function recordRollout(db: Db, r: RolloutRecord): Promise<void> {
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, seq = EXCLUDED.seq, progress = EXCLUDED.progress, updated_at = now()
        WHERE r.seq < EXCLUDED.seq`,
-    [r.id, r.resourceSetId, r.kind, r.status, r.seq, JSON.stringify(r.progress), r.startedAt]);
+    [r.id, r.resourceSetId, r.kind, r.status, r.seq, JSON.stringify(r.progress), r.startedAt],
+  );
 }
 
 /** Newest first. */
@@ -27,6 +28,7 @@ export async function listRollouts(db: Db, resourceSetId: string, limit: number)
   const { rows } = await db.query<RolloutRecord>(
     `SELECT id, resource_set_id AS "resourceSetId", kind, status, seq, ${isoText('started_at')} AS "startedAt", progress
        FROM rollouts WHERE resource_set_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`,
-    [resourceSetId, limit]);
+    [resourceSetId, limit],
+  );
   return rows;
 }

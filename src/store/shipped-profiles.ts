@@ -9,11 +9,13 @@ export const SHIPPED_PROFILES_DIR = new URL('../../deploy/profiles/', import.met
 
 export async function loadShippedProfiles(dir: URL = SHIPPED_PROFILES_DIR) {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  return Promise.all(files.map(async (file) => {
-    const parsed = appProfileSchema.safeParse(JSON.parse(await readFile(new URL(file, dir), 'utf8')));
-    if (!parsed.success) throw new Error(`shipped profile ${file}: ${describeIssues(parsed.error)}`);
-    return { name: file.replace(/\.json$/, ''), profile: parsed.data };
-  }));
+  return Promise.all(
+    files.map(async (file) => {
+      const parsed = appProfileSchema.safeParse(JSON.parse(await readFile(new URL(file, dir), 'utf8')));
+      if (!parsed.success) throw new Error(`shipped profile ${file}: ${describeIssues(parsed.error)}`);
+      return { name: file.replace(/\.json$/, ''), profile: parsed.data };
+    }),
+  );
 }
 
 /**

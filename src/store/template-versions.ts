@@ -22,18 +22,30 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 /** A template names a profile that does not exist: `path` is the field that named it. */
 export class UnknownProfileError extends Error {
   override name = 'UnknownProfileError';
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** The profile a body names, else `inherited` (the set's), else the default one; the latest version unless it says. */
-export async function resolveProfile(db: Db, named: ProfileRef | undefined, inherited?: ProfileRef): Promise<ProfileVersion> {
+export async function resolveProfile(
+  db: Db,
+  named: ProfileRef | undefined,
+  inherited?: ProfileRef,
+): Promise<ProfileVersion> {
   const ref = named ?? inherited ?? { name: DEFAULT_PROFILE_NAME };
   const found = await readProfileVersion(db, ref.name, ref.version);
   if (found) return found;
   const path = named ? (ref.version === undefined ? 'profile.name' : 'profile.version') : 'profile';
-  throw new UnknownProfileError(path, ref.version === undefined ? `profile "${ref.name}" does not exist` : `profile "${ref.name}" has no version ${ref.version}`);
+  throw new UnknownProfileError(
+    path,
+    ref.version === undefined
+      ? `profile "${ref.name}" does not exist`
+      : `profile "${ref.name}" has no version ${ref.version}`,
+  );
 }
 
 /** The profile a resource set runs, for the templates made for it (tuning trials, recommendations); undefined for a set that is gone. */
@@ -49,7 +61,11 @@ export async function profileOfResourceSet(db: Db, resourceSetId: string): Promi
  * Throws a ZodError naming the fields that break the profile, or UnknownProfileError.
  */
 export async function putTemplateVersion(
-  db: Db, objects: ObjectStore, template: string, written: TemplateBody, inheritedProfile?: ProfileRef,
+  db: Db,
+  objects: ObjectStore,
+  template: string,
+  written: TemplateBody,
+  inheritedProfile?: ProfileRef,
 ): Promise<{ created: boolean; version: TemplateVersion }> {
   const profile = await resolveProfile(db, written.profile, inheritedProfile);
   const body = templateBodyUnder(profile.body, findInstanceType).parse(written);
@@ -57,9 +73,16 @@ export async function putTemplateVersion(
   const contentHash = sha256(text);
   const objectKey = `templates/${template}/${contentHash}.json`;
   await objects.put(objectKey, text, { contentType: 'application/json' });
-  const { created, row } = await insertTemplateVersion(db, { template, contentHash, objectKey, profile: profile.profile, profileVersion: profile.version });
+  const { created, row } = await insertTemplateVersion(db, {
+    template,
+    contentHash,
+    objectKey,
+    profile: profile.profile,
+    profileVersion: profile.version,
+  });
   // An identical body stored earlier keeps the profile version it was checked against.
-  const image = row.profileVersion === profile.version ? templateImage(profile.body, body) : await imageUnder(db, row, body);
+  const image =
+    row.profileVersion === profile.version ? templateImage(profile.body, body) : await imageUnder(db, row, body);
   return { created, version: { ...row, body, image } };
 }
 
@@ -69,16 +92,25 @@ export class TemplateIntegrityError extends Error {
 
 async function imageUnder(db: Db, row: TemplateVersionRow, body: TemplateBody): Promise<string> {
   const profile = await readProfileVersion(db, row.profile, row.profileVersion);
-  if (!profile) throw new TemplateIntegrityError(`${row.template} v${row.version}: its profile ${row.profile} v${row.profileVersion} is missing`);
+  if (!profile)
+    throw new TemplateIntegrityError(
+      `${row.template} v${row.version}: its profile ${row.profile} v${row.profileVersion} is missing`,
+    );
   return templateImage(profile.body, body);
 }
 
 /** A version with its body; undefined when the template has no such version. */
-export async function readTemplateVersion(db: Db, objects: ObjectStore, template: string, version: number): Promise<TemplateVersion | undefined> {
+export async function readTemplateVersion(
+  db: Db,
+  objects: ObjectStore,
+  template: string,
+  version: number,
+): Promise<TemplateVersion | undefined> {
   const row = await getTemplateVersion(db, template, version);
   if (!row) return undefined;
   const text = Buffer.from(await objects.get(row.objectKey)).toString('utf8');
-  if (sha256(text) !== row.contentHash) throw new TemplateIntegrityError(`${template} v${version}: the stored body does not match its content hash`);
+  if (sha256(text) !== row.contentHash)
+    throw new TemplateIntegrityError(`${template} v${version}: the stored body does not match its content hash`);
   const body = templateBodySchema.parse(JSON.parse(text));
   return { ...row, body, image: await imageUnder(db, row, body) };
 }

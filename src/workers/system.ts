@@ -16,7 +16,12 @@ import { loadAgentSecret } from '../infra/agent-secret.js';
 import type { Child } from '../infra/child.js';
 import { claimDataDir, claimPorts, endLeftovers, type EmbeddedPort } from '../infra/embedded-claims.js';
 import { EMBEDDED_POOL_SIZE, pgliteDir, startEmbeddedPostgres } from '../infra/embedded-postgres.js';
-import { connectForRequests, ensureSearchAttributes, startTemporalDevServer, temporalDbFile } from '../infra/temporal.js';
+import {
+  connectForRequests,
+  ensureSearchAttributes,
+  startTemporalDevServer,
+  temporalDbFile,
+} from '../infra/temporal.js';
 import type { Logger } from '../logger.js';
 import { createPool, type Db } from '../store/db.js';
 import { applyRetention } from '../store/metrics.js';
@@ -58,13 +63,29 @@ export async function configuredEndpoints(config: Config): Promise<Omit<Endpoint
 function embeddedPorts(config: Config): EmbeddedPort[] {
   const ports: EmbeddedPort[] = [{ port: config.PORT, server: 'the API', variable: 'PORT' }];
   if (!config.TEMPORAL_ADDRESS) {
-    const temporal = { server: 'the embedded Temporal server', stateArg: temporalDbFile(config.dataDir), stateFlag: '--db-filename' };
-    ports.push({ port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT', ...temporal }, { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', ...temporal });
+    const temporal = {
+      server: 'the embedded Temporal server',
+      stateArg: temporalDbFile(config.dataDir),
+      stateFlag: '--db-filename',
+    };
+    ports.push(
+      { port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT', ...temporal },
+      { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', ...temporal },
+    );
   }
-  if (!config.DATABASE_URL) ports.push({ port: config.PGLITE_PORT, server: 'the embedded PGlite server', variable: 'PGLITE_PORT', stateArg: pgliteDir(config.dataDir) });
+  if (!config.DATABASE_URL)
+    ports.push({
+      port: config.PGLITE_PORT,
+      server: 'the embedded PGlite server',
+      variable: 'PGLITE_PORT',
+      stateArg: pgliteDir(config.dataDir),
+    });
   if (!config.LOCAL_CLOUD_URL) {
     const cloud = { server: 'the local cloud', stateArg: localCloudDir(config.dataDir), stateFlag: '--state-dir' };
-    ports.push({ port: config.LOCAL_CLOUD_PORT, variable: 'LOCAL_CLOUD_PORT', ...cloud }, { port: config.LOCAL_LB_PORT, variable: 'LOCAL_LB_PORT', ...cloud });
+    ports.push(
+      { port: config.LOCAL_CLOUD_PORT, variable: 'LOCAL_CLOUD_PORT', ...cloud },
+      { port: config.LOCAL_LB_PORT, variable: 'LOCAL_LB_PORT', ...cloud },
+    );
   }
   return ports;
 }
@@ -77,7 +98,10 @@ function localCloudDir(dataDir: string): string {
  * Embedded Temporal, Postgres and local cloud for whatever the configuration leaves unset, once
  * the data directory and every port are known to be ours (see embedded-claims.ts).
  */
-export async function startEmbeddedInfra(config: Config, logger: Logger): Promise<{ endpoints: Endpoints; children: Child[] }> {
+export async function startEmbeddedInfra(
+  config: Config,
+  logger: Logger,
+): Promise<{ endpoints: Endpoints; children: Child[] }> {
   await claimDataDir(config.dataDir);
   const ports = embeddedPorts(config);
   await endLeftovers(ports, logger);
@@ -88,8 +112,11 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
   if (!temporalAddress) {
     logger.info('starting the embedded Temporal dev server');
     const temporal = await startTemporalDevServer({
-      dataDir: config.dataDir, port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT,
-      namespace: config.TEMPORAL_NAMESPACE, progress: (line) => logger.info(line),
+      dataDir: config.dataDir,
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      namespace: config.TEMPORAL_NAMESPACE,
+      progress: (line) => logger.info(line),
     });
     children.push(temporal.child);
     temporalAddress = temporal.address;
@@ -109,15 +136,28 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
   if (!config.LOCAL_CLOUD_URL) {
     logger.info('starting the local cloud');
     const cloud = await startLocalCloud({
-      port: config.LOCAL_CLOUD_PORT, lbPort: config.LOCAL_LB_PORT, stateDir: localCloudDir(config.dataDir),
-      ingestUrl: localUrl(config.HOST, config.PORT), agentSecret: configured.agentSecret, token: configured.localCloudToken, logDir: path.join(config.dataDir, 'logs'),
-      bootDelaySeconds: config.LOCAL_BOOT_DELAY_SECONDS, stopInstancesOnExit: true,
+      port: config.LOCAL_CLOUD_PORT,
+      lbPort: config.LOCAL_LB_PORT,
+      stateDir: localCloudDir(config.dataDir),
+      ingestUrl: localUrl(config.HOST, config.PORT),
+      agentSecret: configured.agentSecret,
+      token: configured.localCloudToken,
+      logDir: path.join(config.dataDir, 'logs'),
+      bootDelaySeconds: config.LOCAL_BOOT_DELAY_SECONDS,
+      stopInstancesOnExit: true,
     });
     children.push(cloud.child);
     localCloudUrl = cloud.apiUrl;
   }
   return {
-    endpoints: { temporalAddress, databaseUrl, ...(databasePoolSize ? { databasePoolSize } : {}), ...(temporalUiUrl ? { temporalUiUrl } : {}), ...configured, localCloudUrl },
+    endpoints: {
+      temporalAddress,
+      databaseUrl,
+      ...(databasePoolSize ? { databasePoolSize } : {}),
+      ...(temporalUiUrl ? { temporalUiUrl } : {}),
+      ...configured,
+      localCloudUrl,
+    },
     children,
   };
 }
@@ -126,14 +166,16 @@ export async function startEmbeddedInfra(config: Config, logger: Logger): Promis
  * Each resource set's provider: the local cloud, or the EC2 Auto Scaling group its providerRef
  * names (the resource set's id when unset), with AWS credentials and region from the SDK's chain.
  */
-export function providerRegistry(endpoints: Pick<Endpoints, 'localCloudUrl' | 'localCloudToken'>): (target: FleetTarget) => Provider {
+export function providerRegistry(
+  endpoints: Pick<Endpoints, 'localCloudUrl' | 'localCloudToken'>,
+): (target: FleetTarget) => Provider {
   const local = new LocalProvider({ url: endpoints.localCloudUrl, token: endpoints.localCloudToken });
   const aws = new Map<string, Provider>();
   return (target) => {
     if (target.provider === 'local') return local;
     const group = target.providerRef ?? target.resourceSetId;
     let provider = aws.get(group);
-    if (!provider) aws.set(group, provider = new AwsProvider({ groupName: () => group }));
+    if (!provider) aws.set(group, (provider = new AwsProvider({ groupName: () => group })));
     return provider;
   };
 }
@@ -143,23 +185,38 @@ export function providerRegistry(endpoints: Pick<Endpoints, 'localCloudUrl' | 'l
  * and Temporal Cloud; undefined means plaintext, as the embedded dev server speaks.
  */
 export async function temporalTls(config: Config): Promise<TLSConfig | undefined> {
-  const { TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_SERVER_NAME: serverName } = config;
-  if (Boolean(cert) !== Boolean(key)) throw new ConfigError(cert ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT', 'must be set together with TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY', undefined);
+  const {
+    TEMPORAL_TLS_CA: ca,
+    TEMPORAL_TLS_CERT: cert,
+    TEMPORAL_TLS_KEY: key,
+    TEMPORAL_TLS_SERVER_NAME: serverName,
+  } = config;
+  if (Boolean(cert) !== Boolean(key))
+    throw new ConfigError(
+      cert ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT',
+      'must be set together with TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY',
+      undefined,
+    );
   if (!config.TEMPORAL_TLS && !ca && !cert) return undefined;
-  const read = (variable: string, file: string) => readFile(file).catch((err: Error) => {
-    throw new ConfigError(variable, `cannot read the file (${err.message})`, file);
-  });
+  const read = (variable: string, file: string) =>
+    readFile(file).catch((err: Error) => {
+      throw new ConfigError(variable, `cannot read the file (${err.message})`, file);
+    });
   return {
     ...(serverName ? { serverNameOverride: serverName } : {}),
     ...(ca ? { serverRootCACertificate: await read('TEMPORAL_TLS_CA', ca) } : {}),
-    ...(cert && key ? { clientCertPair: { crt: await read('TEMPORAL_TLS_CERT', cert), key: await read('TEMPORAL_TLS_KEY', key) } } : {}),
+    ...(cert && key
+      ? { clientCertPair: { crt: await read('TEMPORAL_TLS_CERT', cert), key: await read('TEMPORAL_TLS_KEY', key) } }
+      : {}),
   };
 }
 
 /** Routes the Rust core's logs through our logger; once per process, before any connection. */
 export function installTemporalRuntime(logger: Logger): void {
   Runtime.install({
-    logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[level === 'ERROR' ? 'error' : 'warn']({ ...meta, component: 'temporal-sdk' }, message)),
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) =>
+      logger[level === 'ERROR' ? 'error' : 'warn']({ ...meta, component: 'temporal-sdk' }, message),
+    ),
   });
 }
 
@@ -172,10 +229,16 @@ export interface Running {
  * Starts the API and/or workers against running infrastructure; `stop` shuts them down in order
  * (API first so no new work arrives, then workers with their grace time, then connections).
  */
-export async function startServices(config: Config, endpoints: Endpoints, logger: Logger, roles: { api: boolean; queues: QueueName[] }): Promise<Running> {
+export async function startServices(
+  config: Config,
+  endpoints: Endpoints,
+  logger: Logger,
+  roles: { api: boolean; queues: QueueName[] },
+): Promise<Running> {
   const closers: (() => Promise<unknown>)[] = [];
   const stop = async (): Promise<void> => {
-    for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'error during shutdown'));
+    for (const close of closers.reverse())
+      await close().catch((err: unknown) => logger.warn({ err }, 'error during shutdown'));
   };
   try {
     const tls = await temporalTls(config);
@@ -194,14 +257,26 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
     const objects = await createObjectStore(config);
 
     if (roles.queues.length) {
-      const nativeConnection = await NativeConnection.connect({ address: endpoints.temporalAddress, ...(tls ? { tls } : {}) });
+      const nativeConnection = await NativeConnection.connect({
+        address: endpoints.temporalAddress,
+        ...(tls ? { tls } : {}),
+      });
       closers.push(() => nativeConnection.close());
       const deps = {
-        db, objects, providerFor: providerRegistry(endpoints), agentSecret: endpoints.agentSecret, metrics: controlPlane,
+        db,
+        objects,
+        providerFor: providerRegistry(endpoints),
+        agentSecret: endpoints.agentSecret,
+        metrics: controlPlane,
         forecastCacheSeries: config.FORECAST_CACHE_SERIES,
       };
       for (const queue of roles.queues) {
-        const worker = await createWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, queue, deps });
+        const worker = await createWorker({
+          connection: nativeConnection,
+          namespace: config.TEMPORAL_NAMESPACE,
+          queue,
+          deps,
+        });
         const run = worker.run();
         run.catch((err: unknown) => logger.error({ err, queue }, 'worker stopped with an error'));
         closers.push(async () => {
@@ -220,16 +295,34 @@ export async function startServices(config: Config, endpoints: Endpoints, logger
     let apiUrl: string | undefined;
     if (roles.api) {
       const app = createApp({
-        db, objects, logger, metrics, agentSecret: endpoints.agentSecret, security: apiSecurity(config),
+        db,
+        objects,
+        logger,
+        metrics,
+        agentSecret: endpoints.agentSecret,
+        security: apiSecurity(config),
         temporal: {
-          connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: TASK_QUEUES.main,
+          connection: temporalConnection,
+          namespace: config.TEMPORAL_NAMESPACE,
+          taskQueue: TASK_QUEUES.main,
           client: new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE }),
           ...(endpoints.temporalUiUrl ? { uiUrl: endpoints.temporalUiUrl } : {}),
         },
       });
       const server: Server = app.listen(config.PORT, config.HOST);
-      await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => { throw err as Error; })]);
-      closers.push(() => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));
+      await Promise.race([
+        once(server, 'listening'),
+        once(server, 'error').then(([err]) => {
+          throw err as Error;
+        }),
+      ]);
+      closers.push(
+        () =>
+          new Promise((resolve) => {
+            server.close(resolve);
+            server.closeAllConnections();
+          }),
+      );
       apiUrl = localUrl(config.HOST, config.PORT);
       // Raw samples and roll-ups age out hourly (batched deletes), wherever the API runs.
       const retention = setInterval(() => {

@@ -16,10 +16,12 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 export type QueueName = keyof typeof TASK_QUEUES;
 
 /** What the activities need from the world, wired by the composition root. */
-export type ActivityDeps = FleetDeps & RolloutDeps & TrainingDeps & {
-  /** Resource sets whose forecaster a forecast worker keeps between calls (default 1,024); a miss costs a cold start. */
-  forecastCacheSeries?: number;
-};
+export type ActivityDeps = FleetDeps &
+  RolloutDeps &
+  TrainingDeps & {
+    /** Resource sets whose forecaster a forecast worker keeps between calls (default 1,024); a miss costs a cold start. */
+    forecastCacheSeries?: number;
+  };
 
 /**
  * The activities each queue serves. `main` runs workflows and light I/O activities; `forecast`
@@ -27,19 +29,36 @@ export type ActivityDeps = FleetDeps & RolloutDeps & TrainingDeps & {
  */
 function activitiesFor(queue: QueueName, deps: ActivityDeps): object {
   switch (queue) {
-    case 'main': return { ...createFleetActivities(deps), ...createRolloutActivities(deps), ...createExperimentActivities(deps), ...createRecommendActivities(deps), ...createTuningActivities(deps) };
-    case 'forecast': return { ...createForecastActivities(deps, deps.forecastCacheSeries ? { maxSeries: deps.forecastCacheSeries } : {}), ...createTrainingActivities(deps), ...createBacktestActivities(deps) };
+    case 'main':
+      return {
+        ...createFleetActivities(deps),
+        ...createRolloutActivities(deps),
+        ...createExperimentActivities(deps),
+        ...createRecommendActivities(deps),
+        ...createTuningActivities(deps),
+      };
+    case 'forecast':
+      return {
+        ...createForecastActivities(deps, deps.forecastCacheSeries ? { maxSeries: deps.forecastCacheSeries } : {}),
+        ...createTrainingActivities(deps),
+        ...createBacktestActivities(deps),
+      };
   }
 }
 
 export async function createWorker(options: {
-  connection: NativeConnection; namespace: string; queue: QueueName; deps: ActivityDeps; identity?: string;
+  connection: NativeConnection;
+  namespace: string;
+  queue: QueueName;
+  deps: ActivityDeps;
+  identity?: string;
   /** Tests run on their own task queues; production uses the queue's standard name. */
   taskQueue?: string;
 }): Promise<Worker> {
   const { connection, namespace, queue } = options;
   return Worker.create({
-    connection, namespace,
+    connection,
+    namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUES[queue],
     ...(queue === 'main' ? { workflowsPath: WORKFLOWS_PATH } : {}),
     activities: activitiesFor(queue, options.deps),

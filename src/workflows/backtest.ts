@@ -3,7 +3,8 @@ import type { BacktestActivities, BacktestDemandInput, BacktestReport } from '..
 import { TASK_QUEUES } from '../domain/task-queues.js';
 
 const { backtestDemand } = proxyActivities<BacktestActivities>({
-  taskQueue: TASK_QUEUES.forecast, startToCloseTimeout: '10m',
+  taskQueue: TASK_QUEUES.forecast,
+  startToCloseTimeout: '10m',
   retry: { maximumAttempts: 3 },
 });
 

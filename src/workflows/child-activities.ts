@@ -11,6 +11,7 @@ export const io = proxyActivities<RolloutActivities & ExperimentActivities & Tun
 
 /** A judge waits for the window's samples to arrive, heartbeating meanwhile. */
 export const judging = proxyActivities<RolloutActivities & ExperimentActivities & TuningActivities>({
-  startToCloseTimeout: '3m', heartbeatTimeout: '30s',
+  startToCloseTimeout: '3m',
+  heartbeatTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 5 },
 });

@@ -17,7 +17,8 @@ export interface ExperimentInput {
   options: ExperimentOptions;
 }
 
-export type ExperimentStatus = 'placing' | 'holding' | 'judging' | 'reverting' | 'a-kept' | 'b-won' | 'aborted' | 'failed';
+export type ExperimentStatus =
+  'placing' | 'holding' | 'judging' | 'reverting' | 'a-kept' | 'b-won' | 'aborted' | 'failed';
 export type ExperimentOutcome = Extract<ExperimentStatus, 'a-kept' | 'b-won' | 'aborted' | 'failed'>;
 
 export interface ExperimentResult {

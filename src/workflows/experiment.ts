@@ -1,8 +1,14 @@
 import { setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { describeRelease, runsRelease, type Release } from '../config/release.js';
 import {
-  abortExperimentSignal, concludeExperimentSignal, experimentProgressQuery, promoteExperimentSignal,
-  type ExperimentInput, type ExperimentOutcome, type ExperimentProgress, type ExperimentResult,
+  abortExperimentSignal,
+  concludeExperimentSignal,
+  experimentProgressQuery,
+  promoteExperimentSignal,
+  type ExperimentInput,
+  type ExperimentOutcome,
+  type ExperimentProgress,
+  type ExperimentResult,
 } from './experiment-messages.js';
 // The rollout's way of changing instances and of ordering them (oldest first), so the same fleet splits the same way on a retry.
 import { byAge, changing, failureMessage, iso, serving } from './rollout.js';
@@ -22,8 +28,20 @@ import { ChildPause } from './child-pause.js';
 export async function experimentWorkflow(input: ExperimentInput): Promise<ExperimentResult> {
   const { id, target, a, b, options } = input;
   const p: ExperimentProgress = {
-    id, resourceSetId: target.resourceSetId, a, b, options, status: 'placing', paused: false, groups: { a: [], b: [] }, holdUntil: null,
-    verdict: null, events: [], startedAt: iso(Date.now()), finishedAt: null, reason: null,
+    id,
+    resourceSetId: target.resourceSetId,
+    a,
+    b,
+    options,
+    status: 'placing',
+    paused: false,
+    groups: { a: [], b: [] },
+    holdUntil: null,
+    verdict: null,
+    events: [],
+    startedAt: iso(Date.now()),
+    finishedAt: null,
+    reason: null,
   };
   // Every instance that ran each version during the hold: the judge pools their samples.
   const seen = { a: new Set<string>(), b: new Set<string>() };
@@ -31,7 +49,9 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   let abortReason = 'aborted';
   let seq = 0;
   let checks = 0;
-  const note = (message: string): void => { p.events.push({ at: iso(Date.now()), message }); };
+  const note = (message: string): void => {
+    p.events.push({ at: iso(Date.now()), message });
+  };
 
   setHandler(experimentProgressQuery, () => p);
   const pause = new ChildPause((paused) => {
@@ -39,8 +59,16 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     note(paused ? 'paused: the hold clock stops and no instance is moved' : 'resumed');
   });
   // Each is a decision to act now: it also ends a pause.
-  setHandler(concludeExperimentSignal, () => { stop ??= 'conclude'; note('conclude requested: judging what was observed so far'); pause.resume(); });
-  setHandler(promoteExperimentSignal, () => { stop ??= 'promote'; note('promote requested: B wins without a judgement'); pause.resume(); });
+  setHandler(concludeExperimentSignal, () => {
+    stop ??= 'conclude';
+    note('conclude requested: judging what was observed so far');
+    pause.resume();
+  });
+  setHandler(promoteExperimentSignal, () => {
+    stop ??= 'promote';
+    note('promote requested: B wins without a judgement');
+    pause.resume();
+  });
   setHandler(abortExperimentSignal, (request) => {
     if (stop === 'abort') return;
     stop = 'abort';
@@ -50,13 +78,24 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   });
 
   async function record(): Promise<void> {
-    setCurrentDetails([
-      `**experiment ${p.status}${p.paused ? ' (paused)' : ''}**: A = ${describeRelease(a)}, B = ${describeRelease(b)} (${Math.round(options.split * 100)}% of the fleet)`,
-      `groups: ${p.groups.a.length} on A, ${p.groups.b.length} on B${p.holdUntil ? `; held until ${p.holdUntil}` : ''}`,
-      p.verdict ? `verdict: ${p.verdict.winner.toUpperCase()} wins — ${p.verdict.reason}` : '',
-      p.reason ? `outcome: ${p.reason}` : '',
-    ].filter(Boolean).join('\n\n'));
-    await io.recordExperiment({ id, resourceSetId: target.resourceSetId, status: p.status, seq: ++seq, startedAt: p.startedAt, progress: p });
+    setCurrentDetails(
+      [
+        `**experiment ${p.status}${p.paused ? ' (paused)' : ''}**: A = ${describeRelease(a)}, B = ${describeRelease(b)} (${Math.round(options.split * 100)}% of the fleet)`,
+        `groups: ${p.groups.a.length} on A, ${p.groups.b.length} on B${p.holdUntil ? `; held until ${p.holdUntil}` : ''}`,
+        p.verdict ? `verdict: ${p.verdict.winner.toUpperCase()} wins — ${p.verdict.reason}` : '',
+        p.reason ? `outcome: ${p.reason}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+    await io.recordExperiment({
+      id,
+      resourceSetId: target.resourceSetId,
+      status: p.status,
+      seq: ++seq,
+      startedAt: p.startedAt,
+      progress: p,
+    });
   }
 
   /**
@@ -68,17 +107,29 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     const wantB = Math.min(fleet.length - 1, Math.max(1, Math.round(options.split * fleet.length)));
     const onB = fleet.filter((i) => runsRelease(i, b));
     const neither = fleet.filter((i) => !runsRelease(i, a) && !runsRelease(i, b));
-    const toB = [...neither, ...fleet.filter((i) => runsRelease(i, a))].slice(0, Math.max(0, wantB - onB.length)).map((i) => i.id);
+    const toB = [...neither, ...fleet.filter((i) => runsRelease(i, a))]
+      .slice(0, Math.max(0, wantB - onB.length))
+      .map((i) => i.id);
     const toA = neither.map((i) => i.id).filter((i) => !toB.includes(i));
     // An instance that moves from A to B would mix both versions' samples: it no longer counts for A.
     toB.forEach((i) => seen.a.delete(i));
     const key = `${id}/balance-${++checks}`;
     const launched: Record<'a' | 'b', string[]> = { a: [], b: [] };
-    for (const [side, ids, release] of [['b', toB, b], ['a', toA, a]] as const) {
+    for (const [side, ids, release] of [
+      ['b', toB, b],
+      ['a', toA, a],
+    ] as const) {
       if (ids.length === 0) continue;
-      const applied = await changing.applyRelease({ ...target, instanceIds: ids, release, idempotencyKey: `${key}/${side}` });
+      const applied = await changing.applyRelease({
+        ...target,
+        instanceIds: ids,
+        release,
+        idempotencyKey: `${key}/${side}`,
+      });
       launched[side] = [...applied.configured, ...applied.launched];
-      note(`${ids.length} instance(s) put on ${side.toUpperCase()}${applied.replaced.length ? ` (${applied.replaced.length} by replacement)` : ''}`);
+      note(
+        `${ids.length} instance(s) put on ${side.toUpperCase()}${applied.replaced.length ? ` (${applied.replaced.length} by replacement)` : ''}`,
+      );
     }
     p.groups = {
       a: [...fleet.filter((i) => runsRelease(i, a) && !toB.includes(i.id)).map((i) => i.id), ...launched.a],
@@ -93,8 +144,15 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     await record();
     const onB = (await io.observeInstances(target)).filter((i) => runsRelease(i, b)).map((i) => i.id);
     if (onB.length > 0) {
-      const applied = await changing.applyRelease({ ...target, instanceIds: onB, release: a, idempotencyKey: `${id}/revert` });
-      note(`${onB.length} instance(s) put back on A${applied.replaced.length ? ` (${applied.replaced.length} by replacement)` : ''}`);
+      const applied = await changing.applyRelease({
+        ...target,
+        instanceIds: onB,
+        release: a,
+        idempotencyKey: `${id}/revert`,
+      });
+      note(
+        `${onB.length} instance(s) put back on A${applied.replaced.length ? ` (${applied.replaced.length} by replacement)` : ''}`,
+      );
     }
     return !(await io.observeInstances(target)).some((i) => runsRelease(i, b));
   }
@@ -124,7 +182,8 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   } catch (err) {
     return keepA('aborted', `placing the groups failed: ${failureMessage(err)}`);
   }
-  if (p.groups.b.length === 0 || p.groups.a.length === 0) return keepA('aborted', 'an experiment needs at least two serving instances, one on each side');
+  if (p.groups.b.length === 0 || p.groups.a.length === 0)
+    return keepA('aborted', 'an experiment needs at least two serving instances, one on each side');
 
   const startedHold = Date.now();
   // Counted in unpaused time: a pause pushes the end back by its length.
@@ -137,7 +196,14 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   p.status = 'holding';
   await recordHold();
   while (stop === null && holdLeft() > 0) {
-    if (await pause.hold(Math.min(options.rebalanceSeconds * 1000, Math.max(1, holdLeft())), () => stop !== null, recordHold)) break;
+    if (
+      await pause.hold(
+        Math.min(options.rebalanceSeconds * 1000, Math.max(1, holdLeft())),
+        () => stop !== null,
+        recordHold,
+      )
+    )
+      break;
     if (holdLeft() <= 0) break;
     try {
       await balance();
@@ -153,11 +219,19 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
 
   p.status = 'judging';
   await record();
-  const window = { from: Math.floor((startedHold + options.warmupSeconds * 1000) / 1000), to: Math.floor(Date.now() / 1000) };
+  const window = {
+    from: Math.floor((startedHold + options.warmupSeconds * 1000) / 1000),
+    to: Math.floor(Date.now() / 1000),
+  };
   const judged = await judging.judgeExperiment({
-    resourceSetId: target.resourceSetId, a: [...seen.a], b: [...seen.b], ...window,
-    sampleIntervalSeconds: options.sampleIntervalSeconds, confidence: options.confidence,
-    latencyAllowedIncrease: options.latencyAllowedIncrease, minImprovement: options.minImprovement,
+    resourceSetId: target.resourceSetId,
+    a: [...seen.a],
+    b: [...seen.b],
+    ...window,
+    sampleIntervalSeconds: options.sampleIntervalSeconds,
+    confidence: options.confidence,
+    latencyAllowedIncrease: options.latencyAllowedIncrease,
+    minImprovement: options.minImprovement,
   });
   p.verdict = { ...judged, from: iso(window.from * 1000), to: iso(window.to * 1000), a: [...seen.a], b: [...seen.b] };
   // Paused while judging: the verdict is shown, and acted on once resumed.

@@ -99,7 +99,6 @@ export interface ResourceSetState extends CarriedState {
   activeRollout: ActiveRollout | null;
 }
 
-
 export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
 export const resumeSignal = defineSignal('resume');
 /** Ends the loop; with deprovision, after removing every instance. */
@@ -116,10 +115,15 @@ export const setPolicyUpdate = defineUpdate<ResourceSetSpec, [PolicyPatch, { ifM
  * repeated or reordered signal changes nothing.
  */
 export const policySpecSignal = defineSignal<[{ spec: ResourceSetSpec; version: number }]>('policySpec');
-export const scaleToUpdate = defineUpdate<{ count: number; expiresAt: string }, [{ count: number; ttlSeconds: number }]>('scaleTo');
+export const scaleToUpdate = defineUpdate<
+  { count: number; expiresAt: string },
+  [{ count: number; ttlSeconds: number }]
+>('scaleTo');
 export const stateQuery = defineQuery<ResourceSetState>('state');
 /** Points the set at a release; the loop rolls it out. Answers the new configuration state. */
-export const setReleaseUpdate = defineUpdate<ConfigState, [{ release: Release; rollout?: RolloutOptionsInput }]>('setRelease');
+export const setReleaseUpdate = defineUpdate<ConfigState, [{ release: Release; rollout?: RolloutOptionsInput }]>(
+  'setRelease',
+);
 /**
  * The rollback of runs from before `rollbackUpdate`: kept so their signals are still handled
  * (newer runs treat it as the update with its defaults).

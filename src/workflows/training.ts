@@ -1,5 +1,10 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { CapacityOutcome, TrainingActivities, TrainNeuralInput, TrainNeuralResult } from '../activities/training.js';
+import type {
+  CapacityOutcome,
+  TrainingActivities,
+  TrainNeuralInput,
+  TrainNeuralResult,
+} from '../activities/training.js';
 import type { FleetTarget, MainActivities } from '../activities/types.js';
 import { TASK_QUEUES } from '../domain/task-queues.js';
 
@@ -26,8 +31,7 @@ export interface TrainingWorkflowInput {
 }
 
 export type NeuralOutcome =
-  | (TrainNeuralResult & { promotion?: { promoted: boolean; decision: string } })
-  | { status: 'failed'; error: string };
+  (TrainNeuralResult & { promotion?: { promoted: boolean; decision: string } }) | { status: 'failed'; error: string };
 
 export interface TrainingWorkflowResult {
   trainingRunId: string;
@@ -57,23 +61,31 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
   const training = proxyActivities<TrainingActivities>({
     taskQueue: input.forecastTaskQueue ?? TASK_QUEUES.forecast,
     // An epoch heartbeats; a whole fit on 14 days of minutes takes minutes on two cores.
-    startToCloseTimeout: '1h', heartbeatTimeout: '2m',
+    startToCloseTimeout: '1h',
+    heartbeatTimeout: '2m',
     retry: { initialInterval: '5s', maximumInterval: '1m', maximumAttempts: 3 },
   });
   const light = proxyActivities<MainActivities>({
-    startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 5 },
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 5 },
   });
 
   async function neural(): Promise<NeuralOutcome> {
     const trained = await training.trainNeuralModel({
-      resourceSetId: input.resourceSetId, trainingRunId, asOf, stepSeconds,
+      resourceSetId: input.resourceSetId,
+      trainingRunId,
+      asOf,
+      stepSeconds,
       historySeconds: input.historySeconds ?? 14 * DAY,
       seasonSteps: Math.max(2, Math.round(input.seasonSeconds / stepSeconds)),
       horizonSteps: input.horizonSteps ?? 15,
       ...(input.neural ? { options: input.neural } : {}),
     });
     if (trained.status !== 'registered') return trained;
-    return { ...trained, promotion: await training.promoteNeuralModel({ resourceSetId: input.resourceSetId, version: trained.version }) };
+    return {
+      ...trained,
+      promotion: await training.promoteNeuralModel({ resourceSetId: input.resourceSetId, version: trained.version }),
+    };
   }
 
   async function capacity(): Promise<CapacityOutcome[] | null> {
@@ -81,7 +93,10 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     const { fleet, sloP95Ms, windowSeconds = 7 * DAY } = input.capacity;
     const observed = await light.observeFleet({ ...fleet, stepSeconds: 60, historySeconds: 60, loadWindowSeconds: 60 });
     return training.learnCapacity({
-      resourceSetId: input.resourceSetId, sloP95Ms, asOf, windowSeconds,
+      resourceSetId: input.resourceSetId,
+      sloP95Ms,
+      asOf,
+      windowSeconds,
       instances: observed.instances.map((i) => ({ id: i.id, instanceType: i.instanceType })),
     });
   }
@@ -93,6 +108,7 @@ export async function trainingWorkflow(input: TrainingWorkflowInput): Promise<Tr
     capacity: c.status === 'fulfilled' ? c.value : { status: 'failed', error: failure(c.reason) },
   };
   const errors = [n, c].flatMap((r) => (r.status === 'rejected' ? [failure(r.reason)] : []));
-  if (errors.length) throw ApplicationFailure.nonRetryable(`training failed: ${errors.join('; ')}`, 'TrainingFailed', result);
+  if (errors.length)
+    throw ApplicationFailure.nonRetryable(`training failed: ${errors.join('; ')}`, 'TrainingFailed', result);
   return result;
 }

@@ -4,7 +4,13 @@ import type { Observation } from '../config/recommend/observation.js';
 import type { Params, SearchSpace } from '../config/recommend/space.js';
 import { describeRelease, runsRelease, type Release } from '../config/release.js';
 import {
-  abortTuningSignal, tuningProgressQuery, type TuningInput, type TuningProgress, type TuningResult, type TuningStatus, type TuningTrial,
+  abortTuningSignal,
+  tuningProgressQuery,
+  type TuningInput,
+  type TuningProgress,
+  type TuningResult,
+  type TuningStatus,
+  type TuningTrial,
 } from './tuning-messages.js';
 // A trial's canary moves the way a rollout step moves instances, and the oldest serving instance is the canary, as in a rollout.
 import { byAge, changing, failureMessage, iso, serving } from './rollout.js';
@@ -55,14 +61,29 @@ function seedOf(id: string, trial: number): number {
 export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> {
   const { id, target, stable, space, rollout } = input;
   const p: TuningProgress = {
-    id, resourceSetId: target.resourceSetId, status: 'running', paused: false, objective: input.objective, space, stable, trialsPlanned: input.trials,
-    trials: [], best: null, recommendation: null, events: [], startedAt: iso(Date.now()), finishedAt: null, reason: null,
+    id,
+    resourceSetId: target.resourceSetId,
+    status: 'running',
+    paused: false,
+    objective: input.objective,
+    space,
+    stable,
+    trialsPlanned: input.trials,
+    trials: [],
+    best: null,
+    recommendation: null,
+    events: [],
+    startedAt: iso(Date.now()),
+    finishedAt: null,
+    reason: null,
   };
   const observations: Observation[] = [];
   let baselineCounted = false;
   let abort: string | null = null;
   let seq = 0;
-  const note = (message: string): void => { p.events.push({ at: iso(Date.now()), message }); };
+  const note = (message: string): void => {
+    p.events.push({ at: iso(Date.now()), message });
+  };
 
   setHandler(tuningProgressQuery, () => p);
   const pause = new ChildPause((paused) => {
@@ -79,13 +100,26 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
 
   async function record(): Promise<void> {
     const last = p.trials.at(-1);
-    setCurrentDetails([
-      `**tuning ${p.status}${p.paused ? ' (paused)' : ''}**: ${space.parameters.map((s) => s.name).join(', ')} of ${describeRelease(stable)}, by ${input.objective}`,
-      `trial ${p.trials.length} of ${input.trials}${last ? `: ${JSON.stringify(last.params)} ${last.finishedAt ? (last.safe ? `p95 ${last.canaryP95Ms?.toFixed(1)} ms vs ${last.baselineP95Ms?.toFixed(1)} ms` : `unsafe (${last.note})`) : 'baking'}` : ''}`,
-      p.best ? `best so far: trial ${p.best.trial + 1}, ${JSON.stringify(p.best.params)}, gain ${(p.best.gain * 100).toFixed(1)}%` : 'no safe improvement yet',
-      p.reason ? `outcome: ${p.reason}` : '',
-    ].filter(Boolean).join('\n\n'));
-    await io.recordTuning({ id, resourceSetId: target.resourceSetId, status: p.status, seq: ++seq, startedAt: p.startedAt, progress: p });
+    setCurrentDetails(
+      [
+        `**tuning ${p.status}${p.paused ? ' (paused)' : ''}**: ${space.parameters.map((s) => s.name).join(', ')} of ${describeRelease(stable)}, by ${input.objective}`,
+        `trial ${p.trials.length} of ${input.trials}${last ? `: ${JSON.stringify(last.params)} ${last.finishedAt ? (last.safe ? `p95 ${last.canaryP95Ms?.toFixed(1)} ms vs ${last.baselineP95Ms?.toFixed(1)} ms` : `unsafe (${last.note})`) : 'baking'}` : ''}`,
+        p.best
+          ? `best so far: trial ${p.best.trial + 1}, ${JSON.stringify(p.best.params)}, gain ${(p.best.gain * 100).toFixed(1)}%`
+          : 'no safe improvement yet',
+        p.reason ? `outcome: ${p.reason}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+    await io.recordTuning({
+      id,
+      resourceSetId: target.resourceSetId,
+      status: p.status,
+      seq: ++seq,
+      startedAt: p.startedAt,
+      progress: p,
+    });
   }
 
   /**
@@ -112,23 +146,44 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
     trial.baseline = onStable.slice(1).map((i) => i.id);
     await record();
     try {
-      await changing.applyRelease({ ...target, instanceIds: [canary], release, idempotencyKey: `${id}/trial-${trial.index}` });
+      await changing.applyRelease({
+        ...target,
+        instanceIds: [canary],
+        release,
+        idempotencyKey: `${id}/trial-${trial.index}`,
+      });
       const from = Date.now() + rollout.warmupSeconds * 1000;
       if (await pause.hold((rollout.warmupSeconds + rollout.bakeSeconds) * 1000, aborted, record)) {
         trial.note = ABORTED;
         return 'ran';
       }
       const judged = await judging.judgeTrial({
-        resourceSetId: target.resourceSetId, canary: [canary], baseline: trial.baseline, from: from / 1000, to: Date.now() / 1000,
-        sampleIntervalSeconds: rollout.sampleIntervalSeconds, confidence: rollout.confidence, latencyAllowedIncrease: rollout.latencyAllowedIncrease, slo: input.slo,
+        resourceSetId: target.resourceSetId,
+        canary: [canary],
+        baseline: trial.baseline,
+        from: from / 1000,
+        to: Date.now() / 1000,
+        sampleIntervalSeconds: rollout.sampleIntervalSeconds,
+        confidence: rollout.confidence,
+        latencyAllowedIncrease: rollout.latencyAllowedIncrease,
+        slo: input.slo,
       });
-      Object.assign(trial, { verdict: judged.verdict, canaryP95Ms: judged.canaryP95Ms, baselineP95Ms: judged.baselineP95Ms });
+      Object.assign(trial, {
+        verdict: judged.verdict,
+        canaryP95Ms: judged.canaryP95Ms,
+        baselineP95Ms: judged.baselineP95Ms,
+      });
     } catch (err) {
       // A configuration the app refuses is an unsafe point too (say, a cache that does not fit).
       trial.note = `the canary failed: ${failureMessage(err)}`;
     } finally {
       // Whatever happened, the canary goes back before the next trial (a failed verdict's automatic rollback).
-      await changing.applyRelease({ ...target, instanceIds: [canary], release: stable, idempotencyKey: `${id}/trial-${trial.index}/back` });
+      await changing.applyRelease({
+        ...target,
+        instanceIds: [canary],
+        release: stable,
+        idempotencyKey: `${id}/trial-${trial.index}/back`,
+      });
     }
     return 'ran';
   }
@@ -136,14 +191,21 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
   function learn(trial: TuningTrial): void {
     const { verdict, canaryP95Ms, baselineP95Ms } = trial;
     // How far the canary's p95 was from the baseline's, passed or failed: the tuner's model of where trials pass.
-    const measured = canaryP95Ms !== null && canaryP95Ms > 0 && baselineP95Ms !== null && baselineP95Ms > 0 ? { latencyRatio: canaryP95Ms / baselineP95Ms } : {};
+    const measured =
+      canaryP95Ms !== null && canaryP95Ms > 0 && baselineP95Ms !== null && baselineP95Ms > 0
+        ? { latencyRatio: canaryP95Ms / baselineP95Ms }
+        : {};
     if (!verdict) {
       // An abort teaches nothing about the point; a refused or failed configuration is unsafe.
-      if (trial.note !== ABORTED) observations.push({ params: trial.params, safe: false, reason: trial.note ?? 'failed' });
+      if (trial.note !== ABORTED)
+        observations.push({ params: trial.params, safe: false, reason: trial.note ?? 'failed' });
       return;
     }
     if (verdict.verdict !== 'pass' || canaryP95Ms === null || !(canaryP95Ms > 0)) {
-      trial.note ??= verdict.verdict === 'pass' ? 'no canary samples in the window' : `canary judged ${verdict.verdict}: ${verdict.reason}`;
+      trial.note ??=
+        verdict.verdict === 'pass'
+          ? 'no canary samples in the window'
+          : `canary judged ${verdict.verdict}: ${verdict.reason}`;
       observations.push({ params: trial.params, safe: false, reason: trial.note, ...measured });
       return;
     }
@@ -157,10 +219,15 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
     const running = pointOf(space, stable.params);
     if (running && !baselineCounted) observations.unshift({ params: running, safe: true, value: 1000 / baselineP95Ms });
     baselineCounted = true;
-    if (trial.gain > 0 && (!p.best || trial.gain > p.best.gain)) p.best = { trial: trial.index, params: trial.params, gain: trial.gain };
+    if (trial.gain > 0 && (!p.best || trial.gain > p.best.gain))
+      p.best = { trial: trial.index, params: trial.params, gain: trial.gain };
   }
 
-  async function finish(status: Exclude<TuningStatus, 'running'>, reason: string, winner: Release | null = null): Promise<TuningResult> {
+  async function finish(
+    status: Exclude<TuningStatus, 'running'>,
+    reason: string,
+    winner: Release | null = null,
+  ): Promise<TuningResult> {
     p.status = status;
     p.reason = reason;
     p.finishedAt = iso(Date.now());
@@ -170,10 +237,28 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
 
   await record();
   for (let index = 0; index < input.trials && !(await pause.held(aborted, record)); index++) {
-    const proposal = await tuner.proposeTrial({ space, observations, seed: seedOf(id, index), latencyAllowedIncrease: rollout.latencyAllowedIncrease });
+    const proposal = await tuner.proposeTrial({
+      space,
+      observations,
+      seed: seedOf(id, index),
+      latencyAllowedIncrease: rollout.latencyAllowedIncrease,
+    });
     const trial: TuningTrial = {
-      index, params: proposal.params, basis: proposal.basis, predictedGain: proposal.expectedGain, release: null, canary: null, baseline: [],
-      verdict: null, canaryP95Ms: null, baselineP95Ms: null, gain: null, safe: false, note: null, startedAt: iso(Date.now()), finishedAt: null,
+      index,
+      params: proposal.params,
+      basis: proposal.basis,
+      predictedGain: proposal.expectedGain,
+      release: null,
+      canary: null,
+      baseline: [],
+      verdict: null,
+      canaryP95Ms: null,
+      baselineP95Ms: null,
+      gain: null,
+      safe: false,
+      note: null,
+      startedAt: iso(Date.now()),
+      finishedAt: null,
     };
     p.trials.push(trial);
     let ran: 'ran' | 'no-fleet';
@@ -192,12 +277,29 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
   if (await pause.held(aborted, record)) return finish('aborted', abort!);
 
   const best = p.best;
-  if (!best) return finish('completed', `no safe trial beat the running configuration's p95 in ${p.trials.length} trial(s); nothing recommended`);
+  if (!best)
+    return finish(
+      'completed',
+      `no safe trial beat the running configuration's p95 in ${p.trials.length} trial(s); nothing recommended`,
+    );
   const bestTrial = p.trials[best.trial]!;
-  const reason = `tuning ${id}: trial ${best.trial + 1} of ${p.trials.length}, ${JSON.stringify(best.params)}: canary p95 ${bestTrial.canaryP95Ms!.toFixed(1)} ms `
-    + `against the baseline's ${bestTrial.baselineP95Ms!.toFixed(1)} ms in the same window, judged ${bestTrial.verdict!.verdict}`;
-  const recommended = await io.recommendTuned({ resourceSetId: target.resourceSetId, stable, params: best.params, expectedGain: best.gain, reason, policy: input.policy });
-  p.recommendation = { id: recommended.id, status: recommended.status, expectedGain: best.gain, applied: recommended.rollout };
+  const reason =
+    `tuning ${id}: trial ${best.trial + 1} of ${p.trials.length}, ${JSON.stringify(best.params)}: canary p95 ${bestTrial.canaryP95Ms!.toFixed(1)} ms ` +
+    `against the baseline's ${bestTrial.baselineP95Ms!.toFixed(1)} ms in the same window, judged ${bestTrial.verdict!.verdict}`;
+  const recommended = await io.recommendTuned({
+    resourceSetId: target.resourceSetId,
+    stable,
+    params: best.params,
+    expectedGain: best.gain,
+    reason,
+    policy: input.policy,
+  });
+  p.recommendation = {
+    id: recommended.id,
+    status: recommended.status,
+    expectedGain: best.gain,
+    applied: recommended.rollout,
+  };
   const outcome = recommended.rollout
     ? `recommendation ${recommended.id} (gain ${(best.gain * 100).toFixed(1)}%) is rolled out as ${describeRelease(recommended.rollout)}`
     : `recommendation ${recommended.id} (gain ${(best.gain * 100).toFixed(1)}%) is ${recommended.status}${input.policy.mode === 'auto' ? '' : ', for an operator to apply'}`;

@@ -18,11 +18,17 @@ let controlPlane: StandInControlPlane;
 
 const launchParams = { poolSize: 8, cacheSize: 1000, queueLimit: 64 };
 const v2: AppConfig = { version: 2, params: { poolSize: 4, cacheSize: 500, queueLimit: 32 } };
-const startApp = (): Promise<SampleServiceProcess> => startSampleService({ logDir: dir, port: appPort, config: { version: 1, params: launchParams } });
+const startApp = (): Promise<SampleServiceProcess> =>
+  startSampleService({ logDir: dir, port: appPort, config: { version: 1, params: launchParams } });
 const appConfig = async (): Promise<unknown> => (await fetch(`${app.url}/config`)).json();
-const launchAgent = (): Promise<AgentProcess> => startAgent({
-  logDir: dir, appUrl: app.url, ingestUrl: controlPlane.url, stateDir: path.join(dir, 'agent-state'), appPid: app.child.process.pid!,
-});
+const launchAgent = (): Promise<AgentProcess> =>
+  startAgent({
+    logDir: dir,
+    appUrl: app.url,
+    ingestUrl: controlPlane.url,
+    stateDir: path.join(dir, 'agent-state'),
+    appPid: app.child.process.pid!,
+  });
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'prescale-agent-config-'));
@@ -63,7 +69,10 @@ describe('agent configuration', () => {
     assert.equal(again.status, 200);
     assert.deepEqual(again.body, { appliedVersion: 2, changed: false });
 
-    const sameVersionOtherParams = await agent.request('PUT', '/config', { version: 2, params: { ...v2.params, poolSize: 5 } });
+    const sameVersionOtherParams = await agent.request('PUT', '/config', {
+      version: 2,
+      params: { ...v2.params, poolSize: 5 },
+    });
     assert.equal(sameVersionOtherParams.status, 409);
     assert.equal(sameVersionOtherParams.body.error.code, 'version_conflict');
     assert.deepEqual(await appConfig(), v2);
@@ -71,7 +80,10 @@ describe('agent configuration', () => {
 
   it('rejects an invalid configuration and applies nothing', async () => {
     // The agent knows no app's parameters (the app's profile was checked when the template was made): it refuses what is no parameter value at all.
-    const invalid = await agent.request('PUT', '/config', { version: 3, params: { ...v2.params, poolSize: { threads: 2 } } });
+    const invalid = await agent.request('PUT', '/config', {
+      version: 3,
+      params: { ...v2.params, poolSize: { threads: 2 } },
+    });
     assert.equal(invalid.status, 400);
     assert.match(invalid.body.error.message, /body\.params\.poolSize/);
     // Out of the app's range: the app refuses it, and the agent keeps what ran.
@@ -92,7 +104,10 @@ describe('agent configuration', () => {
     assert.equal(refused.body.error.code, 'config_refused');
     assert.match(refused.body.error.message, /version 2 is still applied/);
     assert.deepEqual(refused.body.error.details, {
-      appliedVersion: 2, requestedVersion: 3, restored: true, reason: refused.body.error.details.reason,
+      appliedVersion: 2,
+      requestedVersion: 3,
+      restored: true,
+      reason: refused.body.error.details.reason,
     });
     assert.deepEqual((await agent.request('GET', '/config')).body, v2);
     assert.deepEqual(await appConfig(), v2);

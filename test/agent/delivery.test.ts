@@ -28,16 +28,35 @@ let controlPlane: StandInControlPlane;
 async function startSettingsApp(args: string[] = []): Promise<SettingsApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = await startChild(`settings-app-${port}`, process.execPath, ['--import', 'tsx', SETTINGS_APP, '--port', String(port), ...args], { logDir: dir });
-  await waitUntilReady(child, async () => {
-    if (!(await fetch(`${url}/healthz`)).ok) throw new Error('not ready');
-  }, 30_000);
-  return { url, child, running: async () => (await fetch(`${url}/settings`)).json() as never, stop: () => child.stop(5_000) };
+  const child = await startChild(
+    `settings-app-${port}`,
+    process.execPath,
+    ['--import', 'tsx', SETTINGS_APP, '--port', String(port), ...args],
+    { logDir: dir },
+  );
+  await waitUntilReady(
+    child,
+    async () => {
+      if (!(await fetch(`${url}/healthz`)).ok) throw new Error('not ready');
+    },
+    30_000,
+  );
+  return {
+    url,
+    child,
+    running: async () => (await fetch(`${url}/settings`)).json() as never,
+    stop: () => child.stop(5_000),
+  };
 }
 
-const launchAgent = (app: SettingsApp, configDelivery: unknown, stateDir: string): Promise<AgentProcess> => startAgent({
-  logDir: dir, appUrl: app.url, ingestUrl: controlPlane.url, stateDir: path.join(dir, stateDir), configDelivery,
-});
+const launchAgent = (app: SettingsApp, configDelivery: unknown, stateDir: string): Promise<AgentProcess> =>
+  startAgent({
+    logDir: dir,
+    appUrl: app.url,
+    ingestUrl: controlPlane.url,
+    stateDir: path.join(dir, stateDir),
+    configDelivery,
+  });
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
@@ -56,13 +75,18 @@ describe('config delivery by a YAML file and SIGHUP', () => {
   let agent: AgentProcess;
   const v1: AppConfig = { version: 1, params: { workers: 4, mode: 'fast', ratio: 0.5 } };
   const v2: AppConfig = { version: 2, params: { workers: 8, mode: 'yes: no # not a comment', ratio: 0.25 } };
-  const startApp = (): Promise<SettingsApp> => startSettingsApp(['--file', file, '--format', 'yaml', '--pid-file', pidFile]);
+  const startApp = (): Promise<SettingsApp> =>
+    startSettingsApp(['--file', file, '--format', 'yaml', '--pid-file', pidFile]);
 
   before(async () => {
     file = path.join(dir, 'settings.yaml');
     pidFile = path.join(dir, 'settings-app.pid');
     app = await startApp();
-    agent = await launchAgent(app, { method: 'file', path: file, format: 'yaml', reload: { signal: 'SIGHUP', pidFile } }, 'agent-yaml');
+    agent = await launchAgent(
+      app,
+      { method: 'file', path: file, format: 'yaml', reload: { signal: 'SIGHUP', pidFile } },
+      'agent-yaml',
+    );
   });
   after(async () => {
     await agent.stop();
@@ -88,14 +112,20 @@ describe('config delivery by a YAML file and SIGHUP', () => {
 
   it('writes the file again when someone else changed it', async () => {
     await writeFile(file, 'workers: 1\n');
-    await eventually('the agent to restore the file and reload the app', async () => (await app.running()).reloads === 3);
+    await eventually(
+      'the agent to restore the file and reload the app',
+      async () => (await app.running()).reloads === 3,
+    );
     assert.equal(await readFile(file, 'utf8'), renderConfigFile(v2.params, 'yaml'));
     assert.deepEqual((await app.running()).settings, v2.params);
   });
 
   it('puts the previous file back and reports failure when the app cannot be signalled', async () => {
     await app.stop();
-    const failed = await agent.request('PUT', '/config', { version: 3, params: { workers: 16, mode: 'safe', ratio: 1 } });
+    const failed = await agent.request('PUT', '/config', {
+      version: 3,
+      params: { workers: 16, mode: 'safe', ratio: 1 },
+    });
     assert.equal(failed.status, 502);
     assert.equal(failed.body.error.code, 'app_unavailable');
     assert.match(failed.body.error.details.reason, /cannot send SIGHUP to pid \d+ .*no such process/);
@@ -112,7 +142,10 @@ describe('config delivery by a YAML file and SIGHUP', () => {
 describe('config delivery by an env file and a reload command', () => {
   let app: SettingsApp;
   let agent: AgentProcess;
-  const v1: AppConfig = { version: 1, params: { workers: 4, mode: 'fast', label: 'say "hi" to $HOME\nand leave', debug: false } };
+  const v1: AppConfig = {
+    version: 1,
+    params: { workers: 4, mode: 'fast', label: 'say "hi" to $HOME\nand leave', debug: false },
+  };
 
   before(async () => {
     const file = path.join(dir, 'settings.env');
@@ -122,7 +155,11 @@ describe('config delivery by an env file and a reload command', () => {
     const script = `const fs = require('node:fs');
       if (fs.readFileSync(process.env.PRESCALE_CONFIG_FILE, 'utf8').includes('mode="reject"')) { console.error('mode "reject" is not a mode'); process.exit(3); }
       process.kill(Number(fs.readFileSync(${JSON.stringify(pidFile)}, 'utf8')), 'SIGHUP');`;
-    agent = await launchAgent(app, { method: 'file', path: file, format: 'env', reload: { command: [process.execPath, '-e', script] } }, 'agent-env');
+    agent = await launchAgent(
+      app,
+      { method: 'file', path: file, format: 'env', reload: { command: [process.execPath, '-e', script] } },
+      'agent-env',
+    );
   });
   after(async () => {
     await agent.stop();

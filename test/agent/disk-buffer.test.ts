@@ -7,15 +7,34 @@ import { DiskBuffer } from '../../src/agent/disk-buffer.js';
 import type { MetricSample } from '../../src/domain/metrics.js';
 
 const sample = (seq: number): MetricSample => ({
-  seq, ts: 1_700_000_000_000 + seq * 5000, intervalMs: 5000, requests: seq, errors: 0,
-  latencyP50Ms: null, latencyP95Ms: null, latencyP99Ms: null, poolUtilization: null, queueDepth: null,
-  cpuPercent: null, memoryBytes: null, processCpuPercent: null, processRssBytes: null,
-  netRxBytesPerSec: null, netTxBytesPerSec: null, diskReadBytesPerSec: null, diskWriteBytesPerSec: null, custom: {},
+  seq,
+  ts: 1_700_000_000_000 + seq * 5000,
+  intervalMs: 5000,
+  requests: seq,
+  errors: 0,
+  latencyP50Ms: null,
+  latencyP95Ms: null,
+  latencyP99Ms: null,
+  poolUtilization: null,
+  queueDepth: null,
+  cpuPercent: null,
+  memoryBytes: null,
+  processCpuPercent: null,
+  processRssBytes: null,
+  netRxBytesPerSec: null,
+  netTxBytesPerSec: null,
+  diskReadBytesPerSec: null,
+  diskWriteBytesPerSec: null,
+  custom: {},
 });
 
 let root: string;
-before(async () => { root = await mkdtemp(path.join(os.tmpdir(), 'prescale-buffer-')); });
-after(async () => { await rm(root, { recursive: true, force: true }); });
+before(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'prescale-buffer-'));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
 
 describe('DiskBuffer', () => {
   it('hands samples out oldest first and forgets them only when removed, across reopening', async () => {
@@ -23,7 +42,10 @@ describe('DiskBuffer', () => {
     const buffer = await DiskBuffer.open(dir, { maxSamples: 100, segmentSamples: 3 });
     for (let seq = 0; seq < 8; seq++) await buffer.append(sample(seq));
     const first = await buffer.peek(5);
-    assert.deepEqual(first.samples.map((s) => s.seq), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      first.samples.map((s) => s.seq),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(buffer.size, 8, 'peek removes nothing');
     await buffer.remove(first.end);
 
@@ -32,10 +54,17 @@ describe('DiskBuffer', () => {
     assert.equal(reopened.lastSeqOnDisk, 7);
     await reopened.append(sample(8));
     const rest = await reopened.peek(10);
-    assert.deepEqual(rest.samples.map((s) => s.seq), [5, 6, 7, 8]);
+    assert.deepEqual(
+      rest.samples.map((s) => s.seq),
+      [5, 6, 7, 8],
+    );
     await reopened.remove(rest.end);
     assert.equal(reopened.size, 0);
-    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.jsonl')), [], 'delivered segments are deleted');
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.endsWith('.jsonl')),
+      [],
+      'delivered segments are deleted',
+    );
   });
 
   it('cuts a batch at a byte budget, but never below one sample', async () => {
@@ -43,10 +72,16 @@ describe('DiskBuffer', () => {
     for (let seq = 0; seq < 5; seq++) await buffer.append(sample(seq));
     const lineBytes = JSON.stringify(sample(0)).length + 1;
     const batch = await buffer.peek(100, lineBytes * 3);
-    assert.deepEqual(batch.samples.map((s) => s.seq), [0, 1, 2]);
+    assert.deepEqual(
+      batch.samples.map((s) => s.seq),
+      [0, 1, 2],
+    );
     assert.equal((await buffer.peek(100, 1)).samples.length, 1);
     await buffer.remove(batch.end);
-    assert.deepEqual((await buffer.peek(100)).samples.map((s) => s.seq), [3, 4]);
+    assert.deepEqual(
+      (await buffer.peek(100)).samples.map((s) => s.seq),
+      [3, 4],
+    );
   });
 
   it('drops the oldest samples past its bound and counts them', async () => {
@@ -54,7 +89,10 @@ describe('DiskBuffer', () => {
     for (let seq = 0; seq < 12; seq++) await buffer.append(sample(seq));
     assert.equal(buffer.size, 5);
     assert.equal(buffer.droppedTotal, 7);
-    assert.deepEqual((await buffer.peek(10)).samples.map((s) => s.seq), [7, 8, 9, 10, 11]);
+    assert.deepEqual(
+      (await buffer.peek(10)).samples.map((s) => s.seq),
+      [7, 8, 9, 10, 11],
+    );
   });
 
   it('removes a delivered batch without taking newer samples when drops moved past it meanwhile', async () => {
@@ -65,7 +103,10 @@ describe('DiskBuffer', () => {
     await buffer.append(sample(4));
     await buffer.append(sample(5));
     await buffer.remove(inFlight.end);
-    assert.deepEqual((await buffer.peek(10)).samples.map((s) => s.seq), [4, 5]);
+    assert.deepEqual(
+      (await buffer.peek(10)).samples.map((s) => s.seq),
+      [4, 5],
+    );
     assert.equal(buffer.droppedTotal, 2);
   });
 
@@ -78,6 +119,9 @@ describe('DiskBuffer', () => {
     const reopened = await DiskBuffer.open(dir, { maxSamples: 100 });
     assert.equal(reopened.size, 1);
     await reopened.append(sample(1));
-    assert.deepEqual((await reopened.peek(10)).samples.map((s) => s.seq), [0, 1]);
+    assert.deepEqual(
+      (await reopened.peek(10)).samples.map((s) => s.seq),
+      [0, 1],
+    );
   });
 });

@@ -25,25 +25,40 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function setUp(name: string, options: { bufferMaxSamples?: number; intervalMs: number }): Promise<{ agent: AgentProcess; controlPlane: StandInControlPlane }> {
+async function setUp(
+  name: string,
+  options: { bufferMaxSamples?: number; intervalMs: number },
+): Promise<{ agent: AgentProcess; controlPlane: StandInControlPlane }> {
   const controlPlane = await StandInControlPlane.start();
   receivers.push(controlPlane);
   const agent = await startAgent({
-    logDir: dir, appUrl: app.url, ingestUrl: controlPlane.url, stateDir: path.join(dir, name), instanceId: name, ...options,
+    logDir: dir,
+    appUrl: app.url,
+    ingestUrl: controlPlane.url,
+    stateDir: path.join(dir, name),
+    instanceId: name,
+    ...options,
   });
   agents.push(agent);
   return { agent, controlPlane };
 }
 
-const agentFigure = async (agent: AgentProcess, name: string): Promise<number> => metricValue(await agent.metrics(), name);
+const agentFigure = async (agent: AgentProcess, name: string): Promise<number> =>
+  metricValue(await agent.metrics(), name);
 
 /** Waits until the agent has delivered everything it sampled so far. */
 async function drained(agent: AgentProcess, controlPlane: StandInControlPlane): Promise<void> {
-  await eventually('the buffer to drain', async () => {
-    const m = await agent.metrics();
-    const last = metricValue(m, 'prescale_agent_last_seq');
-    return metricValue(m, 'prescale_agent_buffered_samples') === 0 && controlPlane.samples.some((s) => s.seq === last);
-  }, 45_000);
+  await eventually(
+    'the buffer to drain',
+    async () => {
+      const m = await agent.metrics();
+      const last = metricValue(m, 'prescale_agent_last_seq');
+      return (
+        metricValue(m, 'prescale_agent_buffered_samples') === 0 && controlPlane.samples.some((s) => s.seq === last)
+      );
+    },
+    45_000,
+  );
 }
 
 describe('agent buffering, pushing to a stand-in ingest receiver', () => {
@@ -52,21 +67,29 @@ describe('agent buffering, pushing to a stand-in ingest receiver', () => {
     await eventually('samples before the outage', () => controlPlane.samples.length >= 3);
     await controlPlane.stop();
     await new Promise((r) => setTimeout(r, 10_000));
-    assert.ok(await agentFigure(agent, 'prescale_agent_buffered_samples') >= 10, 'samples pile up on disk');
-    assert.ok(await agentFigure(agent, 'prescale_agent_push_failures_total') >= 1);
+    assert.ok((await agentFigure(agent, 'prescale_agent_buffered_samples')) >= 10, 'samples pile up on disk');
+    assert.ok((await agentFigure(agent, 'prescale_agent_push_failures_total')) >= 1);
     await controlPlane.restart();
     await drained(agent, controlPlane);
 
     const seqs = controlPlane.samples.map((s) => s.seq);
     assert.equal(new Set(seqs).size, seqs.length, 'no seq delivered twice');
-    assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: seqs.length }, (_, i) => i), 'no gaps');
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a - b),
+      Array.from({ length: seqs.length }, (_, i) => i),
+      'no gaps',
+    );
     assert.equal(await agentFigure(agent, 'prescale_agent_dropped_samples_total'), 0);
   });
 
   it('drops the oldest samples past its bound, and counts them', async () => {
     const { agent, controlPlane } = await setUp('bound', { intervalMs: 200, bufferMaxSamples: 5 });
     await controlPlane.stop();
-    await eventually('drops', async () => await agentFigure(agent, 'prescale_agent_dropped_samples_total') >= 5, 20_000);
+    await eventually(
+      'drops',
+      async () => (await agentFigure(agent, 'prescale_agent_dropped_samples_total')) >= 5,
+      20_000,
+    );
     assert.equal(await agentFigure(agent, 'prescale_agent_buffered_samples'), 5);
     await controlPlane.restart();
     await drained(agent, controlPlane);
@@ -76,11 +99,22 @@ describe('agent buffering, pushing to a stand-in ingest receiver', () => {
     const seqs = controlPlane.samples.map((s) => s.seq);
     assert.equal(new Set(seqs).size, seqs.length);
     assert.equal(Math.min(...seqs), dropped, 'the oldest were dropped');
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => dropped + i), 'everything newer arrived');
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => dropped + i),
+      'everything newer arrived',
+    );
   });
 
   it('refuses bad flags with a clear message', async () => {
-    const agent = startAgent({ logDir: dir, appUrl: app.url, ingestUrl: 'http://127.0.0.1:1', stateDir: path.join(dir, 'bad'), intervalMs: 7000, port: await freePort() });
+    const agent = startAgent({
+      logDir: dir,
+      appUrl: app.url,
+      ingestUrl: 'http://127.0.0.1:1',
+      stateDir: path.join(dir, 'bad'),
+      intervalMs: 7000,
+      port: await freePort(),
+    });
     await assert.rejects(agent, /--interval-ms: must divide a minute/);
   });
 });

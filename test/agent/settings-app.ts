@@ -7,15 +7,30 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 
-const { values: flags } = parseArgs({ options: { 'port': { type: 'string' }, 'file': { type: 'string' }, 'format': { type: 'string' }, 'pid-file': { type: 'string' } } });
+const { values: flags } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    file: { type: 'string' },
+    format: { type: 'string' },
+    'pid-file': { type: 'string' },
+  },
+});
 
 // Reads back what the agent writes: KEY=value, strings double-quoted with C-style escapes.
 function parseEnv(text: string): Record<string, unknown> {
-  return Object.fromEntries(text.split('\n').filter((line) => line.includes('=')).map((line) => {
-    const at = line.indexOf('=');
-    const raw = line.slice(at + 1);
-    return [line.slice(0, at), raw.startsWith('"') ? JSON.parse(raw.replace(/\\\$/g, '$')) as unknown : JSON.parse(raw) as unknown];
-  }));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => {
+        const at = line.indexOf('=');
+        const raw = line.slice(at + 1);
+        return [
+          line.slice(0, at),
+          raw.startsWith('"') ? (JSON.parse(raw.replace(/\\\$/g, '$')) as unknown) : (JSON.parse(raw) as unknown),
+        ];
+      }),
+  );
 }
 
 let settings: unknown = {};
@@ -29,7 +44,7 @@ function readSettings(): void {
   } catch {
     return;
   }
-  settings = flags.format === 'env' ? parseEnv(text) : parseYaml(text) as unknown;
+  settings = flags.format === 'env' ? parseEnv(text) : (parseYaml(text) as unknown);
 }
 
 if (flags.file) readSettings();
@@ -40,7 +55,9 @@ process.on('SIGHUP', () => {
 });
 
 const server = createServer((req, res) => {
-  const answer = (status: number, body: unknown): void => { res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)); };
+  const answer = (status: number, body: unknown): void => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
   if (req.method === 'GET' && req.url === '/healthz') return answer(200, { status: 'ok' });
   if (req.method === 'GET' && req.url === '/settings') return answer(200, { settings, version, reloads });
   if (req.method !== 'PUT' || req.url !== '/settings') return answer(404, { error: { message: 'not found' } });

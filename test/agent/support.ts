@@ -38,21 +38,46 @@ export interface AgentOptions {
 }
 
 export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
-  const port = options.port ?? await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const instanceId = options.instanceId ?? 'i-test';
   const token = agentToken(TEST_SECRET, instanceId);
-  const args = ['--import', 'tsx', MAIN, '--port', String(port), '--app-url', options.appUrl, '--instance-id', instanceId,
-    '--resource-set-id', 'rs-test', '--ingest-url', options.ingestUrl, '--state-dir', options.stateDir,
-    '--interval-ms', String(options.intervalMs ?? 1000),
+  const args = [
+    '--import',
+    'tsx',
+    MAIN,
+    '--port',
+    String(port),
+    '--app-url',
+    options.appUrl,
+    '--instance-id',
+    instanceId,
+    '--resource-set-id',
+    'rs-test',
+    '--ingest-url',
+    options.ingestUrl,
+    '--state-dir',
+    options.stateDir,
+    '--interval-ms',
+    String(options.intervalMs ?? 1000),
     ...(options.appPid ? ['--app-pid', String(options.appPid)] : []),
     ...(options.bufferMaxSamples ? ['--buffer-max-samples', String(options.bufferMaxSamples)] : []),
-    '--config-delivery', JSON.stringify(options.configDelivery ?? SAMPLE_CONFIG_DELIVERY)];
+    '--config-delivery',
+    JSON.stringify(options.configDelivery ?? SAMPLE_CONFIG_DELIVERY),
+  ];
   const child = await startChild(`agent-${port}`, process.execPath, args, {
-    logDir: options.logDir, env: { ...process.env, PRESCALE_AGENT_TOKEN: token, LOG_LEVEL: 'info' },
+    logDir: options.logDir,
+    env: { ...process.env, PRESCALE_AGENT_TOKEN: token, LOG_LEVEL: 'info' },
   });
   const authorization = { authorization: `Bearer ${token}` };
-  await waitUntilReady(child, () => fetch(`${url}/metrics`, { headers: authorization }).then((r) => { if (!r.ok) throw new Error(`metrics ${r.status}`); }), 30_000);
+  await waitUntilReady(
+    child,
+    () =>
+      fetch(`${url}/metrics`, { headers: authorization }).then((r) => {
+        if (!r.ok) throw new Error(`metrics ${r.status}`);
+      }),
+    30_000,
+  );
   return {
     url,
     token,
@@ -76,7 +101,10 @@ export class StandInControlPlane {
   readonly batches: MetricBatch[] = [];
   private server: Server | null = null;
 
-  private constructor(readonly port: number, private readonly secret: string) {}
+  private constructor(
+    readonly port: number,
+    private readonly secret: string,
+  ) {}
 
   static async start(secret = TEST_SECRET): Promise<StandInControlPlane> {
     const receiver = new StandInControlPlane(await freePort(), secret);
@@ -97,11 +125,14 @@ export class StandInControlPlane {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const answer = (status: number, body: unknown): void => { res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)); };
+        const answer = (status: number, body: unknown): void => {
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        };
         if (req.method !== 'POST' || req.url !== '/v1/metrics') return answer(404, { error: 'not found' });
         const parsed = metricBatchSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
         if (!parsed.success) return answer(400, { error: parsed.error.message });
-        if (req.headers.authorization !== `Bearer ${agentToken(this.secret, parsed.data.instanceId)}`) return answer(401, { error: 'bad token' });
+        if (req.headers.authorization !== `Bearer ${agentToken(this.secret, parsed.data.instanceId)}`)
+          return answer(401, { error: 'bad token' });
         this.batches.push(parsed.data);
         answer(202, { accepted: parsed.data.samples.length });
       });

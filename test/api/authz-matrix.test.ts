@@ -41,18 +41,36 @@ describe('authorisation matrix: every route in the table × every kind of caller
     assert.equal((await api.request('POST', `/v1/templates/${sharedTemplate}/versions`, templateBody)).status, 201);
     routes = apiRoutes(api.ctx);
     fixtures = routeFixtures(api, { sharedSet, sharedTemplate, agentInstance });
-    wrongScopeKey = (await createApiKey(api.database.db, { role: 'admin', scopes: [uniqueId('elsewhere')] }, 'test')).key;
+    wrongScopeKey = (await createApiKey(api.database.db, { role: 'admin', scopes: [uniqueId('elsewhere')] }, 'test'))
+      .key;
   });
-  after(async () => { await api.close(); });
+  after(async () => {
+    await api.close();
+  });
 
   it('has a fixture for every route and no fixture without a route', () => {
-    assert.deepEqual(Object.keys(fixtures).sort(), routes.map(routeKey).sort(),
-      'a new route needs a fixture in test/api/route-fixtures.ts (and so a place in this matrix)');
+    assert.deepEqual(
+      Object.keys(fixtures).sort(),
+      routes.map(routeKey).sort(),
+      'a new route needs a fixture in test/api/route-fixtures.ts (and so a place in this matrix)',
+    );
   });
 
   it('leaves open exactly the routes meant to be public, and only agents on the agent routes', () => {
-    assert.deepEqual(routes.filter((r) => r.role === 'public').map(routeKey).sort(), [...PUBLIC_ROUTES].sort());
-    assert.deepEqual(routes.filter((r) => r.role === 'agent').map(routeKey).sort(), AGENT_ROUTES);
+    assert.deepEqual(
+      routes
+        .filter((r) => r.role === 'public')
+        .map(routeKey)
+        .sort(),
+      [...PUBLIC_ROUTES].sort(),
+    );
+    assert.deepEqual(
+      routes
+        .filter((r) => r.role === 'agent')
+        .map(routeKey)
+        .sort(),
+      AGENT_ROUTES,
+    );
     for (const r of routes.filter((x) => x.path.includes(':id') && x.path.startsWith('/v1/resource-sets'))) {
       assert.equal(r.resourceSetParam, 'id', `${routeKey(r)} acts on one resource set, so scoped keys must be checked`);
     }
@@ -61,15 +79,20 @@ describe('authorisation matrix: every route in the table × every kind of caller
   it('answers every route × caller as the policy says', async (t) => {
     const tokenFor = async (caller: Caller, r: Route, params: Record<string, string>): Promise<string | undefined> => {
       switch (caller) {
-        case 'none': return undefined;
-        case 'bad key': return `psk_${'0'.repeat(16)}_${'A'.repeat(43)}`;
-        case 'agent': return agentToken(api.ctx.agentSecret, agentInstance);
-        case 'wrong-scope key': return wrongScopeKey;
+        case 'none':
+          return undefined;
+        case 'bad key':
+          return `psk_${'0'.repeat(16)}_${'A'.repeat(43)}`;
+        case 'agent':
+          return agentToken(api.ctx.agentSecret, agentInstance);
+        case 'wrong-scope key':
+          return wrongScopeKey;
         case 'in-scope key': {
           const scope = r.resourceSetParam ? params[r.resourceSetParam]! : sharedSet;
           return (await createApiKey(api.database.db, { role: 'admin', scopes: [scope] }, 'test')).key;
         }
-        default: return api.keys[caller];
+        default:
+          return api.keys[caller];
       }
     };
     for (const r of routes) {
@@ -79,7 +102,12 @@ describe('authorisation matrix: every route in the table × every kind of caller
         for (const caller of CALLERS) {
           const params = fixture.params ? await fixture.params() : { id: sharedSet };
           const token = await tokenFor(caller, r, params);
-          const res = await api.request(r.method.toUpperCase(), fillPath(r.path, params) + (fixture.query ?? ''), fixture.body?.(), { as: token ? { token } : 'none' });
+          const res = await api.request(
+            r.method.toUpperCase(),
+            fillPath(r.path, params) + (fixture.query ?? ''),
+            fixture.body?.(),
+            { as: token ? { token } : 'none' },
+          );
           const want = expected(r, caller);
           const what = `${routeKey(r)} as ${caller} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
           if (want === 'admitted') {

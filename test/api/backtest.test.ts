@@ -22,13 +22,25 @@ function history(days: number, seed: number): { minute: number; rate: number }[]
 
 describe('GET /v1/resource-sets/:id/backtest (real Postgres, Temporal, the backtest simulator)', () => {
   let api: TestApi;
-  before(async () => { api = await startTestApi(); });
-  after(async () => { await api.close(); });
+  before(async () => {
+    api = await startTestApi();
+  });
+  after(async () => {
+    await api.close();
+  });
 
   const setWith = async (minutes: { minute: number; rate: number }[]): Promise<string> => {
     const id = uniqueId('bt');
-    assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 10 })).status, 201);
-    await backfillDemand(api.database.db, id, minutes.map((m) => ({ minute: m.minute, requests: m.rate * 60 })));
+    assert.equal(
+      (await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 10 }))
+        .status,
+      201,
+    );
+    await backfillDemand(
+      api.database.db,
+      id,
+      minutes.map((m) => ({ minute: m.minute, requests: m.rate * 60 })),
+    );
     return id;
   };
 
@@ -48,20 +60,32 @@ describe('GET /v1/resource-sets/:id/backtest (real Postgres, Temporal, the backt
     const byMinute = new Map(recorded.map((m) => [m.minute, m.rate]));
     const demand = Array.from({ length: (to - from) / 60 }, (_, k) => byMinute.get(from + k * 60) ?? 0);
     assert.equal(res.body.days, demand.length / DAY);
-    const expected = await comparePolicies({ demand, startTime: from / 60, policies: ['predictive', 'hpa', 'aws', 'oracle'], target: 0.6 });
+    const expected = await comparePolicies({
+      demand,
+      startTime: from / 60,
+      policies: ['predictive', 'hpa', 'aws', 'oracle'],
+      target: 0.6,
+    });
     assert.deepEqual(res.body.policies, expected.figures);
     assert.equal(res.body.warmupDays, expected.warmupDays);
   });
 
-  it('with frontier=true also gives the frontier of the set\'s own history, as `prescale backtest --frontier` does', async () => {
+  it("with frontier=true also gives the frontier of the set's own history, as `prescale backtest --frontier` does", async () => {
     const recorded = history(4, 9);
     const id = await setWith(recorded);
-    const res = await api.request('GET', `/v1/resource-sets/${id}/backtest?frontier=true&days=4`, undefined, { as: 'viewer' });
+    const res = await api.request('GET', `/v1/resource-sets/${id}/backtest?frontier=true&days=4`, undefined, {
+      as: 'viewer',
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const byMinute = new Map(recorded.map((m) => [m.minute, m.rate]));
     const [from, to] = [seconds(res.body.from), seconds(res.body.to)];
     const demand = Array.from({ length: (to - from) / 60 }, (_, k) => byMinute.get(from + k * 60) ?? 0);
-    const expected = await frontier({ demand, startTime: from / 60, target: 0.7, warmupDays: defaultWarmupDays(demand.length) });
+    const expected = await frontier({
+      demand,
+      startTime: from / 60,
+      target: 0.7,
+      warmupDays: defaultWarmupDays(demand.length),
+    });
     assert.deepEqual(res.body.frontier, expected);
     assert.deepEqual([...new Set(expected.points.map((p) => p.policy))], ['hpa', 'aws', 'predictive']);
     assert.equal(expected.points.filter((p) => p.current).length, 1);
@@ -71,7 +95,16 @@ describe('GET /v1/resource-sets/:id/backtest (real Postgres, Temporal, the backt
 
   it('refuses bad query parameters with 400, an unknown set with 404', async () => {
     const id = await setWith(history(2, 1).slice(0, 10));
-    for (const query of ['target=0', 'target=1.5', 'target=high', 'days=1', 'days=15', 'days=2.5', 'policy=hpa', 'frontier=yes']) {
+    for (const query of [
+      'target=0',
+      'target=1.5',
+      'target=high',
+      'days=1',
+      'days=15',
+      'days=2.5',
+      'policy=hpa',
+      'frontier=yes',
+    ]) {
       const res = await api.request('GET', `/v1/resource-sets/${id}/backtest?${query}`);
       assert.equal(res.status, 400, query);
       assert.equal(res.body.error.code, 'invalid_request', query);
@@ -84,7 +117,10 @@ describe('GET /v1/resource-sets/:id/backtest (real Postgres, Temporal, the backt
     const res = await api.request('GET', `/v1/resource-sets/${id}/backtest`);
     assert.equal(res.status, 422);
     assert.equal(res.body.error.code, 'history_too_short');
-    assert.match(res.body.error.message, /at least 2 days of recorded demand; resource set "bt-[0-9a-f]+" has 2[34]\.\d hours/);
+    assert.match(
+      res.body.error.message,
+      /at least 2 days of recorded demand; resource set "bt-[0-9a-f]+" has 2[34]\.\d hours/,
+    );
 
     // Three days since the first request, but nothing after it: no p99 to size an instance by.
     const idle = await setWith([{ minute: (Math.floor(Date.now() / 60_000) - 3 * DAY) * 60, rate: 5 }]);

@@ -10,15 +10,22 @@ import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
 describe('resource sets, API keys and decisions page with opaque cursors (real Postgres)', () => {
   let api: TestApi;
   // Lists read the database only: rows are written straight to it, no loop runs.
-  before(async () => { api = await startTestApi({ workers: false }); });
-  after(async () => { await api.close(); });
+  before(async () => {
+    api = await startTestApi({ workers: false });
+  });
+  after(async () => {
+    await api.close();
+  });
 
   /** Every item of a list, following `next` with `limit` per page; asserts each cursor is opaque and URL-safe. */
   async function pages(path: string, limit: number): Promise<{ items: Record<string, unknown>[]; pages: number }> {
     const items: Record<string, unknown>[] = [];
     let n = 0;
     for (let cursor: string | undefined; ;) {
-      const page = await api.request('GET', `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await api.request(
+        'GET',
+        `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       assert.equal(page.status, 200, JSON.stringify(page.body));
       assert.ok(page.body.items.length <= limit);
       items.push(...(page.body.items as Record<string, unknown>[]));
@@ -28,7 +35,12 @@ describe('resource sets, API keys and decisions page with opaque cursors (real P
       assert.match(cursor, /^[\w-]+$/);
     }
   }
-  const set = async (id: string) => insertResourceSet(api.database.db, resourceSetSpecSchema.parse({ id, provider: 'local', minInstances: 0, maxInstances: 1 }), workflowIdFor(id));
+  const set = async (id: string) =>
+    insertResourceSet(
+      api.database.db,
+      resourceSetSpecSchema.parse({ id, provider: 'local', minInstances: 0, maxInstances: 1 }),
+      workflowIdFor(id),
+    );
 
   it('resource sets: every one exactly once, ordered by id, whatever the page size', async () => {
     const prefix = uniqueId('page');
@@ -36,9 +48,16 @@ describe('resource sets, API keys and decisions page with opaque cursors (real P
     const expected = (await pages('/v1/resource-sets', 500)).items.map((s) => s.id);
     for (const limit of [1, 2, 4, 9]) {
       const { items } = await pages('/v1/resource-sets', limit);
-      assert.deepEqual(items.map((s) => s.id), expected, `limit ${limit}`);
+      assert.deepEqual(
+        items.map((s) => s.id),
+        expected,
+        `limit ${limit}`,
+      );
     }
-    assert.deepEqual(expected.filter((id) => String(id).startsWith(prefix)), [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `${prefix}-${n}`));
+    assert.deepEqual(
+      expected.filter((id) => String(id).startsWith(prefix)),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `${prefix}-${n}`),
+    );
     assert.deepEqual(expected, [...expected].sort());
   });
 
@@ -46,9 +65,18 @@ describe('resource sets, API keys and decisions page with opaque cursors (real P
     for (let k = 0; k < 7; k++) await createApiKey(api.database.db, { role: 'viewer', name: `paged ${k}` }, 'test');
     const all = (await pages('/v1/keys?includeRevoked=true', 500)).items.map((k) => k.id);
     assert.equal(new Set(all).size, all.length);
-    for (const limit of [1, 3, 4]) assert.deepEqual((await pages('/v1/keys?includeRevoked=true', limit)).items.map((k) => k.id), all, `limit ${limit}`);
+    for (const limit of [1, 3, 4])
+      assert.deepEqual(
+        (await pages('/v1/keys?includeRevoked=true', limit)).items.map((k) => k.id),
+        all,
+        `limit ${limit}`,
+      );
     assert.equal(all.length, 3 + 7, 'the three role keys and the seven made here');
-    assert.equal((await api.request('GET', `/v1/keys?after=${String(all[0])}`)).status, 400, 'the old after= is gone: unknown parameters are refused');
+    assert.equal(
+      (await api.request('GET', `/v1/keys?after=${String(all[0])}`)).status,
+      400,
+      'the old after= is gone: unknown parameters are refused',
+    );
   });
 
   it('decisions: newest first, every one exactly once, ties of time broken by iteration and loop', async () => {
@@ -68,7 +96,11 @@ describe('resource sets, API keys and decisions page with opaque cursors (real P
     const whole = (await pages(`/v1/resource-sets/${id}/decisions`, 500)).items;
     assert.equal(whole.length, made.length);
     const times = whole.map((d) => Date.parse(String(d.decidedAt)));
-    assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+      'newest first',
+    );
     for (const limit of [1, 2, 5]) {
       const { items, pages: n } = await pages(`/v1/resource-sets/${id}/decisions`, limit);
       assert.deepEqual(items.map(key), whole.map(key), `limit ${limit}`);
@@ -76,18 +108,43 @@ describe('resource sets, API keys and decisions page with opaque cursors (real P
     }
     assert.deepEqual([...whole.map(key)].sort(), [...made].sort(), 'none lost, none repeated');
 
-    const forged = await api.request('GET', `/v1/resource-sets/${id}/decisions?cursor=${Buffer.from('{"decidedAt":"yesterday"}').toString('base64url')}`);
+    const forged = await api.request(
+      'GET',
+      `/v1/resource-sets/${id}/decisions?cursor=${Buffer.from('{"decidedAt":"yesterday"}').toString('base64url')}`,
+    );
     assert.equal(forged.status, 400);
     assert.match(forged.body.error.message, /cursor/);
-    assert.equal((await api.request('GET', `/v1/resource-sets/${id}/decisions?before=2026-12-01T00:00:00Z`)).status, 400, 'the old before= is gone');
+    assert.equal(
+      (await api.request('GET', `/v1/resource-sets/${id}/decisions?before=2026-12-01T00:00:00Z`)).status,
+      400,
+      'the old before= is gone',
+    );
   });
 });
 
 function decision(resourceSetId: string, loopId: string, iteration: number, decidedAt: string): Decision {
   return {
-    resourceSetId, loopId, iteration, decidedAt, mode: 'forecast-only', paused: false,
-    currentInstances: 1, readyInstances: 1, desiredInstances: 1, rule: 'reactive', reasons: ['paging test'],
-    inputs: { loadPerReadyInstance: null, capacityPerInstance: 10, demandNow: null, predictive: null, reactive: 1, model: null, modelError: null },
-    forecast: null, actions: [],
+    resourceSetId,
+    loopId,
+    iteration,
+    decidedAt,
+    mode: 'forecast-only',
+    paused: false,
+    currentInstances: 1,
+    readyInstances: 1,
+    desiredInstances: 1,
+    rule: 'reactive',
+    reasons: ['paging test'],
+    inputs: {
+      loadPerReadyInstance: null,
+      capacityPerInstance: 10,
+      demandNow: null,
+      predictive: null,
+      reactive: 1,
+      model: null,
+      modelError: null,
+    },
+    forecast: null,
+    actions: [],
   };
 }

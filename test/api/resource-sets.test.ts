@@ -5,8 +5,12 @@ import { waitFor } from '../support/wait.js';
 
 describe('resource sets API → Temporal → query/signal (real dev server, real Postgres)', () => {
   let api: TestApi;
-  before(async () => { api = await startTestApi(); });
-  after(async () => { await api.close(); });
+  before(async () => {
+    api = await startTestApi();
+  });
+  after(async () => {
+    await api.close();
+  });
 
   const body = (id: string) => ({ id, provider: 'local', minInstances: 1, maxInstances: 10 });
 
@@ -23,7 +27,10 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.equal(again.body.createdAt, created.body.createdAt);
 
     // Writing a default explicitly means the same spec.
-    const explicit = await api.request('POST', '/v1/resource-sets', { ...body(id), policy: { targetUtilization: 0.7 } });
+    const explicit = await api.request('POST', '/v1/resource-sets', {
+      ...body(id),
+      policy: { targetUtilization: 0.7 },
+    });
     assert.equal(explicit.status, 200);
 
     const different = await api.request('POST', '/v1/resource-sets', { ...body(id), maxInstances: 11 });
@@ -46,8 +53,14 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.equal((await api.request('POST', `/v1/resource-sets/${id}/pause`)).status, 202);
     assert.equal((await api.request('GET', `/v1/resource-sets/${id}`)).body.status.state, 'paused');
     const handle = api.ctx.temporal.client.workflow.getHandle(`resource-set-${id}`);
-    await waitFor('the ResourceSetState search attribute to say paused',
-      async () => (await handle.describe()).typedSearchAttributes.getAll().find((p) => p.key.name === 'ResourceSetState')?.value === 'paused', 10_000, 200);
+    await waitFor(
+      'the ResourceSetState search attribute to say paused',
+      async () =>
+        (await handle.describe()).typedSearchAttributes.getAll().find((p) => p.key.name === 'ResourceSetState')
+          ?.value === 'paused',
+      10_000,
+      200,
+    );
 
     assert.equal((await api.request('POST', `/v1/resource-sets/${id}/resume`)).status, 202);
     assert.equal((await api.request('GET', `/v1/resource-sets/${id}`)).body.status.state, 'running');
@@ -55,7 +68,8 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
 
   it('lists resource sets in pages ordered by id', async () => {
     const prefix = uniqueId('list');
-    for (const n of [3, 1, 2]) assert.equal((await api.request('POST', '/v1/resource-sets', body(`${prefix}-${n}`))).status, 201);
+    for (const n of [3, 1, 2])
+      assert.equal((await api.request('POST', '/v1/resource-sets', body(`${prefix}-${n}`))).status, 201);
     const first = await api.request('GET', '/v1/resource-sets?limit=2');
     assert.equal(first.status, 200);
     assert.equal(first.body.items.length, 2);
@@ -66,7 +80,10 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
       cursor = page.body.next;
       if (!cursor) break;
     }
-    assert.deepEqual(all.filter((i) => i.startsWith(prefix)), [1, 2, 3].map((n) => `${prefix}-${n}`));
+    assert.deepEqual(
+      all.filter((i) => i.startsWith(prefix)),
+      [1, 2, 3].map((n) => `${prefix}-${n}`),
+    );
     assert.deepEqual(all, [...all].sort());
   });
 
@@ -79,7 +96,11 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.equal(wrongType.status, 400);
     assert.match(wrongType.body.error.message, /body\.minInstances: /);
 
-    const minOverMax = await api.request('POST', '/v1/resource-sets', { ...body('range'), minInstances: 5, maxInstances: 2 });
+    const minOverMax = await api.request('POST', '/v1/resource-sets', {
+      ...body('range'),
+      minInstances: 5,
+      maxInstances: 2,
+    });
     assert.equal(minOverMax.status, 400);
     assert.match(minOverMax.body.error.message, /body\.maxInstances: must be at least minInstances/);
 
@@ -91,10 +112,16 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.equal(badId.status, 400);
     assert.match(badId.body.error.message, /body\.id: /);
 
-    const { rows } = await api.database.db.query("SELECT count(*)::int AS n FROM resource_sets WHERE id IN ('typed','range','extra')");
+    const { rows } = await api.database.db.query(
+      "SELECT count(*)::int AS n FROM resource_sets WHERE id IN ('typed','range','extra')",
+    );
     assert.equal(rows[0].n, 0, 'nothing was written');
 
-    for (const [method, p] of [['GET', '/v1/resource-sets/ghost'], ['POST', '/v1/resource-sets/ghost/pause'], ['POST', '/v1/resource-sets/ghost/resume']] as const) {
+    for (const [method, p] of [
+      ['GET', '/v1/resource-sets/ghost'],
+      ['POST', '/v1/resource-sets/ghost/pause'],
+      ['POST', '/v1/resource-sets/ghost/resume'],
+    ] as const) {
       const res = await api.request(method, p);
       assert.equal(res.status, 404, `${method} ${p}`);
       assert.ok(res.body.error.requestId);
@@ -110,18 +137,58 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.match(noGroup.body.error.message, /^body\.providerRef: required with provider "aws"/);
     const unknownLocal = await api.request('POST', '/v1/resource-sets', { ...body(id), instanceType: 'local.huge' });
     assert.equal(unknownLocal.status, 400);
-    assert.match(unknownLocal.body.error.message, /^body\.instanceType: "local\.huge" is not an instance type of provider "local" \(known: local\.small, local\.medium, local\.large\)/);
-    const unknownAws = await api.request('POST', '/v1/resource-sets', { ...body(id), provider: 'aws', providerRef: 'web-asg', instanceType: 'm7g.lage' });
+    assert.match(
+      unknownLocal.body.error.message,
+      /^body\.instanceType: "local\.huge" is not an instance type of provider "local" \(known: local\.small, local\.medium, local\.large\)/,
+    );
+    const unknownAws = await api.request('POST', '/v1/resource-sets', {
+      ...body(id),
+      provider: 'aws',
+      providerRef: 'web-asg',
+      instanceType: 'm7g.lage',
+    });
     assert.equal(unknownAws.status, 400);
-    assert.match(unknownAws.body.error.message, /^body\.instanceType: "m7g\.lage" is not an instance type of provider "aws"/);
-    const wrongCloud = await api.request('POST', '/v1/resource-sets', { ...body(id), provider: 'aws', providerRef: 'web-asg', instanceType: 'local.small' });
+    assert.match(
+      unknownAws.body.error.message,
+      /^body\.instanceType: "m7g\.lage" is not an instance type of provider "aws"/,
+    );
+    const wrongCloud = await api.request('POST', '/v1/resource-sets', {
+      ...body(id),
+      provider: 'aws',
+      providerRef: 'web-asg',
+      instanceType: 'local.small',
+    });
     assert.equal(wrongCloud.status, 400);
-    assert.equal(await api.database.db.query('SELECT 1 FROM resource_sets WHERE id = $1', [id]).then((r) => r.rowCount), 0, 'nothing was written');
+    assert.equal(
+      await api.database.db.query('SELECT 1 FROM resource_sets WHERE id = $1', [id]).then((r) => r.rowCount),
+      0,
+      'nothing was written',
+    );
 
-    const fine = await api.request('POST', '/v1/resource-sets', { ...body(id), provider: 'aws', providerRef: 'web-asg', instanceType: 'm7g.large', policy: { mode: 'forecast-only' } });
+    const fine = await api.request('POST', '/v1/resource-sets', {
+      ...body(id),
+      provider: 'aws',
+      providerRef: 'web-asg',
+      instanceType: 'm7g.large',
+      policy: { mode: 'forecast-only' },
+    });
     assert.equal(fine.status, 201, JSON.stringify(fine.body));
-    assert.equal((await api.request('POST', '/v1/resource-sets', { ...body(uniqueId('dflt')), provider: 'aws', providerRef: 'web-asg' })).status, 201, "'default': the group's launch template");
-    assert.equal((await api.request('POST', '/v1/resource-sets', { ...body(uniqueId('med')), instanceType: 'local.medium' })).status, 201);
+    assert.equal(
+      (
+        await api.request('POST', '/v1/resource-sets', {
+          ...body(uniqueId('dflt')),
+          provider: 'aws',
+          providerRef: 'web-asg',
+        })
+      ).status,
+      201,
+      "'default': the group's launch template",
+    );
+    assert.equal(
+      (await api.request('POST', '/v1/resource-sets', { ...body(uniqueId('med')), instanceType: 'local.medium' }))
+        .status,
+      201,
+    );
   });
 
   it('serves health, readiness, metrics and an OpenAPI document generated from the routes', async () => {
@@ -135,23 +202,39 @@ describe('resource sets API → Temporal → query/signal (real dev server, real
     assert.equal(doc.body.openapi, '3.0.3');
     assert.ok(doc.body.paths['/v1/resource-sets/{id}/pause'].post);
     assert.ok(doc.body.paths['/v1/resource-sets'].post.requestBody);
-    assert.match(doc.body.paths['/v1/resource-sets/{id}/policy'].patch.responses['503'].description, /temporal_timeout/, 'shedding and timeouts are documented');
+    assert.match(
+      doc.body.paths['/v1/resource-sets/{id}/policy'].patch.responses['503'].description,
+      /temporal_timeout/,
+      'shedding and timeouts are documented',
+    );
   });
 });
 
-
 describe('resource set policy, overrides and deletion (real dev server, real Postgres)', () => {
   let api: TestApi;
-  before(async () => { api = await startTestApi(); });
-  after(async () => { await api.close(); });
-  const create = async (id: string) => assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 10 })).status, 201);
+  before(async () => {
+    api = await startTestApi();
+  });
+  after(async () => {
+    await api.close();
+  });
+  const create = async (id: string) =>
+    assert.equal(
+      (await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 10 }))
+        .status,
+      201,
+    );
 
   it('PATCH policy: applies a valid change, rejects min > max and unknown fields with nothing changed', async () => {
     const id = uniqueId('policy');
     await create(id);
     // No local cloud runs here, so the loop's fleet reads keep failing: they retry on workflow
     // timers, and the update is answered within the API's deadline on Temporal (10 s) regardless.
-    const ok = await api.request('PATCH', `/v1/resource-sets/${id}/policy`, { maxInstances: 20, targetUtilization: 0.6, mode: 'forecast-only' });
+    const ok = await api.request('PATCH', `/v1/resource-sets/${id}/policy`, {
+      maxInstances: 20,
+      targetUtilization: 0.6,
+      mode: 'forecast-only',
+    });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.spec.maxInstances, 20);
     assert.equal(ok.body.spec.policy.targetUtilization, 0.6);

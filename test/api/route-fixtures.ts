@@ -16,7 +16,11 @@ export interface Fixture {
 export const routeKey = (r: { method: string; path: string }): string => `${r.method.toUpperCase()} ${r.path}`;
 
 export const resourceSetBody = (id: string) => ({ id, provider: 'local', minInstances: 1, maxInstances: 10 });
-export const templateBody = { instanceType: 'local.small', softwareVersion: 'v1', params: { poolSize: 2, cacheSize: 100, queueLimit: 32 } };
+export const templateBody = {
+  instanceType: 'local.small',
+  softwareVersion: 'v1',
+  params: { poolSize: 2, cacheSize: 100, queueLimit: 32 },
+};
 /** An app that is not the sample service: settings in a YAML file, reloaded on SIGHUP. */
 export const profileBody = {
   description: 'a shop',
@@ -27,14 +31,22 @@ export const profileBody = {
   },
   software: { pattern: 'ghcr\\.io/acme/shop:\\d+\\.\\d+' },
   healthCheck: { type: 'http', path: '/health', port: 8080 },
-  config: { method: 'file', path: '/etc/shop/settings.yaml', format: 'yaml', reload: { signal: 'SIGHUP', pidFile: '/run/shop.pid' } },
+  config: {
+    method: 'file',
+    path: '/etc/shop/settings.yaml',
+    format: 'yaml',
+    reload: { signal: 'SIGHUP', pidFile: '/run/shop.pid' },
+  },
 };
 
 /**
  * One fixture per route, by `METHOD path`. A route without one fails the authorisation matrix, so
  * a new route cannot go untested; routes that destroy their target get a fresh one each time.
  */
-export function routeFixtures(api: TestApi, env: { sharedSet: string; sharedTemplate: string; agentInstance: string }): Record<string, Fixture> {
+export function routeFixtures(
+  api: TestApi,
+  env: { sharedSet: string; sharedTemplate: string; agentInstance: string },
+): Record<string, Fixture> {
   let seq = 0;
   const freshSet = async () => {
     const id = uniqueId('fresh');
@@ -50,7 +62,8 @@ export function routeFixtures(api: TestApi, env: { sharedSet: string; sharedTemp
     return { name, version: '1' };
   };
   const shippedProfile = () => Promise.resolve({ name: 'sample-service' });
-  const template = (version?: number) => () => Promise.resolve({ name: env.sharedTemplate, ...(version ? { version: String(version) } : {}) });
+  const template = (version?: number) => () =>
+    Promise.resolve({ name: env.sharedTemplate, ...(version ? { version: String(version) } : {}) });
   return {
     'GET /healthz': {},
     'GET /readyz': {},
@@ -67,16 +80,23 @@ export function routeFixtures(api: TestApi, env: { sharedSet: string; sharedTemp
     'DELETE /v1/resource-sets/:id': { params: freshSet },
     'GET /v1/resource-sets/:id/decisions': {},
     'GET /v1/resource-sets/:id/forecast': { allowed: { status: 404, code: 'no_forecast' } },
-    'POST /v1/metrics': { body: () => batch(env.sharedSet, env.agentInstance, [sample(++seq, Date.now() - 5_000, { requests: 1 })]) },
+    'POST /v1/metrics': {
+      body: () => batch(env.sharedSet, env.agentInstance, [sample(++seq, Date.now() - 5_000, { requests: 1 })]),
+    },
     'POST /v1/keys': { body: () => ({ role: 'viewer', name: 'made by a test' }) },
     'GET /v1/keys': {},
     'DELETE /v1/keys/:id': { params: freshKey },
     'POST /v1/keys/:id/rotate': { params: freshKey },
     'GET /v1/audit': {},
-    'POST /v1/profiles/:name/versions': { params: () => Promise.resolve({ name: uniqueId('profile') }), body: () => profileBody },
+    'POST /v1/profiles/:name/versions': {
+      params: () => Promise.resolve({ name: uniqueId('profile') }),
+      body: () => profileBody,
+    },
     'GET /v1/profiles': {},
     'GET /v1/profiles/:name/versions': { params: shippedProfile },
-    'GET /v1/profiles/:name/versions/:version': { params: () => Promise.resolve({ name: 'sample-service', version: '1' }) },
+    'GET /v1/profiles/:name/versions/:version': {
+      params: () => Promise.resolve({ name: 'sample-service', version: '1' }),
+    },
     'GET /v1/profiles/:name/diff': { params: shippedProfile, query: '?from=1&to=1' },
     'POST /v1/templates/:name/versions': { params: template(), body: () => templateBody },
     'GET /v1/templates/:name/versions': { params: template() },
@@ -84,20 +104,29 @@ export function routeFixtures(api: TestApi, env: { sharedSet: string; sharedTemp
     'DELETE /v1/templates/:name/versions/:version': { params: freshTemplate },
     'GET /v1/templates/:name/diff': { params: template(), query: '?from=1&to=1' },
     // A fresh set each time, so the shared one never has a rollout and the two below stay predictable.
-    'PUT /v1/resource-sets/:id/template': { params: freshSet, body: () => ({ template: env.sharedTemplate, version: 1 }) },
+    'PUT /v1/resource-sets/:id/template': {
+      params: freshSet,
+      body: () => ({ template: env.sharedTemplate, version: 1 }),
+    },
     'POST /v1/resource-sets/:id/rollback': { allowed: { status: 409, code: 'nothing_to_roll_back' } },
     'POST /v1/resource-sets/:id/rollout/:action': {
-      params: () => Promise.resolve({ id: env.sharedSet, action: 'pause' }), allowed: { status: 409, code: 'no_active_rollout' },
+      params: () => Promise.resolve({ id: env.sharedSet, action: 'pause' }),
+      allowed: { status: 409, code: 'no_active_rollout' },
     },
     'GET /v1/resource-sets/:id/rollouts': {},
     // The same version twice: refused before any instance is touched, so the shared set stays as it is.
     'POST /v1/resource-sets/:id/experiments': {
-      body: () => ({ a: { template: env.sharedTemplate, version: 1 }, b: { template: env.sharedTemplate, version: 1 }, durationSeconds: 60 }),
+      body: () => ({
+        a: { template: env.sharedTemplate, version: 1 },
+        b: { template: env.sharedTemplate, version: 1 },
+        durationSeconds: 60,
+      }),
       allowed: { status: 400, code: 'invalid_request' },
     },
     'GET /v1/resource-sets/:id/experiments': {},
     'GET /v1/resource-sets/:id/experiments/:expId': {
-      params: () => Promise.resolve({ id: env.sharedSet, expId: 'experiment-none' }), allowed: { status: 404, code: 'not_found' },
+      params: () => Promise.resolve({ id: env.sharedSet, expId: 'experiment-none' }),
+      allowed: { status: 404, code: 'not_found' },
     },
     'GET /v1/resource-sets/:id/recommendations': {},
     // Bounds outside the parameter's range: refused before any instance is touched.
@@ -107,13 +136,16 @@ export function routeFixtures(api: TestApi, env: { sharedSet: string; sharedTemp
     },
     'GET /v1/resource-sets/:id/tuning': {},
     'GET /v1/resource-sets/:id/tuning/:sessionId': {
-      params: () => Promise.resolve({ id: env.sharedSet, sessionId: 'tuning-none' }), allowed: { status: 404, code: 'not_found' },
+      params: () => Promise.resolve({ id: env.sharedSet, sessionId: 'tuning-none' }),
+      allowed: { status: 404, code: 'not_found' },
     },
     'POST /v1/resource-sets/:id/recommendations/:rid/apply': {
-      params: () => Promise.resolve({ id: env.sharedSet, rid: '2147483647' }), allowed: { status: 404, code: 'not_found' },
+      params: () => Promise.resolve({ id: env.sharedSet, rid: '2147483647' }),
+      allowed: { status: 404, code: 'not_found' },
     },
     'POST /v1/resource-sets/:id/experiments/:expId/:action': {
-      params: () => Promise.resolve({ id: env.sharedSet, expId: 'experiment-none', action: 'conclude' }), allowed: { status: 409, code: 'no_active_experiment' },
+      params: () => Promise.resolve({ id: env.sharedSet, expId: 'experiment-none', action: 'conclude' }),
+      allowed: { status: 409, code: 'no_active_experiment' },
     },
     'GET /v1/resource-sets/:id/series': { query: '?hours=2' },
     'GET /v1/resource-sets/:id/instances': {},

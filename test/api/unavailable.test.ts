@@ -20,8 +20,15 @@ async function apiWith(options: { temporal: string; databaseUrl: string; securit
   const connection = connectForRequests(options.temporal);
   const db = createPool(options.databaseUrl);
   const app = createApp({
-    db, logger: createLogger('silent'), metrics: new Registry(), agentSecret: 'unused-in-this-test-0000',
-    objects: await createObjectStore({ dataDir: '/tmp/prescale-unavailable-test', S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true }),
+    db,
+    logger: createLogger('silent'),
+    metrics: new Registry(),
+    agentSecret: 'unused-in-this-test-0000',
+    objects: await createObjectStore({
+      dataDir: '/tmp/prescale-unavailable-test',
+      S3_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: true,
+    }),
     temporal: { connection, client: new Client({ connection }), namespace: 'default', taskQueue: 'unused' },
     ...(options.security ? { security: options.security } : {}),
   });
@@ -47,19 +54,22 @@ describe('when a dependency is down or overloaded, the API answers 503 or 429 na
     deadPort = await freePort();
     auth = { authorization: `Bearer ${(await createApiKey(database.db, { role: 'admin' }, 'test')).key}` };
   });
-  after(async () => { await database.drop(); });
+  after(async () => {
+    await database.drop();
+  });
 
   it('Temporal down: /readyz 503 naming temporal; creating a resource set 503 and nothing kept', async () => {
     const api = await apiWith({ temporal: `127.0.0.1:${deadPort}`, databaseUrl: database.url });
     try {
       const ready = await fetch(`${api.url}/readyz`);
       assert.equal(ready.status, 503);
-      const body = await ready.json() as { checks: Record<string, { ok: boolean }> };
+      const body = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
       assert.equal(body.checks.temporal?.ok, false);
       assert.equal(body.checks.postgres?.ok, true);
 
       const created = await fetch(`${api.url}/v1/resource-sets`, {
-        method: 'POST', headers: { 'content-type': 'application/json', ...auth },
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify({ id: 'offline', provider: 'local', minInstances: 1, maxInstances: 2 }),
       });
       assert.equal(created.status, 503);
@@ -74,16 +84,36 @@ describe('when a dependency is down or overloaded, the API answers 503 or 429 na
   it('a workflow taking updates slower than they arrive: 429 temporal_busy beyond its cap, 503 temporal_timeout at the deadline, never held', async () => {
     // No worker polls this API's task queue, so the loop's updates stay in flight until Temporal's
     // per-workflow cap (10) refuses more, and the admitted ones until the API's deadline on Temporal.
-    const api = await apiWith({ temporal: TEMPORAL_ADDRESS, databaseUrl: database.url, security: { temporalTimeoutSeconds: 6 } });
+    const api = await apiWith({
+      temporal: TEMPORAL_ADDRESS,
+      databaseUrl: database.url,
+      security: { temporalTimeoutSeconds: 6 },
+    });
     const headers = { 'content-type': 'application/json', ...auth };
     const id = `busy-${Date.now().toString(36)}`;
     try {
-      const created = await fetch(`${api.url}/v1/resource-sets`, { method: 'POST', headers, body: JSON.stringify({ id, provider: 'local', minInstances: 0, maxInstances: 2 }) });
+      const created = await fetch(`${api.url}/v1/resource-sets`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ id, provider: 'local', minInstances: 0, maxInstances: 2 }),
+      });
       assert.equal(created.status, 201);
       // An update waits for the loop's worker (a policy PATCH no longer does: it is stored, then signalled).
-      const updates = Array.from({ length: 14 }, () => fetch(`${api.url}/v1/resource-sets/${id}/scale`, {
-        method: 'POST', headers, body: JSON.stringify({ count: 1, ttlSeconds: 60 }), signal: AbortSignal.timeout(20_000),
-      }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error?: { code: string } }).error?.code }), () => 'held' as const));
+      const updates = Array.from({ length: 14 }, () =>
+        fetch(`${api.url}/v1/resource-sets/${id}/scale`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ count: 1, ttlSeconds: 60 }),
+          signal: AbortSignal.timeout(20_000),
+        }).then(
+          async (r) => ({
+            status: r.status,
+            retryAfter: r.headers.get('retry-after'),
+            code: ((await r.json()) as { error?: { code: string } }).error?.code,
+          }),
+          () => 'held' as const,
+        ),
+      );
       const settled = await Promise.all(updates);
       const busy = settled.filter((a) => a !== 'held' && a.status === 429);
       const timedOut = settled.filter((a) => a !== 'held' && a.status === 503);
@@ -91,20 +121,30 @@ describe('when a dependency is down or overloaded, the API answers 503 or 429 na
       for (const a of busy) assert.deepEqual(a, { status: 429, retryAfter: '1', code: 'temporal_busy' });
       assert.ok(timedOut.length >= 1, `the admitted ones end at the deadline: ${JSON.stringify(settled)}`);
       for (const a of timedOut) assert.deepEqual(a, { status: 503, retryAfter: '5', code: 'temporal_timeout' });
-      assert.equal(busy.length + timedOut.length, 14, `every update answered, none held to the client's 20 s or a 500: ${JSON.stringify(settled)}`);
+      assert.equal(
+        busy.length + timedOut.length,
+        14,
+        `every update answered, none held to the client's 20 s or a 500: ${JSON.stringify(settled)}`,
+      );
     } finally {
       await fetch(`${api.url}/v1/resource-sets/${id}`, { method: 'DELETE', headers }).catch(() => undefined);
-      await new Client({ connection: connectForRequests(TEMPORAL_ADDRESS) }).workflow.getHandle(`resource-set-${id}`).terminate('test over').catch(() => undefined);
+      await new Client({ connection: connectForRequests(TEMPORAL_ADDRESS) }).workflow
+        .getHandle(`resource-set-${id}`)
+        .terminate('test over')
+        .catch(() => undefined);
       await api.close();
     }
   });
 
   it('Postgres down: /readyz 503 naming postgres; reads 503', async () => {
-    const api = await apiWith({ temporal: TEMPORAL_ADDRESS, databaseUrl: `postgres://postgres@127.0.0.1:${deadPort}/none` });
+    const api = await apiWith({
+      temporal: TEMPORAL_ADDRESS,
+      databaseUrl: `postgres://postgres@127.0.0.1:${deadPort}/none`,
+    });
     try {
       const ready = await fetch(`${api.url}/readyz`);
       assert.equal(ready.status, 503);
-      const body = await ready.json() as { checks: Record<string, { ok: boolean }> };
+      const body = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
       assert.equal(body.checks.postgres?.ok, false);
       assert.equal(body.checks.temporal?.ok, true);
       // The key cannot be checked without Postgres: 503, neither 401 nor a pass.

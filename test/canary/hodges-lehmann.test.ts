@@ -54,7 +54,10 @@ test('large samples: k from the normal approximation, and 300 a side is handled'
   assert.ok(shift.achievedConfidence >= 0.95);
 
   const big = Array.from({ length: 300 }, (_, i) => Math.sin(i) * 10);
-  const shift300 = hodgesLehmann(big.map((v) => v + 2), big);
+  const shift300 = hodgesLehmann(
+    big.map((v) => v + 2),
+    big,
+  );
   near(shift300.estimate, 2);
   assert.ok(shift300.lower < 2 && shift300.upper > 2);
 });

@@ -78,9 +78,15 @@ test('half the metrics without data leaves the run inconclusive; broken data fai
   const result = judge({ metrics: [{ name: 'a' }, { name: 'b' }] }, { a: { baseline, canary: sameAsBaseline } });
   assert.equal(result.verdict, 'inconclusive');
   assert.match(result.reason, /1 of 2 metrics could not be judged: b \(NoData\)/);
-  const few = judge({ metrics: [latency] }, { latency_p95: { baseline: baseline.slice(0, 2), canary: sameAsBaseline.slice(0, 2) } });
+  const few = judge(
+    { metrics: [latency] },
+    { latency_p95: { baseline: baseline.slice(0, 2), canary: sameAsBaseline.slice(0, 2) } },
+  );
   assert.equal(few.verdict, 'inconclusive', 'too few samples to reach the confidence is no evidence either');
-  const broken = judge({ metrics: [{ name: 'a' }, { name: 'b' }] }, { a: { baseline, canary: sameAsBaseline }, b: { baseline, canary: [Infinity] } });
+  const broken = judge(
+    { metrics: [{ name: 'a' }, { name: 'b' }] },
+    { a: { baseline, canary: sameAsBaseline }, b: { baseline, canary: [Infinity] } },
+  );
   assert.equal(broken.verdict, 'fail');
   assert.match(broken.reason, /b \(Error\)/);
 });
@@ -138,7 +144,10 @@ test('decrease direction: a throughput drop beyond the allowance is Low; a laten
 test('marginal band: one of four equally weighted metrics High scores 75; the bake is extended once', () => {
   const names = ['a', 'b', 'c', 'd'];
   const data = Object.fromEntries(names.map((name) => [name, { baseline, canary: sameAsBaseline }]));
-  const result = judge({ metrics: names.map((name) => ({ name })) }, { ...data, d: { baseline, canary: spread(130, 0.1) } });
+  const result = judge(
+    { metrics: names.map((name) => ({ name })) },
+    { ...data, d: { baseline, canary: spread(130, 0.1) } },
+  );
   assert.equal(result.score, 75);
   assert.equal(result.verdict, 'marginal');
   assert.match(result.reason, /score 75\.0 < pass 95 but ≥ marginal 75; not passing: d \(High\)/);
@@ -172,7 +181,10 @@ test('group weights: listed groups keep theirs, unlisted ones share the rest of 
 });
 
 test('Error for infinite values, NoData when the samples cannot reach the confidence, and bad configs throw', () => {
-  const broken = judge({ metrics: [latency] }, { latency_p95: { baseline: [...baseline, Infinity], canary: baseline } });
+  const broken = judge(
+    { metrics: [latency] },
+    { latency_p95: { baseline: [...baseline, Infinity], canary: baseline } },
+  );
   assert.equal(broken.metrics[0]?.classification, 'Error');
   const tiny = judge({ metrics: [latency] }, { latency_p95: { baseline: [1, 2, 3], canary: [7, 8, 9] } });
   assert.equal(tiny.metrics[0]?.classification, 'NoData');

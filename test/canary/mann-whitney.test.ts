@@ -36,7 +36,9 @@ test('swapping the samples mirrors U and the one-sided alternative', () => {
 // corrections. Ozone (ppb) for May and August 1973, NA readings left out.
 test('normal approximation with ties reproduces R airquality May vs August: W = 127.5, p = 0.0001208', () => {
   const may = [41, 36, 12, 18, 28, 23, 19, 8, 7, 16, 11, 14, 18, 14, 34, 6, 30, 11, 1, 11, 4, 32, 23, 45, 115, 37];
-  const august = [39, 9, 16, 78, 35, 66, 122, 89, 110, 44, 28, 65, 22, 59, 23, 31, 44, 21, 9, 45, 168, 73, 76, 118, 84, 85];
+  const august = [
+    39, 9, 16, 78, 35, 66, 122, 89, 110, 44, 28, 65, 22, 59, 23, 31, 44, 21, 9, 45, 168, 73, 76, 118, 84, 85,
+  ];
   const result = mannWhitney(may, august);
   assert.equal(result.u, 127.5);
   assert.equal(result.method, 'normal');

@@ -13,7 +13,11 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'prescale-backtest-'));
   trace = path.join(dir, 'tiny.csv');
   // Two days of a daily wave, one sample every 5 minutes (held for 5 minutes when read).
-  const rows = Array.from({ length: 2 * 288 }, (_, i) => `${new Date(Date.UTC(2024, 0, 1) + i * 300_000).toISOString()},${(100 + 60 * Math.sin((2 * Math.PI * i) / 288)).toFixed(2)}`);
+  const rows = Array.from(
+    { length: 2 * 288 },
+    (_, i) =>
+      `${new Date(Date.UTC(2024, 0, 1) + i * 300_000).toISOString()},${(100 + 60 * Math.sin((2 * Math.PI * i) / 288)).toFixed(2)}`,
+  );
   await writeFile(trace, `timestamp,value\n${rows.join('\n')}\n`);
 });
 
@@ -25,7 +29,9 @@ after(async () => {
 async function backtest(values: Record<string, string | boolean>): Promise<{ code: number | void; stdout: string }> {
   const lines: string[] = [];
   const log = console.log;
-  console.log = (...args: unknown[]) => { lines.push(args.join(' ')); };
+  console.log = (...args: unknown[]) => {
+    lines.push(args.join(' '));
+  };
   try {
     const options = { policy: 'predictive,hpa,aws,oracle', target: '0.7', json: false, ...values };
     return { code: await backtestCommand.run(options, []), stdout: lines.join('\n') };
@@ -41,7 +47,8 @@ test('--json prints one object: per policy τU, θU, θO, cost, changes per hour
   assert.deepEqual(Object.keys(figures).sort(), ['aws', 'hpa', 'oracle', 'predictive']);
   for (const [name, f] of Object.entries(figures)) {
     assert.deepEqual(Object.keys(f).sort(), ['changesPerHour', 'cost', 'mase', 'tauU', 'thetaO', 'thetaU'], name);
-    for (const key of ['tauU', 'thetaU', 'thetaO', 'cost', 'changesPerHour']) assert.equal(typeof f[key], 'number', `${name}.${key}`);
+    for (const key of ['tauU', 'thetaU', 'thetaO', 'cost', 'changesPerHour'])
+      assert.equal(typeof f[key], 'number', `${name}.${key}`);
     assert.ok(f.mase === null || typeof f.mase === 'number');
   }
   assert.equal(figures.oracle!.cost, 1);
@@ -76,13 +83,18 @@ test('--frontier prints τU and cost for hpa and aws at 0.5–0.9 and predictive
   }
   assert.match(stdout, /^predictive\s+today\s/m);
   assert.match(stdout, /^predictive\s+≤ 1 % short\s/m);
-  assert.match(stdout, /^today: \d+\.\d\d % short at \d\.\d{3}; the better baseline reaches \d+\.\d\d % at that cost\.$/m);
+  assert.match(
+    stdout,
+    /^today: \d+\.\d\d % short at \d\.\d{3}; the better baseline reaches \d+\.\d\d % at that cost\.$/m,
+  );
   const svg = await readFile(plot, 'utf8');
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   for (const policy of ['hpa', 'aws', 'predictive']) assert.match(svg, new RegExp(`>${policy}</text>`), policy);
-  assert.match(svg, /r="10" fill="none"/, 'today\'s configuration is ringed');
+  assert.match(svg, /r="10" fill="none"/, "today's configuration is ringed");
 
-  const json = JSON.parse((await backtest({ trace, frontier: true, json: true })).stdout) as { points: { policy: string; current: boolean }[] };
+  const json = JSON.parse((await backtest({ trace, frontier: true, json: true })).stdout) as {
+    points: { policy: string; current: boolean }[];
+  };
   assert.equal(json.points.filter((p) => p.policy === 'hpa').length, 5);
   assert.equal(json.points.filter((p) => p.current).length, 1);
 });

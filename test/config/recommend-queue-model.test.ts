@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capacityAtSlo, queueState, serviceScv, sojournQuantileMs, type QueueSystem } from '../../src/config/recommend/queue-model.js';
+import {
+  capacityAtSlo,
+  queueState,
+  serviceScv,
+  sojournQuantileMs,
+  type QueueSystem,
+} from '../../src/config/recommend/queue-model.js';
 import { seededRandom } from '../../src/domain/random.js';
 
 /**
@@ -8,7 +14,12 @@ import { seededRandom } from '../../src/domain/random.js';
  * refused when it would have to wait and K requests already wait. Returns the p95 sojourn of
  * admitted requests (after a warm-up tenth) and the refused share.
  */
-function simulate(system: QueueSystem, lambdaPerMs: number, arrivals: number, seed: number): { p95: number; refused: number } {
+function simulate(
+  system: QueueSystem,
+  lambdaPerMs: number,
+  arrivals: number,
+  seed: number,
+): { p95: number; refused: number } {
   const random = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random());
   const free = new Array<number>(system.servers).fill(0);
@@ -38,22 +49,47 @@ function simulate(system: QueueSystem, lambdaPerMs: number, arrivals: number, se
   return { p95: sojourns[Math.floor(0.95 * sojourns.length)]!, refused: refused / arrivals };
 }
 
-const mixed = (hit: number, hitMs: number, missMs: number) => [{ weight: hit, meanMs: hitMs }, { weight: 1 - hit, meanMs: missMs }];
+const mixed = (hit: number, hitMs: number, missMs: number) => [
+  { weight: hit, meanMs: hitMs },
+  { weight: 1 - hit, meanMs: missMs },
+];
 
 describe('M/G/c/K approximation', () => {
   const cases: { name: string; system: QueueSystem; lambdaPerMs: number }[] = [
-    { name: 'the default config near its knee', system: { servers: 2, queueLimit: 32, service: mixed(0.25, 5, 40), sigma: 0.25 }, lambdaPerMs: 0.055 },
-    { name: 'a short queue that refuses', system: { servers: 8, queueLimit: 4, service: mixed(0.8, 5, 40), sigma: 0.25 }, lambdaPerMs: 0.55 },
-    { name: 'a long queue at 88% load', system: { servers: 8, queueLimit: 1000, service: mixed(0.8, 5, 40), sigma: 0.25 }, lambdaPerMs: 0.6 },
-    { name: 'a wide pool', system: { servers: 32, queueLimit: 100, service: mixed(0.6, 10, 80), sigma: 0.25 }, lambdaPerMs: 0.85 },
+    {
+      name: 'the default config near its knee',
+      system: { servers: 2, queueLimit: 32, service: mixed(0.25, 5, 40), sigma: 0.25 },
+      lambdaPerMs: 0.055,
+    },
+    {
+      name: 'a short queue that refuses',
+      system: { servers: 8, queueLimit: 4, service: mixed(0.8, 5, 40), sigma: 0.25 },
+      lambdaPerMs: 0.55,
+    },
+    {
+      name: 'a long queue at 88% load',
+      system: { servers: 8, queueLimit: 1000, service: mixed(0.8, 5, 40), sigma: 0.25 },
+      lambdaPerMs: 0.6,
+    },
+    {
+      name: 'a wide pool',
+      system: { servers: 32, queueLimit: 100, service: mixed(0.6, 10, 80), sigma: 0.25 },
+      lambdaPerMs: 0.85,
+    },
   ];
   for (const { name, system, lambdaPerMs } of cases) {
     it(`agrees with a simulation: ${name}`, () => {
       const state = queueState(system, lambdaPerMs);
       const model = sojournQuantileMs(state, 0.95);
       const simulated = simulate(system, lambdaPerMs, 200_000, 7);
-      assert.ok(Math.abs(model / simulated.p95 - 1) < 0.08, `p95 ${model.toFixed(1)} vs simulated ${simulated.p95.toFixed(1)} ms`);
-      assert.ok(Math.abs(state.refused - simulated.refused) < 0.01 + 0.2 * simulated.refused, `refused ${state.refused} vs ${simulated.refused}`);
+      assert.ok(
+        Math.abs(model / simulated.p95 - 1) < 0.08,
+        `p95 ${model.toFixed(1)} vs simulated ${simulated.p95.toFixed(1)} ms`,
+      );
+      assert.ok(
+        Math.abs(state.refused - simulated.refused) < 0.01 + 0.2 * simulated.refused,
+        `refused ${state.refused} vs ${simulated.refused}`,
+      );
     });
   }
 

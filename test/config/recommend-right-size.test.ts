@@ -16,14 +16,23 @@ describe('right-sizing', () => {
   it('prices each type per unit of capacity at the SLO and picks the cheaper fleet', () => {
     const result = rightSize({ ...base, demand: 2000 });
     // Large is cheaper per unit than small but 8 of them (bash.64/h) cost more than 29 small (bash.58/h).
-    assert.deepEqual(result.costs.map((c) => c.instanceType), ['local.medium', 'local.small', 'local.large']);
+    assert.deepEqual(
+      result.costs.map((c) => c.instanceType),
+      ['local.medium', 'local.small', 'local.large'],
+    );
     const medium = result.costs[0]!;
     assert.ok(Math.abs(medium.costPerCapacity - 0.04 / 260) < 1e-15);
     assert.equal(medium.instances, Math.ceil(2000 / (260 * 0.7)));
     assert.equal(result.recommended, 'local.medium');
     // 29 small ($0.58/h) against 11 medium ($0.44/h).
-    assert.ok(Math.abs(result.expectedSavingPerHour - (29 * 0.02 - 11 * 0.04)) < 1e-12, `${result.expectedSavingPerHour}`);
-    assert.match(result.reason, /11 × local.medium = \$0.4400\/h .* instead of 29 × local.small = \$0.5800\/h .* saves \$0.1400\/h \(24%\)/);
+    assert.ok(
+      Math.abs(result.expectedSavingPerHour - (29 * 0.02 - 11 * 0.04)) < 1e-12,
+      `${result.expectedSavingPerHour}`,
+    );
+    assert.match(
+      result.reason,
+      /11 × local.medium = \$0.4400\/h .* instead of 29 × local.small = \$0.5800\/h .* saves \$0.1400\/h \(24%\)/,
+    );
   });
 
   it('stays when the saving is below the margin', () => {
@@ -41,7 +50,12 @@ describe('right-sizing', () => {
   });
 
   it('says so when the current type has no known capacity, and ignores unusable types', () => {
-    const result = rightSize({ ...base, current: 'm7g.large', demand: 100, types: [...types, { instanceType: 'x', hourlyPrice: 1, capacity: 0, basis: 'learned' }] });
+    const result = rightSize({
+      ...base,
+      current: 'm7g.large',
+      demand: 100,
+      types: [...types, { instanceType: 'x', hourlyPrice: 1, capacity: 0, basis: 'learned' }],
+    });
     assert.equal(result.recommended, null);
     assert.equal(result.costs.length, 3);
     assert.match(result.reason, /no capacity is known for the current type m7g.large/);
@@ -50,7 +64,12 @@ describe('right-sizing', () => {
 });
 
 describe('recommendation policy and trials', () => {
-  const trial: Recommendation = { kind: 'tuning-trial', params: { poolSize: 32, cacheSize: 50_000, queueLimit: 256 }, expectedGain: 0.12, reason: 'EI' };
+  const trial: Recommendation = {
+    kind: 'tuning-trial',
+    params: { poolSize: 32, cacheSize: 50_000, queueLimit: 256 },
+    expectedGain: 0.12,
+    reason: 'EI',
+  };
 
   it('rolls out automatically only in auto mode and only when the gain is worth a rollout', () => {
     assert.equal(disposition(DEFAULT_RECOMMENDATION_POLICY, trial), 'record');
@@ -61,8 +80,16 @@ describe('recommendation policy and trials', () => {
 
   it('turns a judged trial into an observation: capacity per dollar when it passed, unsafe otherwise', () => {
     const params = { poolSize: 8, cacheSize: 1000, queueLimit: 64 };
-    assert.deepEqual(observationOfTrial({ params, verdict: 'pass', capacity: 300, hourlyCost: 0.015 }), { params, safe: true, value: 20_000 });
-    assert.deepEqual(observationOfTrial({ params, verdict: 'marginal', capacity: 300, hourlyCost: 0.015 }), { params, safe: false, reason: 'canary judged marginal' });
+    assert.deepEqual(observationOfTrial({ params, verdict: 'pass', capacity: 300, hourlyCost: 0.015 }), {
+      params,
+      safe: true,
+      value: 20_000,
+    });
+    assert.deepEqual(observationOfTrial({ params, verdict: 'marginal', capacity: 300, hourlyCost: 0.015 }), {
+      params,
+      safe: false,
+      reason: 'canary judged marginal',
+    });
     assert.equal(observationOfTrial({ params, verdict: 'pass', capacity: null, hourlyCost: 0.015 }), null);
     assert.equal(observationOfTrial({ params, verdict: 'pass', capacity: 0, hourlyCost: 0.015 })?.safe, false);
   });

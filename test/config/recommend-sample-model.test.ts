@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { cacheCapacity, hourlyCost, MEMORY_PRICE_SHARE } from '../../src/config/recommend/cost.js';
 import { lruHitRate } from '../../src/config/recommend/lru-hit-rate.js';
 import {
-  exhaustiveBest, sampleCapacity, sampleHourlyCost, sampleServiceQueue, sampleServiceSpace, sampleValue, slowdown,
+  exhaustiveBest,
+  sampleCapacity,
+  sampleHourlyCost,
+  sampleServiceQueue,
+  sampleServiceSpace,
+  sampleValue,
+  slowdown,
 } from '../../src/config/recommend/sample-service-model.js';
 import { seededRandom } from '../../src/domain/random.js';
 import { LOCAL_INSTANCE_TYPES } from '../../src/providers/local/instance-types.js';
@@ -29,13 +35,19 @@ describe('sample service model', () => {
           if (hit) hits++;
         }
       }
-      assert.ok(Math.abs(lruHitRate(size) - hits / lookups) < 0.01, `model ${lruHitRate(size)} vs simulated ${hits / lookups}`);
+      assert.ok(
+        Math.abs(lruHitRate(size) - hits / lookups) < 0.01,
+        `model ${lruHitRate(size)} vs simulated ${hits / lookups}`,
+      );
     });
   }
 
-  it('serves hits and misses at the sample service\'s times, divided by speed', () => {
+  it("serves hits and misses at the sample service's times, divided by speed", () => {
     const queue = sampleServiceQueue(medium!, { poolSize: 2, cacheSize: 0, queueLimit: 1 });
-    assert.deepEqual(queue.service.map((s) => s.meanMs), [HIT_MS / 2, MISS_MS / 2]);
+    assert.deepEqual(
+      queue.service.map((s) => s.meanMs),
+      [HIT_MS / 2, MISS_MS / 2],
+    );
     assert.equal(queue.service[0]!.weight, 0);
     assert.equal(slowdown(2, 2), 1, 'one worker per unit of speed contends with nobody');
     assert.ok(slowdown(64, 1) > 2 * slowdown(32, 1));
@@ -52,7 +64,10 @@ describe('sample service model', () => {
     const value = (cacheSize: number) => sampleValue(small!, { ...GOOD, cacheSize }, SLO);
     assert.ok(value(KEY_SPACE) > 2 * value(1000));
     assert.equal(value(2 * KEY_SPACE), value(KEY_SPACE), 'beyond the key space nothing more is held or hit');
-    assert.ok(Math.abs(sampleHourlyCost(small!, { ...GOOD, cacheSize: 0 }) - small!.hourlyPrice * (1 - MEMORY_PRICE_SHARE)) < 1e-12);
+    assert.ok(
+      Math.abs(sampleHourlyCost(small!, { ...GOOD, cacheSize: 0 }) - small!.hourlyPrice * (1 - MEMORY_PRICE_SHARE)) <
+        1e-12,
+    );
     assert.equal(hourlyCost(small!, cacheCapacity(small!)), small!.hourlyPrice);
   });
 
@@ -60,7 +75,14 @@ describe('sample service model', () => {
     assert.equal(sampleCapacity(small!, { ...GOOD, cacheSize: cacheCapacity(small!) + 1 }, SLO), 0);
     assert.ok(sampleCapacity(medium!, { ...GOOD, cacheSize: cacheCapacity(small!) + 1 }, SLO) > 0);
     const space = sampleServiceSpace(small!);
-    assert.deepEqual(space.parameters.map((p) => [p.name, p.min, p.max]), [['poolSize', 1, 512], ['cacheSize', 0, cacheCapacity(small!)], ['queueLimit', 0, 100_000]]);
+    assert.deepEqual(
+      space.parameters.map((p) => [p.name, p.min, p.max]),
+      [
+        ['poolSize', 1, 512],
+        ['cacheSize', 0, cacheCapacity(small!)],
+        ['queueLimit', 0, 100_000],
+      ],
+    );
   });
 
   it('finds the best of a grid by brute force, inside the pool range', () => {

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decode, encode, grid, randomPoint, sameParams, validateSpace, type SearchSpace } from '../../src/config/recommend/space.js';
+import {
+  decode,
+  encode,
+  grid,
+  randomPoint,
+  sameParams,
+  validateSpace,
+  type SearchSpace,
+} from '../../src/config/recommend/space.js';
 import { seededRandom } from '../../src/domain/random.js';
 
 const space: SearchSpace = {
@@ -38,11 +46,19 @@ describe('search space', () => {
   it('clamps what lies outside the bounds and rejects what is missing', () => {
     assert.deepEqual(encode(space, { poolSize: 10_000, cacheSize: -5, ratio: 3 }), [1, 0, 1]);
     assert.throws(() => encode(space, { poolSize: 2, cacheSize: 3 }), /ratio: missing/);
-    assert.throws(() => validateSpace({ parameters: [{ name: 'x', min: -1, max: 1, integer: false, scale: 'log' }] }), /log-scaled/);
+    assert.throws(
+      () => validateSpace({ parameters: [{ name: 'x', min: -1, max: 1, integer: false, scale: 'log' }] }),
+      /log-scaled/,
+    );
   });
 
   it('builds a grid with integer duplicates removed', () => {
-    const small: SearchSpace = { parameters: [{ name: 'a', min: 1, max: 4, integer: true, scale: 'linear' }, { name: 'b', min: 0, max: 1, integer: false, scale: 'linear' }] };
+    const small: SearchSpace = {
+      parameters: [
+        { name: 'a', min: 1, max: 4, integer: true, scale: 'linear' },
+        { name: 'b', min: 0, max: 1, integer: false, scale: 'linear' },
+      ],
+    };
     const points = grid(small, 7);
     assert.equal(points.length, 4 * 7);
     assert.deepEqual([...new Set(points.map((p) => p.a))], [1, 2, 3, 4]);

@@ -23,7 +23,10 @@ function successes(problem: Problem, method: 'tuner' | 'random', trials: number,
     const random = seededRandom(seed);
     const observations: Observation[] = [{ params: problem.start, safe: true, value: problem.f(problem.start) }];
     for (let i = 0; i < trials; i++) {
-      const params = method === 'tuner' ? proposeNext(problem.space, observations, random, OPTIONS).params : randomPoint(problem.space, random);
+      const params =
+        method === 'tuner'
+          ? proposeNext(problem.space, observations, random, OPTIONS).params
+          : randomPoint(problem.space, random);
       observations.push({ params, safe: true, value: problem.f(params) });
     }
     if (bestSoFar(observations)!.value >= (1 - tolerance) * problem.best) count++;
@@ -47,7 +50,8 @@ const twoD: Problem = {
     ],
   },
   start: { pool: 2, cache: 100 },
-  f: ({ pool, cache }) => Math.exp(-((Math.log(pool!) - Math.log(40)) ** 2) / 2 - ((Math.log1p(cache!) - Math.log1p(3000)) ** 2) / 4) + 0.05,
+  f: ({ pool, cache }) =>
+    Math.exp(-((Math.log(pool!) - Math.log(40)) ** 2) / 2 - (Math.log1p(cache!) - Math.log1p(3000)) ** 2 / 4) + 0.05,
   best: 1.05,
 };
 
@@ -70,8 +74,14 @@ describe('tuner', () => {
     for (let i = 0; i < 8; i++) {
       const { params } = proposeNext(twoD.space, observations, random, OPTIONS);
       assert.ok(Number.isInteger(params.pool) && params.pool! >= 1 && params.pool! <= 512, JSON.stringify(params));
-      assert.ok(Number.isInteger(params.cache) && params.cache! >= 0 && params.cache! <= 100_000, JSON.stringify(params));
-      assert.ok(!observations.some((o) => o.params.pool === params.pool && o.params.cache === params.cache), 'a repeat');
+      assert.ok(
+        Number.isInteger(params.cache) && params.cache! >= 0 && params.cache! <= 100_000,
+        JSON.stringify(params),
+      );
+      assert.ok(
+        !observations.some((o) => o.params.pool === params.pool && o.params.cache === params.cache),
+        'a repeat',
+      );
       observations.push({ params, safe: true, value: twoD.f(params) });
     }
   });
@@ -81,17 +91,34 @@ describe('tuner', () => {
     const start: Observation = { params: oneD.start, safe: true, value: oneD.f(oneD.start) };
     assert.equal(proposeNext(oneD.space, [start], random).basis, 'space-filling');
     const second: Observation = { params: { x: 0.5 }, safe: true, value: oneD.f({ x: 0.5 }) };
-    const proposal = proposeNext(oneD.space, [start, second, { params: { x: 0.9 }, safe: true, value: oneD.f({ x: 0.9 }) }], random);
+    const proposal = proposeNext(
+      oneD.space,
+      [start, second, { params: { x: 0.9 }, safe: true, value: oneD.f({ x: 0.9 }) }],
+      random,
+    );
     assert.equal(proposal.basis, 'expected-improvement');
-    assert.ok(proposal.expectedGain! > 0 && proposal.probabilitySafe! > 0.5 && proposal.predictedValue! > 0, JSON.stringify(proposal));
+    assert.ok(
+      proposal.expectedGain! > 0 && proposal.probabilitySafe! > 0.5 && proposal.predictedValue! > 0,
+      JSON.stringify(proposal),
+    );
   });
 
   it('steers away from where trials failed, though the objective rises towards it', () => {
     // Rising up to 0.6, failing beyond: without the failures the tuner would look right of 0.6.
-    const safe = [0.05, 0.2, 0.35, 0.5, 0.6].map((x): Observation => ({ params: { x }, safe: true, value: Math.exp(3 * x) }));
-    const failed = [0.7, 0.8, 0.9, 1].map((x): Observation => ({ params: { x }, safe: false, reason: 'canary failed' }));
-    const beyond = (observations: Observation[]) => Array.from({ length: 5 }, (_, s) => proposeNext(oneD.space, observations, seededRandom(s + 1), OPTIONS))
-      .filter((p) => p.params.x! > 0.68).length;
+    const safe = [0.05, 0.2, 0.35, 0.5, 0.6].map((x): Observation => ({
+      params: { x },
+      safe: true,
+      value: Math.exp(3 * x),
+    }));
+    const failed = [0.7, 0.8, 0.9, 1].map((x): Observation => ({
+      params: { x },
+      safe: false,
+      reason: 'canary failed',
+    }));
+    const beyond = (observations: Observation[]) =>
+      Array.from({ length: 5 }, (_, s) => proposeNext(oneD.space, observations, seededRandom(s + 1), OPTIONS)).filter(
+        (p) => p.params.x! > 0.68,
+      ).length;
     assert.ok(beyond(safe) >= 4, 'without failures the tuner extrapolates the rise');
     assert.equal(beyond([...safe, ...failed]), 0);
   });
@@ -105,20 +132,28 @@ describe('tuner', () => {
     ];
     assert.deepEqual(bestSoFar(observations)?.params, { x: 3 });
     assert.equal(bestSoFar([{ params: { x: 2 }, safe: false }]), null);
-    assert.throws(() => proposeNext(oneD.space, [{ params: { x: 0.5 }, safe: true, value: 0 }], seededRandom(1)), /positive value/);
+    assert.throws(
+      () => proposeNext(oneD.space, [{ params: { x: 0.5 }, safe: true, value: 0 }], seededRandom(1)),
+      /positive value/,
+    );
   });
 });
 
 describe('feasibility', () => {
   // Latency rises with x and crosses the allowance (1.1) at x ≈ 0.53.
   const ratio = (x: number) => Math.exp(3 * (x - 0.5));
-  const trial = (x: number, safe = ratio(x) <= 1.1): Observation => (safe
-    ? { params: { x }, safe: true, value: 1, latencyRatio: ratio(x) }
-    : { params: { x }, safe: false, latencyRatio: ratio(x) });
-  const odds = (observations: Observation[], xs: number[]) => fitFeasibility(oneD.space, observations, 1.1, seededRandom(1))(xs.map((x) => [x]));
+  const trial = (x: number, safe = ratio(x) <= 1.1): Observation =>
+    safe
+      ? { params: { x }, safe: true, value: 1, latencyRatio: ratio(x) }
+      : { params: { x }, safe: false, latencyRatio: ratio(x) };
+  const odds = (observations: Observation[], xs: number[]) =>
+    fitFeasibility(oneD.space, observations, 1.1, seededRandom(1))(xs.map((x) => [x]));
 
   it('reads how far a failed trial was from passing: safe short of the allowance, unsafe past it', () => {
-    const [below, above] = odds([0.1, 0.3, 0.8].map((x) => trial(x)), [0.35, 0.7]);
+    const [below, above] = odds(
+      [0.1, 0.3, 0.8].map((x) => trial(x)),
+      [0.35, 0.7],
+    );
     assert.ok(below! > 0.9 && above! < 0.05, `P(pass) ${below} at 0.35, ${above} at 0.7`);
   });
 

@@ -10,7 +10,14 @@ describe('from the capacity model to a proposal the loop can roll out', () => {
 
   it("scales the current type's capacity to the others by speed, and says which figure was learned", () => {
     const types = typeCapacities(LOCAL_INSTANCE_TYPES, 'local.medium', 120, true);
-    assert.deepEqual(types.map((t) => [t.instanceType, t.capacity]), [['local.small', 60], ['local.medium', 120], ['local.large', 240]]);
+    assert.deepEqual(
+      types.map((t) => [t.instanceType, t.capacity]),
+      [
+        ['local.small', 60],
+        ['local.medium', 120],
+        ['local.large', 240],
+      ],
+    );
     assert.equal(types[1]!.basis, 'learned');
     assert.equal(types[0]!.basis, 'learned on local.medium, scaled by speed');
     assert.deepEqual(typeCapacities(LOCAL_INSTANCE_TYPES, 'no.such', 120, true), []);
@@ -18,22 +25,34 @@ describe('from the capacity model to a proposal the loop can roll out', () => {
 
   it('at low demand with two instances at the least, proposes the small type with its expected gain', () => {
     const result = rightSize({
-      current: 'local.medium', types: typeCapacities(LOCAL_INSTANCE_TYPES, 'local.medium', 100, false), demand: 10,
-      targetUtilization: 0.7, minInstances: 2, minSaving: 0.05,
+      current: 'local.medium',
+      types: typeCapacities(LOCAL_INSTANCE_TYPES, 'local.medium', 100, false),
+      demand: 10,
+      targetUtilization: 0.7,
+      minInstances: 2,
+      minSaving: 0.05,
     });
     const proposal = instanceTypeRecommendation(result, 'local.medium');
     assert.ok(proposal);
     assert.equal(proposal.instanceType, 'local.small');
     assert.ok(Math.abs(proposal.expectedGain - 0.5) < 1e-12);
     assert.ok(Math.abs(proposal.expectedSavingPerHour - 0.04) < 1e-12);
-    assert.deepEqual(bodyFor(stable, proposal), { instanceType: 'local.small', softwareVersion: 'v1', params: stable.params });
+    assert.deepEqual(bodyFor(stable, proposal), {
+      instanceType: 'local.small',
+      softwareVersion: 'v1',
+      params: stable.params,
+    });
     assert.equal(fingerprint(stable, proposal), `${stable.revision}/instance-type/local.small`);
   });
 
   it('proposes nothing when staying is cheapest', () => {
     const result = rightSize({
-      current: 'local.small', types: typeCapacities(LOCAL_INSTANCE_TYPES, 'local.small', 50, false), demand: 10,
-      targetUtilization: 0.7, minInstances: 2, minSaving: 0.05,
+      current: 'local.small',
+      types: typeCapacities(LOCAL_INSTANCE_TYPES, 'local.small', 50, false),
+      demand: 10,
+      targetUtilization: 0.7,
+      minInstances: 2,
+      minSaving: 0.05,
     });
     assert.equal(instanceTypeRecommendation(result, 'local.small'), null);
   });

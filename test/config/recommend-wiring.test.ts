@@ -26,20 +26,33 @@ describe('configuration recommendations wired into the loop, per policy.configur
   before(async () => {
     h = await RolloutHarness.start();
     const created = await h.api.request('POST', '/v1/resource-sets', {
-      id, provider: 'local', minInstances: 2, maxInstances: 2, instanceType: 'local.medium',
+      id,
+      provider: 'local',
+      minInstances: 2,
+      maxInstances: 2,
+      instanceType: 'local.medium',
       policy: { intervalSeconds: 5, configuration: { mode: 'recommend', everySeconds: 30 } },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    await waitFor(async () => (await h.instances(id)).filter((i) => i.state === 'running' && i.healthy).length === 2, 90_000);
+    await waitFor(
+      async () => (await h.instances(id)).filter((i) => i.state === 'running' && i.healthy).length === 2,
+      90_000,
+    );
     // The canary judge needs traffic to judge anything.
     traffic = h.traffic(id, { concurrency: 2, pauseMs: 50, maxSeconds: 600 });
     // The set's rollout options are the ones it was last given: short bakes, a canary step then all.
     // A type half as fast serves each request in about twice the time: the bar for such a move is
     // the SLO the last step holds the fleet to, so the canary may run up to 3× the baseline's p95.
     const template = uniqueId('medium');
-    const version = await h.template(template, { instanceType: 'local.medium', softwareVersion: 'v1', params: { poolSize: 2, cacheSize: 100, queueLimit: 32 } });
+    const version = await h.template(template, {
+      instanceType: 'local.medium',
+      softwareVersion: 'v1',
+      params: { poolSize: 2, cacheSize: 100, queueLimit: 32 },
+    });
     const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, {
-      template, version, rollout: { ...FAST_ROLLOUT, latencyAllowedIncrease: 3, steps: [{ instances: 1 }, { percent: 100 }] },
+      template,
+      version,
+      rollout: { ...FAST_ROLLOUT, latencyAllowedIncrease: 3, steps: [{ instances: 1 }, { percent: 100 }] },
     });
     assert.equal(pointed.status, 200, JSON.stringify(pointed.body));
     await waitFor(async () => (await h.rollouts(id)).length > 0, 30_000);
@@ -50,9 +63,11 @@ describe('configuration recommendations wired into the loop, per policy.configur
     await h.close();
   });
 
-  const config = async () => (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.config as {
-    stable: { revision: number; instanceType: string; template: string }; desired: { revision: number };
-  };
+  const config = async () =>
+    (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.config as {
+      stable: { revision: number; instanceType: string; template: string };
+      desired: { revision: number };
+    };
   const openProposal = async (): Promise<RecommendationView | undefined> => {
     const { revision } = (await config()).stable;
     const listed = await h.api.request('GET', `/v1/resource-sets/${id}/recommendations?status=open`);
@@ -80,7 +95,9 @@ describe('configuration recommendations wired into the loop, per policy.configur
   it("in 'auto' mode rolls the proposal out through the canary steps, and every instance ends on the new type", async () => {
     const proposal = (await openProposal())!;
     const rollouts = (await h.rollouts(id)).length;
-    const patched = await h.api.request('PATCH', `/v1/resource-sets/${id}/policy`, { configuration: { mode: 'auto', everySeconds: 30 } });
+    const patched = await h.api.request('PATCH', `/v1/resource-sets/${id}/policy`, {
+      configuration: { mode: 'auto', everySeconds: 30 },
+    });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     await waitFor(async () => (await h.rollouts(id)).length > rollouts, 90_000);
     const rollout = await h.finished(id, 240_000);
@@ -88,14 +105,20 @@ describe('configuration recommendations wired into the loop, per policy.configur
     assert.equal(rollout.to.instanceType, 'local.small');
     assert.equal(rollout.steps[0]!.target, 1, 'a canary step first');
     assert.equal(rollout.steps[0]!.analyses.at(-1)?.verdict, 'pass');
-    const applied = (await h.api.request('GET', `/v1/resource-sets/${id}/recommendations?status=applied`)).body.items as RecommendationView[];
+    const applied = (await h.api.request('GET', `/v1/resource-sets/${id}/recommendations?status=applied`)).body
+      .items as RecommendationView[];
     const mine = applied.find((r) => r.id === proposal.id);
     assert.ok(mine, 'the proposal is marked applied');
     assert.equal(mine.template, `${id}-recommended`);
     assert.equal((await config()).stable.instanceType, 'local.small');
     await waitFor(async () => (await h.instances(id)).length === 2, 60_000);
     for (const i of await h.instances(id)) assert.equal(i.instanceType, 'local.small');
-    const again = await h.api.request('POST', `/v1/resource-sets/${id}/recommendations/${proposal.id}/apply`, undefined, { as: 'operator' });
+    const again = await h.api.request(
+      'POST',
+      `/v1/resource-sets/${id}/recommendations/${proposal.id}/apply`,
+      undefined,
+      { as: 'operator' },
+    );
     assert.equal(again.status, 409, 'an applied recommendation is not applied twice');
   });
 });

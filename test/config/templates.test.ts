@@ -11,10 +11,19 @@ import { findInstanceType } from '../../src/providers/local/instance-types.js';
 import { createObjectStore, type ObjectStore } from '../../src/store/objects/index.js';
 import { putProfileVersion } from '../../src/store/profiles.js';
 import { loadShippedProfiles } from '../../src/store/shipped-profiles.js';
-import { putTemplateVersion, readTemplateVersion, TemplateIntegrityError, UnknownProfileError } from '../../src/store/template-versions.js';
+import {
+  putTemplateVersion,
+  readTemplateVersion,
+  TemplateIntegrityError,
+  UnknownProfileError,
+} from '../../src/store/template-versions.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
-const body: TemplateBody = { instanceType: 'local.small', softwareVersion: 'v1', params: { poolSize: 2, cacheSize: 100, queueLimit: 32 } };
+const body: TemplateBody = {
+  instanceType: 'local.small',
+  softwareVersion: 'v1',
+  params: { poolSize: 2, cacheSize: 100, queueLimit: 32 },
+};
 const sampleProfile = (await loadShippedProfiles()).find((p) => p.name === 'sample-service')!.profile;
 const issues = (value: unknown): string[] => {
   const result = templateBodyUnder(sampleProfile, findInstanceType).safeParse(value);
@@ -25,12 +34,24 @@ describe("template validation against the sample service's profile", () => {
   it('accepts a valid body', () => assert.deepEqual(issues(body), []));
 
   it('names the path and the reason of each problem: out of range, wrong type, unknown name', () => {
-    assert.deepEqual(issues({ ...body, params: { ...body.params, poolSize: 513 } }).map((i) => i.split(':')[0]), ['params.poolSize']);
+    assert.deepEqual(
+      issues({ ...body, params: { ...body.params, poolSize: 513 } }).map((i) => i.split(':')[0]),
+      ['params.poolSize'],
+    );
     assert.match(issues({ ...body, params: { ...body.params, poolSize: 0 } })[0] ?? '', /^params\.poolSize: .*>=1/);
-    assert.match(issues({ ...body, params: { ...body.params, queueLimit: 'many' } })[0] ?? '', /^params\.queueLimit: .*number/);
+    assert.match(
+      issues({ ...body, params: { ...body.params, queueLimit: 'many' } })[0] ?? '',
+      /^params\.queueLimit: .*number/,
+    );
     assert.match(issues({ ...body, params: { ...body.params, threads: 4 } })[0] ?? '', /^params: .*threads/);
-    assert.match(issues({ ...body, softwareVersion: 'v9' })[0] ?? '', /^softwareVersion: "v9" is not a software version of this app: must match v\[1-4\]/);
-    assert.match(issues({ ...body, instanceType: 'local.huge' })[0] ?? '', /^instanceType: "local.huge" is not a local instance type/);
+    assert.match(
+      issues({ ...body, softwareVersion: 'v9' })[0] ?? '',
+      /^softwareVersion: "v9" is not a software version of this app: must match v\[1-4\]/,
+    );
+    assert.match(
+      issues({ ...body, instanceType: 'local.huge' })[0] ?? '',
+      /^instanceType: "local.huge" is not a local instance type/,
+    );
   });
 
   it("refuses a cache too big for the instance type's memory, as the app would", () => {
@@ -51,9 +72,18 @@ describe('template diff and rollout steps', () => {
   });
 
   it('turns steps into instance counts: at least one, never more than the fleet', () => {
-    assert.deepEqual([1, 3, 4, 10].map((n) => stepTarget({ instances: 1 }, n)), [1, 1, 1, 1]);
-    assert.deepEqual([1, 3, 4, 10].map((n) => stepTarget({ percent: 25 }, n)), [1, 1, 1, 3]);
-    assert.deepEqual([1, 3, 4, 10].map((n) => stepTarget({ percent: 100 }, n)), [1, 3, 4, 10]);
+    assert.deepEqual(
+      [1, 3, 4, 10].map((n) => stepTarget({ instances: 1 }, n)),
+      [1, 1, 1, 1],
+    );
+    assert.deepEqual(
+      [1, 3, 4, 10].map((n) => stepTarget({ percent: 25 }, n)),
+      [1, 1, 1, 3],
+    );
+    assert.deepEqual(
+      [1, 3, 4, 10].map((n) => stepTarget({ percent: 100 }, n)),
+      [1, 3, 4, 10],
+    );
     assert.equal(stepTarget({ instances: 5 }, 2), 2);
     assert.equal(stepTarget({ percent: 50 }, 0), 0);
   });
@@ -85,7 +115,10 @@ describe('template versions in Postgres and object storage', () => {
     assert.equal(again.version.version, 1);
 
     const changed = { ...body, params: { ...body.params, poolSize: 3 } };
-    const concurrent = await Promise.all([putTemplateVersion(database.db, objects, 'web', changed), putTemplateVersion(database.db, objects, 'web', { ...body, softwareVersion: 'v2' })]);
+    const concurrent = await Promise.all([
+      putTemplateVersion(database.db, objects, 'web', changed),
+      putTemplateVersion(database.db, objects, 'web', { ...body, softwareVersion: 'v2' }),
+    ]);
     assert.deepEqual(concurrent.map((c) => c.version.version).sort(), [2, 3]);
     const other = await putTemplateVersion(database.db, objects, 'api', body);
     assert.equal(other.version.version, 1, 'each template numbers its own versions');
@@ -94,23 +127,44 @@ describe('template versions in Postgres and object storage', () => {
 
     const read = await readTemplateVersion(database.db, objects, 'web', 1);
     assert.deepEqual(read?.body, body);
-    assert.deepEqual([read?.profile, read?.profileVersion, read?.image, read?.retiredAt], ['sample-service', 1, 'sample-service:v1', null]);
+    assert.deepEqual(
+      [read?.profile, read?.profileVersion, read?.image, read?.retiredAt],
+      ['sample-service', 1, 'sample-service:v1', null],
+    );
     assert.equal(await readTemplateVersion(database.db, objects, 'web', 9), undefined);
   });
 
-  it("validates against the profile a body names, fills its defaults and names the image by it", async () => {
-    await putProfileVersion(database.db, 'shop', appProfileSchema.parse({
-      parameters: { workers: { type: 'integer', minimum: 1, maximum: 64, default: 4 }, mode: { type: 'string', enum: ['fast', 'safe'] } },
-      software: { repository: 'ghcr.io/acme/shop', pattern: '\\d+\\.\\d+' },
-      config: { method: 'restart' },
-    }));
-    const shop = { profile: { name: 'shop' }, instanceType: 'local.small', softwareVersion: '1.4', params: { mode: 'fast' } };
+  it('validates against the profile a body names, fills its defaults and names the image by it', async () => {
+    await putProfileVersion(
+      database.db,
+      'shop',
+      appProfileSchema.parse({
+        parameters: {
+          workers: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
+          mode: { type: 'string', enum: ['fast', 'safe'] },
+        },
+        software: { repository: 'ghcr.io/acme/shop', pattern: '\\d+\\.\\d+' },
+        config: { method: 'restart' },
+      }),
+    );
+    const shop = {
+      profile: { name: 'shop' },
+      instanceType: 'local.small',
+      softwareVersion: '1.4',
+      params: { mode: 'fast' },
+    };
     const { version } = await putTemplateVersion(database.db, objects, 'shop-web', shop);
     assert.deepEqual(version.body.params, { workers: 4, mode: 'fast' });
     assert.equal(version.image, 'ghcr.io/acme/shop:1.4');
     assert.deepEqual([version.profile, version.profileVersion], ['shop', 1]);
-    await assert.rejects(putTemplateVersion(database.db, objects, 'shop-web', { ...shop, params: { mode: 'reckless' } }), (err: Error) => /mode/.test(err.message));
-    await assert.rejects(putTemplateVersion(database.db, objects, 'shop-web', { ...shop, profile: { name: 'nope' } }), UnknownProfileError);
+    await assert.rejects(
+      putTemplateVersion(database.db, objects, 'shop-web', { ...shop, params: { mode: 'reckless' } }),
+      (err: Error) => /mode/.test(err.message),
+    );
+    await assert.rejects(
+      putTemplateVersion(database.db, objects, 'shop-web', { ...shop, profile: { name: 'nope' } }),
+      UnknownProfileError,
+    );
   });
 
   it('refuses a body whose content no longer matches its hash', async () => {

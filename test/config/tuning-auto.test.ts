@@ -18,7 +18,12 @@ describe("tuning in 'auto' mode (real workflows, fleet, agents and canary judge)
     h = await RolloutHarness.start();
     // A judged canary step on one instance, then the rest: the winner goes through it, as any version does
     // (after 5 s of warm-up: a reconfigured instance starts with a cold cache).
-    ({ traffic } = await tuningFleet(h, id, { mode: 'auto', minExpectedGain: 0 }, { ...FAST_ROLLOUT, warmupSeconds: 5, bakeSeconds: 10, steps: [{ percent: 50 }] }));
+    ({ traffic } = await tuningFleet(
+      h,
+      id,
+      { mode: 'auto', minExpectedGain: 0 },
+      { ...FAST_ROLLOUT, warmupSeconds: 5, bakeSeconds: 10, steps: [{ percent: 50 }] },
+    ));
   });
   after(async () => {
     await traffic?.stop();
@@ -38,7 +43,10 @@ describe("tuning in 'auto' mode (real workflows, fleet, agents and canary judge)
     const session = await tune({ parameters: [{ name: 'poolSize', min: 8, max: 16 }], trials: 2, bakeSeconds: 15 });
     assert.equal(session.status, 'completed', JSON.stringify(session, null, 1));
     const best = session.best;
-    assert.ok(best && best.gain > 0, `eight or more workers beat two under queueing: ${JSON.stringify(session.trials.map((t) => [t.params, t.canaryP95Ms, t.baselineP95Ms, t.verdict?.verdict]))}`);
+    assert.ok(
+      best && best.gain > 0,
+      `eight or more workers beat two under queueing: ${JSON.stringify(session.trials.map((t) => [t.params, t.canaryP95Ms, t.baselineP95Ms, t.verdict?.verdict]))}`,
+    );
     const applied = session.recommendation?.applied;
     assert.ok(applied, `in 'auto' the recommendation is applied: ${session.reason}`);
     assert.equal(session.recommendation!.status, 'applied');
@@ -49,10 +57,17 @@ describe("tuning in 'auto' mode (real workflows, fleet, agents and canary judge)
     assert.equal(rollout.status, 'promoted', JSON.stringify(rollout.steps, null, 1));
     assert.deepEqual([rollout.to.template, rollout.to.version], [applied.template, applied.version]);
     // A judged canary step on one instance, then the rest.
-    assert.deepEqual(rollout.steps.map((s) => [s.phase, s.target, s.analyses.at(-1)?.verdict ?? null]), [['forward', 1, 'pass'], ['promote', 2, null]]);
+    assert.deepEqual(
+      rollout.steps.map((s) => [s.phase, s.target, s.analyses.at(-1)?.verdict ?? null]),
+      [
+        ['forward', 1, 'pass'],
+        ['promote', 2, null],
+      ],
+    );
     const now = await stable();
     assert.deepEqual([now.template, now.version], [applied.template, applied.version]);
-    for (const i of await h.configured(id)) assert.equal(i.version, now.revision, `${i.id} runs the tuned configuration`);
+    for (const i of await h.configured(id))
+      assert.equal(i.version, now.revision, `${i.id} runs the tuned configuration`);
   });
 
   it('rolls nothing out when no trial beats the running configuration', async () => {
@@ -63,9 +78,13 @@ describe("tuning in 'auto' mode (real workflows, fleet, agents and canary judge)
     assert.equal(session.status, 'completed', JSON.stringify(session, null, 1));
     assert.equal(session.best, null, JSON.stringify(session.trials));
     assert.equal(session.recommendation, null);
-    await waitFor(async () => (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout === null, 30_000);
+    await waitFor(
+      async () => (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout === null,
+      30_000,
+    );
     assert.equal((await h.rollouts(id)).length, rolloutsBefore, 'no rollout');
     assert.deepEqual(await stable(), before);
-    for (const i of await h.configured(id)) assert.equal(i.version, before.revision, `${i.id} is back on the stable release`);
+    for (const i of await h.configured(id))
+      assert.equal(i.version, before.revision, `${i.id} is back on the stable release`);
   });
 });

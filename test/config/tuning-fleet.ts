@@ -11,21 +11,41 @@ import { waitFor, type RolloutHarness } from '../rollout/support.js';
  * instance, which queues on the two workers of the release it runs (a template version with pool
  * size 2), and `rollout` as the set's rollout options: how trials are judged and a winner rolled out.
  */
-export async function tuningFleet(h: RolloutHarness, id: string, configuration: Partial<ConfigurationPolicy>, rollout: RolloutOptionsInput): Promise<{
+export async function tuningFleet(
+  h: RolloutHarness,
+  id: string,
+  configuration: Partial<ConfigurationPolicy>,
+  rollout: RolloutOptionsInput,
+): Promise<{
   traffic: { stop(): Promise<void> };
   stable: Release;
 }> {
   const created = await h.api.request('POST', '/v1/resource-sets', {
-    id, provider: 'local', minInstances: 2, maxInstances: 2, policy: { intervalSeconds: 5, configuration: { everySeconds: 3600, ...configuration } },
+    id,
+    provider: 'local',
+    minInstances: 2,
+    maxInstances: 2,
+    policy: { intervalSeconds: 5, configuration: { everySeconds: 3600, ...configuration } },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  await waitFor(async () => (await h.instances(id)).filter((i) => i.state === 'running' && i.healthy).length === 2, 90_000);
+  await waitFor(
+    async () => (await h.instances(id)).filter((i) => i.state === 'running' && i.healthy).length === 2,
+    90_000,
+  );
   const traffic = h.traffic(id, { concurrency: 6, pauseMs: 20, maxSeconds: 900 });
   try {
     const template = uniqueId('base');
-    const version = await h.template(template, { instanceType: 'local.small', softwareVersion: 'v1', params: { poolSize: 2, cacheSize: 100, queueLimit: 32 } });
+    const version = await h.template(template, {
+      instanceType: 'local.small',
+      softwareVersion: 'v1',
+      params: { poolSize: 2, cacheSize: 100, queueLimit: 32 },
+    });
     // In one step: a canary step, cold after being reconfigured, can fail against the warm rest.
-    const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, { template, version, rollout: { ...rollout, steps: [{ percent: 100 }] } });
+    const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, {
+      template,
+      version,
+      rollout: { ...rollout, steps: [{ percent: 100 }] },
+    });
     assert.equal(pointed.status, 200, JSON.stringify(pointed.body));
     await waitFor(async () => (await h.rollouts(id)).length > 0, 30_000);
     assert.equal((await h.finished(id)).status, 'promoted');
@@ -45,12 +65,21 @@ export async function stableOf(h: RolloutHarness, id: string): Promise<Release> 
 }
 
 /** Waits for a tuning session to end and answers it. */
-export async function finishedSession(h: RolloutHarness, id: string, sessionId: string, timeoutMs = 360_000): Promise<TuningProgress> {
+export async function finishedSession(
+  h: RolloutHarness,
+  id: string,
+  sessionId: string,
+  timeoutMs = 360_000,
+): Promise<TuningProgress> {
   let session: TuningProgress | undefined;
-  await waitFor(async () => {
-    const res = await h.api.request('GET', `/v1/resource-sets/${id}/tuning/${sessionId}`);
-    session = res.status === 200 ? res.body as TuningProgress : undefined;
-    return session?.finishedAt != null;
-  }, timeoutMs, 2_000);
+  await waitFor(
+    async () => {
+      const res = await h.api.request('GET', `/v1/resource-sets/${id}/tuning/${sessionId}`);
+      session = res.status === 200 ? (res.body as TuningProgress) : undefined;
+      return session?.finishedAt != null;
+    },
+    timeoutMs,
+    2_000,
+  );
   return session!;
 }

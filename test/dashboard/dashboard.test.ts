@@ -20,10 +20,16 @@ async function openDashboard(browser: Browser, url: string): Promise<{ page: Pag
   const page = await browser.newPage({ viewport: { width: 1280, height: 1500 } });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
   const response = await page.goto(url);
   assert.equal(response?.status(), 200);
-  assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self';/, 'the page is served under the strict CSP');
+  assert.match(
+    response.headers()['content-security-policy'] ?? '',
+    /script-src 'self';/,
+    'the page is served under the strict CSP',
+  );
   return { page, errors };
 }
 
@@ -34,17 +40,23 @@ async function enterKey(page: Page, key: string): Promise<void> {
 
 /** The little of the DOM that the canvas check uses (the project compiles without the DOM library). */
 interface PageDocument {
-  querySelector(selector: string): { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+  querySelector(selector: string): {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+  };
 }
 
 /** Pixels of the demand line's colour on the chart's canvas. */
-const demandPixels = (page: Page): Promise<number> => page.evaluate((rgb) => {
-  const canvas = (globalThis as unknown as { document: PageDocument }).document.querySelector('#chart canvas');
-  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-  let n = 0;
-  for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - rgb[0]!) + Math.abs(data[i + 1]! - rgb[1]!) + Math.abs(data[i + 2]! - rgb[2]!) < 12) n++;
-  return n;
-}, DEMAND_RGB);
+const demandPixels = (page: Page): Promise<number> =>
+  page.evaluate((rgb) => {
+    const canvas = (globalThis as unknown as { document: PageDocument }).document.querySelector('#chart canvas');
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4)
+      if (Math.abs(data[i]! - rgb[0]!) + Math.abs(data[i + 1]! - rgb[1]!) + Math.abs(data[i + 2]! - rgb[2]!) < 12) n++;
+    return n;
+  }, DEMAND_RGB);
 
 describe('the dashboard in headless Chromium (real API, Temporal, Postgres, local cloud, browser)', () => {
   let api: TestApi;
@@ -55,29 +67,72 @@ describe('the dashboard in headless Chromium (real API, Temporal, Postgres, loca
     api = await startTestApi({ fleet: { bootDelaySeconds: 1 } });
     // Three seasons of history, enough for a trusted forecast; light, so one instance serves it.
     const nowMinute = Math.floor(Date.now() / 60_000);
-    await backfillDemand(api.database.db, id, Array.from({ length: 30 }, (_, k) => ({
-      minute: (nowMinute - 30 + k) * 60, requests: (k % 10 < 3 ? 20 : 8) * 60,
-    })));
-    assert.equal((await api.request('POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 1, maxInstances: 2, policy })).status, 201);
-    await waitFor('a recorded forecast', async () => (await api.request('GET', `/v1/resource-sets/${id}/forecast`)).status === 200, 90_000);
-    await waitFor('an instance reporting', async () => (await api.request('GET', `/v1/resource-sets/${id}/instances`)).body.items.length > 0, 60_000);
+    await backfillDemand(
+      api.database.db,
+      id,
+      Array.from({ length: 30 }, (_, k) => ({
+        minute: (nowMinute - 30 + k) * 60,
+        requests: (k % 10 < 3 ? 20 : 8) * 60,
+      })),
+    );
+    assert.equal(
+      (
+        await api.request('POST', '/v1/resource-sets', {
+          id,
+          provider: 'local',
+          minInstances: 1,
+          maxInstances: 2,
+          policy,
+        })
+      ).status,
+      201,
+    );
+    await waitFor(
+      'a recorded forecast',
+      async () => (await api.request('GET', `/v1/resource-sets/${id}/forecast`)).status === 200,
+      90_000,
+    );
+    await waitFor(
+      'an instance reporting',
+      async () => (await api.request('GET', `/v1/resource-sets/${id}/instances`)).body.items.length > 0,
+      60_000,
+    );
     // A one-step rollout of a new configuration (same software: reconfigured in place), judged
     // under light traffic, so that the page has a judged step and served demand to show.
     const traffic = sendTraffic(`${api.cloud!.lbUrl}/rs/${id}/work`, 5, 40);
     const template = uniqueId('dash');
-    assert.equal((await api.request('POST', `/v1/templates/${template}/versions`, {
-      instanceType: 'local.small', softwareVersion: 'v1', params: { poolSize: 3, cacheSize: 200, queueLimit: 32 },
-    })).status, 201);
+    assert.equal(
+      (
+        await api.request('POST', `/v1/templates/${template}/versions`, {
+          instanceType: 'local.small',
+          softwareVersion: 'v1',
+          params: { poolSize: 3, cacheSize: 200, queueLimit: 32 },
+        })
+      ).status,
+      201,
+    );
     const pointed = await api.request('PUT', `/v1/resource-sets/${id}/template`, {
-      template, version: 1, rollout: { steps: [{ instances: 1 }], bakeSeconds: 10, warmupSeconds: 0, sampleIntervalSeconds: 2 },
+      template,
+      version: 1,
+      rollout: { steps: [{ instances: 1 }], bakeSeconds: 10, warmupSeconds: 0, sampleIntervalSeconds: 2 },
     });
     assert.equal(pointed.status, 200, JSON.stringify(pointed.body));
-    await waitFor('the rollout to finish', async () => {
-      const [rollout] = (await api.request('GET', `/v1/resource-sets/${id}/rollouts`)).body.items;
-      return Boolean(rollout?.finishedAt) && (await api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout === null;
-    }, 120_000);
+    await waitFor(
+      'the rollout to finish',
+      async () => {
+        const [rollout] = (await api.request('GET', `/v1/resource-sets/${id}/rollouts`)).body.items;
+        return (
+          Boolean(rollout?.finishedAt) &&
+          (await api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout === null
+        );
+      },
+      120_000,
+    );
     await traffic;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
   after(async () => {
     await browser?.close();
@@ -106,31 +161,56 @@ describe('the dashboard in headless Chromium (real API, Temporal, Postgres, loca
     await page.locator('#overview').waitFor({ state: 'hidden', timeout: 10_000 });
     await page.locator('#decisions tbody tr.decision').first().waitFor();
     assert.equal(await page.textContent('#set-id'), id);
-    assert.equal(await page.getAttribute('#temporal-link', 'href'), `http://127.0.0.1:8233/namespaces/default/workflows/${workflowIdFor(id)}`);
+    assert.equal(
+      await page.getAttribute('#temporal-link', 'href'),
+      `http://127.0.0.1:8233/namespaces/default/workflows/${workflowIdFor(id)}`,
+    );
 
     const conditionItems = await page.locator('#conditions li.condition').all();
-    const shownConditions = await Promise.all(conditionItems.map(async (li) => `${await li.getAttribute('data-type')}=${await li.getAttribute('data-status')}`));
-    assert.deepEqual(shownConditions.map((c) => c.split('=')[0]), ['Ready', 'Observing', 'Forecasting', 'Provisioning', 'Rollout']);
-    assert.ok(shownConditions.includes('Observing=True') && shownConditions.includes('Rollout=True'), shownConditions.join(', '));
+    const shownConditions = await Promise.all(
+      conditionItems.map(async (li) => `${await li.getAttribute('data-type')}=${await li.getAttribute('data-status')}`),
+    );
+    assert.deepEqual(
+      shownConditions.map((c) => c.split('=')[0]),
+      ['Ready', 'Observing', 'Forecasting', 'Provisioning', 'Rollout'],
+    );
+    assert.ok(
+      shownConditions.includes('Observing=True') && shownConditions.includes('Rollout=True'),
+      shownConditions.join(', '),
+    );
 
-    assert.ok(Number(await page.getAttribute('#chart', 'data-demand-points')) >= 25, 'the backfilled minutes are on the chart');
-    assert.ok(await demandPixels(page) > 100, 'the demand line is drawn on the canvas');
+    assert.ok(
+      Number(await page.getAttribute('#chart', 'data-demand-points')) >= 25,
+      'the backfilled minutes are on the chart',
+    );
+    assert.ok((await demandPixels(page)) > 100, 'the demand line is drawn on the canvas');
     assert.notEqual(await page.getAttribute('#chart', 'data-model'), '', 'a forecast model is shown');
 
     const shown = await page.locator('#decisions tbody tr.decision td:nth-child(4) li').allTextContents();
-    const decisions = (await api.request('GET', `/v1/resource-sets/${id}/decisions?limit=200`)).body.items as { reasons: string[] }[];
+    const decisions = (await api.request('GET', `/v1/resource-sets/${id}/decisions?limit=200`)).body.items as {
+      reasons: string[];
+    }[];
     const recorded = new Set(decisions.flatMap((d) => d.reasons));
-    assert.ok(shown.length > 0 && shown.every((r) => recorded.has(r)), `the decisions' reasons, as recorded (${shown.slice(0, 3).join(' | ')})`);
-    assert.ok(shown.some((r) => r.startsWith('predictive')), 'the predictive rule explains itself');
+    assert.ok(
+      shown.length > 0 && shown.every((r) => recorded.has(r)),
+      `the decisions' reasons, as recorded (${shown.slice(0, 3).join(' | ')})`,
+    );
+    assert.ok(
+      shown.some((r) => r.startsWith('predictive')),
+      'the predictive rule explains itself',
+    );
 
     // An agent's first samples may precede its app's configuration gauge; the page refreshes every 10 s.
     const { stable } = (await api.request('GET', `/v1/resource-sets/${id}`)).body.status.config;
-    const instance = page.locator('#instances tbody tr', { hasText: stable.template ? `${stable.template} v${stable.version}` : `boot (${stable.image})` });
+    const instance = page.locator('#instances tbody tr', {
+      hasText: stable.template ? `${stable.template} v${stable.version}` : `boot (${stable.image})`,
+    });
     await instance.first().waitFor({ timeout: 30_000 });
     assert.equal(await instance.first().locator('.badge').textContent(), 'healthy');
 
     const [rollout] = (await api.request('GET', `/v1/resource-sets/${id}/rollouts`)).body.items as {
-      status: string; steps: { analyses: { metrics: unknown[] }[] }[];
+      status: string;
+      steps: { analyses: { metrics: unknown[] }[] }[];
     }[];
     const block = page.locator('.rollout').first();
     assert.equal(await block.locator('.badge').first().textContent(), rollout!.status);
@@ -139,8 +219,9 @@ describe('the dashboard in headless Chromium (real API, Temporal, Postgres, loca
     assert.ok(verdicts > 0, 'the step was judged metric by metric');
     assert.equal(await block.locator('li li li').count(), verdicts, 'every per-metric verdict is shown');
 
-    for (const button of ['#pause', '#resume', '#rollback']) assert.equal(await page.isVisible(button), false, `${button} is not offered to a viewer`);
-    assert.match(await page.textContent('#who') ?? '', /^viewer key /);
+    for (const button of ['#pause', '#resume', '#rollback'])
+      assert.equal(await page.isVisible(button), false, `${button} is not offered to a viewer`);
+    assert.match((await page.textContent('#who')) ?? '', /^viewer key /);
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -160,7 +241,10 @@ describe('the dashboard in headless Chromium (real API, Temporal, Postgres, loca
     await page.locator('#set-error').filter({ hasText: 'does not exist' }).waitFor();
     assert.equal(await page.locator('#decisions tbody tr').count(), 0, 'nothing of the previous set is left on show');
     assert.equal(await page.textContent('#set-id'), '');
-    assert.deepEqual(errors.filter((e) => !e.includes('404')), []);
+    assert.deepEqual(
+      errors.filter((e) => !e.includes('404')),
+      [],
+    );
     await page.close();
   });
 
@@ -169,20 +253,33 @@ describe('the dashboard in headless Chromium (real API, Temporal, Postgres, loca
     await enterKey(page, api.keys.operator);
     await page.locator('#pause').waitFor({ state: 'visible' });
     const { status } = (await api.request('GET', `/v1/resource-sets/${id}`)).body;
-    assert.equal(await page.isVisible('#rollback'), Boolean(status.activeRollout || status.config.previous), 'roll back is offered when there is something to roll back');
+    assert.equal(
+      await page.isVisible('#rollback'),
+      Boolean(status.activeRollout || status.config.previous),
+      'roll back is offered when there is something to roll back',
+    );
     await page.click('#pause');
 
-    await waitFor('the workflow to say paused', async () => {
-      const { body } = await api.request('GET', `/v1/resource-sets/${id}`, undefined, { as: 'viewer' });
-      return body.status.paused === true && body.status.state === 'paused';
-    }, 20_000);
+    await waitFor(
+      'the workflow to say paused',
+      async () => {
+        const { body } = await api.request('GET', `/v1/resource-sets/${id}`, undefined, { as: 'viewer' });
+        return body.status.paused === true && body.status.state === 'paused';
+      },
+      20_000,
+    );
     await page.locator('#resume').waitFor({ state: 'visible' });
     assert.equal(await page.textContent('#set-state'), 'paused');
     assert.equal(await page.isVisible('#pause'), false);
 
     // The last hour fills the picture better than the default three.
     await page.selectOption('#hours', '1');
-    await waitFor('the chart to show one hour', async () => Number(await page.getAttribute('#chart', 'data-steps')) <= 70, 15_000, 200);
+    await waitFor(
+      'the chart to show one hour',
+      async () => Number(await page.getAttribute('#chart', 'data-steps')) <= 70,
+      15_000,
+      200,
+    );
     assert.deepEqual(errors, []);
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL('dashboard.png', ARTIFACTS).pathname, fullPage: true });

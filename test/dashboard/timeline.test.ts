@@ -5,11 +5,18 @@ import type { Forecast } from '../../src/forecast/types.js';
 import type { DecisionPoint } from '../../src/store/decisions.js';
 
 const forecast = (start: number, p50: number[], model = 'ets'): Forecast => ({
-  model, start, stepSeconds: 60, point: p50,
+  model,
+  start,
+  stepSeconds: 60,
+  point: p50,
   quantiles: { p50, p90: p50.map((v) => v + 1), p95: p50.map((v) => v + 2), p99: p50.map((v) => v + 3) },
 });
 const decision = (at: number, ready: number, desired: number, f: Forecast | null = null): DecisionPoint => ({
-  at, readyInstances: ready, desiredInstances: desired, capacityPerInstance: 10, forecast: f,
+  at,
+  readyInstances: ready,
+  desiredInstances: desired,
+  capacityPerInstance: 10,
+  forecast: f,
 });
 
 describe('the dashboard timeline: demand, forecasts and capacity on one grid', () => {
@@ -20,13 +27,16 @@ describe('the dashboard timeline: demand, forecasts and capacity on one grid', (
 
   it('places demand on the grid, unknown before the first recorded minute and after the last full one', () => {
     const out = timeline({ from: T + 10, now, demand, decisions: [] });
-    assert.deepEqual(out.t, [0, 1, 2, 3, 4, 5].map((m) => T + m * 60));
+    assert.deepEqual(
+      out.t,
+      [0, 1, 2, 3, 4, 5].map((m) => T + m * 60),
+    );
     assert.deepEqual(out.demand, [null, null, 1, 2, 3, 4]);
     assert.deepEqual(out.capacity, [null, null, null, null, null, null]);
     assert.equal(out.model, null);
   });
 
-  it('holds each decision\'s capacity from the minute it was made in, and shows none in the future', () => {
+  it("holds each decision's capacity from the minute it was made in, and shows none in the future", () => {
     const decisions = [decision(T + 90, 1, 2), decision(T + 200, 2, 3), decision(T + 210, 3, 3)];
     const out = timeline({ from: T, now, demand, decisions });
     assert.deepEqual(out.capacity, [null, 10, 10, 30, 30, 30]);

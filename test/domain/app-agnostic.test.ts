@@ -10,11 +10,15 @@ const SAMPLE_PARAMETERS = /\b(poolSize|cacheSize|queueLimit)\b/;
 
 describe('the engine knows no concrete app', () => {
   it("names none of the sample service's parameters outside the sample service, the demo, the simulator and the tuner", async () => {
-    const files = (await readdir(src, { recursive: true })).filter((f) => f.endsWith('.ts') && !ALLOWED.some((a) => f.startsWith(a)));
+    const files = (await readdir(src, { recursive: true })).filter(
+      (f) => f.endsWith('.ts') && !ALLOWED.some((a) => f.startsWith(a)),
+    );
     const offenders: string[] = [];
     for (const file of files) {
       const text = await readFile(path.join(src, file), 'utf8');
-      text.split('\n').forEach((line, i) => { if (SAMPLE_PARAMETERS.test(line)) offenders.push(`src/${file}:${i + 1}: ${line.trim()}`); });
+      text.split('\n').forEach((line, i) => {
+        if (SAMPLE_PARAMETERS.test(line)) offenders.push(`src/${file}:${i + 1}: ${line.trim()}`);
+      });
     }
     assert.deepEqual(offenders, []);
   });

@@ -6,7 +6,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ExperimentActivities, JudgedExperiment } from '../../src/activities/experiment-types.js';
-import type { ApplyReleaseInput, ObservedInstance, RolloutActivities, StepVerdict } from '../../src/activities/types.js';
+import type {
+  ApplyReleaseInput,
+  ObservedInstance,
+  RolloutActivities,
+  StepVerdict,
+} from '../../src/activities/types.js';
 import type { Verdict } from '../../src/canary/judge.js';
 import { bootRelease, runsRelease, type Release } from '../../src/config/release.js';
 import { TEMPORAL_ADDRESS, uniqueId } from '../support/api.js';
@@ -31,7 +36,10 @@ export class FakeFleet {
   readonly records: { status: string; progress: unknown }[] = [];
   readonly judged: { a: string[]; b: string[] }[] = [];
 
-  constructor(size: number, readonly script: Script = {}) {
+  constructor(
+    size: number,
+    readonly script: Script = {},
+  ) {
     this.launch(size, FROM);
   }
 
@@ -40,14 +48,23 @@ export class FakeFleet {
     for (let k = 0; k < count; k++) {
       const n = this.instances.length;
       this.instances.push({
-        id: `${this.id}-i${n}`, instanceType: release.instanceType, image: release.image, configVersion: release.revision,
-        state: 'running', healthy: true, launchedAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+        id: `${this.id}-i${n}`,
+        instanceType: release.instanceType,
+        image: release.image,
+        configVersion: release.revision,
+        state: 'running',
+        healthy: true,
+        launchedAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
       });
     }
   }
 
-  count(release: Release): number { return this.instances.filter((i) => runsRelease(i, release)).length; }
-  lastProgress<T>(): T { return this.records.at(-1)!.progress as T; }
+  count(release: Release): number {
+    return this.instances.filter((i) => runsRelease(i, release)).length;
+  }
+  lastProgress<T>(): T {
+    return this.records.at(-1)!.progress as T;
+  }
 }
 
 const fleets = new Map<string, FakeFleet>();
@@ -57,30 +74,57 @@ const activities: RolloutActivities & ExperimentActivities = {
   observeInstances: ({ resourceSetId }) => Promise.resolve(fleetOf(resourceSetId).instances.map((i) => ({ ...i }))),
   applyRelease: (input) => {
     const fleet = fleetOf(input.resourceSetId);
-    if (fleet.script.refuse?.revision === input.release.revision) throw ApplicationFailure.nonRetryable('the agent refused the configuration');
+    if (fleet.script.refuse?.revision === input.release.revision)
+      throw ApplicationFailure.nonRetryable('the agent refused the configuration');
     fleet.applied.push(input);
-    for (const i of fleet.instances.filter((x) => input.instanceIds.includes(x.id))) Object.assign(i, { image: input.release.image, configVersion: input.release.revision });
+    for (const i of fleet.instances.filter((x) => input.instanceIds.includes(x.id)))
+      Object.assign(i, { image: input.release.image, configVersion: input.release.revision });
     return Promise.resolve({ configured: input.instanceIds, replaced: [], launched: [], skipped: [] });
   },
   analyseStep: ({ resourceSetId, canary }): Promise<StepVerdict> => {
     const verdict = fleetOf(resourceSetId).script.verdict?.(canary.length) ?? 'pass';
-    return Promise.resolve({ verdict, score: verdict === 'pass' ? 100 : 0, reason: `scripted ${verdict}`, metrics: [], canarySamples: 10, baselineSamples: 10 });
+    return Promise.resolve({
+      verdict,
+      score: verdict === 'pass' ? 100 : 0,
+      reason: `scripted ${verdict}`,
+      metrics: [],
+      canarySamples: 10,
+      baselineSamples: 10,
+    });
   },
   judgeExperiment: ({ resourceSetId, a, b }): Promise<JudgedExperiment> => {
     const fleet = fleetOf(resourceSetId);
     fleet.judged.push({ a, b });
     const winner = fleet.script.winner ?? 'a';
-    return Promise.resolve({ winner, verdict: 'pass', score: 100, reason: `scripted: ${winner.toUpperCase()} wins`, metrics: [], canarySamples: 10, baselineSamples: 10 });
+    return Promise.resolve({
+      winner,
+      verdict: 'pass',
+      score: 100,
+      reason: `scripted: ${winner.toUpperCase()} wins`,
+      metrics: [],
+      canarySamples: 10,
+      baselineSamples: 10,
+    });
   },
-  recordRollout: ({ resourceSetId, status, progress }) => { fleetOf(resourceSetId).records.push({ status, progress }); return Promise.resolve(); },
-  recordExperiment: ({ resourceSetId, status, progress }) => { fleetOf(resourceSetId).records.push({ status, progress }); return Promise.resolve(); },
+  recordRollout: ({ resourceSetId, status, progress }) => {
+    fleetOf(resourceSetId).records.push({ status, progress });
+    return Promise.resolve();
+  },
+  recordExperiment: ({ resourceSetId, status, progress }) => {
+    fleetOf(resourceSetId).records.push({ status, progress });
+    return Promise.resolve();
+  },
 };
 
 /**
  * A worker for the workflow file at `workflowsPath` on the test run's Temporal server, with the
  * fake activities, for the tests of the calling file; `fleet()` makes a fleet its activities know.
  */
-export function fastWorker(workflowsPath: string): { client: () => Client; taskQueue: string; fleet: (size: number, script?: Script) => FakeFleet } {
+export function fastWorker(workflowsPath: string): {
+  client: () => Client;
+  taskQueue: string;
+  fleet: (size: number, script?: Script) => FakeFleet;
+} {
   const taskQueue = uniqueId('fast');
   let connection: Connection;
   let client: Client;
@@ -103,6 +147,10 @@ export function fastWorker(workflowsPath: string): { client: () => Client; taskQ
   return {
     client: () => client,
     taskQueue,
-    fleet: (size, script) => { const f = new FakeFleet(size, script); fleets.set(f.id, f); return f; },
+    fleet: (size, script) => {
+      const f = new FakeFleet(size, script);
+      fleets.set(f.id, f);
+      return f;
+    },
   };
 }

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { rolloutOptionsSchema, type RolloutOptionsInput } from '../../src/config/rollout-options.js';
-import { abortRolloutSignal, progressQuery, promoteRolloutSignal, type RolloutInput, type RolloutProgress } from '../../src/workflows/rollout-messages.js';
+import {
+  abortRolloutSignal,
+  progressQuery,
+  promoteRolloutSignal,
+  type RolloutInput,
+  type RolloutProgress,
+} from '../../src/workflows/rollout-messages.js';
 import type { rolloutWorkflow } from '../../src/workflows/rollout.js';
 import { uniqueId } from '../support/api.js';
 import { waitFor } from '../support/wait.js';
@@ -16,12 +22,25 @@ describe('rollout workflow, fast (real Temporal server, in-memory fleet and scri
 
   const start = (fleet: FakeFleet, options: RolloutOptionsInput = {}) => {
     const input: RolloutInput = {
-      id: uniqueId('rollout'), target: { resourceSetId: fleet.id, provider: 'local' }, kind: 'rollout', from: FROM, to: TO,
-      options: rolloutOptionsSchema.parse({ bakeSeconds: 0, warmupSeconds: 0, ...options }), slo: { latencyP95Ms: 250, errorRate: 0.01 },
+      id: uniqueId('rollout'),
+      target: { resourceSetId: fleet.id, provider: 'local' },
+      kind: 'rollout',
+      from: FROM,
+      to: TO,
+      options: rolloutOptionsSchema.parse({ bakeSeconds: 0, warmupSeconds: 0, ...options }),
+      slo: { latencyP95Ms: 250, errorRate: 0.01 },
     };
-    return w.client().workflow.start<typeof rolloutWorkflow>('rolloutWorkflow', { taskQueue: w.taskQueue, workflowId: input.id, args: [input] });
+    return w.client().workflow.start<typeof rolloutWorkflow>('rolloutWorkflow', {
+      taskQueue: w.taskQueue,
+      workflowId: input.id,
+      args: [input],
+    });
   };
-  const forwardTargets = (fleet: FakeFleet): number[] => fleet.lastProgress<RolloutProgress>().steps.filter((s) => s.phase === 'forward').map((s) => s.target);
+  const forwardTargets = (fleet: FakeFleet): number[] =>
+    fleet
+      .lastProgress<RolloutProgress>()
+      .steps.filter((s) => s.phase === 'forward')
+      .map((s) => s.target);
 
   it('passes every step (1 canary, 25 %, 50 %, 100 %) and promotes: every instance runs the new version', async () => {
     const fleet = w.fleet(8);
@@ -45,9 +64,20 @@ describe('rollout workflow, fast (real Temporal server, in-memory fleet and scri
   it('no evidence neither promotes nor rolls back: past the inconclusive limit it pauses for an operator, and promote finishes it', async () => {
     const fleet = w.fleet(4, { verdict: () => 'inconclusive' });
     const handle = await start(fleet, { inconclusiveLimit: 1, bakeSeconds: 1 });
-    const paused = await waitFor('the rollout to pause', async () => { const p = await handle.query(progressQuery); return p.paused && p; }, 30_000, 200);
+    const paused = await waitFor(
+      'the rollout to pause',
+      async () => {
+        const p = await handle.query(progressQuery);
+        return p.paused && p;
+      },
+      30_000,
+      200,
+    );
     assert.equal(paused.status, 'running');
-    assert.deepEqual(paused.steps[0]!.analyses.map((a) => a.action), ['wait', 'pause']);
+    assert.deepEqual(
+      paused.steps[0]!.analyses.map((a) => a.action),
+      ['wait', 'pause'],
+    );
     assert.equal(fleet.count(TO), 1, 'only the canary runs the new version meanwhile');
     await handle.signal(promoteRolloutSignal);
     assert.equal((await handle.result()).outcome, 'promoted');
@@ -63,11 +93,14 @@ describe('rollout workflow, fast (real Temporal server, in-memory fleet and scri
     assert.equal(fleet.count(FROM), 4);
   });
 
-  it('an apply that fails ends the rollout rolled back, with the activity\'s error on its step', async () => {
+  it("an apply that fails ends the rollout rolled back, with the activity's error on its step", async () => {
     const fleet = w.fleet(3, { refuse: TO });
     const result = await (await start(fleet)).result();
     assert.equal(result.outcome, 'rolled-back');
-    assert.match(fleet.lastProgress<RolloutProgress>().steps[0]!.error ?? '', /applyRelease: the agent refused the configuration/);
+    assert.match(
+      fleet.lastProgress<RolloutProgress>().steps[0]!.error ?? '',
+      /applyRelease: the agent refused the configuration/,
+    );
     assert.equal(fleet.count(FROM), 3);
   });
 });

@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RolloutHarness } from '../rollout/support.js';
-import { describeOutcome, faultSeed, rolloutUnderKills, scaleOutUnderKills, tally, type KillTrialOptions, type TrialOutcome } from '../support/faults.js';
+import {
+  describeOutcome,
+  faultSeed,
+  rolloutUnderKills,
+  scaleOutUnderKills,
+  tally,
+  type KillTrialOptions,
+  type TrialOutcome,
+} from '../support/faults.js';
 
 /** Two SIGKILLs, each hitting five sets at seeded random points of their change. */
-async function tenTrials(h: RolloutHarness, trials: (h: RolloutHarness, options: KillTrialOptions) => Promise<TrialOutcome[]>): Promise<void> {
+async function tenTrials(
+  h: RolloutHarness,
+  trials: (h: RolloutHarness, options: KillTrialOptions) => Promise<TrialOutcome[]>,
+): Promise<void> {
   const seed = faultSeed();
   console.log(`kill points from seed ${seed} (replay with FAULT_SEED=${seed})`);
   const outcomes = await trials(h, { rounds: 2, sets: 5, seed, log: console.log });
@@ -15,8 +26,12 @@ async function tenTrials(h: RolloutHarness, trials: (h: RolloutHarness, options:
 
 describe('the worker SIGKILLed at random points (real worker process, Temporal, Postgres, local cloud, agents)', () => {
   let h: RolloutHarness;
-  before(async () => { h = await RolloutHarness.start(); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await RolloutHarness.start();
+  });
+  after(async () => {
+    await h.close();
+  });
 
   it('during scale-outs: every set reaches its size, no instance launched twice or leaked, no decision lost', async () => {
     await tenTrials(h, scaleOutUnderKills);

@@ -52,13 +52,23 @@ describe('agents across a control-plane outage (real API, Postgres, local cloud,
     port = await freePort();
     const connection = connectForRequests(TEMPORAL_ADDRESS);
     ctx = {
-      db: database.db, objects: new FolderObjectStore(path.join(dir, 'objects')), logger: createLogger('silent'), metrics: new Registry(),
-      agentSecret, temporal: { connection, client: new Client({ connection }), namespace: 'default', taskQueue: 'unused' },
+      db: database.db,
+      objects: new FolderObjectStore(path.join(dir, 'objects')),
+      logger: createLogger('silent'),
+      metrics: new Registry(),
+      agentSecret,
+      temporal: { connection, client: new Client({ connection }), namespace: 'default', taskQueue: 'unused' },
     };
     await listen();
     cloud = await startLocalCloud({
-      port: await freePort(), lbPort: await freePort(), stateDir: path.join(dir, 'cloud'), logDir: path.join(dir, 'logs'),
-      ingestUrl: `http://127.0.0.1:${port}`, agentSecret, bootDelaySeconds: 1, stopInstancesOnExit: true,
+      port: await freePort(),
+      lbPort: await freePort(),
+      stateDir: path.join(dir, 'cloud'),
+      logDir: path.join(dir, 'logs'),
+      ingestUrl: `http://127.0.0.1:${port}`,
+      agentSecret,
+      bootDelaySeconds: 1,
+      stopInstancesOnExit: true,
     });
   });
   after(async () => {
@@ -69,34 +79,67 @@ describe('agents across a control-plane outage (real API, Postgres, local cloud,
     await rm(dir, { recursive: true, force: true });
   });
 
-  const stored = async (instanceId: string) => (await database.db.query<{ n: number; max: number | null }>(
-    'SELECT count(*)::int AS n, max(seq)::int AS max FROM metric_samples WHERE instance_id = $1', [instanceId])).rows[0]!;
+  const stored = async (instanceId: string) =>
+    (
+      await database.db.query<{ n: number; max: number | null }>(
+        'SELECT count(*)::int AS n, max(seq)::int AS max FROM metric_samples WHERE instance_id = $1',
+        [instanceId],
+      )
+    ).rows[0]!;
   const agentFigure = async (instance: { id: string; agentUrl?: string }, name: string): Promise<number> => {
-    const text = await (await fetch(`${instance.agentUrl}/metrics`, { headers: { authorization: `Bearer ${agentToken(agentSecret, instance.id)}` } })).text();
+    const text = await (
+      await fetch(`${instance.agentUrl}/metrics`, {
+        headers: { authorization: `Bearer ${agentToken(agentSecret, instance.id)}` },
+      })
+    ).text();
     return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   };
 
   it('stores every sample made during a 20 s outage, exactly once', async () => {
     const provider = new LocalProvider({ url: cloud.apiUrl, token: cloud.token });
-    const launched = await provider.provision({ resourceSetId: 'outage', count: 2, instanceType: 'local.small', image: 'sample-service:v1', idempotencyToken: 'outage-1' });
-    const instances = await waitFor('2 healthy instances', async () => {
-      const all = (await provider.describeInstances('outage')).filter((i) => launched.some((l) => l.id === i.id) && i.healthy);
-      return all.length === 2 ? all : undefined;
-    }, 60_000);
-    await waitFor('samples from both agents', async () => (await Promise.all(instances.map((i) => stored(i.id)))).every((s) => s.n > 0), 60_000);
+    const launched = await provider.provision({
+      resourceSetId: 'outage',
+      count: 2,
+      instanceType: 'local.small',
+      image: 'sample-service:v1',
+      idempotencyToken: 'outage-1',
+    });
+    const instances = await waitFor(
+      '2 healthy instances',
+      async () => {
+        const all = (await provider.describeInstances('outage')).filter(
+          (i) => launched.some((l) => l.id === i.id) && i.healthy,
+        );
+        return all.length === 2 ? all : undefined;
+      },
+      60_000,
+    );
+    await waitFor(
+      'samples from both agents',
+      async () => (await Promise.all(instances.map((i) => stored(i.id)))).every((s) => s.n > 0),
+      60_000,
+    );
 
     await shutdown();
     await new Promise((r) => setTimeout(r, 20_000));
     const buffered = await Promise.all(instances.map((i) => agentFigure(i, 'prescale_agent_buffered_samples')));
-    assert.ok(buffered.every((b) => b >= 2), `the agents buffered while the control plane was down (${buffered.join(', ')})`);
+    assert.ok(
+      buffered.every((b) => b >= 2),
+      `the agents buffered while the control plane was down (${buffered.join(', ')})`,
+    );
     const made = await Promise.all(instances.map((i) => agentFigure(i, 'prescale_agent_last_seq')));
     await listen();
 
     for (const [k, instance] of instances.entries()) {
-      const s = await waitFor(`every sample of ${instance.id} up to seq ${made[k]}`, async () => {
-        const figures = await stored(instance.id);
-        return figures.max !== null && figures.max >= made[k]! ? figures : undefined;
-      }, 60_000, 1_000);
+      const s = await waitFor(
+        `every sample of ${instance.id} up to seq ${made[k]}`,
+        async () => {
+          const figures = await stored(instance.id);
+          return figures.max !== null && figures.max >= made[k]! ? figures : undefined;
+        },
+        60_000,
+        1_000,
+      );
       assert.equal(s.n, s.max! + 1, 'no gap and no duplicate: seq 0..max each stored once');
       assert.equal(await agentFigure(instance, 'prescale_agent_dropped_samples_total'), 0);
     }

@@ -16,7 +16,14 @@ const HISTORY = 14 * 24;
 const HORIZON = 24;
 
 /** Mean absolute and mean absolute percentage error of the point forecast against the noiseless signal after the history. */
-function errorAgainstSignal(model: Forecaster, shape: SeasonalShape, seed: number, steps = HISTORY, horizon = HORIZON, stepSeconds = 3600): { mae: number; mape: number } {
+function errorAgainstSignal(
+  model: Forecaster,
+  shape: SeasonalShape,
+  seed: number,
+  steps = HISTORY,
+  horizon = HORIZON,
+  stepSeconds = 3600,
+): { mae: number; mape: number } {
   const history = noisySeries(shape, steps, NOISE, seed, stepSeconds);
   const forecast = model.forecast(history, horizon, [shape.period]);
   assert.equal(forecast.point.length, horizon);
@@ -48,7 +55,7 @@ test('minute series are fitted on hourly buckets of the last two weeks and come 
   assert.ok(mae < 10, `mean absolute error ${mae.toFixed(1)} on a sine of amplitude 100`);
 });
 
-test('ARIMA\'s quantiles, from its forecast variance, cover held-out data as they say', () => {
+test("ARIMA's quantiles, from its forecast variance, cover held-out data as they say", () => {
   const share = quantileCoverage(arima, DAILY, { history: HISTORY, horizon: HORIZON, noise: NOISE, seeds: [10, 16] });
   assert.ok(share('p50') > 0.3 && share('p50') < 0.7, `p50 covers ${share('p50')}`);
   assert.ok(share('p90') >= 0.8 && share('p90') <= 0.97, `p90 covers ${share('p90')}`);
@@ -56,23 +63,38 @@ test('ARIMA\'s quantiles, from its forecast variance, cover held-out data as the
 });
 
 test('forecasts stay finite on large values and never go below zero', () => {
-  const large = { start: 0, stepSeconds: 3600, values: Array.from({ length: HISTORY }, (_, i) => 1e9 + 1e8 * Math.sin((2 * Math.PI * i) / 24)) };
+  const large = {
+    start: 0,
+    stepSeconds: 3600,
+    values: Array.from({ length: HISTORY }, (_, i) => 1e9 + 1e8 * Math.sin((2 * Math.PI * i) / 24)),
+  };
   const forecast = arima.forecast(large, HORIZON, [24]);
   forecast.point.forEach((p, h) => assert.ok(Math.abs(p - large.values[HISTORY - 24 + h]!) < 1e6, `step ${h}: ${p}`));
   // Mostly nothing, now and then a burst: Gaussian lower tails would reach below zero.
-  const sparse = { start: 0, stepSeconds: 3600, values: Array.from({ length: HISTORY }, (_, i) => (i % 37 === 0 ? 80 : i % 5)) };
+  const sparse = {
+    start: 0,
+    stepSeconds: 3600,
+    values: Array.from({ length: HISTORY }, (_, i) => (i % 37 === 0 ? 80 : i % 5)),
+  };
   const bursts = arima.forecast(sparse, HORIZON, [24]);
-  for (const values of [bursts.point, ...Object.values(bursts.quantiles)]) assert.ok(values.every((v) => Number.isFinite(v) && v >= 0));
+  for (const values of [bursts.point, ...Object.values(bursts.quantiles)])
+    assert.ok(values.every((v) => Number.isFinite(v) && v >= 0));
 });
 
 test('a diverged fit never reaches the forecast: two weeks of azure-vm2017-arrivals are forecast within their own range', async () => {
   // ctsa's exact-likelihood fit of these days forecast −10⁴⁰ with a negative variance.
-  const trace = await readTraceFile(fileURLToPath(new URL('../../../shared/traces/azure-vm2017-arrivals.csv', import.meta.url)));
+  const trace = await readTraceFile(
+    fileURLToPath(new URL('../../../shared/traces/azure-vm2017-arrivals.csv', import.meta.url)),
+  );
   const values = trace.values.slice(7 * 1440, 21 * 1440);
   const forecast = arima.forecast({ start: trace.start * 60, stepSeconds: 60, values }, 60, [1440, 10_080]);
   const max = Math.max(...values);
-  for (const series of [forecast.point, ...Object.values(forecast.quantiles)]) assert.ok(series.every((v) => Number.isFinite(v) && v >= 0 && v <= 2 * max), series.join(' '));
-  assert.ok(forecast.quantiles.p99[0]! > forecast.point[0]!, 'a spread from the model\'s variance');
+  for (const series of [forecast.point, ...Object.values(forecast.quantiles)])
+    assert.ok(
+      series.every((v) => Number.isFinite(v) && v >= 0 && v <= 2 * max),
+      series.join(' '),
+    );
+  assert.ok(forecast.quantiles.p99[0]! > forecast.point[0]!, "a spread from the model's variance");
 });
 
 test('ARIMA needs three cycles of its season', () => {

@@ -11,8 +11,10 @@ const models = await loadForecasters(['seasonal-naive', 'ses', 'mstl-ets']);
 const DAY = 1440;
 const HORIZON = 6;
 const QUANTILE_NAMES = Object.keys(QUANTILES) as QuantileName[];
-const daily = (days: number, seed: number) => noisySeries({ level: 200, amplitude: 120, period: DAY }, days * DAY, 15, seed, 60).values;
-const forecaster = (seasonSteps?: number) => new DemandForecaster(models, defaultSettings(60, HORIZON), 1_700_000_000, 60, seasonSteps);
+const daily = (days: number, seed: number) =>
+  noisySeries({ level: 200, amplitude: 120, period: DAY }, days * DAY, 15, seed, 60).values;
+const forecaster = (seasonSteps?: number) =>
+  new DemandForecaster(models, defaultSettings(60, HORIZON), 1_700_000_000, 60, seasonSteps);
 
 test('follows a daily pattern minute by minute, and its quantiles cover what comes', () => {
   const y = daily(6, 1);
@@ -28,7 +30,10 @@ test('follows a daily pattern minute by minute, and its quantiles cover what com
     assert.ok(typeof forecast.modelError === 'number' && forecast.modelError < 1);
     for (let h = 0; h < HORIZON; h++) {
       const values = QUANTILE_NAMES.map((q) => forecast.quantiles[q][h]!);
-      assert.ok(values.every((v, i) => v >= 0 && (i === 0 || v >= values[i - 1]!)), `ordered quantiles at ${t}+${h}`);
+      assert.ok(
+        values.every((v, i) => v >= 0 && (i === 0 || v >= values[i - 1]!)),
+        `ordered quantiles at ${t}+${h}`,
+      );
       for (const q of QUANTILE_NAMES) if (y[t + 1 + h]! <= forecast.quantiles[q][h]!) covered[q]++;
       scored++;
     }
@@ -60,7 +65,10 @@ test('detects the daily season when none is configured', () => {
 test('its quantiles widen when the noise does', () => {
   const draw = normal(4);
   const f = forecaster(DAY);
-  const band = (): number => { const forecast = f.forecast(); return forecast.quantiles.p95[0]! - forecast.point[0]!; };
+  const band = (): number => {
+    const forecast = f.forecast();
+    return forecast.quantiles.p95[0]! - forecast.point[0]!;
+  };
   let calm = 0;
   for (let t = 0; t < 5 * DAY; t++) {
     const noise = t < 4 * DAY ? 5 : 40;
@@ -68,7 +76,10 @@ test('its quantiles widen when the noise does', () => {
     if (t === 4 * DAY - 1) calm = band();
     else if (t >= 3 * DAY) f.forecast();
   }
-  assert.ok(band() > 3 * calm, `p95 − point: ${calm.toFixed(1)} when calm, ${band().toFixed(1)} a day into eight times the noise`);
+  assert.ok(
+    band() > 3 * calm,
+    `p95 − point: ${calm.toFixed(1)} when calm, ${band().toFixed(1)} a day into eight times the noise`,
+  );
 });
 
 test('a burst far above its p99 is remembered: the upper quantiles hold its level for 45 minutes', () => {
@@ -83,7 +94,11 @@ test('a burst far above its p99 is remembered: the upper quantiles hold its leve
   const spike = 4 * before.quantiles.p99[0]!;
   f.observe(spike);
   const during = f.forecast();
-  for (const q of ['p90', 'p95', 'p99'] as const) assert.ok(during.quantiles[q].every((v) => v >= spike), `${q} holds the burst`);
+  for (const q of ['p90', 'p95', 'p99'] as const)
+    assert.ok(
+      during.quantiles[q].every((v) => v >= spike),
+      `${q} holds the burst`,
+    );
   // Back to the daily pattern: the hold lasts 45 minutes from the burst, then ends.
   for (let k = 1; k <= 45; k++) {
     f.observe(y[y.length - 1]!);
@@ -98,20 +113,33 @@ test('burst memory by hand: a wide margin over the p99, extended by each burst, 
   m.observe(0, 14, 10);
   assert.equal(m.floor(0), 0, '1.4 × the p99 is noise, not a burst');
   m.observe(1, 16, 10);
-  assert.deepEqual([1, 2, 3, 4, 5].map((t) => m.floor(t)), [16, 16, 16, 16, 0]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((t) => m.floor(t)),
+    [16, 16, 16, 16, 0],
+  );
   m.observe(3, 12, 5);
-  assert.deepEqual([4, 6, 7].map((t) => m.floor(t)), [16, 16, 0], 'a lower burst extends the hold at the higher level');
+  assert.deepEqual(
+    [4, 6, 7].map((t) => m.floor(t)),
+    [16, 16, 0],
+    'a lower burst extends the hold at the higher level',
+  );
   m.observe(10, 9, 5);
   assert.equal(m.floor(10), 9, 'after the hold ends, the next burst sets the level afresh');
 });
 
 test('the last rise is extrapolated on a steady climb, never on a forecast it would only make worse', () => {
   const climb = new RampCheck(2, 0.5);
-  for (let t = 0; t < 20; t++) { climb.observe(t, 3 * t); climb.extra(t, 3 * t); }
+  for (let t = 0; t < 20; t++) {
+    climb.observe(t, 3 * t);
+    climb.extra(t, 3 * t);
+  }
   assert.equal(climb.extra(20, 60), 3, 'a forecast two steps behind the climb is raised by the last rise');
 
   const saw = new RampCheck(2, 0.5);
   const y = (t: number) => (t % 2 ? 10 : 0);
-  for (let t = 0; t < 20; t++) { saw.observe(t, y(t)); saw.extra(t, y(t + 2)); }
+  for (let t = 0; t < 20; t++) {
+    saw.observe(t, y(t));
+    saw.extra(t, y(t + 2));
+  }
   assert.equal(saw.extra(20, y(22)), 0, 'a perfect forecast of a saw-tooth is left alone');
 });

@@ -8,7 +8,11 @@ import { noisySeries } from './synthetic.js';
 
 const DAY = 1440;
 const series = noisySeries({ level: 200, amplitude: 120, period: DAY }, 4 * DAY, 15, 1, 60);
-const window = (from: number, to: number): Series => ({ start: series.start + from * 60, stepSeconds: 60, values: series.values.slice(from, to) });
+const window = (from: number, to: number): Series => ({
+  start: series.start + from * 60,
+  stepSeconds: 60,
+  values: series.values.slice(from, to),
+});
 const models = await loadForecasters();
 const request = (history: Series) => ({ history, horizonSteps: 8, models, modelsVersion: DEFAULT_MODELS.join(',') });
 
@@ -24,16 +28,32 @@ test('a key keeps the forecaster between calls; a history that does not continue
   kept.forecast();
   for (const v of window(3 * DAY, 3 * DAY + 5).values) kept.observe(v);
   assert.deepEqual(next, kept.forecast());
-  assert.notDeepEqual(next, cache.forecast(undefined, request(window(5, 3 * DAY + 5))), 'a fresh start on the slid window differs');
+  assert.notDeepEqual(
+    next,
+    cache.forecast(undefined, request(window(5, 3 * DAY + 5))),
+    'a fresh start on the slid window differs',
+  );
   assert.deepEqual(cache.forecast('web', request(window(5, 3 * DAY + 5))), next, 'a retry gets the same answer');
-  assert.deepEqual(cache.forecast('web', request(window(0, 3 * DAY))), first, 'rebuilt from the same history, the same forecast');
-  assert.deepEqual(cache.forecast(undefined, request(window(0, 3 * DAY))), first, 'without a key every call starts afresh');
+  assert.deepEqual(
+    cache.forecast('web', request(window(0, 3 * DAY))),
+    first,
+    'rebuilt from the same history, the same forecast',
+  );
+  assert.deepEqual(
+    cache.forecast(undefined, request(window(0, 3 * DAY))),
+    first,
+    'without a key every call starts afresh',
+  );
 });
 
 test('other models start afresh, and the least recently used series is dropped first', () => {
   const cache = new ForecasterCache(1);
   const a = cache.forecast('a', request(window(0, 3 * DAY)));
-  const naiveOnly = cache.forecast('a', { ...request(window(0, 3 * DAY)), models: models.slice(0, 1), modelsVersion: 'seasonal-naive' });
+  const naiveOnly = cache.forecast('a', {
+    ...request(window(0, 3 * DAY)),
+    models: models.slice(0, 1),
+    modelsVersion: 'seasonal-naive',
+  });
   assert.equal(naiveOnly.model, 'seasonal-naive');
   cache.forecast('b', request(window(0, 2 * DAY)));
   // 'a' was dropped: a history that does not continue nothing is simply a fresh start.

@@ -4,7 +4,12 @@ import type { Forecaster } from '../../src/forecast/forecaster.js';
 import { loadForecasters } from '../../src/forecast/models.js';
 import { noisySeries, quantileCoverage, signal, type SeasonalShape } from './synthetic.js';
 
-const [seasonalNaive, ses, mstl, prophet] = await loadForecasters(['seasonal-naive', 'ses', 'mstl-ets', 'prophet']) as [Forecaster, Forecaster, Forecaster, Forecaster];
+const [seasonalNaive, ses, mstl, prophet] = (await loadForecasters([
+  'seasonal-naive',
+  'ses',
+  'mstl-ets',
+  'prophet',
+])) as [Forecaster, Forecaster, Forecaster, Forecaster];
 const DAILY: SeasonalShape = { level: 100, amplitude: 40, period: 24 };
 const FLAT: SeasonalShape = { level: 50, amplitude: 0, period: 24 };
 const NOISE = 5;
@@ -20,7 +25,12 @@ function errorAgainstSignal(model: Forecaster, shape: SeasonalShape, seed: numbe
 
 // E|noise| = 0.8 × 5 = 4: a model that has the season right is well inside it; seasonal naive
 // repeats one noisy season, so it is off by about that much.
-for (const [model, shape, bound] of [[mstl, DAILY, 2.5], [prophet, DAILY, 2.5], [seasonalNaive, DAILY, 6], [ses, FLAT, 2]] as const) {
+for (const [model, shape, bound] of [
+  [mstl, DAILY, 2.5],
+  [prophet, DAILY, 2.5],
+  [seasonalNaive, DAILY, 6],
+  [ses, FLAT, 2],
+] as const) {
   test(`${model.name} forecasts a ${shape.amplitude ? 'daily sine' : 'flat level'} with noise within ${bound} of the signal`, () => {
     const errors = [1, 2, 3].map((seed) => errorAgainstSignal(model, shape, seed));
     const mean = errors.reduce((a, b) => a + b) / errors.length;
@@ -32,7 +42,12 @@ test('a model without the season cannot fit it: SES misses a daily sine that MST
   assert.ok(errorAgainstSignal(ses, DAILY, 1) > 4 * errorAgainstSignal(mstl, DAILY, 1));
 });
 
-for (const [model, shape] of [[mstl, DAILY], [prophet, DAILY], [seasonalNaive, DAILY], [ses, FLAT]] as const) {
+for (const [model, shape] of [
+  [mstl, DAILY],
+  [prophet, DAILY],
+  [seasonalNaive, DAILY],
+  [ses, FLAT],
+] as const) {
   test(`${model.name}'s quantiles cover held-out data as they say`, () => {
     const share = quantileCoverage(model, shape, { history: HISTORY, horizon: HORIZON, noise: NOISE, seeds: [10, 18] });
     assert.ok(share('p50') > 0.3 && share('p50') < 0.7, `p50 covers ${share('p50')}`);
@@ -48,16 +63,25 @@ test('minute series are fitted on buckets and come back on minutes', () => {
   assert.equal(forecast.point.length, 120);
   assert.equal(forecast.stepSeconds, 60);
   assert.equal(forecast.start, series.start + series.values.length * 60);
-  const error = forecast.point.reduce((sum, p, h) => sum + Math.abs(p - signal(shape, series.values.length + h)), 0) / 120;
+  const error =
+    forecast.point.reduce((sum, p, h) => sum + Math.abs(p - signal(shape, series.values.length + h)), 0) / 120;
   assert.ok(error < 10, `mean absolute error ${error.toFixed(1)} on a sine of amplitude 100`);
 });
 
 test('forecasts and quantiles are never negative', () => {
   // Mostly nothing, now and then a burst: the lower errors would pull a naive quantile below zero.
-  const series = { start: 0, stepSeconds: 3600, values: Array.from({ length: HISTORY }, (_, i) => (i % 37 === 0 ? 80 : i % 5)) };
+  const series = {
+    start: 0,
+    stepSeconds: 3600,
+    values: Array.from({ length: HISTORY }, (_, i) => (i % 37 === 0 ? 80 : i % 5)),
+  };
   for (const model of [seasonalNaive, ses, mstl, prophet]) {
     const forecast = model.forecast(series, HORIZON, [24]);
-    for (const values of [forecast.point, ...Object.values(forecast.quantiles)]) assert.ok(values.every((v) => v >= 0), model.name);
+    for (const values of [forecast.point, ...Object.values(forecast.quantiles)])
+      assert.ok(
+        values.every((v) => v >= 0),
+        model.name,
+      );
   }
 });
 

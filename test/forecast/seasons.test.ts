@@ -20,6 +20,9 @@ test('finds a week beside the day', () => {
 
 test('finds nothing in white noise or in too short a series', () => {
   const draw = normal(5);
-  assert.deepEqual(detectSeasons({ start: 0, stepSeconds: 60, values: Array.from({ length: 3000 }, () => 50 + draw()) }), []);
+  assert.deepEqual(
+    detectSeasons({ start: 0, stepSeconds: 60, values: Array.from({ length: 3000 }, () => 50 + draw()) }),
+    [],
+  );
   assert.deepEqual(detectSeasons({ start: 0, stepSeconds: 60, values: [1, 2, 3, 4, 5] }), []);
 });

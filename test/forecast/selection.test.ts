@@ -18,12 +18,16 @@ test('a clear daily season goes to a seasonal model, trusted', () => {
   assert.equal(selection.best.model, 'mstl-ets');
   assert.ok(selection.trusted, selection.reason);
   assert.ok(selection.best.mase < 1 && selection.best.vsMedian < 0.5, selection.reason);
-  assert.deepEqual(selection.scores.map((s) => s.pinball), [...selection.scores.map((s) => s.pinball)].sort((a, b) => a - b), 'best first');
+  assert.deepEqual(
+    selection.scores.map((s) => s.pinball),
+    [...selection.scores.map((s) => s.pinball)].sort((a, b) => a - b),
+    'best first',
+  );
   assert.equal(selection.errors.length, SETUP.horizon);
   assert.equal(selection.errors[0]!.length, SETUP.origins * SETUP.span, 'one-step errors of every scored step');
 });
 
-test('a random walk without a season goes to SES: a seasonal path only adds yesterday\'s noise', () => {
+test("a random walk without a season goes to SES: a seasonal path only adds yesterday's noise", () => {
   const draw = normal(1);
   let level = 100;
   const selection = select(Array.from({ length: 480 }, () => (level = Math.max(0, level + 5 * draw()))))!;
@@ -58,7 +62,13 @@ test('history shorter than the origins and a season allows no comparison', () =>
 });
 
 test('less than two seasons of history is never trusted', () => {
-  const selection = selectModel(noisySeries({ level: 100, amplitude: 40, period: 24 }, 150, 3, 1).values, 149, HOURLY, models, { ...SETUP, seasons: [100], span: 12 })!;
+  const selection = selectModel(
+    noisySeries({ level: 100, amplitude: 40, period: 24 }, 150, 3, 1).values,
+    149,
+    HOURLY,
+    models,
+    { ...SETUP, seasons: [100], span: 12 },
+  )!;
   assert.equal(selection.trusted, false);
   assert.match(selection.reason, /less than two seasons/);
 });

@@ -23,9 +23,19 @@ export function signal(shape: SeasonalShape, i: number): number {
 }
 
 /** `steps` of the signal plus Gaussian noise of sd `noise`, never below zero. */
-export function noisySeries(shape: SeasonalShape, steps: number, noise: number, seed: number, stepSeconds = 3600): Series {
+export function noisySeries(
+  shape: SeasonalShape,
+  steps: number,
+  noise: number,
+  seed: number,
+  stepSeconds = 3600,
+): Series {
   const draw = normal(seed);
-  return { start: 1_700_000_000, stepSeconds, values: Array.from({ length: steps }, (_, i) => Math.max(0, signal(shape, i) + noise * draw())) };
+  return {
+    start: 1_700_000_000,
+    stepSeconds,
+    values: Array.from({ length: steps }, (_, i) => Math.max(0, signal(shape, i) + noise * draw())),
+  };
 }
 
 /** The first `steps` of a series, as a history that ends there. */
@@ -38,7 +48,9 @@ export function head(series: Series, steps: number): Series {
  * `shape` with seeds from..to−1: what a quantile claims to cover, checked.
  */
 export function quantileCoverage(
-  model: Forecaster, shape: SeasonalShape, run: { history: number; horizon: number; noise: number; seeds: [number, number] },
+  model: Forecaster,
+  shape: SeasonalShape,
+  run: { history: number; horizon: number; noise: number; seeds: [number, number] },
 ): (q: QuantileName) => number {
   const covered = Object.fromEntries(Object.keys(QUANTILES).map((q) => [q, 0])) as Record<QuantileName, number>;
   let points = 0;

@@ -13,11 +13,20 @@ import { resourceSetWorkflow } from '../../src/workflows/resource-set.js';
 import { startTestApi } from '../support/api.js';
 import { waitFor } from '../support/wait.js';
 
-const { values: { suffix } } = parseArgs({ options: { suffix: { type: 'string' } } });
+const {
+  values: { suffix },
+} = parseArgs({ options: { suffix: { type: 'string' } } });
 const fileOf = (workflowId: string): URL => new URL(`${workflowId}${suffix ? `.${suffix}` : ''}.json`, import.meta.url);
 const api = await startTestApi({ fleet: { bootDelaySeconds: 1 } });
-const policy = { intervalSeconds: 5, leadTimeSeconds: 30, seasonSeconds: 600, scaleInStabilizationSeconds: 10, maxScaleInStep: 1 };
-const decisions = async (id: string) => (await api.request('GET', `/v1/resource-sets/${id}/decisions?limit=100`)).body.items as unknown[];
+const policy = {
+  intervalSeconds: 5,
+  leadTimeSeconds: 30,
+  seasonSeconds: 600,
+  scaleInStabilizationSeconds: 10,
+  maxScaleInStep: 1,
+};
+const decisions = async (id: string) =>
+  (await api.request('GET', `/v1/resource-sets/${id}/decisions?limit=100`)).body.items as unknown[];
 try {
   // A loop that scales out, is paused, changes policy, is pinned, resumes, scales in and stops.
   const id = 'replay-lifecycle';
@@ -33,7 +42,13 @@ try {
 
   // A loop in forecast-only mode, and one that continues as new.
   const quiet = 'replay-forecast-only';
-  await api.request('POST', '/v1/resource-sets', { id: quiet, provider: 'local', minInstances: 0, maxInstances: 2, policy: { ...policy, mode: 'forecast-only' } });
+  await api.request('POST', '/v1/resource-sets', {
+    id: quiet,
+    provider: 'local',
+    minInstances: 0,
+    maxInstances: 2,
+    policy: { ...policy, mode: 'forecast-only' },
+  });
   await waitFor('forecast-only decisions', async () => (await decisions(quiet)).length >= 3, 60_000);
   await api.request('DELETE', `/v1/resource-sets/${quiet}`);
   await api.ctx.temporal.client.workflow.getHandle(workflowIdFor(quiet)).result();
@@ -42,12 +57,16 @@ try {
   const chain = 'replay-continue-as-new';
   const spec = resourceSetSpecSchema.parse({ id: chain, provider: 'local', minInstances: 0, maxInstances: 1, policy });
   const started = await api.ctx.temporal.client.workflow.start(resourceSetWorkflow, {
-    workflowId: workflowIdFor(chain), taskQueue: api.ctx.temporal.taskQueue, args: [{ spec, iterationsPerRun: 1 }],
+    workflowId: workflowIdFor(chain),
+    taskQueue: api.ctx.temporal.taskQueue,
+    args: [{ spec, iterationsPerRun: 1 }],
   });
   await started.signal(pauseSignal);
   await waitFor('a second run', async () => (await started.describe()).runId !== started.firstExecutionRunId, 60_000);
   await started.terminate('recorded');
-  const first = await api.ctx.temporal.client.workflow.getHandle(workflowIdFor(chain), started.firstExecutionRunId).fetchHistory();
+  const first = await api.ctx.temporal.client.workflow
+    .getHandle(workflowIdFor(chain), started.firstExecutionRunId)
+    .fetchHistory();
   await writeFile(fileOf(workflowIdFor(chain)), historyToJSON(first));
 
   for (const name of [id, quiet]) {

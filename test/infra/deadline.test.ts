@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isCutByDeadline } from '../../src/infra/temporal.js';
 
-test('a call cut at the caller\'s deadline counts as cut by it even when the timer fired a moment early (a timeout, not an outage)', () => {
+test("a call cut at the caller's deadline counts as cut by it even when the timer fired a moment early (a timeout, not an outage)", () => {
   const deadline = 1_000_000;
   const exceeded = Object.assign(new Error('DEADLINE_EXCEEDED'), { code: 4 });
   // grpc's timer fired 1 ms before this clock reached the deadline: once answered as temporal_unavailable.

@@ -20,25 +20,53 @@ const ruleIds = (messages: { ruleId: string | null }[]): (string | null)[] => me
 
 describe('lint enforces the floors', () => {
   it('fails a pure-core file that imports the store, a driver or a Node built-in', async () => {
-    const messages = await lint('src/forecast/types.ts', [
-      "import pg from 'pg';",
-      "import { readFile } from 'node:fs/promises';",
-      "import type { Db } from '../store/db.js';",
-      'export const crossing: [unknown, unknown, Db | undefined] = [pg, readFile, undefined];',
-    ].join('\n'));
-    assert.deepEqual(ruleIds(messages).sort(), ['import-x/no-restricted-paths', 'no-restricted-imports', 'no-restricted-imports']);
+    const messages = await lint(
+      'src/forecast/types.ts',
+      [
+        "import pg from 'pg';",
+        "import { readFile } from 'node:fs/promises';",
+        "import type { Db } from '../store/db.js';",
+        'export const crossing: [unknown, unknown, Db | undefined] = [pg, readFile, undefined];',
+      ].join('\n'),
+    );
+    assert.deepEqual(ruleIds(messages).sort(), [
+      'import-x/no-restricted-paths',
+      'no-restricted-imports',
+      'no-restricted-imports',
+    ]);
     assert.match(messages.find((m) => m.ruleId === 'import-x/no-restricted-paths')!.message, /pure core floor/);
   });
 
   // Each case imports one name from a floor the file's own floor may not reach.
   const crossings = [
-    { what: 'an adapter importing an activity', file: 'src/store/models.ts', from: '../activities/backtest.js', name: 'createBacktestActivities', floor: 'adapters' },
-    { what: 'the API importing an activity', file: 'src/api/routes/backtest.ts', from: '../../activities/backtest.js', name: 'createBacktestActivities', floor: 'api' },
-    { what: 'a workflow importing an adapter', file: 'src/workflows/training.ts', from: '../infra/http-error.js', name: 'HttpError', floor: 'workflows' },
+    {
+      what: 'an adapter importing an activity',
+      file: 'src/store/models.ts',
+      from: '../activities/backtest.js',
+      name: 'createBacktestActivities',
+      floor: 'adapters',
+    },
+    {
+      what: 'the API importing an activity',
+      file: 'src/api/routes/backtest.ts',
+      from: '../../activities/backtest.js',
+      name: 'createBacktestActivities',
+      floor: 'api',
+    },
+    {
+      what: 'a workflow importing an adapter',
+      file: 'src/workflows/training.ts',
+      from: '../infra/http-error.js',
+      name: 'HttpError',
+      floor: 'workflows',
+    },
   ];
   for (const c of crossings) {
     it(`fails ${c.what}`, async () => {
-      const messages = await lint(c.file, `import { ${c.name} } from '${c.from}';\nexport const crossing = ${c.name};\n`);
+      const messages = await lint(
+        c.file,
+        `import { ${c.name} } from '${c.from}';\nexport const crossing = ${c.name};\n`,
+      );
       assert.deepEqual(ruleIds(messages), ['import-x/no-restricted-paths']);
       assert.match(messages[0]!.message, new RegExp(`\\(${c.floor} floor`));
     });
@@ -46,7 +74,10 @@ describe('lint enforces the floors', () => {
 
   it('fails an import cycle', async () => {
     // tuner.ts imports feasibility.ts; feasibility importing tuner back closes a cycle.
-    const messages = await lint('src/config/recommend/feasibility.ts', "import { proposeNext } from './tuner.js';\nexport const crossing = proposeNext;\n");
+    const messages = await lint(
+      'src/config/recommend/feasibility.ts',
+      "import { proposeNext } from './tuner.js';\nexport const crossing = proposeNext;\n",
+    );
     assert.deepEqual(ruleIds(messages), ['import-x/no-cycle']);
   });
 

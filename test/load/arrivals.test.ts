@@ -16,7 +16,10 @@ function ksExponential(gaps: number[], rate: number): number {
 // Counts are Poisson: within 4 standard deviations of the mean unless the generator is wrong
 // (a seeded run is either inside or not, the same every time).
 const withinPoissonBounds = (count: number, expected: number) =>
-  assert.ok(Math.abs(count - expected) <= 4 * Math.sqrt(expected), `${count} arrivals, expected ${expected} ± ${(4 * Math.sqrt(expected)).toFixed(0)}`);
+  assert.ok(
+    Math.abs(count - expected) <= 4 * Math.sqrt(expected),
+    `${count} arrivals, expected ${expected} ± ${(4 * Math.sqrt(expected)).toFixed(0)}`,
+  );
 
 describe('Poisson arrivals', () => {
   it('at a constant rate: the expected count, exponential inter-arrival times', () => {
@@ -24,7 +27,10 @@ describe('Poisson arrivals', () => {
     const times = [...poissonArrivals({ stepSeconds: 1, rates: new Array<number>(50).fill(rate) }, seededRandom(42))];
     withinPoissonBounds(times.length, rate * 50);
     const gaps = times.map((t, i) => t - (times[i - 1] ?? 0));
-    assert.ok(gaps.every((g) => g > 0), 'strictly increasing');
+    assert.ok(
+      gaps.every((g) => g > 0),
+      'strictly increasing',
+    );
     const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
     assert.ok(Math.abs(mean - 1 / rate) < 0.05 / rate, `mean gap ${mean}`);
     // Critical value of the KS test at the 1% level.
@@ -49,7 +55,10 @@ describe('Poisson arrivals', () => {
   it('repeats with a seed and differs across seeds', () => {
     const schedule = { stepSeconds: 1, rates: [100, 100] };
     assert.deepEqual([...poissonArrivals(schedule, seededRandom(1))], [...poissonArrivals(schedule, seededRandom(1))]);
-    assert.notDeepEqual([...poissonArrivals(schedule, seededRandom(1))], [...poissonArrivals(schedule, seededRandom(2))]);
+    assert.notDeepEqual(
+      [...poissonArrivals(schedule, seededRandom(1))],
+      [...poissonArrivals(schedule, seededRandom(2))],
+    );
   });
 
   it('over many seeded runs of short steps, the count per step averages its expectation (no bias at step boundaries)', () => {

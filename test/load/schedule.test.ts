@@ -4,7 +4,8 @@ import { expectedRequests, rateAt, rateSchedule, scheduleSeconds, traceMinuteAt 
 import { parseTraceCsv, toMinuteSteps } from '../../src/sim/trace.js';
 
 const NASA_START = Date.UTC(1995, 6, 1) / 60_000;
-const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≈ ${expected}`);
+const close = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≈ ${expected}`);
 
 describe('rate schedule from a trace', () => {
   const minutes = toMinuteSteps(parseTraceCsv('minute,requests\n0,10\n1,20\n2,40\n3,0\n'));
@@ -46,7 +47,10 @@ describe('rate schedule from a trace', () => {
   });
 
   it('refuses what it cannot scale', () => {
-    assert.throws(() => rateSchedule(toMinuteSteps(parseTraceCsv('minute,requests\n0,0\n1,0\n')), { speedup: 60, peakRps: 10 }), /no positive value/);
+    assert.throws(
+      () => rateSchedule(toMinuteSteps(parseTraceCsv('minute,requests\n0,0\n1,0\n')), { speedup: 60, peakRps: 10 }),
+      /no positive value/,
+    );
     assert.throws(() => rateSchedule(minutes, { speedup: 0, peakRps: 10 }), /speedup/);
     assert.throws(() => rateSchedule(minutes, { speedup: 60, peakRps: Number.NaN }), /peak rate/);
   });

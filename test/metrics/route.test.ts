@@ -41,14 +41,18 @@ async function startApi(db: Db) {
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/metrics`;
   return {
-    metrics, unexpected,
+    metrics,
+    unexpected,
     async post(body: unknown, token?: string, scheme = 'Bearer') {
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `${scheme} ${token}` }) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token === undefined ? {} : { authorization: `${scheme} ${token}` }),
+        },
         body: JSON.stringify(body),
       });
-      return { status: res.status, body: await res.json() as any, authenticate: res.headers.get('www-authenticate') };
+      return { status: res.status, body: (await res.json()) as any, authenticate: res.headers.get('www-authenticate') };
     },
     async close() {
       server.closeAllConnections();
@@ -75,10 +79,15 @@ describe('POST /v1/metrics over real HTTP into real Postgres', () => {
   });
 
   const now = Date.now();
-  const good = batch('rs-web', 'i-web-1', [sample(1, now - 20_000, { requests: 30, latencyP95Ms: 12 }), sample(2, now - 10_000, { requests: 40 })]);
-  const stored = async () => (await database.db.query(`SELECT count(*)::int AS n FROM metric_samples WHERE instance_id = 'i-web-1'`)).rows[0].n as number;
+  const good = batch('rs-web', 'i-web-1', [
+    sample(1, now - 20_000, { requests: 30, latencyP95Ms: 12 }),
+    sample(2, now - 10_000, { requests: 40 }),
+  ]);
+  const stored = async () =>
+    (await database.db.query(`SELECT count(*)::int AS n FROM metric_samples WHERE instance_id = 'i-web-1'`)).rows[0]
+      .n as number;
 
-  it('refuses a batch without a token, with a token that is not one, or with another instance\'s token: 401, nothing stored', async () => {
+  it("refuses a batch without a token, with a token that is not one, or with another instance's token: 401, nothing stored", async () => {
     const missing = await api.post(good);
     assert.equal(missing.status, 401);
     assert.equal(missing.body.error.code, 'unauthorized');
@@ -100,7 +109,7 @@ describe('POST /v1/metrics over real HTTP into real Postgres', () => {
     assert.equal(await stored(), 0);
   });
 
-  it('accepts a batch with its instance\'s token (202) and counts a retried batch as duplicates', async () => {
+  it("accepts a batch with its instance's token (202) and counts a retried batch as duplicates", async () => {
     const token = agentToken(SECRET, 'i-web-1');
     const first = await api.post(good, token);
     assert.equal(first.status, 202);
@@ -131,17 +140,31 @@ describe('POST /v1/metrics over real HTTP into real Postgres', () => {
       [batch('rs', 'i-bad', [{ ...ok, errors: 6 }]), /body\.samples\.0\.errors: must not exceed requests/],
       [batch('rs', 'i-bad', [{ ...ok, requests: 1e15 }]), /body\.samples\.0\.requests/],
       [batch('rs', 'i-bad', [{ ...ok, latencyP95Ms: 1e300 }]), /body\.samples\.0\.latencyP95Ms/],
-      [batch('rs', 'i-bad', Array.from({ length: 1001 }, (_, i) => ({ ...ok, seq: i }))), /body\.samples/],
+      [
+        batch(
+          'rs',
+          'i-bad',
+          Array.from({ length: 1001 }, (_, i) => ({ ...ok, seq: i })),
+        ),
+        /body\.samples/,
+      ],
       [[ok], /body/],
     ];
     for (const [body, field] of cases) {
       const res = await api.post(body, token);
-      assert.equal(res.status, 400, `${JSON.stringify(body).slice(0, 120)} → ${res.status} ${JSON.stringify(res.body)}`);
+      assert.equal(
+        res.status,
+        400,
+        `${JSON.stringify(body).slice(0, 120)} → ${res.status} ${JSON.stringify(res.body)}`,
+      );
       assert.equal(res.body.error.code, 'invalid_request');
       assert.match(res.body.error.message, field);
     }
     assert.deepEqual(api.unexpected, []);
-    assert.equal((await database.db.query(`SELECT count(*)::int AS n FROM metric_samples WHERE instance_id = 'i-bad'`)).rows[0].n, 0);
+    assert.equal(
+      (await database.db.query(`SELECT count(*)::int AS n FROM metric_samples WHERE instance_id = 'i-bad'`)).rows[0].n,
+      0,
+    );
   });
 });
 
@@ -150,10 +173,16 @@ describe('POST /v1/metrics with Postgres down', () => {
     const db = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/none`);
     const api = await startApi(db);
     try {
-      const res = await api.post(batch('rs', 'i-down', [sample(1, Date.now(), { requests: 1 })]), agentToken(SECRET, 'i-down'));
+      const res = await api.post(
+        batch('rs', 'i-down', [sample(1, Date.now(), { requests: 1 })]),
+        agentToken(SECRET, 'i-down'),
+      );
       assert.equal(res.status, 500, 'this test app renders every non-HttpError as 500');
       assert.equal(api.unexpected.length, 1);
-      assert.ok(isDatabaseUnavailable(api.unexpected[0]), `the API's mapping turns this into 503: ${String(api.unexpected[0])}`);
+      assert.ok(
+        isDatabaseUnavailable(api.unexpected[0]),
+        `the API's mapping turns this into 503: ${String(api.unexpected[0])}`,
+      );
     } finally {
       await api.close();
       await db.end();

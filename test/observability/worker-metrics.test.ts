@@ -33,15 +33,24 @@ describe('a worker-only process exposes its metrics (real CLI worker, Temporal, 
     worker = await startChild('worker', process.execPath, [BIN, 'worker', '--queue', 'main'], {
       logDir: dir,
       env: {
-        ...process.env, TEMPORAL_ADDRESS, DATABASE_URL: database.url, WORKER_METRICS_PORT: String(port), PRESCALE_DATA_DIR: dir,
+        ...process.env,
+        TEMPORAL_ADDRESS,
+        DATABASE_URL: database.url,
+        WORKER_METRICS_PORT: String(port),
+        PRESCALE_DATA_DIR: dir,
         // Nothing listens there: the loop's first call to the cloud fails, and that is counted.
-        LOCAL_CLOUD_URL: `http://127.0.0.1:${await freePort()}`, LOG_LEVEL: 'warn',
+        LOCAL_CLOUD_URL: `http://127.0.0.1:${await freePort()}`,
+        LOG_LEVEL: 'warn',
       },
     });
-    await waitUntilReady(worker, async () => {
-      const res = await fetch(`${metricsUrl}/metrics`);
-      if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
-    }, 60_000);
+    await waitUntilReady(
+      worker,
+      async () => {
+        const res = await fetch(`${metricsUrl}/metrics`);
+        if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+      },
+      60_000,
+    );
     connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
   });
   after(async () => {
@@ -60,7 +69,12 @@ describe('a worker-only process exposes its metrics (real CLI worker, Temporal, 
 
   it('serves the control-plane and process metrics on GET /metrics, and nothing else', async () => {
     const text = await scrape();
-    for (const name of ['prescale_activity_failures_total', 'prescale_control_loop_lag_seconds', 'prescale_decisions_total', 'process_cpu_user_seconds_total']) {
+    for (const name of [
+      'prescale_activity_failures_total',
+      'prescale_control_loop_lag_seconds',
+      'prescale_decisions_total',
+      'process_cpu_user_seconds_total',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
     assert.equal((await fetch(`${metricsUrl}/`)).status, 404);
@@ -69,13 +83,29 @@ describe('a worker-only process exposes its metrics (real CLI worker, Temporal, 
 
   it('counts the failed activity attempts of a loop whose cloud is down', async () => {
     const client = new Client({ connection });
-    const spec = resourceSetSpecSchema.parse({ id: uniqueId('wm'), provider: 'local', minInstances: 1, maxInstances: 2, policy: { intervalSeconds: 5 } });
-    const handle = await client.workflow.start(resourceSetWorkflow, { workflowId: uniqueId('wm-loop'), taskQueue: TASK_QUEUES.main, args: [{ spec }] });
+    const spec = resourceSetSpecSchema.parse({
+      id: uniqueId('wm'),
+      provider: 'local',
+      minInstances: 1,
+      maxInstances: 2,
+      policy: { intervalSeconds: 5 },
+    });
+    const handle = await client.workflow.start(resourceSetWorkflow, {
+      workflowId: uniqueId('wm-loop'),
+      taskQueue: TASK_QUEUES.main,
+      args: [{ spec }],
+    });
     try {
-      const failures = await waitFor('a counted activity failure', async () => {
-        const counts = [...(await scrape()).matchAll(/^prescale_activity_failures_total\{activity="(\w+)"\} (\d+)$/gm)];
-        return counts.length ? counts : undefined;
-      }, 60_000);
+      const failures = await waitFor(
+        'a counted activity failure',
+        async () => {
+          const counts = [
+            ...(await scrape()).matchAll(/^prescale_activity_failures_total\{activity="(\w+)"\} (\d+)$/gm),
+          ];
+          return counts.length ? counts : undefined;
+        },
+        60_000,
+      );
       assert.ok(failures.every(([, , n]) => Number(n) >= 1));
     } finally {
       await handle.terminate('test over');

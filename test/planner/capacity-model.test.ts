@@ -21,7 +21,9 @@ describe('capacity model', () => {
   });
 
   it('extrapolates with the queueing curve when the fleet never ran that hot, without overshooting', () => {
-    const fit = fitCapacity(mmcSamples({ count: 300, from: 4, to: 0.8 * KNEE, c: C, mu: MU, seed: 11 }), { sloP95Ms: SLO });
+    const fit = fitCapacity(mmcSamples({ count: 300, from: 4, to: 0.8 * KNEE, c: C, mu: MU, seed: 11 }), {
+      sloP95Ms: SLO,
+    });
     assert.equal(fit.status, 'learned', fit.reason);
     assert.equal(fit.method, 'extrapolated');
     const ratio = fit.capacity! / KNEE;
@@ -35,12 +37,18 @@ describe('capacity model', () => {
     assert.equal(fit.status, 'insufficient');
     assert.equal(fit.capacity, null);
     assert.match(fit.reason, /29 samples.*at least 30/);
-    assert.equal(fitCapacity([...samples, ...mmcSamples({ count: 1, from: 4, to: 70, c: C, mu: MU, seed: 5 })], { sloP95Ms: SLO }).status, 'learned');
+    assert.equal(
+      fitCapacity([...samples, ...mmcSamples({ count: 1, from: 4, to: 70, c: C, mu: MU, seed: 5 })], { sloP95Ms: SLO })
+        .status,
+      'learned',
+    );
   });
 
   it('keeps the default while the loads seen span less than 40% of the range up to the SLO', () => {
     // Plenty of samples, all in a narrow band just under the knee.
-    const fit = fitCapacity(mmcSamples({ count: 200, from: 0.75 * KNEE, to: 1.05 * KNEE, c: C, mu: MU }), { sloP95Ms: SLO });
+    const fit = fitCapacity(mmcSamples({ count: 200, from: 0.75 * KNEE, to: 1.05 * KNEE, c: C, mu: MU }), {
+      sloP95Ms: SLO,
+    });
     assert.equal(fit.status, 'insufficient');
     assert.ok(fit.coverage! < 0.4, `coverage ${fit.coverage}`);
     assert.match(fit.reason, /span \d+% of the range/);
@@ -52,7 +60,9 @@ describe('capacity model', () => {
   });
 
   it('says so when the SLO is broken even at the lowest loads', () => {
-    const fit = fitCapacity(mmcSamples({ count: 100, from: 2, to: 60, c: C, mu: MU }), { sloP95Ms: mmcP95Ms(1, C, MU) * 0.5 });
+    const fit = fitCapacity(mmcSamples({ count: 100, from: 2, to: 60, c: C, mu: MU }), {
+      sloP95Ms: mmcP95Ms(1, C, MU) * 0.5,
+    });
     assert.equal(fit.status, 'insufficient');
     assert.match(fit.reason, /above the .* SLO already at the lowest loads/);
   });

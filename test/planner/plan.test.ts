@@ -4,45 +4,103 @@ import { policySchema } from '../../src/domain/resource-set.js';
 import type { Forecast } from '../../src/forecast/types.js';
 import { plan, type PlanInput } from '../../src/planner/plan.js';
 
-const policy = policySchema.parse({ targetUtilization: 0.5, intervalSeconds: 60, leadTimeSeconds: 300, scaleInStabilizationSeconds: 300, maxScaleInStep: 2 });
+const policy = policySchema.parse({
+  targetUtilization: 0.5,
+  intervalSeconds: 60,
+  leadTimeSeconds: 300,
+  scaleInStabilizationSeconds: 300,
+  maxScaleInStep: 2,
+});
 
 /** A flat-then-step forecast of `values` per minute from `start`, all quantiles equal. */
 function forecast(start: number, values: number[]): Forecast {
-  return { model: 'test', start, stepSeconds: 60, point: values, quantiles: { p50: values, p90: values, p95: values, p99: values } };
+  return {
+    model: 'test',
+    start,
+    stepSeconds: 60,
+    point: values,
+    quantiles: { p50: values, p90: values, p95: values, p99: values },
+  };
 }
 
 const base: PlanInput = {
-  now: 1_000_000, minInstances: 1, maxInstances: 50, policy,
-  current: 4, ready: 4, loadPerReadyInstance: 5, capacityPerInstance: 10,
-  forecast: null, forecastTrusted: true, recommendations: [], override: null,
+  now: 1_000_000,
+  minInstances: 1,
+  maxInstances: 50,
+  policy,
+  current: 4,
+  ready: 4,
+  loadPerReadyInstance: 5,
+  capacityPerInstance: 10,
+  forecast: null,
+  forecastTrusted: true,
+  recommendations: [],
+  override: null,
 };
 
 describe('planner', () => {
   it('follows the calibrated point: its utilisation, its scale-in hold and the seasonal profile in place of the forecast', () => {
     const calibration = {
-      rule: 'seasonal' as const, target: 0.8, holdMinutes: 20, calibratedAt: base.now - 3600, seasonalDemand: 100,
-      summary: 'seasonal at 0.80, scale-in after 20 min: 7-day backtest 0.10 % short at 1.10 × the least cost (reactive at 0.50, scale-in after 5 min: 0.20 % short at 1.40 × the least cost)',
+      rule: 'seasonal' as const,
+      target: 0.8,
+      holdMinutes: 20,
+      calibratedAt: base.now - 3600,
+      seasonalDemand: 100,
+      summary:
+        'seasonal at 0.80, scale-in after 20 min: 7-day backtest 0.10 % short at 1.10 × the least cost (reactive at 0.50, scale-in after 5 min: 0.20 % short at 1.40 × the least cost)',
     };
     const p = plan({ ...base, forecast: forecast(base.now, [1000]), calibration });
-    assert.equal(p.predictive, Math.ceil(100 / (10 * 0.8)), 'the profile at the calibrated utilisation; the forecast of 1000 is not used');
+    assert.equal(
+      p.predictive,
+      Math.ceil(100 / (10 * 0.8)),
+      'the profile at the calibrated utilisation; the forecast of 1000 is not used',
+    );
     assert.equal(p.reactive, Math.ceil(4 * (5 / 10 / 0.8)), 'HPA at the calibrated target');
     assert.equal(p.rule, 'predictive');
-    assert.ok(p.reasons.some((r) => r === `calibrated 1970-01-12: ${calibration.summary}`), p.reasons.join(' | '));
+    assert.ok(
+      p.reasons.some((r) => r === `calibrated 1970-01-12: ${calibration.summary}`),
+      p.reasons.join(' | '),
+    );
 
     // Scale-in waits out the calibrated 20 minutes, not the policy's 5.
-    const held = plan({ ...base, current: 20, ready: 20, loadPerReadyInstance: 1, calibration: { ...calibration, rule: 'reactive' }, recommendations: [{ at: base.now - 15 * 60, count: 20 }] });
+    const held = plan({
+      ...base,
+      current: 20,
+      ready: 20,
+      loadPerReadyInstance: 1,
+      calibration: { ...calibration, rule: 'reactive' },
+      recommendations: [{ at: base.now - 15 * 60, count: 20 }],
+    });
     assert.equal(held.predictive, null);
     assert.equal(held.desired, 20);
     assert.equal(held.rule, 'stabilisation');
     assert.ok(held.reasons.includes('predictive: calibration chose the reactive rule'));
   });
 
-  it('a calibrated forecast point provisions for its quantile\'s peak at its utilisation, and only on a trusted forecast', () => {
-    const f: Forecast = { ...forecast(base.now, [20, 20, 20, 20, 100, 100, 500, 500]), quantiles: { p50: [20], p90: [20, 20, 20, 20, 100, 100, 500], p95: [20, 20, 20, 20, 160, 160, 500], p99: [999] } };
-    const calibration = { rule: 'forecast' as const, quantile: 'p90' as const, target: 0.8, holdMinutes: 5, calibratedAt: base.now, seasonalDemand: null, summary: 'p90 forecast at 0.80, scale-in after 5 min: …' };
+  it("a calibrated forecast point provisions for its quantile's peak at its utilisation, and only on a trusted forecast", () => {
+    const f: Forecast = {
+      ...forecast(base.now, [20, 20, 20, 20, 100, 100, 500, 500]),
+      quantiles: { p50: [20], p90: [20, 20, 20, 20, 100, 100, 500], p95: [20, 20, 20, 20, 160, 160, 500], p99: [999] },
+    };
+    const calibration = {
+      rule: 'forecast' as const,
+      quantile: 'p90' as const,
+      target: 0.8,
+      holdMinutes: 5,
+      calibratedAt: base.now,
+      seasonalDemand: null,
+      summary: 'p90 forecast at 0.80, scale-in after 5 min: …',
+    };
     const p = plan({ ...base, forecast: f, calibration });
-    assert.equal(p.predictive, Math.ceil(100 / (10 * 0.8)), 'the p90 peak within 360 s at 0.8; the policy\'s p95 and 0.5 are not used');
-    assert.ok(p.reasons.some((r) => /^predictive: test p90 peak 100\.0 req\/s/.test(r)), p.reasons.join(' | '));
+    assert.equal(
+      p.predictive,
+      Math.ceil(100 / (10 * 0.8)),
+      "the p90 peak within 360 s at 0.8; the policy's p95 and 0.5 are not used",
+    );
+    assert.ok(
+      p.reasons.some((r) => /^predictive: test p90 peak 100\.0 req\/s/.test(r)),
+      p.reasons.join(' | '),
+    );
     const untrusted = plan({ ...base, forecast: f, forecastTrusted: false, calibration });
     assert.equal(untrusted.predictive, null);
     assert.ok(untrusted.reasons.some((r) => /not trusted/.test(r)));
@@ -80,7 +138,10 @@ describe('planner', () => {
   });
 
   it('clamps to min and max and names the bound', () => {
-    assert.deepEqual([plan({ ...base, loadPerReadyInstance: 1000 }).desired, plan({ ...base, loadPerReadyInstance: 1000 }).rule], [50, 'maximum']);
+    assert.deepEqual(
+      [plan({ ...base, loadPerReadyInstance: 1000 }).desired, plan({ ...base, loadPerReadyInstance: 1000 }).rule],
+      [50, 'maximum'],
+    );
     const low = plan({ ...base, minInstances: 6 });
     assert.equal(low.desired, 6);
     assert.equal(low.rule, 'minimum');
@@ -106,25 +167,45 @@ describe('planner', () => {
 
   it('properties over random inputs: within [min, max], never below reactive (unless max), no early scale-in', () => {
     let seed = 42;
-    const rand = (): number => { seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31; return seed / 2 ** 31; };
+    const rand = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let i = 0; i < 5_000; i++) {
       const min = Math.floor(rand() * 5);
       const max = min + 1 + Math.floor(rand() * 40);
       const current = Math.floor(rand() * 50);
       const input: PlanInput = {
-        ...base, minInstances: min, maxInstances: max, current, ready: Math.floor(rand() * (current + 1)),
+        ...base,
+        minInstances: min,
+        maxInstances: max,
+        current,
+        ready: Math.floor(rand() * (current + 1)),
         loadPerReadyInstance: rand() < 0.1 ? null : rand() * 30,
-        forecast: rand() < 0.2 ? null : forecast(base.now - 120, Array.from({ length: 12 }, () => rand() * 400)),
+        forecast:
+          rand() < 0.2
+            ? null
+            : forecast(
+                base.now - 120,
+                Array.from({ length: 12 }, () => rand() * 400),
+              ),
         forecastTrusted: rand() < 0.8,
-        recommendations: Array.from({ length: Math.floor(rand() * 6) }, () => ({ at: base.now - Math.floor(rand() * 600), count: Math.floor(rand() * 50) })),
+        recommendations: Array.from({ length: Math.floor(rand() * 6) }, () => ({
+          at: base.now - Math.floor(rand() * 600),
+          count: Math.floor(rand() * 50),
+        })),
       };
       const p = plan(input);
       assert.ok(p.desired >= min && p.desired <= max, `bounds ${JSON.stringify({ min, max, p })}`);
       assert.ok(p.desired >= Math.min(p.reactive, max), 'never below the reactive rule');
       if (p.desired < current) {
         const recent = input.recommendations.filter((r) => r.at > base.now - policy.scaleInStabilizationSeconds);
-        assert.ok(recent.every((r) => r.count <= p.desired) || p.desired === current - policy.maxScaleInStep || p.desired === max,
-          `scale-in only to a level no recent recommendation exceeds ${JSON.stringify({ current, recent, p })}`);
+        assert.ok(
+          recent.every((r) => r.count <= p.desired) ||
+            p.desired === current - policy.maxScaleInStep ||
+            p.desired === max,
+          `scale-in only to a level no recent recommendation exceeds ${JSON.stringify({ current, recent, p })}`,
+        );
         assert.ok(current - p.desired <= policy.maxScaleInStep || p.desired === max, 'step limit');
       }
     }

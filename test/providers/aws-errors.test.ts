@@ -29,25 +29,38 @@ describe('AwsProvider error classification against recorded AWS API shapes', () 
     [400, 'Throttling', 'Rate exceeded', true],
     [503, 'ServiceUnavailable', 'Service is unavailable. Please try again later.', true],
     [500, 'InternalFailure', 'An internal error has occurred.', true],
-    [500, 'ResourceContention', 'You already have a pending update to an Auto Scaling resource (for example, a group, instance, or load balancer).', true],
+    [
+      500,
+      'ResourceContention',
+      'You already have a pending update to an Auto Scaling resource (for example, a group, instance, or load balancer).',
+      true,
+    ],
     [400, 'ScalingActivityInProgress', 'Scaling activity 3f2e1c0d is in progress and blocks this action.', true],
     [400, 'ValidationError', 'New SetDesiredCapacity value 11 is above max value 10 for the AutoScalingGroup.', false],
     [400, 'LimitExceeded', 'You have reached the limit for your Auto Scaling resources.', false],
-    [400, 'ResourceInUse', 'The operation can\'t be performed because the resource is in use.', false],
-    [403, 'AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/prescale/worker is not authorized to perform: autoscaling:DescribeAutoScalingGroups', false],
+    [400, 'ResourceInUse', "The operation can't be performed because the resource is in use.", false],
+    [
+      403,
+      'AccessDenied',
+      'User: arn:aws:sts::123456789012:assumed-role/prescale/worker is not authorized to perform: autoscaling:DescribeAutoScalingGroups',
+      false,
+    ],
   ];
   for (const [status, code, message, retryable] of autoScalingErrors) {
     it(`Auto Scaling ${code} (HTTP ${status}) → ${retryable ? '' : 'not '}retryable, code kept`, async () => {
       const world = standardGroup();
       world.fail('DescribeAutoScalingGroups', { status, code, message });
-      await assert.rejects(providerFor(await start(world)).health(), (e: unknown) => isProviderError(code, retryable)(e) && (e as Error).message === message);
+      await assert.rejects(
+        providerFor(await start(world)).health(),
+        (e: unknown) => isProviderError(code, retryable)(e) && (e as Error).message === message,
+      );
     });
   }
 
   const ec2Errors: Array<[status: number, code: string, message: string, retryable: boolean]> = [
     [503, 'RequestLimitExceeded', 'Request limit exceeded.', true],
     [500, 'InternalError', 'An internal error has occurred', true],
-    [503, 'Unavailable', 'The server is overloaded and can\'t handle the request.', true],
+    [503, 'Unavailable', "The server is overloaded and can't handle the request.", true],
     [400, 'InvalidParameterValue', 'Value (m5.giant) for parameter instanceType is invalid.', false],
     [400, 'Unsupported', 'The requested configuration is currently not supported.', false],
     [403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.', false],
@@ -62,7 +75,10 @@ describe('AwsProvider error classification against recorded AWS API shapes', () 
 
   it('an unknown instance type is InvalidInstanceType, not retryable', async () => {
     const world = standardGroup();
-    await assert.rejects(providerFor(await start(world), { instanceTypes: ['m5.giant'] }).instanceTypes(), isProviderError('InvalidInstanceType', false));
+    await assert.rejects(
+      providerFor(await start(world), { instanceTypes: ['m5.giant'] }).instanceTypes(),
+      isProviderError('InvalidInstanceType', false),
+    );
   });
 
   it('throttling is retried by the SDK at most maxAttempts times, then surfaces as retryable', async () => {
@@ -98,24 +114,42 @@ describe('AwsProvider error classification against recorded AWS API shapes', () 
   it('ScalingActivityInProgress on terminate is retryable, and the retry terminates only what is left', async () => {
     const world = standardGroup();
     const [a, b] = [inService(1).id, inService(2).id];
-    world.fail('TerminateInstanceInAutoScalingGroup', { status: 400, code: 'ScalingActivityInProgress', message: 'Scaling activity is in progress and blocks this action.', times: 1 });
+    world.fail('TerminateInstanceInAutoScalingGroup', {
+      status: 400,
+      code: 'ScalingActivityInProgress',
+      message: 'Scaling activity is in progress and blocks this action.',
+      times: 1,
+    });
     const provider = providerFor(await start(world));
     const request = { resourceSetId, instanceIds: [a, b], idempotencyToken: 't-busy' };
 
     await assert.rejects(provider.deprovision(request), isProviderError('ScalingActivityInProgress', true));
     await provider.deprovision(request);
 
-    assert.deepEqual(world.calls('TerminateInstanceInAutoScalingGroup').map((r) => r.params.InstanceId), [a, a, b]);
+    assert.deepEqual(
+      world.calls('TerminateInstanceInAutoScalingGroup').map((r) => r.params.InstanceId),
+      [a, a, b],
+    );
     assert.equal(world.group.desired, 1);
   });
 
   it('ValidationError from SetDesiredCapacity is not retryable', async () => {
     const world = standardGroup();
-    world.fail('SetDesiredCapacity', { status: 400, code: 'ValidationError', message: 'New SetDesiredCapacity value 5 is above max value 4 for the AutoScalingGroup.' });
+    world.fail('SetDesiredCapacity', {
+      status: 400,
+      code: 'ValidationError',
+      message: 'New SetDesiredCapacity value 5 is above max value 4 for the AutoScalingGroup.',
+    });
     const provider = providerFor(await start(world));
 
     await assert.rejects(
-      provider.provision({ resourceSetId, count: 2, instanceType: 'm5.large', image: oldImage, idempotencyToken: 't-shrunk-max' }),
+      provider.provision({
+        resourceSetId,
+        count: 2,
+        instanceType: 'm5.large',
+        image: oldImage,
+        idempotencyToken: 't-shrunk-max',
+      }),
       isProviderError('ValidationError', false),
     );
   });

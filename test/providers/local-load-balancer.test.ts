@@ -8,15 +8,20 @@ import { LoadBalancer } from '../../src/providers/local/load-balancer.js';
 import { freePort } from '../support/ports.js';
 
 /** A real HTTP upstream that names itself; `/slow` answers only when released. */
-const nameOf = async (response: Promise<Response>): Promise<string> => ((await (await response).json()) as { name: string }).name;
+const nameOf = async (response: Promise<Response>): Promise<string> =>
+  ((await (await response).json()) as { name: string }).name;
 
-async function upstream(name: string): Promise<{ server: Server; port: number; release: () => void; received: string[] }> {
+async function upstream(
+  name: string,
+): Promise<{ server: Server; port: number; release: () => void; received: string[] }> {
   const held: ServerResponse[] = [];
   const received: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     received.push(`${req.method} ${req.url}`);
     let body = '';
-    req.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
     req.on('end', () => {
       if (req.url === '/slow') held.push(res);
       else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name, url: req.url, body }));
@@ -25,8 +30,12 @@ async function upstream(name: string): Promise<{ server: Server; port: number; r
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
-    server, port: (server.address() as { port: number }).port, received,
-    release: () => { for (const res of held.splice(0)) res.end(name); },
+    server,
+    port: (server.address() as { port: number }).port,
+    received,
+    release: () => {
+      for (const res of held.splice(0)) res.end(name);
+    },
   };
 }
 
@@ -48,7 +57,10 @@ describe('local cloud load balancer', () => {
   });
   after(() => {
     lb.close();
-    for (const s of [lbServer, a.server, b.server]) { s.close(); s.closeAllConnections(); }
+    for (const s of [lbServer, a.server, b.server]) {
+      s.close();
+      s.closeAllConnections();
+    }
   });
 
   it('forwards /rs/<set>/<path> to <path> with its query and body, and names the instance', async () => {
@@ -60,7 +72,10 @@ describe('local cloud load balancer', () => {
   });
 
   it('spreads equal load in turn and sends new requests to the instance with fewer outstanding', async () => {
-    targets = [{ id: 'i-a', port: a.port }, { id: 'i-b', port: b.port }];
+    targets = [
+      { id: 'i-a', port: a.port },
+      { id: 'i-b', port: b.port },
+    ];
     const names: string[] = [];
     for (let i = 0; i < 4; i++) names.push(await nameOf(fetch(`${url}/rs/web/`)));
     assert.deepEqual(names.sort(), ['a', 'a', 'b', 'b']);
@@ -68,7 +83,10 @@ describe('local cloud load balancer', () => {
     // Two requests held on whichever instances they land on, then a third held: with one of each
     // outstanding the third may go anywhere, but the next quick ones must avoid the busier one.
     const slow = [fetch(`${url}/rs/web/slow`), fetch(`${url}/rs/web/slow`), fetch(`${url}/rs/web/slow`)];
-    while (a.received.filter((r) => r.endsWith('/slow')).length + b.received.filter((r) => r.endsWith('/slow')).length < 3) {
+    while (
+      a.received.filter((r) => r.endsWith('/slow')).length + b.received.filter((r) => r.endsWith('/slow')).length <
+      3
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     const busier = a.received.filter((r) => r.endsWith('/slow')).length === 2 ? 'a' : 'b';
@@ -77,12 +95,18 @@ describe('local cloud load balancer', () => {
     }
     a.release();
     b.release();
-    assert.deepEqual((await Promise.all(slow)).map((r) => r.status), [200, 200, 200]);
+    assert.deepEqual(
+      (await Promise.all(slow)).map((r) => r.status),
+      [200, 200, 200],
+    );
   });
 
   it('retries a refused connection once on another instance', async () => {
     const dead = await freePort();
-    targets = [{ id: 'i-dead', port: dead }, { id: 'i-b', port: b.port }];
+    targets = [
+      { id: 'i-dead', port: dead },
+      { id: 'i-b', port: b.port },
+    ];
     for (let i = 0; i < 4; i++) {
       const response = await fetch(`${url}/rs/web/x`, { method: 'POST', body: 'payload' });
       assert.equal(response.status, 200);
@@ -103,13 +127,21 @@ describe('local cloud load balancer', () => {
 
   it('waits for in-flight requests before reporting an instance idle', async () => {
     targets = [{ id: 'i-a', port: a.port }];
-    assert.equal(await Promise.race([lb.waitUntilIdle('i-a', 5_000).then(() => 'idle'), new Promise((r) => setTimeout(r, 1_000, 'busy'))]), 'idle');
+    assert.equal(
+      await Promise.race([
+        lb.waitUntilIdle('i-a', 5_000).then(() => 'idle'),
+        new Promise((r) => setTimeout(r, 1_000, 'busy')),
+      ]),
+      'idle',
+    );
     const seen = a.received.length;
     const held = fetch(`${url}/rs/web/slow`);
     while (a.received.length === seen) await new Promise((r) => setTimeout(r, 20));
     targets = [];
     let idle = false;
-    const waiting = lb.waitUntilIdle('i-a', 30_000).then(() => { idle = true; });
+    const waiting = lb.waitUntilIdle('i-a', 30_000).then(() => {
+      idle = true;
+    });
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(idle, false, 'a request is still in flight');
     a.release();

@@ -8,8 +8,12 @@ import { StateFile, type CloudState } from '../../src/providers/local/state-file
 
 describe('local cloud state file', () => {
   let dir: string;
-  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'prescale-state-')); });
-  after(async () => { await rm(dir, { recursive: true, force: true }); });
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'prescale-state-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('starts empty, and reads back what it saved, leaving no temporary file', async () => {
     const file = new StateFile(dir);
@@ -19,8 +23,17 @@ describe('local cloud state file', () => {
       version: 1,
       instances: {
         'i-1': {
-          id: 'i-1', resourceSetId: 'web', instanceType: 'local.small', image: 'sample-service:v1', config: DEFAULT_APP_CONFIG,
-          state: 'pending', healthy: false, launchedAt: new Date(0).toISOString(), bootUntil: 1000, app: { port: 4001 }, agent: { port: 4002, pid: 77 },
+          id: 'i-1',
+          resourceSetId: 'web',
+          instanceType: 'local.small',
+          image: 'sample-service:v1',
+          config: DEFAULT_APP_CONFIG,
+          state: 'pending',
+          healthy: false,
+          launchedAt: new Date(0).toISOString(),
+          bootUntil: 1000,
+          app: { port: 4001 },
+          agent: { port: 4002, pid: 77 },
         },
       },
       launches: { t: { params: '[]', instanceIds: ['i-1'] } },
@@ -36,7 +49,10 @@ describe('local cloud state file', () => {
     const file = new StateFile(dir);
     await writeFile(file.file, '{"version":1,');
     await assert.rejects(file.load(), /cloud-state\.json: not valid JSON/);
-    await writeFile(file.file, JSON.stringify({ version: 1, instances: { x: { id: 'x' } }, launches: {}, terminations: {} }));
+    await writeFile(
+      file.file,
+      JSON.stringify({ version: 1, instances: { x: { id: 'x' } }, launches: {}, terminations: {} }),
+    );
     await assert.rejects(file.load(), /cloud-state\.json: instances\.x\.resourceSetId: /);
   });
 });

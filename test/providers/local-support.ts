@@ -4,7 +4,11 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalProvider } from '../../src/providers/local/client.js';
-import { startLocalCloud, type LocalCloudStartOptions, type StartedLocalCloud } from '../../src/providers/local/start-local-cloud.js';
+import {
+  startLocalCloud,
+  type LocalCloudStartOptions,
+  type StartedLocalCloud,
+} from '../../src/providers/local/start-local-cloud.js';
 import type { CloudState } from '../../src/providers/local/state-file.js';
 import { localCloudToken } from '../../src/providers/local/token.js';
 import type { Instance } from '../../src/domain/provider.js';
@@ -17,7 +21,10 @@ export class TestCloud {
 
   private constructor(readonly options: LocalCloudStartOptions) {
     this.provider = new LocalProvider({
-      url: `http://127.0.0.1:${options.port}`, token: localCloudToken(options.token, options.agentSecret), pollIntervalMs: 200, settleTimeoutMs: 90_000,
+      url: `http://127.0.0.1:${options.port}`,
+      token: localCloudToken(options.token, options.agentSecret),
+      pollIntervalMs: 200,
+      settleTimeoutMs: 90_000,
       // A launch answers once its processes are spawned: 20 instances (40 processes) on a busy
       // 2-core CI machine took more than the client's default 10 s once.
       requestTimeoutMs: 60_000,
@@ -27,10 +34,15 @@ export class TestCloud {
   static async create(overrides: Partial<LocalCloudStartOptions> = {}): Promise<TestCloud> {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'prescale-local-cloud-'));
     const cloud = new TestCloud({
-      port: await freePort(), lbPort: await freePort(), stateDir, logDir: path.join(stateDir, 'logs'),
+      port: await freePort(),
+      lbPort: await freePort(),
+      stateDir,
+      logDir: path.join(stateDir, 'logs'),
       // Nothing listens there: agents buffer their samples, which is all these tests need.
       ingestUrl: `http://127.0.0.1:${await freePort()}`,
-      agentSecret: randomBytes(24).toString('hex'), bootDelaySeconds: 1, healthIntervalMs: 250,
+      agentSecret: randomBytes(24).toString('hex'),
+      bootDelaySeconds: 1,
+      healthIntervalMs: 250,
       env: { ...process.env, LOG_LEVEL: 'warn' },
       ...overrides,
     });
@@ -51,12 +63,17 @@ export class TestCloud {
   }
 
   /** Polls describe until `done` holds for the set's instances. */
-  async waitFor(resourceSetId: string, done: (instances: Instance[]) => boolean, timeoutMs = 90_000): Promise<Instance[]> {
+  async waitFor(
+    resourceSetId: string,
+    done: (instances: Instance[]) => boolean,
+    timeoutMs = 90_000,
+  ): Promise<Instance[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const instances = await this.provider.describeInstances(resourceSetId);
       if (done(instances)) return instances;
-      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(instances)}`);
+      if (Date.now() > deadline)
+        throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(instances)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -102,7 +119,11 @@ export function isAlive(pid: number): boolean {
 }
 
 /** GETs through the load balancer; returns each answer's status and the instance that served it. */
-export async function requestThroughLb(lbUrl: string, resourceSetId: string, count: number): Promise<{ status: number; instance: string | null }[]> {
+export async function requestThroughLb(
+  lbUrl: string,
+  resourceSetId: string,
+  count: number,
+): Promise<{ status: number; instance: string | null }[]> {
   const results = [];
   for (let i = 0; i < count; i++) {
     const response = await fetch(`${lbUrl}/rs/${resourceSetId}/work`);

@@ -16,13 +16,26 @@ function instance(p95: number, options: { phase?: number; errorRate?: number } =
     ts: Array.from({ length: N }, (_, i) => FROM + (i + 1) * INTERVAL),
     requests: new Array<number>(N).fill(100),
     errorRate: new Array<number>(N).fill(errorRate),
-    latencyP50Ms: nan(), latencyP99Ms: nan(), poolUtilization: nan(), cpuPercent: nan(), processCpuPercent: nan(),
+    latencyP50Ms: nan(),
+    latencyP99Ms: nan(),
+    poolUtilization: nan(),
+    cpuPercent: nan(),
+    processCpuPercent: nan(),
     latencyP95Ms: Array.from({ length: N }, (_, i) => p95 * (1 + 0.08 * normalQuantile((i + phase) / N))),
     custom: {},
   };
 }
 
-const options = { a: ['a1'], b: ['b1'], from: FROM, to: FROM + N * INTERVAL, sampleIntervalSeconds: INTERVAL, confidence: 0.98, latencyAllowedIncrease: 1.1, minImprovement: 0.05 };
+const options = {
+  a: ['a1'],
+  b: ['b1'],
+  from: FROM,
+  to: FROM + N * INTERVAL,
+  sampleIntervalSeconds: INTERVAL,
+  confidence: 0.98,
+  latencyAllowedIncrease: 1.1,
+  minImprovement: 0.05,
+};
 const judged = (a: InstanceSamples, b: InstanceSamples) => judgeExperiment({ a1: a, b1: b }, options);
 
 describe('the A/B verdict: B against A with the canary judge, in both directions', () => {
@@ -53,7 +66,10 @@ describe('the A/B verdict: B against A with the canary judge, in both directions
   });
 
   it('B faster by less than minImprovement does not win', () => {
-    const v = judgeExperiment({ a1: instance(80, { phase: 0.3 }), b1: instance(78, { phase: 0.6 }) }, { ...options, minImprovement: 0.1 });
+    const v = judgeExperiment(
+      { a1: instance(80, { phase: 0.3 }), b1: instance(78, { phase: 0.6 }) },
+      { ...options, minImprovement: 0.1 },
+    );
     assert.equal(v.winner, 'a', v.reason);
   });
 

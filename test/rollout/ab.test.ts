@@ -6,7 +6,11 @@ import { FAST_ROLLOUT, loadedFleet, type RolloutHarness, waitFor } from './suppo
 const DEFAULT_PARAMS = { poolSize: 2, cacheSize: 100, queueLimit: 32 };
 /** Short holds and few samples (and a one-step promotion): the production defaults hold for longer than a test should run. */
 const FAST_EXPERIMENT = {
-  durationSeconds: 45, warmupSeconds: 5, rebalanceSeconds: 10, sampleIntervalSeconds: 5, confidence: 0.9,
+  durationSeconds: 45,
+  warmupSeconds: 5,
+  rebalanceSeconds: 10,
+  sampleIntervalSeconds: 5,
+  confidence: 0.9,
   promotion: { ...FAST_ROLLOUT, steps: [{ percent: 100 }] },
 };
 
@@ -24,7 +28,9 @@ describe('A/B experiments on a resource set (real workflows, fleet and agents)',
   let id: string;
   let stop: () => Promise<void>;
   // Enough load that two workers queue now and then: a bigger pool and cache show in p95 latency.
-  before(async () => { ({ h, id, stop } = await loadedFleet(2, { concurrency: 6, pauseMs: 25, maxSeconds: 600 })); });
+  before(async () => {
+    ({ h, id, stop } = await loadedFleet(2, { concurrency: 6, pauseMs: 25, maxSeconds: 600 }));
+  });
   after(() => stop());
 
   const version = async (softwareVersion: string, params = DEFAULT_PARAMS) => {
@@ -50,7 +56,11 @@ describe('A/B experiments on a resource set (real workflows, fleet and agents)',
     await waitFor(async () => (await h.rollouts(id)).length > rolloutsBefore, 60_000);
     return { done, rollout: await h.finished(id) };
   };
-  const stable = async () => (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.config.stable as { template: string; revision: number };
+  const stable = async () =>
+    (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.config.stable as {
+      template: string;
+      revision: number;
+    };
 
   it('v1 against v4 (5% errors): A is kept and no instance is left on B', async () => {
     const a = await version('v1');
@@ -58,7 +68,11 @@ describe('A/B experiments on a resource set (real workflows, fleet and agents)',
     const { done, rollout } = await run(a, b);
     assert.equal(done.status, 'a-kept', JSON.stringify(done, null, 1));
     assert.equal(done.verdict!.winner, 'a');
-    assert.equal(done.verdict!.metrics.find((m) => m.name === 'errorRate')?.classification, 'High', done.verdict!.reason);
+    assert.equal(
+      done.verdict!.metrics.find((m) => m.name === 'errorRate')?.classification,
+      'High',
+      done.verdict!.reason,
+    );
     // A is a template version the set did not run before: as the winner, it is rolled out.
     assert.equal(rollout.status, 'promoted', JSON.stringify(rollout.steps, null, 1));
     assert.equal((await stable()).template, a.template);
@@ -76,7 +90,11 @@ describe('A/B experiments on a resource set (real workflows, fleet and agents)',
     const b = await version('v2', { poolSize: 8, cacheSize: 5000, queueLimit: 32 });
     const { done, rollout } = await run(a, b);
     assert.equal(done.status, 'b-won', JSON.stringify(done, null, 1));
-    assert.equal(done.verdict!.metrics.find((m) => m.name === 'latencyP95Ms')?.classification, 'Low', done.verdict!.reason);
+    assert.equal(
+      done.verdict!.metrics.find((m) => m.name === 'latencyP95Ms')?.classification,
+      'Low',
+      done.verdict!.reason,
+    );
     assert.equal(rollout.status, 'promoted', JSON.stringify(rollout.steps, null, 1));
     assert.equal(rollout.to.template, b.template);
     const config = await stable();

@@ -14,22 +14,35 @@ const N = 60;
  * p95 latencies at evenly spaced normal quantiles around `p95` (a phase tells two instances
  * apart), and `errorRate` of the requests failing.
  */
-function instance(p95: number, options: { phase?: number; errorRate?: number; requests?: number; n?: number } = {}): InstanceSamples {
+function instance(
+  p95: number,
+  options: { phase?: number; errorRate?: number; requests?: number; n?: number } = {},
+): InstanceSamples {
   const { phase = 0.5, errorRate = 0, requests = 100, n = N } = options;
   const nan = () => new Array<number>(n).fill(NaN);
   return {
     ts: Array.from({ length: n }, (_, i) => FROM + (i + 1) * INTERVAL),
     requests: new Array<number>(n).fill(requests),
     errorRate: new Array<number>(n).fill(errorRate),
-    latencyP50Ms: nan(), latencyP99Ms: nan(), poolUtilization: nan(), cpuPercent: nan(), processCpuPercent: nan(),
+    latencyP50Ms: nan(),
+    latencyP99Ms: nan(),
+    poolUtilization: nan(),
+    cpuPercent: nan(),
+    processCpuPercent: nan(),
     latencyP95Ms: Array.from({ length: n }, (_, i) => p95 * (1 + 0.08 * normalQuantile((i + phase) / n))),
     custom: {},
   };
 }
 
 const input = (canary: string[], baseline: string[]): Omit<AnalyseStepInput, 'resourceSetId'> => ({
-  canary, baseline, from: FROM, to: FROM + N * INTERVAL, sampleIntervalSeconds: INTERVAL, confidence: 0.98,
-  latencyAllowedIncrease: 1.1, slo: { latencyP95Ms: 250, errorRate: 0.01 },
+  canary,
+  baseline,
+  from: FROM,
+  to: FROM + N * INTERVAL,
+  sampleIntervalSeconds: INTERVAL,
+  confidence: 0.98,
+  latencyAllowedIncrease: 1.1,
+  slo: { latencyP95Ms: 250, errorRate: 0.01 },
 });
 
 describe('the canary judge on synthetic samples', () => {
@@ -57,8 +70,14 @@ describe('the canary judge on synthetic samples', () => {
   });
 
   it('passes a 5% latency rise within the allowed 10%, and a faster canary', () => {
-    assert.equal(judgeStep({ ...baseline, c: instance(84, { phase: 0.7 }) }, input(['c'], ['b1', 'b2'])).verdict, 'pass');
-    assert.equal(judgeStep({ ...baseline, c: instance(60, { phase: 0.7 }) }, input(['c'], ['b1', 'b2'])).verdict, 'pass');
+    assert.equal(
+      judgeStep({ ...baseline, c: instance(84, { phase: 0.7 }) }, input(['c'], ['b1', 'b2'])).verdict,
+      'pass',
+    );
+    assert.equal(
+      judgeStep({ ...baseline, c: instance(60, { phase: 0.7 }) }, input(['c'], ['b1', 'b2'])).verdict,
+      'pass',
+    );
   });
 
   it('finds a canary that reported nothing, or served no request, inconclusive: no evidence either way', () => {
@@ -94,7 +113,11 @@ describe('the canary judge on synthetic samples', () => {
     const b = instance(200, { n: 3, requests: 10, errorRate: 0.1 });
     a.latencyP95Ms = [100, 100, 100];
     b.latencyP95Ms = [200, 200, 200];
-    const series = sideSeries({ a, b }, ['a', 'b'], { from: FROM + INTERVAL, to: FROM + 3 * INTERVAL, sampleIntervalSeconds: INTERVAL });
+    const series = sideSeries({ a, b }, ['a', 'b'], {
+      from: FROM + INTERVAL,
+      to: FROM + 3 * INTERVAL,
+      sampleIntervalSeconds: INTERVAL,
+    });
     // The first samples end at FROM + INTERVAL, outside (from, to].
     assert.deepEqual(series.latencyP95Ms, [125, 125]);
     assert.deepEqual(series.errorRate, [0.025, 0.025]);

@@ -17,29 +17,44 @@ describe('pause and resume of experiments and tuning sessions (real workflows, f
   let h: RolloutHarness;
   let id: string;
   let stop: () => Promise<void>;
-  before(async () => { ({ h, id, stop } = await loadedFleet(2, { concurrency: 6, pauseMs: 25, maxSeconds: 600 })); });
+  before(async () => {
+    ({ h, id, stop } = await loadedFleet(2, { concurrency: 6, pauseMs: 25, maxSeconds: 600 }));
+  });
   after(() => stop());
 
-  const steer = (action: string, body?: unknown) => h.api.request('POST', `/v1/resource-sets/${id}/rollout/${action}`, body, { as: 'operator' });
+  const steer = (action: string, body?: unknown) =>
+    h.api.request('POST', `/v1/resource-sets/${id}/rollout/${action}`, body, { as: 'operator' });
   const version = async (softwareVersion: string, params: Record<string, number>) => {
     const template = uniqueId(softwareVersion);
     return { template, version: await h.template(template, { instanceType: 'local.small', softwareVersion, params }) };
   };
-  const stableRevision = async () => (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.config.stable.revision as number;
-  const idle = () => waitFor(async () => (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout === null, 60_000);
+  const stableRevision = async () =>
+    (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.config.stable.revision as number;
+  const idle = () =>
+    waitFor(
+      async () => (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout === null,
+      60_000,
+    );
 
   it('an experiment: the hold clock stands still while paused, and the judged hold is as much longer', async () => {
     const a = await version('v1', { poolSize: 2, cacheSize: 100, queueLimit: 32 });
     const b = await version('v2', { poolSize: 8, cacheSize: 5000, queueLimit: 32 });
     const durationSeconds = 20;
     const started = await h.api.request('POST', `/v1/resource-sets/${id}/experiments`, {
-      a, b, durationSeconds, warmupSeconds: 0, rebalanceSeconds: 5, sampleIntervalSeconds: 5, confidence: 0.9,
+      a,
+      b,
+      durationSeconds,
+      warmupSeconds: 0,
+      rebalanceSeconds: 5,
+      sampleIntervalSeconds: 5,
+      confidence: 0.9,
       // The winner's rollout is one unjudged step: this test is about the hold, not the promotion.
       promotion: { ...FAST_ROLLOUT, analysis: false, steps: [{ percent: 100 }] },
     });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const expId = started.body.id as string;
-    const experiment = async () => (await h.api.request('GET', `/v1/resource-sets/${id}/experiments/${expId}`)).body as ExperimentProgress;
+    const experiment = async () =>
+      (await h.api.request('GET', `/v1/resource-sets/${id}/experiments/${expId}`)).body as ExperimentProgress;
     await waitFor(async () => (await experiment()).status === 'holding', 90_000);
     const plannedEnd = Date.parse((await experiment()).holdUntil!);
 
@@ -66,8 +81,17 @@ describe('pause and resume of experiments and tuning sessions (real workflows, f
     assert.ok(done.verdict, done.reason ?? '');
     // The judged window spans the hold, which the pause lengthened by its own length (a second of signal latency either way).
     const judgedMs = Date.parse(done.verdict.to) - Date.parse(done.verdict.from);
-    assert.ok(judgedMs >= durationSeconds * 1000 + pausedMs - 2_000, `judged ${judgedMs} ms; hold ${durationSeconds} s, paused ${pausedMs} ms`);
-    assert.deepEqual(done.events.map((e) => e.message).filter((m) => /^(paused|resumed)/.test(m)).map((m) => m.split(':')[0]), ['paused', 'resumed']);
+    assert.ok(
+      judgedMs >= durationSeconds * 1000 + pausedMs - 2_000,
+      `judged ${judgedMs} ms; hold ${durationSeconds} s, paused ${pausedMs} ms`,
+    );
+    assert.deepEqual(
+      done.events
+        .map((e) => e.message)
+        .filter((m) => /^(paused|resumed)/.test(m))
+        .map((m) => m.split(':')[0]),
+      ['paused', 'resumed'],
+    );
     await waitFor(async () => (await h.rollouts(id)).length > 0, 60_000);
     assert.equal((await h.finished(id)).status, 'promoted');
   });
@@ -76,13 +100,20 @@ describe('pause and resume of experiments and tuning sessions (real workflows, f
     await idle();
     const stable = await stableRevision();
     const bakeSeconds = 10;
-    const started = await h.api.request('POST', `/v1/resource-sets/${id}/tuning`, { parameters: [{ name: 'poolSize', min: 3, max: 16 }], trials: 3, bakeSeconds });
+    const started = await h.api.request('POST', `/v1/resource-sets/${id}/tuning`, {
+      parameters: [{ name: 'poolSize', min: 3, max: 16 }],
+      trials: 3,
+      bakeSeconds,
+    });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const sessionId = started.body.id as string;
     const view = () => h.api.request('GET', `/v1/resource-sets/${id}/tuning/${sessionId}`);
     const session = async () => (await view()).body as TuningProgress;
     // 404 until the session's first progress is recorded.
-    await waitFor(async () => view().then((res) => res.status === 200 && (res.body as TuningProgress).trials[0]?.canary != null), 60_000);
+    await waitFor(
+      async () => view().then((res) => res.status === 200 && (res.body as TuningProgress).trials[0]?.canary != null),
+      60_000,
+    );
 
     const paused = await steer('pause');
     assert.deepEqual(paused.body, { accepted: 'pause', rollout: sessionId, kind: 'tuning' });
@@ -103,7 +134,10 @@ describe('pause and resume of experiments and tuning sessions (real workflows, f
     const first = (await session()).trials[0]!;
     assert.ok(first.verdict, `judged once resumed: ${first.note}`);
     const trialMs = Date.parse(first.finishedAt!) - Date.parse(first.startedAt);
-    assert.ok(trialMs >= bakeSeconds * 1000 + pausedMs - 2_000, `trial took ${trialMs} ms; bake ${bakeSeconds} s, paused ${pausedMs} ms`);
+    assert.ok(
+      trialMs >= bakeSeconds * 1000 + pausedMs - 2_000,
+      `trial took ${trialMs} ms; bake ${bakeSeconds} s, paused ${pausedMs} ms`,
+    );
 
     const aborted = await steer('abort');
     assert.equal(aborted.status, 202, JSON.stringify(aborted.body));

@@ -7,14 +7,24 @@ describe("the sample service's regressed versions are rolled back automatically 
   let h: RolloutHarness;
   let id: string;
   let stop: () => Promise<void>;
-  before(async () => { ({ h, id, stop } = await loadedFleet(3)); });
+  before(async () => {
+    ({ h, id, stop } = await loadedFleet(3));
+  });
   after(() => stop());
 
   const rollOut = async (softwareVersion: string) => {
     const name = uniqueId(softwareVersion);
-    const version = await h.template(name, { instanceType: 'local.small', softwareVersion, params: { poolSize: 2, cacheSize: 100, queueLimit: 32 } });
+    const version = await h.template(name, {
+      instanceType: 'local.small',
+      softwareVersion,
+      params: { poolSize: 2, cacheSize: 100, queueLimit: 32 },
+    });
     const before = (await h.rollouts(id)).length;
-    const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, { template: name, version, rollout: FAST_ROLLOUT });
+    const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, {
+      template: name,
+      version,
+      rollout: FAST_ROLLOUT,
+    });
     assert.equal(pointed.status, 200, JSON.stringify(pointed.body));
     await waitFor(async () => (await h.rollouts(id)).length > before, 30_000);
     return h.finished(id);
@@ -41,7 +51,11 @@ describe("the sample service's regressed versions are rolled back automatically 
     assert.equal(verdict.verdict, 'fail');
     assert.equal(verdict.action, 'rollback');
     assert.match(verdict.reason, /critical metric failed: errorRate/);
-    assert.deepEqual(rest.map((s) => s.phase), ['revert'], 'no step after the failed one');
+    assert.deepEqual(
+      rest.map((s) => s.phase),
+      ['revert'],
+      'no step after the failed one',
+    );
     assert.deepEqual(rest[0]!.applied!.replaced, canary!.applied!.launched, 'the canary is the instance put back');
     await assertAllOnBoot();
   });

@@ -5,7 +5,11 @@ import { RolloutHarness, waitFor } from './support.js';
 
 // Unjudged, two steps, a short bake: each version change takes seconds, and a staged rollback (which bakes as long) stays under way long enough to be asked again.
 const QUICK = { steps: [{ instances: 1 }, { percent: 100 }], bakeSeconds: 10, warmupSeconds: 0, analysis: false };
-const params = (poolSize: number) => ({ instanceType: 'local.small', softwareVersion: 'v1', params: { poolSize, cacheSize: 100, queueLimit: 32 } });
+const params = (poolSize: number) => ({
+  instanceType: 'local.small',
+  softwareVersion: 'v1',
+  params: { poolSize, cacheSize: 100, queueLimit: 32 },
+});
 
 describe('rollback is explicit and idempotent (real workflows, fleet and agents)', () => {
   let h: RolloutHarness;
@@ -16,11 +20,16 @@ describe('rollback is explicit and idempotent (real workflows, fleet and agents)
   });
   after(() => h.close());
 
-  const rollback = (body: unknown) => h.api.request('POST', `/v1/resource-sets/${id}/rollback`, body, { as: 'operator' });
+  const rollback = (body: unknown) =>
+    h.api.request('POST', `/v1/resource-sets/${id}/rollback`, body, { as: 'operator' });
   const promote = async (poolSize: number): Promise<number> => {
     const name = uniqueId('rb');
     const version = await h.template(name, params(poolSize));
-    const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, { template: name, version, rollout: QUICK });
+    const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, {
+      template: name,
+      version,
+      rollout: QUICK,
+    });
     assert.equal(pointed.status, 200, JSON.stringify(pointed.body));
     const revision = pointed.body.desired.revision as number;
     await waitFor(async () => (await h.rollouts(id))[0]?.to.revision === revision, 30_000);
@@ -54,7 +63,11 @@ describe('rollback is explicit and idempotent (real workflows, fleet and agents)
     assert.match(first.body.workflowId, /^rollout-/);
     const second = await rollback({});
     assert.equal(second.status, 200, JSON.stringify(second.body));
-    assert.deepEqual({ ...second.body, repeated: false }, first.body, 'a repeat answers the rollback already decided, whatever its mode');
+    assert.deepEqual(
+      { ...second.body, repeated: false },
+      first.body,
+      'a repeat answers the rollback already decided, whatever its mode',
+    );
     assert.equal(second.body.repeated, true);
     const elsewhere = await rollback({ toRevision: bad });
     assert.equal(elsewhere.status, 409, 'another target while one rollback runs');
@@ -98,10 +111,18 @@ describe('rollback is explicit and idempotent (real workflows, fleet and agents)
     const stable = (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.config.stable.revision as number;
     const name = uniqueId('rb');
     const version = await h.template(name, params(5));
-    const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, { template: name, version, rollout: { ...QUICK, bakeSeconds: 60 } });
+    const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, {
+      template: name,
+      version,
+      rollout: { ...QUICK, bakeSeconds: 60 },
+    });
     assert.equal(pointed.status, 200);
-    await waitFor(async () => (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout !== null, 30_000);
-    const running = (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout.workflowId as string;
+    await waitFor(
+      async () => (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout !== null,
+      30_000,
+    );
+    const running = (await h.api.request('GET', `/v1/resource-sets/${id}`)).body.status.activeRollout
+      .workflowId as string;
 
     const [first, second] = [await rollback({}), await rollback({})];
     assert.equal(first.status, 202, JSON.stringify(first.body));

@@ -29,14 +29,22 @@ export class RolloutHarness {
   private worker: Child | null = null;
   private workers = 0;
 
-  private constructor(readonly api: TestApi, private readonly taskQueue: string, private readonly logDir: string) {}
+  private constructor(
+    readonly api: TestApi,
+    private readonly taskQueue: string,
+    private readonly logDir: string,
+  ) {}
 
   static async start(): Promise<RolloutHarness> {
     const api = await startTestApi({ fleet: { bootDelaySeconds: 1 } });
     // Sets created through the API run on our worker's queue; the harness's own main worker idles.
     const taskQueue = `test-rollout-${randomBytes(4).toString('hex')}`;
     api.ctx.temporal.taskQueue = taskQueue;
-    const harness = new RolloutHarness(api, taskQueue, path.join(path.dirname(api.cloud!.child.logFile), 'rollout-workers'));
+    const harness = new RolloutHarness(
+      api,
+      taskQueue,
+      path.join(path.dirname(api.cloud!.child.logFile), 'rollout-workers'),
+    );
     await harness.startWorker();
     return harness;
   }
@@ -50,13 +58,21 @@ export class RolloutHarness {
       logDir: this.logDir,
       env: {
         ...process.env,
-        TEMPORAL_ADDRESS, TASK_QUEUE: this.taskQueue, DATABASE_URL: this.api.database.url, LOCAL_CLOUD_URL: this.api.cloud!.apiUrl,
-        PRESCALE_AGENT_SECRET: this.api.ctx.agentSecret, OBJECTS_DIR: path.join(this.logDir, 'objects'),
+        TEMPORAL_ADDRESS,
+        TASK_QUEUE: this.taskQueue,
+        DATABASE_URL: this.api.database.url,
+        LOCAL_CLOUD_URL: this.api.cloud!.apiUrl,
+        PRESCALE_AGENT_SECRET: this.api.ctx.agentSecret,
+        OBJECTS_DIR: path.join(this.logDir, 'objects'),
       },
     });
-    await waitUntilReady(child, async () => {
-      if (!(await child.tail(50)).includes('worker ready')) throw new Error('not ready yet');
-    }, 120_000);
+    await waitUntilReady(
+      child,
+      async () => {
+        if (!(await child.tail(50)).includes('worker ready')) throw new Error('not ready yet');
+      },
+      120_000,
+    );
     this.worker = child;
   }
 
@@ -81,16 +97,24 @@ export class RolloutHarness {
   async fleet(count: number): Promise<string> {
     const id = uniqueId('roll');
     const created = await this.api.request('POST', '/v1/resource-sets', {
-      id, provider: 'local', minInstances: count, maxInstances: count, policy: { intervalSeconds: 5 },
+      id,
+      provider: 'local',
+      minInstances: count,
+      maxInstances: count,
+      policy: { intervalSeconds: 5 },
     });
     if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
-    await waitFor(async () => (await this.instances(id)).filter((i) => i.state === 'running' && i.healthy).length === count, 90_000);
+    await waitFor(
+      async () => (await this.instances(id)).filter((i) => i.state === 'running' && i.healthy).length === count,
+      90_000,
+    );
     return id;
   }
 
   async template(name: string, body: unknown): Promise<number> {
     const res = await this.api.request('POST', `/v1/templates/${name}/versions`, body);
-    if (res.status !== 201 && res.status !== 200) throw new Error(`template: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 201 && res.status !== 200)
+      throw new Error(`template: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.version as number;
   }
 
@@ -113,14 +137,20 @@ export class RolloutHarness {
    * Steady traffic through the cloud's load balancer until stopped: `concurrency` callers in a
    * loop, each pausing between requests. Bounded by `maxSeconds` whatever happens.
    */
-  traffic(resourceSetId: string, options: { concurrency?: number; pauseMs?: number; maxSeconds?: number } = {}): { stop(): Promise<void> } {
+  traffic(
+    resourceSetId: string,
+    options: { concurrency?: number; pauseMs?: number; maxSeconds?: number } = {},
+  ): { stop(): Promise<void> } {
     const { concurrency = 4, pauseMs = 40, maxSeconds = 240 } = options;
     const controller = new AbortController();
     const deadline = Date.now() + maxSeconds * 1000;
     const caller = async (): Promise<void> => {
       while (!controller.signal.aborted && Date.now() < deadline) {
-        await fetch(`${this.lbUrl}/rs/${resourceSetId}/work`, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(5_000)]) })
-          .then((r) => r.body?.cancel()).catch(() => undefined);
+        await fetch(`${this.lbUrl}/rs/${resourceSetId}/work`, {
+          signal: AbortSignal.any([controller.signal, AbortSignal.timeout(5_000)]),
+        })
+          .then((r) => r.body?.cancel())
+          .catch(() => undefined);
         await new Promise((r) => setTimeout(r, pauseMs));
       }
     };
@@ -141,18 +171,27 @@ export class RolloutHarness {
 
 /** The set's live instances, as the local cloud lists them. */
 export async function liveInstances(api: SystemApi, resourceSetId: string): Promise<CloudInstance[]> {
-  const res = await fetch(`${api.cloud!.apiUrl}/instances?resourceSetId=${resourceSetId}`, { headers: { authorization: `Bearer ${api.cloud!.token}` } });
-  const { instances } = await res.json() as { instances: CloudInstance[] };
+  const res = await fetch(`${api.cloud!.apiUrl}/instances?resourceSetId=${resourceSetId}`, {
+    headers: { authorization: `Bearer ${api.cloud!.token}` },
+  });
+  const { instances } = (await res.json()) as { instances: CloudInstance[] };
   return instances.filter((i) => i.state === 'pending' || i.state === 'running');
 }
 
 /** Each live instance with the configuration version its agent applied. */
-export async function configuredInstances(api: SystemApi, resourceSetId: string): Promise<{ id: string; image: string; version: number | null }[]> {
-  return Promise.all((await liveInstances(api, resourceSetId)).map(async (i) => {
-    const res = await fetch(`${i.agentUrl}/config`, { headers: { authorization: `Bearer ${agentToken(api.ctx.agentSecret, i.id)}` } });
-    const version = res.ok ? (await res.json() as { version: number }).version : null;
-    return { id: i.id, image: i.image, version };
-  }));
+export async function configuredInstances(
+  api: SystemApi,
+  resourceSetId: string,
+): Promise<{ id: string; image: string; version: number | null }[]> {
+  return Promise.all(
+    (await liveInstances(api, resourceSetId)).map(async (i) => {
+      const res = await fetch(`${i.agentUrl}/config`, {
+        headers: { authorization: `Bearer ${agentToken(api.ctx.agentSecret, i.id)}` },
+      });
+      const version = res.ok ? ((await res.json()) as { version: number }).version : null;
+      return { id: i.id, image: i.image, version };
+    }),
+  );
 }
 
 /** The set's rollouts, newest first. */
@@ -163,12 +202,22 @@ export async function rolloutsOf(api: SystemApi, resourceSetId: string): Promise
 type TrafficOptions = Parameters<RolloutHarness['traffic']>[1];
 
 /** A harness with a fleet of `count` under steady traffic; `stop` ends the traffic, then the harness. */
-export async function loadedFleet(count: number, traffic?: TrafficOptions): Promise<{ h: RolloutHarness; id: string; stop: () => Promise<void> }> {
+export async function loadedFleet(
+  count: number,
+  traffic?: TrafficOptions,
+): Promise<{ h: RolloutHarness; id: string; stop: () => Promise<void> }> {
   const h = await RolloutHarness.start();
   try {
     const id = await h.fleet(count);
     const load = h.traffic(id, traffic);
-    return { h, id, stop: async () => { await load.stop(); await h.close(); } };
+    return {
+      h,
+      id,
+      stop: async () => {
+        await load.stop();
+        await h.close();
+      },
+    };
   } catch (err) {
     await h.close();
     throw err;

@@ -7,14 +7,22 @@ describe('the worker killed mid-rollout (real workflows, fleet and agents)', () 
   let h: RolloutHarness;
   let id: string;
   let stop: () => Promise<void>;
-  before(async () => { ({ h, id, stop } = await loadedFleet(3)); });
+  before(async () => {
+    ({ h, id, stop } = await loadedFleet(3));
+  });
   after(() => stop());
 
   it('resumes on a new worker and ends consistent: every instance on the new version, none left over', async () => {
     const name = uniqueId('restart');
-    const version = await h.template(name, { instanceType: 'local.small', softwareVersion: 'v2', params: { poolSize: 3, cacheSize: 100, queueLimit: 32 } });
+    const version = await h.template(name, {
+      instanceType: 'local.small',
+      softwareVersion: 'v2',
+      params: { poolSize: 3, cacheSize: 100, queueLimit: 32 },
+    });
     const pointed = await h.api.request('PUT', `/v1/resource-sets/${id}/template`, {
-      template: name, version, rollout: { ...FAST_ROLLOUT, latencyAllowedIncrease: 1.5, steps: [{ instances: 1 }, { percent: 100 }] },
+      template: name,
+      version,
+      rollout: { ...FAST_ROLLOUT, latencyAllowedIncrease: 1.5, steps: [{ instances: 1 }, { percent: 100 }] },
     });
     assert.equal(pointed.status, 200, JSON.stringify(pointed.body));
     const revision = pointed.body.desired.revision as number;

@@ -8,7 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import { startChild } from '../../src/infra/child.js';
 import { MISS_MS } from '../../src/sample-service/workload.js';
 import { freePort } from '../support/ports.js';
-import { APP_TOKEN, eventually, metricValue, sampleServiceArgs, sendLoad, startSampleService, type SampleServiceOptions, type SampleServiceProcess } from './support.js';
+import {
+  APP_TOKEN,
+  eventually,
+  metricValue,
+  sampleServiceArgs,
+  sendLoad,
+  startSampleService,
+  type SampleServiceOptions,
+  type SampleServiceProcess,
+} from './support.js';
 
 let logDir: string;
 const running: SampleServiceProcess[] = [];
@@ -21,7 +30,9 @@ async function start(options: Omit<SampleServiceOptions, 'logDir'>): Promise<Sam
 /** Mean latency (ms) of served requests, from the service's own histogram. */
 async function meanLatencyMs(service: SampleServiceProcess): Promise<number> {
   const m = await service.metrics();
-  return (1000 * metricValue(m, 'http_request_duration_seconds_sum')) / metricValue(m, 'http_request_duration_seconds_count');
+  return (
+    (1000 * metricValue(m, 'http_request_duration_seconds_sum')) / metricValue(m, 'http_request_duration_seconds_count')
+  );
 }
 
 /** Waits until the service has `busy` requests on workers and `queued` waiting. */
@@ -29,13 +40,21 @@ async function inService(service: SampleServiceProcess, busy: number, queued = 0
   const poolSize = metricValue(await service.metrics(), 'app_pool_size');
   await eventually(`${busy} requests in service and ${queued} queued`, async () => {
     const m = await service.metrics();
-    return Math.abs(metricValue(m, 'app_pool_utilization') - Math.min(1, busy / poolSize)) < 1e-9 && metricValue(m, 'app_queue_depth') === queued;
+    return (
+      Math.abs(metricValue(m, 'app_pool_utilization') - Math.min(1, busy / poolSize)) < 1e-9 &&
+      metricValue(m, 'app_queue_depth') === queued
+    );
   });
 }
 
-const uniqueKeys = (prefix: string) => (i: number): string => `/work?key=${prefix}-${i}`;
+const uniqueKeys =
+  (prefix: string) =>
+  (i: number): string =>
+    `/work?key=${prefix}-${i}`;
 
-before(async () => { logDir = await mkdtemp(path.join(os.tmpdir(), 'prescale-sample-service-')); });
+before(async () => {
+  logDir = await mkdtemp(path.join(os.tmpdir(), 'prescale-sample-service-'));
+});
 after(async () => {
   await Promise.all(running.map((s) => s.stop()));
   await rm(logDir, { recursive: true, force: true });
@@ -57,8 +76,14 @@ describe('sample service', () => {
     const narrowRate = (count / narrowRun.elapsedMs) * 1000;
     const wideRate = (count / wideRun.elapsedMs) * 1000;
     // Two workers can never beat 2 / service time (jitter keeps the mean: allow its sampling error).
-    assert.ok(narrowRate <= cap * 1.15, `2 workers served ${narrowRate.toFixed(1)} req/s, above the cap of ${cap} req/s`);
-    assert.ok(wideRate > narrowRate * 2, `8 workers (${wideRate.toFixed(1)} req/s) should far outrun 2 (${narrowRate.toFixed(1)} req/s)`);
+    assert.ok(
+      narrowRate <= cap * 1.15,
+      `2 workers served ${narrowRate.toFixed(1)} req/s, above the cap of ${cap} req/s`,
+    );
+    assert.ok(
+      wideRate > narrowRate * 2,
+      `8 workers (${wideRate.toFixed(1)} req/s) should far outrun 2 (${narrowRate.toFixed(1)} req/s)`,
+    );
   });
 
   it('queues up to queueLimit, then answers 503 at once', async () => {
@@ -86,17 +111,27 @@ describe('sample service', () => {
       return hits / (hits + metricValue(m, 'app_cache_misses_total'));
     };
     const [smallHits, bigHits] = [await hitRate(small), await hitRate(big)];
-    assert.ok(bigHits > smallHits + 0.15, `hit rate with 5000 entries ${bigHits.toFixed(2)} vs 10 entries ${smallHits.toFixed(2)}`);
+    assert.ok(
+      bigHits > smallHits + 0.15,
+      `hit rate with 5000 entries ${bigHits.toFixed(2)} vs 10 entries ${smallHits.toFixed(2)}`,
+    );
     const [smallMs, bigMs] = [await meanLatencyMs(small), await meanLatencyMs(big)];
-    assert.ok(bigMs < smallMs * 0.9, `mean latency with 5000 entries ${bigMs.toFixed(1)} ms vs 10 entries ${smallMs.toFixed(1)} ms`);
+    assert.ok(
+      bigMs < smallMs * 0.9,
+      `mean latency with 5000 entries ${bigMs.toFixed(1)} ms vs 10 entries ${smallMs.toFixed(1)} ms`,
+    );
   });
 
   it('runs the catalogue: v3 is slower than v1, v4 fails some requests', async () => {
     const params = { poolSize: 16, cacheSize: 0, queueLimit: 1000 };
-    const [v1, v3, v4] = await Promise.all(['v1', 'v3', 'v4'].map((v) => start({ speed: 2, image: `sample-service:${v}`, config: { params } })));
+    const [v1, v3, v4] = await Promise.all(
+      ['v1', 'v3', 'v4'].map((v) => start({ speed: 2, image: `sample-service:${v}`, config: { params } })),
+    );
     // Side by side, so a busy machine slows both alike.
     const [r1, r3, r4] = await Promise.all([
-      sendLoad(v1!.url, 200, 8, uniqueKeys('a')), sendLoad(v3!.url, 200, 8, uniqueKeys('b')), sendLoad(v4!.url, 400, 8, uniqueKeys('c')),
+      sendLoad(v1!.url, 200, 8, uniqueKeys('a')),
+      sendLoad(v3!.url, 200, 8, uniqueKeys('b')),
+      sendLoad(v4!.url, 400, 8, uniqueKeys('c')),
     ]);
     assert.equal(r1.statuses.get(200), 200);
     assert.equal(r3.statuses.get(200), 200);
@@ -113,16 +148,23 @@ describe('sample service', () => {
     const before = await sendLoad(service.url, 3, 3, uniqueKeys('r1'));
     assert.deepEqual([before.statuses.get(200), before.statuses.get(503)], [1, 2]);
 
-    const reload = (body: unknown, token: string | null = APP_TOKEN): Promise<Response> => fetch(`${service.url}/reload`, {
-      method: 'POST', body: JSON.stringify(body), headers: token === null ? {} : { authorization: `Bearer ${token}` },
-    });
+    const reload = (body: unknown, token: string | null = APP_TOKEN): Promise<Response> =>
+      fetch(`${service.url}/reload`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: token === null ? {} : { authorization: `Bearer ${token}` },
+      });
     const wider = { version: 2, params: { poolSize: 3, cacheSize: 100, queueLimit: 0 } };
     for (const token of [null, 'not-the-token']) {
       const refused = await reload(wider, token);
       assert.equal(refused.status, 401, `token ${token}`);
       assert.match(((await refused.json()) as any).error.message, /instance token/);
     }
-    assert.deepEqual(await (await fetch(`${service.url}/config`)).json(), { version: 1, params: { poolSize: 1, cacheSize: 0, queueLimit: 0 } }, 'a refused reload changes nothing');
+    assert.deepEqual(
+      await (await fetch(`${service.url}/config`)).json(),
+      { version: 1, params: { poolSize: 1, cacheSize: 0, queueLimit: 0 } },
+      'a refused reload changes nothing',
+    );
     const ok = await reload(wider);
     assert.equal(ok.status, 200);
     const widened = await sendLoad(service.url, 3, 3, uniqueKeys('r2'));
@@ -140,7 +182,16 @@ describe('sample service', () => {
     const tooBig = await reload({ params: { poolSize: 1, cacheSize: 1_000_000, queueLimit: 0 } });
     assert.equal(tooBig.status, 400);
     assert.equal(((await tooBig.json()) as any).error.code, 'exceeds_capacity');
-    assert.equal((await fetch(`${service.url}/reload`, { method: 'POST', body: '{not json', headers: { authorization: `Bearer ${APP_TOKEN}` } })).status, 400);
+    assert.equal(
+      (
+        await fetch(`${service.url}/reload`, {
+          method: 'POST',
+          body: '{not json',
+          headers: { authorization: `Bearer ${APP_TOKEN}` },
+        })
+      ).status,
+      400,
+    );
     const config = await (await fetch(`${service.url}/config`)).json();
     assert.deepEqual(config, { version: 3, params: { poolSize: 1, cacheSize: 100, queueLimit: 0 } });
     assert.equal(metricValue(await service.metrics(), 'app_pool_size'), 1);
@@ -151,9 +202,15 @@ describe('sample service', () => {
     await sendLoad(service.url, 20, 4);
     const m = await service.metrics();
     const expected = {
-      http_requests_total: 'counter', http_request_duration_seconds: 'histogram', app_errors_total: 'counter',
-      app_queue_depth: 'gauge', app_pool_utilization: 'gauge', app_pool_utilization_seconds_total: 'counter',
-      app_cache_hits_total: 'counter', app_cache_misses_total: 'counter', app_info: 'gauge',
+      http_requests_total: 'counter',
+      http_request_duration_seconds: 'histogram',
+      app_errors_total: 'counter',
+      app_queue_depth: 'gauge',
+      app_pool_utilization: 'gauge',
+      app_pool_utilization_seconds_total: 'counter',
+      app_cache_hits_total: 'counter',
+      app_cache_misses_total: 'counter',
+      app_info: 'gauge',
     };
     for (const [name, type] of Object.entries(expected)) assert.equal(m.types.get(name), type, name);
     assert.equal(metricValue(m, 'http_requests_total', { code: '200' }), 20);
@@ -174,8 +231,16 @@ describe('sample service', () => {
   });
 
   it('refuses an unknown image with a clear message', async () => {
-    const child = await startChild('unknown-image', process.execPath, sampleServiceArgs(await freePort(), { image: 'sample-service:v9' }), { logDir });
+    const child = await startChild(
+      'unknown-image',
+      process.execPath,
+      sampleServiceArgs(await freePort(), { image: 'sample-service:v9' }),
+      { logDir },
+    );
     assert.equal(await child.exited, 2);
-    assert.match(await child.tail(), /unknown image "sample-service:v9": this sample service runs sample-service:v1, .*v4/);
+    assert.match(
+      await child.tail(),
+      /unknown image "sample-service:v9": this sample service runs sample-service:v1, .*v4/,
+    );
   });
 });

@@ -33,20 +33,41 @@ export function sampleServiceArgs(port: number, options: Omit<SampleServiceOptio
     version: options.config?.version ?? 1,
     params: { ...DEFAULT_APP_CONFIG.params, ...options.config?.params },
   };
-  return ['--import', 'tsx', MAIN, '--port', String(port), '--speed', String(options.speed ?? 1),
-    '--image', options.image ?? 'sample-service:v1', '--config', JSON.stringify(config)];
+  return [
+    '--import',
+    'tsx',
+    MAIN,
+    '--port',
+    String(port),
+    '--speed',
+    String(options.speed ?? 1),
+    '--image',
+    options.image ?? 'sample-service:v1',
+    '--config',
+    JSON.stringify(config),
+  ];
 }
 
 export async function startSampleService(options: SampleServiceOptions): Promise<SampleServiceProcess> {
-  const port = options.port ?? await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = await startChild(options.name ?? `sample-service-${port}`, process.execPath, sampleServiceArgs(port, options), {
-    logDir: options.logDir, env: { ...process.env, PRESCALE_AGENT_TOKEN: APP_TOKEN, LOG_LEVEL: 'warn' },
-  });
-  await waitUntilReady(child, async () => {
-    const res = await fetch(`${url}/healthz`);
-    if (!res.ok) throw new Error(`healthz ${res.status}`);
-  }, 30_000);
+  const child = await startChild(
+    options.name ?? `sample-service-${port}`,
+    process.execPath,
+    sampleServiceArgs(port, options),
+    {
+      logDir: options.logDir,
+      env: { ...process.env, PRESCALE_AGENT_TOKEN: APP_TOKEN, LOG_LEVEL: 'warn' },
+    },
+  );
+  await waitUntilReady(
+    child,
+    async () => {
+      const res = await fetch(`${url}/healthz`);
+      if (!res.ok) throw new Error(`healthz ${res.status}`);
+    },
+    30_000,
+  );
   return {
     url,
     child,
@@ -72,23 +93,34 @@ export interface LoadResult {
  * Sends exactly `count` GET requests to `url`, `concurrency` at a time; `path(i)` picks each
  * request's path (default: /work, letting the service draw its own keys).
  */
-export async function sendLoad(url: string, count: number, concurrency: number, path: (i: number) => string = () => '/work'): Promise<LoadResult> {
+export async function sendLoad(
+  url: string,
+  count: number,
+  concurrency: number,
+  path: (i: number) => string = () => '/work',
+): Promise<LoadResult> {
   const statuses = new Map<number, number>();
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++;
-      const res = await fetch(`${url}${path(i)}`);
-      await res.arrayBuffer();
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const res = await fetch(`${url}${path(i)}`);
+        await res.arrayBuffer();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }
+    }),
+  );
   return { statuses, elapsedMs: performance.now() - started };
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -23,7 +23,16 @@ test('figures of a 20-minute backtest, by hand', () => {
   assert.equal(baseline!.name, 'oracle');
   assert.deepEqual([...baseline!.paid], [4, 4, 4, 4, 4, 4, 4, 4, 20, 20, 20, 20, 20, 20, 20, 2, 2, 2, 2, 2]);
   assert.deepEqual([...baseline!.supply], [2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 20, 20, 20, 2, 2, 2, 2]);
-  assert.deepEqual(baseline!.figures, { shortMinutes: 0, tauU: 0, thetaU: 0, thetaO: (100 * (18 / 2)) / 20, cost: 1, instanceHours: 182 / 60, changesPerHour: 3 / (20 / 60), mase: null });
+  assert.deepEqual(baseline!.figures, {
+    shortMinutes: 0,
+    tauU: 0,
+    thetaU: 0,
+    thetaO: (100 * (18 / 2)) / 20,
+    cost: 1,
+    instanceHours: 182 / 60,
+    changesPerHour: 3 / (20 / 60),
+    mase: null,
+  });
   assert.deepEqual([...four!.supply], [2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]);
   const f = four!.figures;
   assert.equal(f.shortMinutes, 2); // minutes 13 and 14: 4 of 20
@@ -40,14 +49,22 @@ test('refuses a bad target, a warm-up longer than the trace and clashing names',
   assert.throws(() => runBacktest({ demand, policies: [], target: 0, warmupDays: 0 }), RangeError);
   assert.throws(() => runBacktest({ demand, policies: [], target: 0.7, warmupDays: 1 }), /nothing of 20 minutes/);
   assert.throws(() => runBacktest({ demand, policies: [fixed(1), fixed(1)], target: 0.7, warmupDays: 0 }), /unique/);
-  assert.throws(() => runBacktest({ demand, policies: [{ ...fixed(1), name: 'oracle' }], target: 0.7, warmupDays: 0 }), /unique/);
+  assert.throws(
+    () => runBacktest({ demand, policies: [{ ...fixed(1), name: 'oracle' }], target: 0.7, warmupDays: 0 }),
+    /unique/,
+  );
 });
 
 test('reports progress over every policy up to 1', () => {
   const fractions: number[] = [];
-  runBacktest({ demand, policies: [fixed(4), fixed(9)], target: 0.7, warmupDays: 0, onProgress: (f) => fractions.push(f) });
+  runBacktest({
+    demand,
+    policies: [fixed(4), fixed(9)],
+    target: 0.7,
+    warmupDays: 0,
+    onProgress: (f) => fractions.push(f),
+  });
   assert.ok(fractions.every((f, i) => i === 0 || f >= fractions[i - 1]!));
   assert.ok(fractions.some((f) => f > 0.3 && f < 0.7));
   assert.equal(fractions.at(-1), 1);
 });
-

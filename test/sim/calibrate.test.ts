@@ -28,17 +28,30 @@ function flashCrowds(days: number, seed: number): number[] {
   return demand;
 }
 
-const calibrateOn = (demand: number[], objective: Objective = {}, choice: Partial<Choice> = {}) => calibrate({
-  demand, env: { capacity: capacityPerInstance(demand), readyDelay: 5, startTime: 0 }, candidates: CANDIDATE_POINTS, objective, target: 0.7, scoredMinutes: 7 * DAY, ...choice,
-});
+const calibrateOn = (demand: number[], objective: Objective = {}, choice: Partial<Choice> = {}) =>
+  calibrate({
+    demand,
+    env: { capacity: capacityPerInstance(demand), readyDelay: 5, startTime: 0 },
+    candidates: CANDIDATE_POINTS,
+    objective,
+    target: 0.7,
+    scoredMinutes: 7 * DAY,
+    ...choice,
+  });
 
 test('on a pure daily season, calibration chooses the seasonal profile: it has capacity ready before each rise', () => {
   const c = calibrateOn(seasonal);
   assert.equal(c.point.rule, 'seasonal', c.summary);
   assert.equal(c.chosen.shortMinutes, 0);
-  assert.ok(c.baseline.shortMinutes >= 7 * 4, `the reactive rule is short at each of the 7 rises (${c.baseline.shortMinutes} minutes)`);
+  assert.ok(
+    c.baseline.shortMinutes >= 7 * 4,
+    `the reactive rule is short at each of the 7 rises (${c.baseline.shortMinutes} minutes)`,
+  );
   assert.ok(c.chosen.paid < c.baseline.paid, c.summary);
-  assert.match(c.summary, /^seasonal at 0\.\d\d, scale-in after \d+ min: 7-day backtest 0\.00 % short at \d\.\d\d × the least cost \(reactive at 0\.70/);
+  assert.match(
+    c.summary,
+    /^seasonal at 0\.\d\d, scale-in after \d+ min: 7-day backtest 0\.00 % short at \d\.\d\d × the least cost \(reactive at 0\.70/,
+  );
 });
 
 test('on flash crowds without a season, calibration chooses the reactive rule: a profile of past bursts only adds cost', () => {
@@ -61,7 +74,10 @@ test('the forecast rule orders for the recorded peak ahead at its utilisation, a
   const demand = [100, 100, 100, 400, 400, 400, 100, 100];
   const env: PolicyEnv = { capacity: 10, target: 0.5, readyDelay: 2, startTime: 0, minutes: demand.length };
   const point = FORECAST_POINTS.find((p) => p.quantile === 'p95' && p.target === 0.5 && p.holdMinutes === 5)!;
-  const planned = simulateFleet(pointPolicy(point, env, foresight(demand, 2, 1)), demand, { readyDelay: 2, initial: 20 });
+  const planned = simulateFleet(pointPolicy(point, env, foresight(demand, 2, 1)), demand, {
+    readyDelay: 2,
+    initial: 20,
+  });
   // Minute 0 has no forecast: the HPA at 0.5 keeps 20 for 100. From minute 1 the peak of 400 two minutes ahead asks for 80.
   assert.deepEqual([...planned.supply], [20, 20, 20, 80, 80, 80, 80, 80]);
   assert.throws(() => pointPolicy(point, env), /needs the forecasts/);
@@ -70,8 +86,13 @@ test('the forecast rule orders for the recorded peak ahead at its utilisation, a
 test('calibration chooses the forecast rule when the forecasts saw what the season cannot: flash crowds, foreseen', () => {
   const demand = flashCrowds(14, 5);
   const c = calibrate({
-    demand, env: { capacity: capacityPerInstance(demand), readyDelay: 5, startTime: 0 }, candidates: [...CANDIDATE_POINTS, ...FORECAST_POINTS],
-    objective: {}, target: 0.7, scoredMinutes: 7 * DAY, leads: foresight(demand, 5),
+    demand,
+    env: { capacity: capacityPerInstance(demand), readyDelay: 5, startTime: 0 },
+    candidates: [...CANDIDATE_POINTS, ...FORECAST_POINTS],
+    objective: {},
+    target: 0.7,
+    scoredMinutes: 7 * DAY,
+    leads: foresight(demand, 5),
   });
   assert.equal(c.point.rule, 'forecast', c.summary);
   assert.ok(c.chosen.shortMinutes < c.baseline.shortMinutes && c.chosen.paid <= c.baseline.paid, c.summary);
@@ -104,18 +125,31 @@ test('where the reactive rule had no short minute, the safety steps for that cas
   assert.equal(bare.baseline.shortMinutes, 0);
   assert.ok(bare.point.target > 0.7, bare.summary);
   const safer = calibrateOn(smooth, {}, { safetyStepsWithoutShortage: 1 });
-  assert.deepEqual({ ...safer.point, target: Math.round(safer.point.target * 100) }, { ...bare.point, target: Math.round(bare.point.target * 100) - 5 });
+  assert.deepEqual(
+    { ...safer.point, target: Math.round(safer.point.target * 100) },
+    { ...bare.point, target: Math.round(bare.point.target * 100) - 5 },
+  );
   // Where it was short, they do not.
-  assert.deepEqual(calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 1 }).point, calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 0 }).point);
+  assert.deepEqual(
+    calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 1 }).point,
+    calibrateOn(seasonal, {}, { safetyStepsWithoutShortage: 0 }).point,
+  );
 });
 
 test('kept within cost, a step lower that would cost more than the reactive rule gives way to the reactive rule itself', () => {
   const smooth = Array.from({ length: 14 * DAY }, (_, i) => 300 + 100 * Math.sin((2 * Math.PI * i) / DAY));
   // The seasonal rule at a target costs at least the reactive rule at it: a step down to 0.70 costs more than the baseline.
   const candidates = [0.7, 0.75].map((target) => ({ rule: 'seasonal' as const, target, holdMinutes: 5 }));
-  const on = (choice: Partial<Choice>) => calibrate({
-    demand: smooth, env: { capacity: capacityPerInstance(smooth), readyDelay: 5, startTime: 0 }, candidates, objective: {}, target: 0.7, scoredMinutes: 7 * DAY, ...choice,
-  });
+  const on = (choice: Partial<Choice>) =>
+    calibrate({
+      demand: smooth,
+      env: { capacity: capacityPerInstance(smooth), readyDelay: 5, startTime: 0 },
+      candidates,
+      objective: {},
+      target: 0.7,
+      scoredMinutes: 7 * DAY,
+      ...choice,
+    });
   const bare = on({ safetyStepsWithoutShortage: 0 });
   assert.deepEqual(bare.point, candidates[1], bare.summary);
   const stepped = on({ safetyStepsWithoutShortage: 1, stepsWithinCost: false });
@@ -129,13 +163,20 @@ test('kept within cost, a step lower that would cost more than the reactive rule
   assert.ok(all.chosen.paid <= all.baseline.paid, all.summary);
 });
 
-test('with headroom, a point is also weighed at more demand: where nothing was short, the one chosen keeps the reactive rule\'s margin', () => {
+test("with headroom, a point is also weighed at more demand: where nothing was short, the one chosen keeps the reactive rule's margin", () => {
   const smooth = Array.from({ length: 14 * DAY }, (_, i) => 300 + 100 * Math.sin((2 * Math.PI * i) / DAY));
   const bare = calibrateOn(smooth, {}, { safetyStepsWithoutShortage: 0 });
   const weighed = calibrateOn(smooth, {}, { safetyStepsWithoutShortage: 0, headroom: 0.4 });
   assert.equal(bare.chosen.tightMinutes, 0, 'not counted without headroom');
-  assert.ok(weighed.chosen.tightMinutes <= weighed.baseline.tightMinutes && weighed.chosen.shortMinutes <= weighed.baseline.shortMinutes, weighed.summary);
-  assert.ok(weighed.baseline.tightMinutes > 0, 'at 40 % more demand the reactive rule would have been short (it runs up to 0.77 within its tolerance)');
+  assert.ok(
+    weighed.chosen.tightMinutes <= weighed.baseline.tightMinutes &&
+      weighed.chosen.shortMinutes <= weighed.baseline.shortMinutes,
+    weighed.summary,
+  );
+  assert.ok(
+    weighed.baseline.tightMinutes > 0,
+    'at 40 % more demand the reactive rule would have been short (it runs up to 0.77 within its tolerance)',
+  );
   assert.ok(weighed.point.target < bare.point.target, `${weighed.summary} vs ${bare.summary}`);
 });
 
@@ -143,17 +184,33 @@ test('ranked by the sum of gains, the point chosen on noisy demand is short less
   const demand = noisy(14, 11);
   const smaller = calibrateOn(demand, {}, { ranking: 'smaller-gain' });
   const sum = calibrateOn(demand, {}, { ranking: 'sum-of-gains' });
-  for (const c of [smaller, sum]) assert.ok(c.chosen.shortMinutes <= c.baseline.shortMinutes && c.chosen.paid <= c.baseline.paid, c.summary);
+  for (const c of [smaller, sum])
+    assert.ok(c.chosen.shortMinutes <= c.baseline.shortMinutes && c.chosen.paid <= c.baseline.paid, c.summary);
   assert.ok(sum.chosen.shortMinutes < smaller.chosen.shortMinutes, `${sum.summary} vs ${smaller.summary}`);
 });
 
 test('runs the reactive rule at the target until two days of history, then the calibrated point, recorded daily', () => {
-  const env: PolicyEnv = { capacity: capacityPerInstance(seasonal), target: 0.7, readyDelay: 5, startTime: 0, minutes: 5 * DAY };
+  const env: PolicyEnv = {
+    capacity: capacityPerInstance(seasonal),
+    target: 0.7,
+    readyDelay: 5,
+    startTime: 0,
+    minutes: 5 * DAY,
+  };
   const policy = new CalibratedPolicy(env, CALIBRATED_DEFAULTS);
   simulateFleet(policy, seasonal.slice(0, 5 * DAY), { readyDelay: 5, initial: 10 });
-  assert.deepEqual(policy.calibrations.map((c) => c.minute), [2 * DAY, 3 * DAY, 4 * DAY]);
+  assert.deepEqual(
+    policy.calibrations.map((c) => c.minute),
+    [2 * DAY, 3 * DAY, 4 * DAY],
+  );
   // A square wave: the profile, or the forecaster once it has seen the season, is ready before each rise.
-  assert.ok(policy.calibrations.every((c) => c.calibration.point.rule !== 'reactive' && c.calibration.chosen.shortMinutes < c.calibration.baseline.shortMinutes));
+  assert.ok(
+    policy.calibrations.every(
+      (c) =>
+        c.calibration.point.rule !== 'reactive' &&
+        c.calibration.chosen.shortMinutes < c.calibration.baseline.shortMinutes,
+    ),
+  );
 });
 
 test('decides from the past only: two traces alike until a minute get the same decisions until then', async () => {

@@ -24,7 +24,10 @@ test('the oracle is never short and pays exactly max(r[t..t+5])', () => {
 
 test('HPA within tolerance keeps the fleet', () => {
   // 10 ready at capacity 1 serving 5.25: utilisation 0.525, 5% over the 0.5 target.
-  const { supply, paid } = simulateFleet(new HpaPolicy(env(30)), new Array<number>(30).fill(5.25), { readyDelay: 5, initial: 10 });
+  const { supply, paid } = simulateFleet(new HpaPolicy(env(30)), new Array<number>(30).fill(5.25), {
+    readyDelay: 5,
+    initial: 10,
+  });
   assert.ok(supply.every((s) => s === 10) && paid.every((p) => p === 10));
 });
 
@@ -48,7 +51,10 @@ test('HPA scale-down waits until the 5-minute window holds only lower recommenda
 test('HPA counts only ready instances as current, so a scale-up in flight is cancelled when their utilisation is back within tolerance', () => {
   // Minute 1: utilisation 1 → order 4 more. Minute 2: utilisation 0.525 is within tolerance of
   // the ready 4, which is what HPA asks for: the orders are cancelled.
-  const { supply, paid } = simulateFleet(new HpaPolicy(env(8)), [2, 4, 2.1, 2, 2, 2, 2, 2], { readyDelay: 5, initial: 4 });
+  const { supply, paid } = simulateFleet(new HpaPolicy(env(8)), [2, 4, 2.1, 2, 2, 2, 2, 2], {
+    readyDelay: 5,
+    initial: 4,
+  });
   assert.deepEqual([...paid], [4, 8, 4, 4, 4, 4, 4, 4]);
   assert.ok(supply.every((s) => s === 4));
 });
@@ -69,7 +75,11 @@ test('AWS schedules capacity for the mean of the same hour over the last 7 days,
   assert.equal(supply[hourStart - 1], 2);
   assert.equal(supply[hourStart], 26, 'ready when the hour starts');
   assert.equal(supply[hourStart + 55], 26, 'held through the hour');
-  assert.equal(supply[hourStart + 56], 2, 'the next hour: load 1 forecast, 2 instances at the target; HPA asks for 2 as well');
+  assert.equal(
+    supply[hourStart + 56],
+    2,
+    'the next hour: load 1 forecast, 2 instances at the target; HPA asks for 2 as well',
+  );
 });
 
 test('AWS averages the days it has until it has seven', () => {

@@ -9,7 +9,12 @@ import { seededRandom } from '../../src/domain/random.js';
 const DAY = 1440;
 // Provision for the forecast itself at full capacity, scale in at once: the plan is then exactly
 // the forecast's peak over the lead time, which a hand can follow.
-const EXACT: PredictiveConfig = { ...PREDICTIVE_DEFAULTS, quantile: 'p95', trustedUtilization: 1, scaleInStabilizationSeconds: 0 };
+const EXACT: PredictiveConfig = {
+  ...PREDICTIVE_DEFAULTS,
+  quantile: 'p95',
+  trustedUtilization: 1,
+  scaleInStabilizationSeconds: 0,
+};
 
 test('decides from the past only: two traces alike until a minute get the same decisions until then', async () => {
   const spec = await forecastQuantile(EXACT);
@@ -36,7 +41,12 @@ test('decides from the past only: two traces alike until a minute get the same d
 // Over the two scored days: 2 × 13 + 2 × 3 = 32 instance-minutes more than the oracle, none short.
 test('a square wave seasonal naive forecasts exactly: the oracle plus a minute of lead and the scale-in step limit', async () => {
   const demand = Array.from({ length: 5 * DAY }, (_, i) => (i % DAY >= 480 && i % DAY < 1200 ? 30 : 10));
-  const { runs, required, warmupMinutes, capacity } = runBacktest({ demand, policies: [await forecastQuantile(EXACT)], target: 0.7, warmupDays: 3 });
+  const { runs, required, warmupMinutes, capacity } = runBacktest({
+    demand,
+    policies: [await forecastQuantile(EXACT)],
+    target: 0.7,
+    warmupDays: 3,
+  });
   assert.equal(capacity, 1.5);
   const [oracle, planned] = runs;
   let extra = 0;

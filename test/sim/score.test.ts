@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { elasticity, forecastMase, paidMinutes } from '../../src/sim/score.js';
 
-const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}`);
+const near = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}`);
 
 // Required steps 2 → 4 at minute 5 and back to 2 at minute 15; the supply follows 2 minutes late
 // both ways.

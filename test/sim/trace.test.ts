@@ -6,7 +6,10 @@ const minutesOf = (iso: string) => Date.parse(iso) / 60_000;
 
 test('reads timestamp,value with ISO times as epoch minutes', () => {
   const trace = parseTraceCsv('timestamp,value\n2014-07-01T00:00:00Z,10844\r\n2014-07-01T00:30:00Z,8127\n\n');
-  assert.deepEqual(trace, { t: [minutesOf('2014-07-01T00:00:00Z'), minutesOf('2014-07-01T00:30:00Z')], v: [10844, 8127] });
+  assert.deepEqual(trace, {
+    t: [minutesOf('2014-07-01T00:00:00Z'), minutesOf('2014-07-01T00:30:00Z')],
+    v: [10844, 8127],
+  });
 });
 
 test('keeps the seconds of timestamps off the minute', () => {
@@ -37,7 +40,10 @@ test('holds each sample until the next one: a 30-minute trace is a step function
 });
 
 test('a grid off the minute stays on the samples, and a negative sample counts as zero', () => {
-  assert.deepEqual(toMinuteSteps({ t: [0.5, 3.5, 5.5], v: [10, -4, 20] }), { start: 0.5, values: [10, 10, 10, 0, 0, 20] });
+  assert.deepEqual(toMinuteSteps({ t: [0.5, 3.5, 5.5], v: [10, -4, 20] }), {
+    start: 0.5,
+    values: [10, 10, 10, 0, 0, 20],
+  });
 });
 
 test('a 1-minute trace and a single sample pass through unchanged', () => {

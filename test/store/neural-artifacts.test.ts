@@ -13,7 +13,12 @@ import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { seasonalSeries } from '../training/synthetic.js';
 
 const SEASON = 24;
-const series = seasonalSeries({ start: Date.UTC(2026, 0, 5) / 1000, stepSeconds: 3600, seasonSteps: SEASON, steps: 12 * SEASON });
+const series = seasonalSeries({
+  start: Date.UTC(2026, 0, 5) / 1000,
+  stepSeconds: 3600,
+  seasonSteps: SEASON,
+  steps: 12 * SEASON,
+});
 
 let dir: string;
 let ownS3: S3Server | undefined;
@@ -31,7 +36,12 @@ before(async () => {
     ownS3 = await startS3Server();
     endpoint = ownS3.endpoint;
   }
-  const s3 = new S3ObjectStore({ endpoint, bucket: `prescale-neural-${randomBytes(4).toString('hex')}`, region: 'us-east-1', forcePathStyle: true });
+  const s3 = new S3ObjectStore({
+    endpoint,
+    bucket: `prescale-neural-${randomBytes(4).toString('hex')}`,
+    region: 'us-east-1',
+    forcePathStyle: true,
+  });
   await s3.init();
   stores.s3 = s3;
   model = await trainNeural(series, { seasonSteps: SEASON, horizonSteps: 4, hiddenUnits: [8], epochs: 3 });

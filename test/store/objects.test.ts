@@ -7,7 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FolderObjectStore } from '../../src/store/objects/folder.js';
-import { createObjectStore, InvalidObjectKeyError, ObjectNotFoundError, type ObjectStore } from '../../src/store/objects/index.js';
+import {
+  createObjectStore,
+  InvalidObjectKeyError,
+  ObjectNotFoundError,
+  type ObjectStore,
+} from '../../src/store/objects/index.js';
 import { S3ObjectStore } from '../../src/store/objects/s3.js';
 import { type S3Server, startS3Server } from '../support/s3-server.js';
 
@@ -52,12 +57,14 @@ const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 /** Puts each key with itself as the body, 16 at a time. */
 async function putAll(store: ObjectStore, keys: string[]): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < keys.length) {
-      const key = keys[next++]!;
-      await store.put(key, key);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < keys.length) {
+        const key = keys[next++]!;
+        await store.put(key, key);
+      }
+    }),
+  );
 }
 
 /** The behaviour both implementations promise; each case gets a fresh, empty store. */
@@ -132,7 +139,22 @@ const contract: Record<string, (store: ObjectStore) => Promise<void>> = {
     await store.delete('never/there');
   },
   'rejects invalid keys and prefixes with InvalidObjectKeyError': async (store) => {
-    const invalid = ['', '/a', 'a/', 'a//b', '.', 'a/./b', 'a/../b', '..', 'a\\b', 'a\u0000b', 'a\nb', '\uD800', 'x'.repeat(1025), 'é'.repeat(513)];
+    const invalid = [
+      '',
+      '/a',
+      'a/',
+      'a//b',
+      '.',
+      'a/./b',
+      'a/../b',
+      '..',
+      'a\\b',
+      'a\u0000b',
+      'a\nb',
+      '\uD800',
+      'x'.repeat(1025),
+      'é'.repeat(513),
+    ];
     for (const key of invalid) {
       await assert.rejects(store.put(key, 'x'), InvalidObjectKeyError, JSON.stringify(key));
       await assert.rejects(store.get(key), InvalidObjectKeyError, JSON.stringify(key));
@@ -170,7 +192,10 @@ void describe('FolderObjectStore', () => {
     assert.deepEqual(await store.list(''), []);
     await assert.rejects(store.get('a'), ObjectNotFoundError);
     await assert.rejects(access(root));
-    await putAll(store, Array.from({ length: 50 }, () => 'same/key'));
+    await putAll(
+      store,
+      Array.from({ length: 50 }, () => 'same/key'),
+    );
     assert.deepEqual(await readdir(root, { recursive: true }), ['same', path.join('same', 'key%obj')]);
   });
 });
@@ -181,7 +206,12 @@ void describe('S3ObjectStore', () => {
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
     await new Promise((resolve) => server.close(resolve));
-    return new S3ObjectStore({ endpoint: `http://127.0.0.1:${port}`, bucket: 'dead', region: 'us-east-1', forcePathStyle: true });
+    return new S3ObjectStore({
+      endpoint: `http://127.0.0.1:${port}`,
+      bucket: 'dead',
+      region: 'us-east-1',
+      forcePathStyle: true,
+    });
   };
 
   void it('ping against a dead endpoint rejects within 5 s', async () => {

@@ -19,12 +19,14 @@ import { waitFor } from '../support/wait.js';
 async function inBatches<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await task(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
   return results;
 }
 
@@ -46,29 +48,43 @@ describe('embedded PGlite under concurrent clients', () => {
   });
 
   it('answers each of 20 clients its own parameterised queries and transactions', async () => {
-    const clients = await Promise.all(Array.from({ length: 20 }, async () => {
-      const client = new pg.Client({ connectionString: pglite.url });
-      await client.connect();
-      return client;
-    }));
+    const clients = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const client = new pg.Client({ connectionString: pglite.url });
+        await client.connect();
+        return client;
+      }),
+    );
     try {
       await clients[0]!.query('CREATE TABLE IF NOT EXISTS counters (client int PRIMARY KEY, n int NOT NULL)');
-      await Promise.all(clients.map(async (client, c) => {
-        await client.query('INSERT INTO counters VALUES ($1, 0)', [c]);
-        for (let round = 0; round < 25; round++) {
-          // Statements with different parameter counts: interleaved, one's Bind meets another's Parse.
-          const { rows: [sum] } = await client.query('SELECT $1::int + $2::int AS v', [c, round]);
-          assert.equal(sum.v, c + round);
-          const { rows: [echo] } = await client.query('SELECT $1::text AS v, $2::int AS w, $3::int AS x', [`client-${c}`, round, c]);
-          assert.deepEqual(echo, { v: `client-${c}`, w: round, x: c });
-          await client.query('BEGIN');
-          await client.query('UPDATE counters SET n = n + 1 WHERE client = $1', [c]);
-          if (round % 5 === 4) await client.query('ROLLBACK');
-          else await client.query('COMMIT');
-        }
-      }));
-      const { rows } = await clients[0]!.query<{ client: number; n: number }>('SELECT client, n FROM counters ORDER BY client');
-      assert.deepEqual(rows, clients.map((_, c) => ({ client: c, n: 20 })), 'every committed update counted, every rolled-back one not');
+      await Promise.all(
+        clients.map(async (client, c) => {
+          await client.query('INSERT INTO counters VALUES ($1, 0)', [c]);
+          for (let round = 0; round < 25; round++) {
+            // Statements with different parameter counts: interleaved, one's Bind meets another's Parse.
+            const {
+              rows: [sum],
+            } = await client.query('SELECT $1::int + $2::int AS v', [c, round]);
+            assert.equal(sum.v, c + round);
+            const {
+              rows: [echo],
+            } = await client.query('SELECT $1::text AS v, $2::int AS w, $3::int AS x', [`client-${c}`, round, c]);
+            assert.deepEqual(echo, { v: `client-${c}`, w: round, x: c });
+            await client.query('BEGIN');
+            await client.query('UPDATE counters SET n = n + 1 WHERE client = $1', [c]);
+            if (round % 5 === 4) await client.query('ROLLBACK');
+            else await client.query('COMMIT');
+          }
+        }),
+      );
+      const { rows } = await clients[0]!.query<{ client: number; n: number }>(
+        'SELECT client, n FROM counters ORDER BY client',
+      );
+      assert.deepEqual(
+        rows,
+        clients.map((_, c) => ({ client: c, n: 20 })),
+        'every committed update counted, every rolled-back one not',
+      );
     } finally {
       await Promise.all(clients.map((c) => c.end()));
     }
@@ -85,25 +101,49 @@ describe('embedded PGlite under concurrent clients', () => {
         security: { rateLimit: { perSecond: 0, burst: 1 } },
       });
     });
-    after(async () => { await api.close(); });
+    after(async () => {
+      await api.close();
+    });
 
     it('creates 200 resource sets, 20 at a time: no crossed answers, every 201 kept and audited', async () => {
       const answers = await inBatches(200, 20, async (i) => {
-        const { status, body: reply } = await api.request('POST', '/v1/resource-sets', { id: `load-${i}`, provider: 'local', minInstances: 1, maxInstances: 10 });
+        const { status, body: reply } = await api.request('POST', '/v1/resource-sets', {
+          id: `load-${i}`,
+          provider: 'local',
+          minInstances: 1,
+          maxInstances: 10,
+        });
         return status === 201 ? '201' : `${status} ${reply?.error?.code ?? ''}`;
       });
       // One session runs transactions one at a time; a create holds none across Temporal's
       // workflow start, so 20 at once all fit the API's Temporal budget. Never a 401, 500 or silence.
-      assert.deepEqual(answers.filter((a) => a !== '201'), []);
+      assert.deepEqual(
+        answers.filter((a) => a !== '201'),
+        [],
+      );
       const created = answers.flatMap((a, i) => (a === '201' ? [`load-${i}`] : []));
-      const { rows } = await api.database.db.query<{ id: string }>("SELECT id FROM resource_sets WHERE id LIKE 'load-%'");
+      const { rows } = await api.database.db.query<{ id: string }>(
+        "SELECT id FROM resource_sets WHERE id LIKE 'load-%'",
+      );
       const kept = new Set(rows.map((r) => r.id));
-      assert.deepEqual(created.filter((id) => !kept.has(id)), [], 'every 201 kept its row');
+      assert.deepEqual(
+        created.filter((id) => !kept.has(id)),
+        [],
+        'every 201 kept its row',
+      );
       // The audit row is written once the response is sent.
-      await waitFor(() => 'an audit row for each 201', async () => {
-        const { rows: [audited] } = await api.database.db.query("SELECT count(*)::int AS n FROM audit_log WHERE method = 'POST' AND status = 201 AND target LIKE 'load-%'");
-        return audited.n >= created.length;
-      }, 10_000);
+      await waitFor(
+        () => 'an audit row for each 201',
+        async () => {
+          const {
+            rows: [audited],
+          } = await api.database.db.query(
+            "SELECT count(*)::int AS n FROM audit_log WHERE method = 'POST' AND status = 201 AND target LIKE 'load-%'",
+          );
+          return audited.n >= created.length;
+        },
+        10_000,
+      );
     });
   });
 });

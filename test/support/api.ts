@@ -44,7 +44,12 @@ export interface TestApi {
   /** Starts the workers when `startTestApi` was told `workers: false` (a loop whose worker is not there yet). */
   startWorkers(): Promise<void>;
   /** JSON request helper: returns status, parsed body (text when not JSON) and headers. */
-  request(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: RequestOptions,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -53,14 +58,17 @@ export interface TestApi {
  * a folder object store, a main worker on a task queue of its own and a forecast worker — and,
  * with `fleet`, a real local cloud whose agents push to this API.
  */
-export async function startTestApi(options: {
-  fleet?: { bootDelaySeconds: number }; security?: Partial<ApiSecurity>;
-  /** A migrated database elsewhere (e.g. a throwaway Postgres a test stops); default: a fresh one on the test server. */
-  database?: TestDatabase;
-  /** false: no worker until `startWorkers()`. */
-  workers?: boolean;
-} = {}): Promise<TestApi> {
-  const database = options.database ?? await createTestDatabase();
+export async function startTestApi(
+  options: {
+    fleet?: { bootDelaySeconds: number };
+    security?: Partial<ApiSecurity>;
+    /** A migrated database elsewhere (e.g. a throwaway Postgres a test stops); default: a fresh one on the test server. */
+    database?: TestDatabase;
+    /** false: no worker until `startWorkers()`. */
+    workers?: boolean;
+  } = {},
+): Promise<TestApi> {
+  const database = options.database ?? (await createTestDatabase());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'prescale-api-'));
   const taskQueue = `test-main-${randomBytes(4).toString('hex')}`;
   const agentSecret = randomBytes(24).toString('base64url');
@@ -71,20 +79,47 @@ export async function startTestApi(options: {
     logger: createLogger('silent'),
     metrics: new Registry(),
     agentSecret,
-    temporal: { connection, client: new Client({ connection }), namespace: 'default', taskQueue, uiUrl: 'http://127.0.0.1:8233' },
+    temporal: {
+      connection,
+      client: new Client({ connection }),
+      namespace: 'default',
+      taskQueue,
+      uiUrl: 'http://127.0.0.1:8233',
+    },
     // No rate limit unless a test asks: tests fire requests much faster than people do.
-    security: { rateLimit: { perSecond: 0, burst: 1 }, resourceSetWrites: { perSecond: 0, burst: 1 }, ...options.security },
+    security: {
+      rateLimit: { perSecond: 0, burst: 1 },
+      resourceSetWrites: { perSecond: 0, burst: 1 },
+      ...options.security,
+    },
   };
   const keys = await createRoleKeys(database.db);
   const server: Server = createApp(ctx).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
-  const cloud = options.fleet ? await startLocalCloud({
-    port: await freePort(), lbPort: await freePort(), stateDir: path.join(dir, 'cloud'), logDir: path.join(dir, 'logs'),
-    ingestUrl: url, agentSecret, bootDelaySeconds: options.fleet.bootDelaySeconds, stopInstancesOnExit: true,
-  }) : undefined;
-  const deps = { db: database.db, providerFor: providerRegistry({ localCloudUrl: cloud?.apiUrl ?? `http://127.0.0.1:${await freePort()}`, localCloudToken: cloud?.token ?? 'no-local-cloud' }), pollMs: 500, agentSecret, objects: ctx.objects };
+  const cloud = options.fleet
+    ? await startLocalCloud({
+        port: await freePort(),
+        lbPort: await freePort(),
+        stateDir: path.join(dir, 'cloud'),
+        logDir: path.join(dir, 'logs'),
+        ingestUrl: url,
+        agentSecret,
+        bootDelaySeconds: options.fleet.bootDelaySeconds,
+        stopInstancesOnExit: true,
+      })
+    : undefined;
+  const deps = {
+    db: database.db,
+    providerFor: providerRegistry({
+      localCloudUrl: cloud?.apiUrl ?? `http://127.0.0.1:${await freePort()}`,
+      localCloudToken: cloud?.token ?? 'no-local-cloud',
+    }),
+    pollMs: 500,
+    agentSecret,
+    objects: ctx.objects,
+  };
   const nativeConnection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
   const workers: Worker[] = [];
   const runs: Promise<void>[] = [];
@@ -92,14 +127,24 @@ export async function startTestApi(options: {
     workers.push(
       await createWorker({ connection: nativeConnection, namespace: 'default', queue: 'main', taskQueue, deps }),
       // The workflow sends forecasts to the standard queue; any test's worker may serve them.
-      await createWorker({ connection: nativeConnection, namespace: 'default', queue: 'forecast', taskQueue: TASK_QUEUES.forecast, deps }),
+      await createWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        queue: 'forecast',
+        taskQueue: TASK_QUEUES.forecast,
+        deps,
+      }),
     );
     runs.push(...workers.map((w) => w.run()));
   };
   if (options.workers !== false) await startWorkers();
 
   return {
-    url, ctx, database, keys, ...(cloud ? { cloud } : {}),
+    url,
+    ctx,
+    database,
+    keys,
+    ...(cloud ? { cloud } : {}),
     startWorkers,
     request: requester(url, keys),
     async close() {
@@ -119,7 +164,8 @@ export async function startTestApi(options: {
 /** One unscoped key per role. */
 export async function createRoleKeys(db: Db): Promise<Record<Role, string>> {
   const keys = {} as Record<Role, string>;
-  for (const role of ['viewer', 'operator', 'admin'] as const) keys[role] = (await createApiKey(db, { role, name: `test ${role}` }, 'test')).key;
+  for (const role of ['viewer', 'operator', 'admin'] as const)
+    keys[role] = (await createApiKey(db, { role, name: `test ${role}` }, 'test')).key;
   return keys;
 }
 
@@ -137,11 +183,17 @@ export function requester(url: string, keys: Record<Role, string>): TestApi['req
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: res.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text || undefined, headers: res.headers };
+    return {
+      status: res.status,
+      body: res.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text || undefined,
+      headers: res.headers,
+    };
   };
 }
 
 /** What a trial needs of a running system, whether its API and workers run in this process or in their own. */
-export type SystemApi = Pick<TestApi, 'url' | 'request' | 'database' | 'cloud'> & { ctx: Pick<ApiContext, 'agentSecret'> };
+export type SystemApi = Pick<TestApi, 'url' | 'request' | 'database' | 'cloud'> & {
+  ctx: Pick<ApiContext, 'agentSecret'>;
+};
 
 export const uniqueId = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -30,7 +30,8 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   const db = createPool(url.toString());
   if (options.migrated ?? true) await migrate(db);
   return {
-    url: url.toString(), db,
+    url: url.toString(),
+    db,
     async drop() {
       await db.end();
       await dropDatabase(name);

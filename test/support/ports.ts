@@ -17,6 +17,6 @@ export async function freePort(): Promise<number> {
 export async function freeLowPort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (!taken.has(port) && await isPortFree(port)) return port;
+    if (!taken.has(port) && (await isPortFree(port))) return port;
   }
 }

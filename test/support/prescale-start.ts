@@ -15,33 +15,63 @@ export interface RunningStart {
 
 /** The environment of a `prescale start` on `dataDir` with free ports of its own. */
 export async function startEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
-  const [port, temporalPort, uiPort, pglitePort, cloudPort, lbPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [port, temporalPort, uiPort, pglitePort, cloudPort, lbPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   return {
-    PRESCALE_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(uiPort), PGLITE_PORT: String(pglitePort), LOG_LEVEL: 'warn',
-    LOCAL_CLOUD_PORT: String(cloudPort), LOCAL_LB_PORT: String(lbPort), LOCAL_BOOT_DELAY_SECONDS: '2',
-    TEMPORAL_ADDRESS: '', DATABASE_URL: '', S3_ENDPOINT: '', S3_BUCKET: '',
+    PRESCALE_DATA_DIR: dataDir,
+    PORT: String(port),
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    PGLITE_PORT: String(pglitePort),
+    LOG_LEVEL: 'warn',
+    LOCAL_CLOUD_PORT: String(cloudPort),
+    LOCAL_LB_PORT: String(lbPort),
+    LOCAL_BOOT_DELAY_SECONDS: '2',
+    TEMPORAL_ADDRESS: '',
+    DATABASE_URL: '',
+    S3_ENDPOINT: '',
+    S3_BUCKET: '',
   };
 }
 
 /** The ports a `startEnv` environment has `prescale start` listen on. */
 export function startPorts(env: NodeJS.ProcessEnv): number[] {
-  return ['PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'PGLITE_PORT', 'LOCAL_CLOUD_PORT', 'LOCAL_LB_PORT'].map((k) => Number(env[k]));
+  return ['PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'PGLITE_PORT', 'LOCAL_CLOUD_PORT', 'LOCAL_LB_PORT'].map((k) =>
+    Number(env[k]),
+  );
 }
 
 export function startPrescale(env: NodeJS.ProcessEnv): RunningStart {
   let output = '';
-  const child = spawn(process.execPath, ['bin/prescale.js', 'start'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+  const child = spawn(process.execPath, ['bin/prescale.js', 'start'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   return { child, output: () => output };
 }
 
 export async function waitReady(url: string, running: RunningStart): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (running.child.exitCode !== null) throw new Error(`prescale start exited ${running.child.exitCode}:\n${running.output()}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (running.child.exitCode !== null)
+      throw new Error(`prescale start exited ${running.child.exitCode}:\n${running.output()}`);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`not ready within 120 s:\n${running.output()}`);
     await new Promise((r) => setTimeout(r, 500));
@@ -51,7 +81,7 @@ export async function waitReady(url: string, running: RunningStart): Promise<voi
 /** Resolves with the exit code (null when killed by a signal). */
 export async function exitCode(running: RunningStart): Promise<number | null> {
   if (running.child.exitCode !== null || running.child.signalCode !== null) return running.child.exitCode;
-  const [code] = await once(running.child, 'exit') as [number | null];
+  const [code] = (await once(running.child, 'exit')) as [number | null];
   return code;
 }
 
@@ -67,7 +97,11 @@ export async function descendants(pid: number): Promise<number[]> {
   const parents = new Map(await Promise.all(pids.map(async (p) => [p, await parentPid(p)] as const)));
   const found: number[] = [];
   const walk = (parent: number): void => {
-    for (const [p, pp] of parents) if (pp === parent) { found.push(p); walk(p); }
+    for (const [p, pp] of parents)
+      if (pp === parent) {
+        found.push(p);
+        walk(p);
+      }
   };
   walk(pid);
   return found;

@@ -28,7 +28,7 @@ export interface S3Server {
  * access key S3RVER with secret S3RVER. Without a directory its files go to a temp dir removed on stop.
  */
 export async function startS3Server(options: { port?: number; directory?: string } = {}): Promise<S3Server> {
-  const directory = options.directory ?? await mkdtemp(path.join(os.tmpdir(), 'prescale-s3rver-'));
+  const directory = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'prescale-s3rver-')));
   const s3rverPath = createRequire(import.meta.url).resolve('s3rver');
   const child = spawn(
     process.execPath,
@@ -36,7 +36,9 @@ export async function startS3Server(options: { port?: number; directory?: string
     { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
   );
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   const exited = once(child, 'exit');
 
   const stop = async (): Promise<void> => {
@@ -50,7 +52,9 @@ export async function startS3Server(options: { port?: number; directory?: string
   try {
     const port = await Promise.race([
       once(child, 'message').then(([message]) => message as number),
-      exited.then(([code]) => { throw new Error(`s3rver exited with code ${String(code)} before listening: ${stderr.trim()}`); }),
+      exited.then(([code]) => {
+        throw new Error(`s3rver exited with code ${String(code)} before listening: ${stderr.trim()}`);
+      }),
     ]);
     return { endpoint: `http://127.0.0.1:${port}`, stop };
   } catch (error) {

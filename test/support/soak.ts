@@ -45,7 +45,11 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** One writer in this many also creates and deletes resource sets: each is a new control loop to start. */
 const CHURNERS_EVERY = 10;
 
-interface Answer { status: number | 'no answer'; requestId: string | null; code?: string }
+interface Answer {
+  status: number | 'no answer';
+  requestId: string | null;
+  code?: string;
+}
 
 function errorCode(body: string): string | undefined {
   try {
@@ -58,8 +62,10 @@ function errorCode(body: string): string | undefined {
 async function send(url: string, token: string, method: string, path: string, body?: unknown): Promise<Answer> {
   try {
     const res = await fetch(url + path, {
-      method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
     const code = res.ok ? undefined : errorCode(text);
@@ -74,12 +80,19 @@ export async function soak(o: SoakOptions): Promise<SoakTally> {
   const log = o.progress ?? (() => undefined);
   const sets = Array.from({ length: o.sets }, (_, k) => `soak-${k}`);
   for (const id of sets) {
-    const created = await send(o.url, o.adminKey, 'POST', '/v1/resource-sets', { id, provider: 'local', minInstances: 0, maxInstances: 2 });
+    const created = await send(o.url, o.adminKey, 'POST', '/v1/resource-sets', {
+      id,
+      provider: 'local',
+      minInstances: 0,
+      maxInstances: 2,
+    });
     if (created.status !== 201 && created.status !== 200) throw new Error(`creating ${id}: ${created.status}`);
   }
   const answers = new Map<string, number>();
   const auditedIds: string[] = [];
-  const count = (key: string): void => { answers.set(key, (answers.get(key) ?? 0) + 1); };
+  const count = (key: string): void => {
+    answers.set(key, (answers.get(key) ?? 0) + 1);
+  };
   const end = Date.now() + o.seconds * 1000;
 
   const writer = async (w: number): Promise<void> => {
@@ -88,13 +101,29 @@ export async function soak(o: SoakOptions): Promise<SoakTally> {
     for (let n = 0; Date.now() < end; n++) {
       const [op, method, path, body]: [string, string, string, unknown?] = (() => {
         switch (n % (w % CHURNERS_EVERY === 0 ? 6 : 4)) {
-          case 0: return ['PATCH policy', 'PATCH', `/v1/resource-sets/${set}/policy`, { targetUtilization: n % 12 ? 0.7 : 0.6 }];
-          case 1: return ['POST pause', 'POST', `/v1/resource-sets/${set}/pause`];
-          case 2: return ['POST resume', 'POST', `/v1/resource-sets/${set}/resume`];
-          case 3: return ['POST key', 'POST', '/v1/keys', { role: 'viewer', name: `soak-${w}-${n}` }];
-          case 4: temporary = `soak-tmp-${w}-${n}`;
-            return ['POST resource set', 'POST', '/v1/resource-sets', { id: temporary, provider: 'local', minInstances: 0, maxInstances: 1 }];
-          default: return ['DELETE resource set', 'DELETE', `/v1/resource-sets/${temporary}`];
+          case 0:
+            return [
+              'PATCH policy',
+              'PATCH',
+              `/v1/resource-sets/${set}/policy`,
+              { targetUtilization: n % 12 ? 0.7 : 0.6 },
+            ];
+          case 1:
+            return ['POST pause', 'POST', `/v1/resource-sets/${set}/pause`];
+          case 2:
+            return ['POST resume', 'POST', `/v1/resource-sets/${set}/resume`];
+          case 3:
+            return ['POST key', 'POST', '/v1/keys', { role: 'viewer', name: `soak-${w}-${n}` }];
+          case 4:
+            temporary = `soak-tmp-${w}-${n}`;
+            return [
+              'POST resource set',
+              'POST',
+              '/v1/resource-sets',
+              { id: temporary, provider: 'local', minInstances: 0, maxInstances: 1 },
+            ];
+          default:
+            return ['DELETE resource set', 'DELETE', `/v1/resource-sets/${temporary}`];
         }
       })();
       const answer = await send(o.url, o.adminKey, method, path, body);
@@ -111,15 +140,21 @@ export async function soak(o: SoakOptions): Promise<SoakTally> {
     const batch = buffers[i]!.slice(0, 100);
     if (batch.length === 0) return true;
     const instanceId = `i-soak-${i}`;
-    const answer = await send(o.url, agentToken(o.agentSecret, instanceId), 'POST', '/v1/metrics', { resourceSetId: INGEST_SET, instanceId, samples: batch });
+    const answer = await send(o.url, agentToken(o.agentSecret, instanceId), 'POST', '/v1/metrics', {
+      resourceSetId: INGEST_SET,
+      instanceId,
+      samples: batch,
+    });
     count(`POST /v1/metrics ${answer.status}`);
     if (answer.status === 202) buffers[i]!.splice(0, batch.length);
     return answer.status === 202;
   };
   const agent = async (i: number): Promise<void> => {
-    for (let seq = 0; Date.now() < end; ) {
+    for (let seq = 0; Date.now() < end;) {
       for (let k = 0; k < SAMPLES_PER_PUSH; k++, seq++, made++) {
-        buffers[i]!.push(sample(seq, startedAt + seq * 1_000, { intervalMs: 1_000, requests: REQUESTS_PER_SAMPLE, cpuPercent: 20 }));
+        buffers[i]!.push(
+          sample(seq, startedAt + seq * 1_000, { intervalMs: 1_000, requests: REQUESTS_PER_SAMPLE, cpuPercent: 20 }),
+        );
       }
       await push(i);
       await new Promise((r) => setTimeout(r, 1_000));
@@ -153,13 +188,27 @@ export async function soak(o: SoakOptions): Promise<SoakTally> {
     let auditMissing = auditedIds.length;
     for (let attempt = 0; attempt < 20 && auditMissing > 0; attempt++) {
       if (attempt) await new Promise((r) => setTimeout(r, 500));
-      const { rows: [row] } = await db.query<{ n: number }>('SELECT count(DISTINCT request_id)::int AS n FROM audit_log WHERE request_id = ANY($1::text[])', [auditedIds]);
+      const {
+        rows: [row],
+      } = await db.query<{ n: number }>(
+        'SELECT count(DISTINCT request_id)::int AS n FROM audit_log WHERE request_id = ANY($1::text[])',
+        [auditedIds],
+      );
       auditMissing = auditedIds.length - row!.n;
     }
-    const { rows: [stored] } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM metric_samples WHERE resource_set_id = $1', [INGEST_SET]);
-    const { rows: [rolled] } = await db.query<{ n: number }>(
-      'SELECT coalesce(sum(requests), 0)::int AS n FROM demand_minutely WHERE resource_set_id = $1', [INGEST_SET]);
-    const sum = (test: (key: string) => boolean): number => [...answers].filter(([k]) => test(k)).reduce((a, [, v]) => a + v, 0);
+    const {
+      rows: [stored],
+    } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM metric_samples WHERE resource_set_id = $1', [
+      INGEST_SET,
+    ]);
+    const {
+      rows: [rolled],
+    } = await db.query<{ n: number }>(
+      'SELECT coalesce(sum(requests), 0)::int AS n FROM demand_minutely WHERE resource_set_id = $1',
+      [INGEST_SET],
+    );
+    const sum = (test: (key: string) => boolean): number =>
+      [...answers].filter(([k]) => test(k)).reduce((a, [, v]) => a + v, 0);
     return {
       answers,
       writes: sum((k) => !k.startsWith('POST /v1/metrics')),
@@ -179,11 +228,16 @@ export async function soak(o: SoakOptions): Promise<SoakTally> {
 
 /** Every kind of answer with its count, sorted. */
 export const describeAnswers = (t: SoakTally): string =>
-  [...t.answers].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} × ${v}`).join('; ');
+  [...t.answers]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} × ${v}`)
+    .join('; ');
 
 /** The tally as lines of text. */
 export function describeSoak(t: SoakTally): string {
   const answers = describeAnswers(t);
-  return `${t.writes} writes; ${t.serverErrors} 5xx, ${t.unauthorized} wrong 401s, ${t.unanswered} unanswered; `
-    + `${t.auditMissing} audit rows missing; samples ${t.samplesMade} made, ${t.samplesStored} stored, ${t.samplesLost} lost, ${t.rollupExcess} requests counted twice in the rollup\n${answers}`;
+  return (
+    `${t.writes} writes; ${t.serverErrors} 5xx, ${t.unauthorized} wrong 401s, ${t.unanswered} unanswered; ` +
+    `${t.auditMissing} audit rows missing; samples ${t.samplesMade} made, ${t.samplesStored} stored, ${t.samplesLost} lost, ${t.rollupExcess} requests counted twice in the rollup\n${answers}`
+  );
 }

@@ -15,9 +15,15 @@ const START_SCRIPT = fileURLToPath(new URL('../../deploy/temporal-postgres/start
 
 /** The ports config/postgres.yaml reads; the frontend's is the one clients use. */
 const PORT_VARIABLES = [
-  'TEMPORAL_FRONTEND_PORT', 'TEMPORAL_FRONTEND_HTTP_PORT', 'TEMPORAL_FRONTEND_MEMBERSHIP_PORT',
-  'TEMPORAL_HISTORY_PORT', 'TEMPORAL_HISTORY_MEMBERSHIP_PORT', 'TEMPORAL_MATCHING_PORT',
-  'TEMPORAL_MATCHING_MEMBERSHIP_PORT', 'TEMPORAL_WORKER_PORT', 'TEMPORAL_WORKER_MEMBERSHIP_PORT',
+  'TEMPORAL_FRONTEND_PORT',
+  'TEMPORAL_FRONTEND_HTTP_PORT',
+  'TEMPORAL_FRONTEND_MEMBERSHIP_PORT',
+  'TEMPORAL_HISTORY_PORT',
+  'TEMPORAL_HISTORY_MEMBERSHIP_PORT',
+  'TEMPORAL_MATCHING_PORT',
+  'TEMPORAL_MATCHING_MEMBERSHIP_PORT',
+  'TEMPORAL_WORKER_PORT',
+  'TEMPORAL_WORKER_MEMBERSHIP_PORT',
 ] as const;
 
 export interface TemporalOnPostgres {
@@ -38,9 +44,14 @@ export async function temporalOnPostgres(options: { logDir: string }): Promise<T
   while (taken.size < PORT_VARIABLES.length) taken.add(await freeLowPort(taken));
   const ports = Object.fromEntries(PORT_VARIABLES.map((v, k) => [v, String([...taken][k])]));
   const env = {
-    ...process.env, ...ports,
-    TEMPORAL_DB_HOST: db.hostname, TEMPORAL_DB_PORT: db.port || '5432', TEMPORAL_DB_USER: decodeURIComponent(db.username),
-    SQL_PASSWORD: decodeURIComponent(db.password), TEMPORAL_DB: databases[0], TEMPORAL_VISIBILITY_DB: databases[1],
+    ...process.env,
+    ...ports,
+    TEMPORAL_DB_HOST: db.hostname,
+    TEMPORAL_DB_PORT: db.port || '5432',
+    TEMPORAL_DB_USER: decodeURIComponent(db.username),
+    SQL_PASSWORD: decodeURIComponent(db.password),
+    TEMPORAL_DB: databases[0],
+    TEMPORAL_VISIBILITY_DB: databases[1],
   };
   const address = `127.0.0.1:${ports.TEMPORAL_FRONTEND_PORT}`;
   let server: Child | undefined;
@@ -49,16 +60,31 @@ export async function temporalOnPostgres(options: { logDir: string }): Promise<T
   return {
     address,
     async start() {
-      server = await startChild(`temporal-postgres-${++starts}`, process.execPath, ['--import', 'tsx', TETHER_SCRIPT, START_SCRIPT],
-        { logDir: options.logDir, env, lifeline: true });
+      server = await startChild(
+        `temporal-postgres-${++starts}`,
+        process.execPath,
+        ['--import', 'tsx', TETHER_SCRIPT, START_SCRIPT],
+        { logDir: options.logDir, env, lifeline: true },
+      );
       await waitForFrontend(server, address, 120_000);
       const connection = await Connection.connect({ address });
       try {
-        await connection.workflowService.registerNamespace({ namespace: 'default', workflowExecutionRetentionPeriod: msToTs('1 day') })
+        await connection.workflowService
+          .registerNamespace({ namespace: 'default', workflowExecutionRetentionPeriod: msToTs('1 day') })
           // A restart finds it registered (gRPC ALREADY_EXISTS).
-          .catch((err: { code?: number }) => { if (err.code !== 6) throw err; });
+          .catch((err: { code?: number }) => {
+            if (err.code !== 6) throw err;
+          });
         // The frontend's namespace cache takes a few seconds to see a new namespace.
-        await waitFor('namespace default to be usable', () => ensureSearchAttributes(connection, 'default').then(() => true, () => false), 60_000);
+        await waitFor(
+          'namespace default to be usable',
+          () =>
+            ensureSearchAttributes(connection, 'default').then(
+              () => true,
+              () => false,
+            ),
+          60_000,
+        );
       } finally {
         await connection.close();
       }

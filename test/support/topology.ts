@@ -45,27 +45,47 @@ export async function startTopology(options: { bootDelaySeconds: number }): Prom
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const cloud = await startLocalCloud({
-      port: await freePort(), lbPort: await freePort(), stateDir: path.join(dir, 'cloud'), logDir,
-      ingestUrl: url, agentSecret, bootDelaySeconds: options.bootDelaySeconds, stopInstancesOnExit: true,
+      port: await freePort(),
+      lbPort: await freePort(),
+      stateDir: path.join(dir, 'cloud'),
+      logDir,
+      ingestUrl: url,
+      agentSecret,
+      bootDelaySeconds: options.bootDelaySeconds,
+      stopInstancesOnExit: true,
     });
     closers.push(() => cloud.child.stop());
     // What every Prescale process reads (src/config.ts); S3 unset: objects in the shared data dir.
     const env = {
-      ...process.env, TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: database.url, PRESCALE_DATA_DIR: dir,
-      PRESCALE_AGENT_SECRET: agentSecret, LOCAL_CLOUD_URL: cloud.apiUrl, LOCAL_CLOUD_TOKEN: cloud.token,
-      HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', S3_ENDPOINT: '', S3_BUCKET: '',
+      ...process.env,
+      TEMPORAL_ADDRESS: temporal.address,
+      DATABASE_URL: database.url,
+      PRESCALE_DATA_DIR: dir,
+      PRESCALE_AGENT_SECRET: agentSecret,
+      LOCAL_CLOUD_URL: cloud.apiUrl,
+      LOCAL_CLOUD_TOKEN: cloud.token,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      S3_ENDPOINT: '',
+      S3_BUCKET: '',
       // Trials send requests faster than people do.
-      RATE_LIMIT_PER_SECOND: '0', RESOURCE_SET_WRITES_PER_SECOND: '0',
+      RATE_LIMIT_PER_SECOND: '0',
+      RESOURCE_SET_WRITES_PER_SECOND: '0',
     };
     let started = 0;
     const prescale = async (args: string[], ready: (child: Child) => Promise<unknown>): Promise<Child> => {
-      const child = await startChild(`prescale-${args.join('-')}-${++started}`, process.execPath, [PRESCALE, ...args], { logDir, env });
+      const child = await startChild(`prescale-${args.join('-')}-${++started}`, process.execPath, [PRESCALE, ...args], {
+        logDir,
+        env,
+      });
       await waitUntilReady(child, () => ready(child), 120_000);
       return child;
     };
-    const startWorker = (queue: QueueName): Promise<Child> => prescale(['worker', '--queue', queue], async (child) => {
-      if (!(await child.tail(50)).includes('workers running')) throw new Error('not polling yet');
-    });
+    const startWorker = (queue: QueueName): Promise<Child> =>
+      prescale(['worker', '--queue', queue], async (child) => {
+        if (!(await child.tail(50)).includes('workers running')) throw new Error('not polling yet');
+      });
     const api = await prescale(['api'], async () => {
       if ((await fetch(`${url}/readyz`)).status !== 200) throw new Error('not ready');
     });

@@ -20,12 +20,19 @@ installTemporalRuntime(createLogger('error'));
 const db = createPool(env('DATABASE_URL'));
 const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
 const worker = await createWorker({
-  connection, namespace: 'default', queue: 'main', taskQueue: env('TASK_QUEUE'),
+  connection,
+  namespace: 'default',
+  queue: 'main',
+  taskQueue: env('TASK_QUEUE'),
   deps: {
-    db, objects: new FolderObjectStore(env('OBJECTS_DIR')), providerFor: providerRegistry({
-      localCloudUrl: env('LOCAL_CLOUD_URL'), localCloudToken: localCloudToken(process.env.LOCAL_CLOUD_TOKEN, env('PRESCALE_AGENT_SECRET')),
+    db,
+    objects: new FolderObjectStore(env('OBJECTS_DIR')),
+    providerFor: providerRegistry({
+      localCloudUrl: env('LOCAL_CLOUD_URL'),
+      localCloudToken: localCloudToken(process.env.LOCAL_CLOUD_TOKEN, env('PRESCALE_AGENT_SECRET')),
     }),
-    pollMs: 500, agentSecret: env('PRESCALE_AGENT_SECRET'),
+    pollMs: 500,
+    agentSecret: env('PRESCALE_AGENT_SECRET'),
   },
 });
 const run = worker.run();

@@ -4,7 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createTrainingActivities, type TrainNeuralInput, type TrainNeuralResult } from '../../src/activities/training.js';
+import {
+  createTrainingActivities,
+  type TrainNeuralInput,
+  type TrainNeuralResult,
+} from '../../src/activities/training.js';
 import { defaultCapacity } from '../../src/planner/capacity.js';
 import { capacityFor, listCapacityModels } from '../../src/store/capacity.js';
 import { listModelVersions } from '../../src/store/models.js';
@@ -42,9 +46,26 @@ describe('training activities', () => {
   it('trains, backtests, stores and registers one version per training run, however often it runs', async () => {
     const rs = uniqueId('rs');
     // Level wandering as a random walk around an hourly shape: seasonal naive lags it, the net follows it.
-    await ingestDemand(database.db, rs, seasonalSeries({ start: NOW - 10 * 3600, stepSeconds: 60, seasonSteps: SEASON, steps: 10 * 60, persistence: 0.99, noise: 15 }));
+    await ingestDemand(
+      database.db,
+      rs,
+      seasonalSeries({
+        start: NOW - 10 * 3600,
+        stepSeconds: 60,
+        seasonSteps: SEASON,
+        steps: 10 * 60,
+        persistence: 0.99,
+        noise: 15,
+      }),
+    );
     const input: TrainNeuralInput = {
-      resourceSetId: rs, trainingRunId: 'train-x/run-1', asOf: NOW, historySeconds: 86_400, stepSeconds: 60, seasonSteps: SEASON, horizonSteps: 10,
+      resourceSetId: rs,
+      trainingRunId: 'train-x/run-1',
+      asOf: NOW,
+      historySeconds: 86_400,
+      stepSeconds: 60,
+      seasonSteps: SEASON,
+      horizonSteps: 10,
       options: { hiddenUnits: [16], epochs: 15 },
     };
     const env = new MockActivityEnvironment();
@@ -58,7 +79,10 @@ describe('training activities', () => {
     assert.equal(first.backtest.tailSteps, SEASON);
     assert.equal(first.backtest.incumbent, null);
     assert.ok(first.backtest.naive.scaledPinball > 0 && first.backtest.candidate.origins > 10);
-    assert.deepEqual(await objects.list(`models/${rs}/`), [`models/${rs}/neural/1/model.json`, `models/${rs}/neural/1/weights.bin`]);
+    assert.deepEqual(await objects.list(`models/${rs}/`), [
+      `models/${rs}/neural/1/model.json`,
+      `models/${rs}/neural/1/weights.bin`,
+    ]);
 
     // A retry after success (the completion was lost) finds the registered version.
     assert.deepEqual(await train(input), first);
@@ -80,9 +104,19 @@ describe('training activities', () => {
 
   it('skips, registering nothing, when the history is too short', async () => {
     const rs = uniqueId('rs');
-    await ingestDemand(database.db, rs, seasonalSeries({ start: NOW - 2 * 3600, stepSeconds: 60, seasonSteps: SEASON, steps: 2 * 60 }));
+    await ingestDemand(
+      database.db,
+      rs,
+      seasonalSeries({ start: NOW - 2 * 3600, stepSeconds: 60, seasonSteps: SEASON, steps: 2 * 60 }),
+    );
     const result = await train({
-      resourceSetId: rs, trainingRunId: 'run', asOf: NOW, historySeconds: 86_400, stepSeconds: 60, seasonSteps: SEASON, horizonSteps: 10,
+      resourceSetId: rs,
+      trainingRunId: 'run',
+      asOf: NOW,
+      historySeconds: 86_400,
+      stepSeconds: 60,
+      seasonSteps: SEASON,
+      horizonSteps: 10,
     });
     assert.equal(result.status, 'skipped');
     assert.deepEqual(await listModelVersions(database.db, rs, 'neural'), []);
@@ -94,16 +128,54 @@ describe('training activities', () => {
     const [c, mu, slo] = [2, 1000 / 26, 250];
     const start = NOW - 6 * 3600;
     // Two small instances on config 1 with plenty of load variety; one small on config 2 and one large with too little data.
-    await ingestLoadLatency(database.db, { resourceSetId: rs, instanceId: 'i-a', startMinute: start, points: mmcSamples({ count: 120, from: 4, to: 75, c, mu, seed: 1 }), configVersion: 1 });
-    await ingestLoadLatency(database.db, { resourceSetId: rs, instanceId: 'i-b', startMinute: start, points: mmcSamples({ count: 120, from: 4, to: 75, c, mu, seed: 2 }), configVersion: 1 });
-    await ingestLoadLatency(database.db, { resourceSetId: rs, instanceId: 'i-c', startMinute: start + 3 * 3600, points: mmcSamples({ count: 20, from: 4, to: 75, c, mu, seed: 3 }), configVersion: 2 });
-    await ingestLoadLatency(database.db, { resourceSetId: rs, instanceId: 'i-d', startMinute: start, points: mmcSamples({ count: 10, from: 4, to: 150, c, mu: 2 * mu, seed: 4 }), configVersion: 1 });
+    await ingestLoadLatency(database.db, {
+      resourceSetId: rs,
+      instanceId: 'i-a',
+      startMinute: start,
+      points: mmcSamples({ count: 120, from: 4, to: 75, c, mu, seed: 1 }),
+      configVersion: 1,
+    });
+    await ingestLoadLatency(database.db, {
+      resourceSetId: rs,
+      instanceId: 'i-b',
+      startMinute: start,
+      points: mmcSamples({ count: 120, from: 4, to: 75, c, mu, seed: 2 }),
+      configVersion: 1,
+    });
+    await ingestLoadLatency(database.db, {
+      resourceSetId: rs,
+      instanceId: 'i-c',
+      startMinute: start + 3 * 3600,
+      points: mmcSamples({ count: 20, from: 4, to: 75, c, mu, seed: 3 }),
+      configVersion: 2,
+    });
+    await ingestLoadLatency(database.db, {
+      resourceSetId: rs,
+      instanceId: 'i-d',
+      startMinute: start,
+      points: mmcSamples({ count: 10, from: 4, to: 150, c, mu: 2 * mu, seed: 4 }),
+      configVersion: 1,
+    });
     // Samples of an instance the provider no longer lists do not count.
-    await ingestLoadLatency(database.db, { resourceSetId: rs, instanceId: 'i-gone', startMinute: start, points: mmcSamples({ count: 100, from: 4, to: 38, c, mu: mu / 2, seed: 5 }), configVersion: 1 });
+    await ingestLoadLatency(database.db, {
+      resourceSetId: rs,
+      instanceId: 'i-gone',
+      startMinute: start,
+      points: mmcSamples({ count: 100, from: 4, to: 38, c, mu: mu / 2, seed: 5 }),
+      configVersion: 1,
+    });
 
     const outcomes = await activities.learnCapacity({
-      resourceSetId: rs, sloP95Ms: slo, asOf: NOW, windowSeconds: 86_400,
-      instances: [{ id: 'i-a', instanceType: 'local.small' }, { id: 'i-b', instanceType: 'local.small' }, { id: 'i-c', instanceType: 'local.small' }, { id: 'i-d', instanceType: 'local.large' }],
+      resourceSetId: rs,
+      sloP95Ms: slo,
+      asOf: NOW,
+      windowSeconds: 86_400,
+      instances: [
+        { id: 'i-a', instanceType: 'local.small' },
+        { id: 'i-b', instanceType: 'local.small' },
+        { id: 'i-c', instanceType: 'local.small' },
+        { id: 'i-d', instanceType: 'local.large' },
+      ],
     });
     const byKey = Object.fromEntries(outcomes.map((o) => [`${o.instanceType}/${o.configVersion}`, o.fit]));
     assert.deepEqual(Object.keys(byKey).sort(), ['local.large/1', 'local.small/1', 'local.small/2']);
@@ -111,16 +183,27 @@ describe('training activities', () => {
     assert.equal(learned.status, 'learned', learned.reason);
     assert.equal(learned.samples, 240);
     const knee = mmcKnee(slo, c, mu);
-    assert.ok(learned.capacity! > 0.85 * knee && learned.capacity! <= 1.02 * knee, `learned ${learned.capacity} vs knee ${knee}`);
+    assert.ok(
+      learned.capacity! > 0.85 * knee && learned.capacity! <= 1.02 * knee,
+      `learned ${learned.capacity} vs knee ${knee}`,
+    );
     assert.equal(byKey['local.small/2']!.status, 'insufficient');
     assert.equal(byKey['local.large/1']!.status, 'insufficient');
 
     const fallback = defaultCapacity(1);
     assert.equal(await capacityFor(database.db, rs, 'local.small', '1', fallback), learned.capacity);
     assert.equal(await capacityFor(database.db, rs, 'local.small', '1', fallback, slo), learned.capacity);
-    assert.equal(await capacityFor(database.db, rs, 'local.small', '1', fallback, 100), fallback, 'learned for another SLO');
+    assert.equal(
+      await capacityFor(database.db, rs, 'local.small', '1', fallback, 100),
+      fallback,
+      'learned for another SLO',
+    );
     assert.equal(await capacityFor(database.db, rs, 'local.small', '2', fallback), fallback, 'not enough data yet');
-    assert.equal(await capacityFor(database.db, rs, 'local.small', null, fallback), fallback, 'config 2 reported last: it runs now');
+    assert.equal(
+      await capacityFor(database.db, rs, 'local.small', null, fallback),
+      fallback,
+      'config 2 reported last: it runs now',
+    );
     assert.equal(await capacityFor(database.db, rs, 'local.large', '1', defaultCapacity(4)), defaultCapacity(4));
     assert.equal(await capacityFor(database.db, uniqueId('rs'), 'local.small', '1', fallback), fallback);
 
@@ -131,7 +214,13 @@ describe('training activities', () => {
     assert.equal(row.sloP95Ms, slo);
 
     // Refitting replaces the rows rather than adding to them.
-    await activities.learnCapacity({ resourceSetId: rs, sloP95Ms: slo, asOf: NOW, windowSeconds: 86_400, instances: [{ id: 'i-a', instanceType: 'local.small' }] });
+    await activities.learnCapacity({
+      resourceSetId: rs,
+      sloP95Ms: slo,
+      asOf: NOW,
+      windowSeconds: 86_400,
+      instances: [{ id: 'i-a', instanceType: 'local.small' }],
+    });
     const refit = await listCapacityModels(database.db, rs);
     assert.equal(refit.length, 3);
     assert.equal(refit.find((m) => m.instanceType === 'local.small' && m.configVersion === '1')!.fit.samples, 120);

@@ -7,7 +7,12 @@ import { modelJsonKey, neuralArtifactPrefix, objectStoreIO } from '../../src/sto
 import type { BacktestScores } from '../../src/forecast/neural-backtest.js';
 import { trainNeural } from '../../src/forecast/neural.js';
 import {
-  listModelVersions, loadPromotedNeural, promotedModelVersion, promoteIfBetter, registerModelVersion, reserveModelVersion,
+  listModelVersions,
+  loadPromotedNeural,
+  promotedModelVersion,
+  promoteIfBetter,
+  registerModelVersion,
+  reserveModelVersion,
   type ModelBacktest,
 } from '../../src/store/models.js';
 import { FolderObjectStore } from '../../src/store/objects/folder.js';
@@ -16,29 +21,53 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { seasonalSeries } from './synthetic.js';
 
 let database: TestDatabase;
-before(async () => { database = await createTestDatabase(); });
-after(async () => { await database.drop(); });
+before(async () => {
+  database = await createTestDatabase();
+});
+after(async () => {
+  await database.drop();
+});
 
 const scores = (scaledPinball: number): BacktestScores => ({
-  mase: scaledPinball * 4, pinball: scaledPinball * 10, scaledPinball, coverage: { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 }, origins: 48,
+  mase: scaledPinball * 4,
+  pinball: scaledPinball * 10,
+  scaledPinball,
+  coverage: { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 },
+  origins: 48,
 });
 
 /** A backtest where the candidate scored `candidate`, seasonal naive `naive`, and `incumbent` (if any) its score. */
-const backtestOf = (candidate: number, naive: number, incumbent: { version: number; score: number | null } | null = null): ModelBacktest => ({
-  tailSteps: 24, horizonSteps: 6, candidate: scores(candidate), naive: scores(naive),
-  incumbent: incumbent && { version: incumbent.version, scores: incumbent.score === null ? null : scores(incumbent.score) },
+const backtestOf = (
+  candidate: number,
+  naive: number,
+  incumbent: { version: number; score: number | null } | null = null,
+): ModelBacktest => ({
+  tailSteps: 24,
+  horizonSteps: 6,
+  candidate: scores(candidate),
+  naive: scores(naive),
+  incumbent: incumbent && {
+    version: incumbent.version,
+    scores: incumbent.score === null ? null : scores(incumbent.score),
+  },
 });
 
 async function candidate(resourceSetId: string, backtest: ModelBacktest): Promise<number> {
   const trainingRunId = uniqueId('run');
   const version = await reserveModelVersion(database.db, { resourceSetId, kind: 'neural', trainingRunId });
   await registerModelVersion(database.db, {
-    resourceSetId, kind: 'neural', version, trainingRunId, artifactKey: modelJsonKey(neuralArtifactPrefix(resourceSetId, version)), backtest,
+    resourceSetId,
+    kind: 'neural',
+    version,
+    trainingRunId,
+    artifactKey: modelJsonKey(neuralArtifactPrefix(resourceSetId, version)),
+    backtest,
   });
   return version;
 }
 
-const promoted = async (rs: string): Promise<number | null> => (await promotedModelVersion(database.db, rs, 'neural'))?.version ?? null;
+const promoted = async (rs: string): Promise<number | null> =>
+  (await promotedModelVersion(database.db, rs, 'neural'))?.version ?? null;
 
 describe('model registry', () => {
   it('gives a training run one version however often it asks, and the next run the next one', async () => {
@@ -48,13 +77,24 @@ describe('model registry', () => {
     assert.equal(a, 1);
     assert.equal(b, 1);
     assert.equal(await reserveModelVersion(database.db, { ...key, trainingRunId: 'train-rs/run-2' }), 2);
-    assert.equal(await reserveModelVersion(database.db, { ...key, resourceSetId: uniqueId('rs') }), 1, 'versions count per resource set');
+    assert.equal(
+      await reserveModelVersion(database.db, { ...key, resourceSetId: uniqueId('rs') }),
+      1,
+      'versions count per resource set',
+    );
   });
 
   it('registers a version once, however often it is registered', async () => {
     const rs = uniqueId('rs');
     const backtest = backtestOf(0.2, 0.3);
-    const entry = { resourceSetId: rs, kind: 'neural' as const, version: 1, trainingRunId: 'run-1', artifactKey: 'models/x/neural/1/model.json', backtest };
+    const entry = {
+      resourceSetId: rs,
+      kind: 'neural' as const,
+      version: 1,
+      trainingRunId: 'run-1',
+      artifactKey: 'models/x/neural/1/model.json',
+      backtest,
+    };
     const first = await registerModelVersion(database.db, entry);
     const again = await registerModelVersion(database.db, { ...entry, backtest: backtestOf(0.1, 0.3) });
     assert.deepEqual(again, first);
@@ -66,8 +106,10 @@ describe('model registry', () => {
   it('promotes only a candidate that beats the promoted model and seasonal naive, retiring the old one', async () => {
     const rs = uniqueId('rs');
     const worseThanNaive = await candidate(rs, backtestOf(0.35, 0.3));
-    assert.deepEqual(await promoteIfBetter(database.db, rs, 'neural', worseThanNaive),
-      { promoted: false, decision: 'not promoted: scaled pinball 0.3500 does not beat seasonal naive\'s 0.3000' });
+    assert.deepEqual(await promoteIfBetter(database.db, rs, 'neural', worseThanNaive), {
+      promoted: false,
+      decision: "not promoted: scaled pinball 0.3500 does not beat seasonal naive's 0.3000",
+    });
     assert.equal(await promoted(rs), null);
 
     const v2 = await candidate(rs, backtestOf(0.2, 0.3));
@@ -85,11 +127,23 @@ describe('model registry', () => {
     assert.equal(accepted.promoted, true);
     assert.match(accepted.decision, /beats seasonal naive's 0.3000 and v2's 0.2100/);
     const versions = await listModelVersions(database.db, rs, 'neural');
-    assert.deepEqual(versions.map((v) => [v.version, v.status]), [[better, 'promoted'], [worse, 'candidate'], [v2, 'retired'], [worseThanNaive, 'candidate']]);
+    assert.deepEqual(
+      versions.map((v) => [v.version, v.status]),
+      [
+        [better, 'promoted'],
+        [worse, 'candidate'],
+        [v2, 'retired'],
+        [worseThanNaive, 'candidate'],
+      ],
+    );
     assert.ok(versions[0]!.promotedAt);
 
     assert.deepEqual(await promoteIfBetter(database.db, rs, 'neural', worse), refused, 'the first decision stands');
-    assert.deepEqual(await promoteIfBetter(database.db, rs, 'neural', better), accepted, 'asking again changes nothing');
+    assert.deepEqual(
+      await promoteIfBetter(database.db, rs, 'neural', better),
+      accepted,
+      'asking again changes nothing',
+    );
   });
 
   it('does not promote on a comparison with a model that is no longer the promoted one', async () => {
@@ -97,8 +151,14 @@ describe('model registry', () => {
     const v1 = await candidate(rs, backtestOf(0.2, 0.3));
     await promoteIfBetter(database.db, rs, 'neural', v1);
     // Both trained while v1 was promoted; both beat it; whichever is decided first wins.
-    const [v2, v3] = [await candidate(rs, backtestOf(0.1, 0.3, { version: v1, score: 0.2 })), await candidate(rs, backtestOf(0.05, 0.3, { version: v1, score: 0.2 }))];
-    const decisions = await Promise.all([promoteIfBetter(database.db, rs, 'neural', v2), promoteIfBetter(database.db, rs, 'neural', v3)]);
+    const [v2, v3] = [
+      await candidate(rs, backtestOf(0.1, 0.3, { version: v1, score: 0.2 })),
+      await candidate(rs, backtestOf(0.05, 0.3, { version: v1, score: 0.2 })),
+    ];
+    const decisions = await Promise.all([
+      promoteIfBetter(database.db, rs, 'neural', v2),
+      promoteIfBetter(database.db, rs, 'neural', v3),
+    ]);
     assert.equal(decisions.filter((d) => d.promoted).length, 1, JSON.stringify(decisions));
     const loser = decisions.find((d) => !d.promoted)!;
     assert.match(loser.decision, /is promoted now, the backtest compared with v1/);
@@ -139,7 +199,11 @@ describe('model registry', () => {
       const second = await loadPromotedNeural(objects, database.db, rs);
       assert.equal(second?.version, 2);
       assert.notEqual(second.model, first.model);
-      assert.deepEqual(first.model.predict(series, 3), expected, 'the previous version stays usable for callers that hold it');
+      assert.deepEqual(
+        first.model.predict(series, 3),
+        expected,
+        'the previous version stays usable for callers that hold it',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -11,7 +11,14 @@ export function gaussian(random: () => number): () => number {
  * 60%, and AR(1) noise (persistent, as real demand's deviations are), never below zero.
  */
 export function seasonalSeries(options: {
-  start: number; stepSeconds: number; seasonSteps: number; steps: number; level?: number; noise?: number; persistence?: number; seed?: number;
+  start: number;
+  stepSeconds: number;
+  seasonSteps: number;
+  steps: number;
+  level?: number;
+  noise?: number;
+  persistence?: number;
+  seed?: number;
 }): Series {
   const { start, stepSeconds, seasonSteps, steps, level = 100, noise = 8, persistence = 0.5, seed = 7 } = options;
   const normal = gaussian(seededRandom(seed));
@@ -48,8 +55,12 @@ export function mmcP95Ms(lambda: number, c: number, mu: number): number {
   if (!(lambda < c * mu)) throw new RangeError(`an M/M/${c} queue with μ = ${mu} is unstable at λ = ${lambda}`);
   const waits = erlangC(c, lambda / mu);
   const theta = c * mu - lambda;
-  const tail = (t: number): number => (1 - waits) * Math.exp(-mu * t)
-    + waits * (Math.abs(theta - mu) < 1e-9 ? (1 + mu * t) * Math.exp(-mu * t) : (theta * Math.exp(-mu * t) - mu * Math.exp(-theta * t)) / (theta - mu));
+  const tail = (t: number): number =>
+    (1 - waits) * Math.exp(-mu * t) +
+    waits *
+      (Math.abs(theta - mu) < 1e-9
+        ? (1 + mu * t) * Math.exp(-mu * t)
+        : (theta * Math.exp(-mu * t) - mu * Math.exp(-theta * t)) / (theta - mu));
   let lo = 0;
   let hi = 1;
   while (tail(hi) > 0.05) hi *= 2;
@@ -74,7 +85,15 @@ export function mmcKnee(sloMs: number, c: number, mu: number): number {
 }
 
 /** Loads uniform in [from, to] req/s with the M/M/c p95 times lognormal noise (a p95 measured over a minute). */
-export function mmcSamples(options: { count: number; from: number; to: number; c: number; mu: number; noise?: number; seed?: number }): { load: number; latencyP95Ms: number }[] {
+export function mmcSamples(options: {
+  count: number;
+  from: number;
+  to: number;
+  c: number;
+  mu: number;
+  noise?: number;
+  seed?: number;
+}): { load: number; latencyP95Ms: number }[] {
   const { count, from, to, c, mu, noise = 0.15, seed = 3 } = options;
   const random = seededRandom(seed);
   const normal = gaussian(random);

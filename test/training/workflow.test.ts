@@ -34,10 +34,19 @@ describe('model training workflow (real Temporal, Postgres, object store, local 
     const db = api.database.db;
     workers = [
       await Worker.create({
-        connection: nativeConnection, taskQueue: mainQueue, workflowsPath: TRAINING_WORKFLOW,
-        activities: createFleetActivities({ db, providerFor: providerRegistry({ localCloudUrl: api.cloud!.apiUrl, localCloudToken: api.cloud!.token }) }),
+        connection: nativeConnection,
+        taskQueue: mainQueue,
+        workflowsPath: TRAINING_WORKFLOW,
+        activities: createFleetActivities({
+          db,
+          providerFor: providerRegistry({ localCloudUrl: api.cloud!.apiUrl, localCloudToken: api.cloud!.token }),
+        }),
       }),
-      await Worker.create({ connection: nativeConnection, taskQueue: forecastQueue, activities: createTrainingActivities({ db, objects: api.ctx.objects }) }),
+      await Worker.create({
+        connection: nativeConnection,
+        taskQueue: forecastQueue,
+        activities: createTrainingActivities({ db, objects: api.ctx.objects }),
+      }),
     ];
     runs = workers.map((w) => w.run());
   });
@@ -50,23 +59,53 @@ describe('model training workflow (real Temporal, Postgres, object store, local 
   });
 
   const train = (input: TrainingWorkflowInput): Promise<TrainingWorkflowResult> =>
-    client.workflow.execute<typeof trainingWorkflow>('trainingWorkflow', { taskQueue: mainQueue, workflowId: uniqueId(`train-${input.resourceSetId}`), args: [input] });
+    client.workflow.execute<typeof trainingWorkflow>('trainingWorkflow', {
+      taskQueue: mainQueue,
+      workflowId: uniqueId(`train-${input.resourceSetId}`),
+      args: [input],
+    });
 
-  it('trains, registers and promotes a model, and learns the capacity of the fleet\'s instance type', async () => {
+  it("trains, registers and promotes a model, and learns the capacity of the fleet's instance type", async () => {
     const rs = uniqueId('rs');
     // Ten hours of minutes up to now, an hourly season; the level wanders, so the net can beat seasonal naive.
     const end = Math.floor(Date.now() / 60_000) * 60;
-    await ingestDemand(api.database.db, rs, seasonalSeries({ start: end - 600 * 60, stepSeconds: 60, seasonSteps: 60, steps: 600, persistence: 0.99, noise: 15 }));
+    await ingestDemand(
+      api.database.db,
+      rs,
+      seasonalSeries({
+        start: end - 600 * 60,
+        stepSeconds: 60,
+        seasonSteps: 60,
+        steps: 600,
+        persistence: 0.99,
+        noise: 15,
+      }),
+    );
     // One real instance; a day ago (outside the demand history) it served loads from light to saturated.
     const cloud = new LocalProvider({ url: api.cloud!.apiUrl, token: api.cloud!.token });
-    const [instance] = await cloud.provision({ resourceSetId: rs, count: 1, instanceType: 'local.small', image: 'sample-service:v1', idempotencyToken: uniqueId('t') });
+    const [instance] = await cloud.provision({
+      resourceSetId: rs,
+      count: 1,
+      instanceType: 'local.small',
+      image: 'sample-service:v1',
+      idempotencyToken: uniqueId('t'),
+    });
     const [c, mu, slo] = [2, 1000 / 26, 250];
     await ingestLoadLatency(api.database.db, {
-      resourceSetId: rs, instanceId: instance!.id, startMinute: end - 86_400, points: mmcSamples({ count: 200, from: 4, to: 75, c, mu }), configVersion: 1, seqBase: 1e9,
+      resourceSetId: rs,
+      instanceId: instance!.id,
+      startMinute: end - 86_400,
+      points: mmcSamples({ count: 200, from: 4, to: 75, c, mu }),
+      configVersion: 1,
+      seqBase: 1e9,
     });
 
     const input: TrainingWorkflowInput = {
-      resourceSetId: rs, seasonSeconds: 3600, historySeconds: 10 * 3600, horizonSteps: 10, neural: { hiddenUnits: [16], epochs: 15 },
+      resourceSetId: rs,
+      seasonSeconds: 3600,
+      historySeconds: 10 * 3600,
+      horizonSteps: 10,
+      neural: { hiddenUnits: [16], epochs: 15 },
       capacity: { sloP95Ms: slo, fleet: { resourceSetId: rs, provider: 'local', instanceType: 'local.small' } },
       forecastTaskQueue: forecastQueue,
     };
@@ -76,25 +115,46 @@ describe('model training workflow (real Temporal, Postgres, object store, local 
     assert.equal(first.neural.version, 1);
     assert.equal(first.neural.backtest.horizonSteps, 10);
     assert.ok(first.neural.promotion?.promoted, first.neural.promotion?.decision);
-    assert.deepEqual(await api.ctx.objects.list(`models/${rs}/`), [`models/${rs}/neural/1/model.json`, `models/${rs}/neural/1/weights.bin`]);
+    assert.deepEqual(await api.ctx.objects.list(`models/${rs}/`), [
+      `models/${rs}/neural/1/model.json`,
+      `models/${rs}/neural/1/weights.bin`,
+    ]);
 
     const promoted = await loadPromotedNeural(api.ctx.objects, api.database.db, rs);
     assert.equal(promoted?.version, 1);
-    const forecast = promoted.model.predict({ start: end - 600 * 60, stepSeconds: 60, values: new Array<number>(300).fill(2) }, 10);
+    const forecast = promoted.model.predict(
+      { start: end - 600 * 60, stepSeconds: 60, values: new Array<number>(300).fill(2) },
+      10,
+    );
     assert.equal(forecast.point.length, 10);
 
     assert.ok(Array.isArray(first.capacity), JSON.stringify(first.capacity));
     const learned = first.capacity.find((o) => o.instanceType === 'local.small' && o.configVersion === '1');
     assert.equal(learned?.fit.status, 'learned', learned?.fit.reason);
     const knee = mmcKnee(slo, c, mu);
-    assert.ok(learned.fit.capacity! > 0.85 * knee && learned.fit.capacity! <= 1.02 * knee, `${learned.fit.capacity} vs ${knee}`);
+    assert.ok(
+      learned.fit.capacity! > 0.85 * knee && learned.fit.capacity! <= 1.02 * knee,
+      `${learned.fit.capacity} vs ${knee}`,
+    );
     assert.equal(await capacityFor(api.database.db, rs, 'local.small', '1', 50, slo), learned.fit.capacity);
 
     const second = await train(input);
     assert.equal(second.neural.status === 'registered' && second.neural.version, 2);
-    assert.equal(second.neural.status === 'registered' && second.neural.backtest.incumbent?.version, 1, 'backtested against the promoted v1');
-    assert.deepEqual((await listModelVersions(api.database.db, rs, 'neural')).map((v) => v.version), [2, 1]);
-    await cloud.deprovision({ resourceSetId: rs, instanceIds: [instance!.id], idempotencyToken: uniqueId('t'), drainSeconds: 0 });
+    assert.equal(
+      second.neural.status === 'registered' && second.neural.backtest.incumbent?.version,
+      1,
+      'backtested against the promoted v1',
+    );
+    assert.deepEqual(
+      (await listModelVersions(api.database.db, rs, 'neural')).map((v) => v.version),
+      [2, 1],
+    );
+    await cloud.deprovision({
+      resourceSetId: rs,
+      instanceIds: [instance!.id],
+      idempotencyToken: uniqueId('t'),
+      drainSeconds: 0,
+    });
   });
 
   it('is kept on a schedule per resource set, created or updated idempotently, that starts it', async () => {
@@ -105,19 +165,37 @@ describe('model training workflow (real Temporal, Postgres, object store, local 
     let described = await handle.describe();
     assert.equal(described.spec.intervals?.[0]?.every, 86_400_000);
     assert.equal(described.action.type === 'startWorkflow' && described.action.workflowType, 'trainingWorkflow');
-    assert.deepEqual(described.action.type === 'startWorkflow' && described.action.args, [{ seasonSeconds: 3600, forecastTaskQueue: forecastQueue, resourceSetId: rs }]);
+    assert.deepEqual(described.action.type === 'startWorkflow' && described.action.args, [
+      { seasonSeconds: 3600, forecastTaskQueue: forecastQueue, resourceSetId: rs },
+    ]);
     assert.equal(described.policies.overlap, 'SKIP');
 
-    await ensureTrainingSchedule(client, rs, { ...options, every: '6h', input: { ...options.input, seasonSeconds: 7200 } });
+    await ensureTrainingSchedule(client, rs, {
+      ...options,
+      every: '6h',
+      input: { ...options.input, seasonSeconds: 7200 },
+    });
     described = await handle.describe();
     assert.equal(described.spec.intervals?.[0]?.every, 6 * 3_600_000);
-    assert.equal(described.action.type === 'startWorkflow' && (described.action.args?.[0] as TrainingWorkflowInput).seasonSeconds, 7200);
+    assert.equal(
+      described.action.type === 'startWorkflow' && (described.action.args?.[0] as TrainingWorkflowInput).seasonSeconds,
+      7200,
+    );
 
     await handle.trigger();
-    const started = await waitFor('the triggered run', async () => (await handle.describe()).info.recentActions[0]?.action.workflow, 30_000);
+    const started = await waitFor(
+      'the triggered run',
+      async () => (await handle.describe()).info.recentActions[0]?.action.workflow,
+      30_000,
+    );
     assert.match(started.workflowId, new RegExp(`^train-${rs}`));
-    const result = await client.workflow.getHandle(started.workflowId, started.firstExecutionRunId).result() as TrainingWorkflowResult;
-    assert.deepEqual(result.neural, { status: 'skipped', reason: '0 steps of demand history are too few to hold out a backtest' });
+    const result = (await client.workflow
+      .getHandle(started.workflowId, started.firstExecutionRunId)
+      .result()) as TrainingWorkflowResult;
+    assert.deepEqual(result.neural, {
+      status: 'skipped',
+      reason: '0 steps of demand history are too few to hold out a backtest',
+    });
     assert.equal(result.capacity, null);
 
     await deleteTrainingSchedule(client, rs);

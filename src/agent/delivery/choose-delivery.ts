@@ -12,7 +12,13 @@ export type DeliverySpec = z.output<typeof configDeliverySchema>;
  * the control loop's to do through the provider, so the agent refuses every change and says why.
  */
 const restartOnly: ConfigDelivery = {
-  deliver: () => Promise.reject(new DeliveryError('this app takes a new configuration only on a restart (its profile\'s config.method is "restart"): replace the instance', true)),
+  deliver: () =>
+    Promise.reject(
+      new DeliveryError(
+        'this app takes a new configuration only on a restart (its profile\'s config.method is "restart"): replace the instance',
+        true,
+      ),
+    ),
   holds: () => Promise.resolve(true),
   launched: () => Promise.resolve(null),
 };

@@ -6,7 +6,10 @@ import type { AppConfig } from '../../domain/app-config.js';
  */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
-  constructor(message: string, readonly refused: boolean) {
+  constructor(
+    message: string,
+    readonly refused: boolean,
+  ) {
     super(message);
   }
 }

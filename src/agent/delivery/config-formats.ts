@@ -19,6 +19,8 @@ export function renderConfigFile(params: Params, format: ConfigFileFormat): stri
       return Object.keys(params).length ? stringifyYaml(params) : '{}\n';
     case 'env':
       // Parameter names are letters, digits and "_" (the profile checks it): valid variable names.
-      return Object.entries(params).map(([name, value]) => `${name}=${envValue(value)}\n`).join('');
+      return Object.entries(params)
+        .map(([name, value]) => `${name}=${envValue(value)}\n`)
+        .join('');
   }
 }

@@ -26,7 +26,10 @@ const sameConfig = (a: { version: number | null; params: AppConfig['params'] }, 
  * the agent cannot see the app restart on other settings, and `holds` trusts the last delivery.
  */
 export class HttpHookDelivery implements ConfigDelivery {
-  constructor(private readonly app: AppClient, private readonly hook: string) {}
+  constructor(
+    private readonly app: AppClient,
+    private readonly hook: string,
+  ) {}
 
   async deliver(config: AppConfig): Promise<void> {
     try {

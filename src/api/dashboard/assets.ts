@@ -24,7 +24,9 @@ export function dashboardAssets(): Router {
   for (const [url, { file, type }] of Object.entries(ASSETS)) {
     // Read once: the files ship with the code and change only with it.
     const body = readFileSync(file);
-    router.get(url, (_req, res) => { res.type(type).send(body); });
+    router.get(url, (_req, res) => {
+      res.type(type).send(body);
+    });
   }
   return router;
 }

@@ -29,7 +29,11 @@ export interface TimelineInput {
   decisions: readonly DecisionPoint[];
 }
 
-const valueAt = (series: { start: number; stepSeconds: number }, values: readonly number[], t: number): number | null => {
+const valueAt = (
+  series: { start: number; stepSeconds: number },
+  values: readonly number[],
+  t: number,
+): number | null => {
   const i = Math.floor((t - series.start) / series.stepSeconds);
   return i >= 0 && i < values.length ? values[i]! : null;
 };
@@ -46,7 +50,13 @@ export function timeline({ from, now, demand, decisions }: TimelineInput): Timel
   const latest = decisions.reduce<Forecast | null>((f, d) => d.forecast ?? f, null);
   const end = Math.max(Math.floor(now / step) * step, latest ? Math.ceil(forecastEnd(latest) / step) * step : 0);
   const out: Timeline = {
-    stepSeconds: step, t: [], demand: [], capacity: [], plannedCapacity: [], forecast: { p50: [], p90: [], p99: [] }, model: latest?.model ?? null,
+    stepSeconds: step,
+    t: [],
+    demand: [],
+    capacity: [],
+    plannedCapacity: [],
+    forecast: { p50: [], p90: [], p99: [] },
+    model: latest?.model ?? null,
   };
   // Two cursors over the decisions: the last one made by the step's end (capacity), and the last
   // forecast made by the step's start (forecast).
@@ -55,13 +65,15 @@ export function timeline({ from, now, demand, decisions }: TimelineInput): Timel
   let scanned = 0;
   for (let t = start; t < end; t += step) {
     while (inEffect + 1 < decisions.length && decisions[inEffect + 1]!.at < t + step) inEffect++;
-    for (; scanned < decisions.length && decisions[scanned]!.at <= t; scanned++) forecaster = decisions[scanned]!.forecast ?? forecaster;
+    for (; scanned < decisions.length && decisions[scanned]!.at <= t; scanned++)
+      forecaster = decisions[scanned]!.forecast ?? forecaster;
     const decision = t < now ? decisions[inEffect] : undefined;
     out.t.push(t);
     out.demand.push(valueAt(demand, demand.values, t));
     out.capacity.push(decision ? decision.readyInstances * decision.capacityPerInstance : null);
     out.plannedCapacity.push(decision ? decision.desiredInstances * decision.capacityPerInstance : null);
-    for (const q of ['p50', 'p90', 'p99'] as const) out.forecast[q].push(forecaster ? valueAt(forecaster, forecaster.quantiles[q], t) : null);
+    for (const q of ['p50', 'p90', 'p99'] as const)
+      out.forecast[q].push(forecaster ? valueAt(forecaster, forecaster.quantiles[q], t) : null);
   }
   return out;
 }

@@ -23,28 +23,50 @@ const INSTANCE_WINDOW_SECONDS = 300;
 const MISSED_INTERVALS = 3;
 const SILENT_FLOOR_SECONDS = 15;
 /** The operator actions the dashboard offers, by the path of the POST route that performs each. */
-const ACTIONS = { pause: '/v1/resource-sets/:id/pause', resume: '/v1/resource-sets/:id/resume', rollback: '/v1/resource-sets/:id/rollback' };
+const ACTIONS = {
+  pause: '/v1/resource-sets/:id/pause',
+  resume: '/v1/resource-sets/:id/resume',
+  rollback: '/v1/resource-sets/:id/rollback',
+};
 
 type Health = 'healthy' | 'breaching' | 'silent';
 
 /** Silent when its agent stopped reporting; breaching when its latest interval missed the set's SLO. */
 function healthOf(report: InstanceReport, spec: ResourceSetSpec, now: number): Health {
-  if (now - report.lastSampleAt > Math.max(MISSED_INTERVALS * report.intervalSeconds, SILENT_FLOOR_SECONDS)) return 'silent';
+  if (now - report.lastSampleAt > Math.max(MISSED_INTERVALS * report.intervalSeconds, SILENT_FLOOR_SECONDS))
+    return 'silent';
   const slow = report.latencyP95Ms !== null && report.latencyP95Ms > spec.slo.latencyP95Ms;
   return slow || (report.errorRate ?? 0) > spec.slo.errorRate ? 'breaching' : 'healthy';
 }
 
 const overviewBody = z.object({
-  id: z.string(), state: z.enum(['running', 'paused', 'stopping']).nullable().describe('Null when its loop did not answer'),
-  current: z.number().nullable(), desired: z.number().nullable(), forecast: z.number().nullable(), loopLagSeconds: z.number().nullable(),
-  lastDecision: z.object({ decidedAt: instantSchema, rule: z.string(), current: z.number(), desired: z.number(), reasons: z.array(z.string()) }).loose().nullable(),
+  id: z.string(),
+  state: z.enum(['running', 'paused', 'stopping']).nullable().describe('Null when its loop did not answer'),
+  current: z.number().nullable(),
+  desired: z.number().nullable(),
+  forecast: z.number().nullable(),
+  loopLagSeconds: z.number().nullable(),
+  lastDecision: z
+    .object({
+      decidedAt: instantSchema,
+      rule: z.string(),
+      current: z.number(),
+      desired: z.number(),
+      reasons: z.array(z.string()),
+    })
+    .loose()
+    .nullable(),
   conditions: z.array(conditionBody),
 });
 
 const seriesBody = z.object({
-  stepSeconds: z.number(), t: z.array(instantSchema).describe("Each step's start"), demand: z.array(z.number().nullable()),
-  capacity: z.array(z.number().nullable()), plannedCapacity: z.array(z.number().nullable()),
-  forecast: z.record(z.string(), z.array(z.number().nullable())), model: z.string().nullable(),
+  stepSeconds: z.number(),
+  t: z.array(instantSchema).describe("Each step's start"),
+  demand: z.array(z.number().nullable()),
+  capacity: z.array(z.number().nullable()),
+  plannedCapacity: z.array(z.number().nullable()),
+  forecast: z.record(z.string(), z.array(z.number().nullable())),
+  model: z.string().nullable(),
 });
 
 /**
@@ -60,8 +82,10 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
   };
   return [
     route({
-      method: 'get', path: '/v1/overview',
-      summary: 'Every resource set at a glance, by id: state, instances now and desired, last decision, conditions (read from the store, not the workflows)',
+      method: 'get',
+      path: '/v1/overview',
+      summary:
+        'Every resource set at a glance, by id: state, instances now and desired, last decision, conditions (read from the store, not the workflows)',
       role: 'viewer',
       responses: { 200: { description: 'The sets', schema: z.object({ items: z.array(overviewBody) }) } },
       async handler() {
@@ -70,11 +94,18 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
       },
     }),
     route({
-      method: 'get', path: '/v1/resource-sets/:id/series',
-      summary: 'Demand, forecasts (p50/p90/p99) and capacity per minute, in requests per second, over the last hours and the forecast horizon',
-      role: 'viewer', resourceSetParam: 'id',
-      params: idParams, query: z.strictObject({ hours: z.coerce.number().int().min(1).max(48).default(3) }),
-      responses: { 200: { description: 'Aligned series', schema: seriesBody }, 404: { description: 'Unknown resource set' } },
+      method: 'get',
+      path: '/v1/resource-sets/:id/series',
+      summary:
+        'Demand, forecasts (p50/p90/p99) and capacity per minute, in requests per second, over the last hours and the forecast horizon',
+      role: 'viewer',
+      resourceSetParam: 'id',
+      params: idParams,
+      query: z.strictObject({ hours: z.coerce.number().int().min(1).max(48).default(3) }),
+      responses: {
+        200: { description: 'Aligned series', schema: seriesBody },
+        404: { description: 'Unknown resource set' },
+      },
       async handler({ params, query }) {
         await existing(params.id);
         const now = Date.now() / 1000;
@@ -88,23 +119,52 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
       },
     }),
     route({
-      method: 'get', path: '/v1/resource-sets/:id/instances',
-      summary: 'Instances that reported in the last five minutes: configuration revision, load and health from their latest sample',
-      role: 'viewer', resourceSetParam: 'id',
+      method: 'get',
+      path: '/v1/resource-sets/:id/instances',
+      summary:
+        'Instances that reported in the last five minutes: configuration revision, load and health from their latest sample',
+      role: 'viewer',
+      resourceSetParam: 'id',
       params: idParams,
-      responses: { 200: { description: 'Instances by id', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())) }) }, 404: { description: 'Unknown resource set' } },
+      responses: {
+        200: {
+          description: 'Instances by id',
+          schema: z.object({ items: z.array(z.record(z.string(), z.unknown())) }),
+        },
+        404: { description: 'Unknown resource set' },
+      },
       async handler({ params }) {
         const row = await existing(params.id);
         const now = Date.now() / 1000;
         const reports = await latestInstanceReports(ctx.db, params.id, { now, windowSeconds: INSTANCE_WINDOW_SECONDS });
-        return { status: 200, body: { items: reports.map((r) => ({ ...r, lastSampleAt: isoFromSeconds(r.lastSampleAt), health: healthOf(r, row.spec, now) })) } };
+        return {
+          status: 200,
+          body: {
+            items: reports.map((r) => ({
+              ...r,
+              lastSampleAt: isoFromSeconds(r.lastSampleAt),
+              health: healthOf(r, row.spec, now),
+            })),
+          },
+        };
       },
     }),
     route({
-      method: 'get', path: '/v1/resource-sets/:id/access', summary: 'Who the caller is and which operator actions it may take on this resource set',
-      role: 'viewer', resourceSetParam: 'id',
+      method: 'get',
+      path: '/v1/resource-sets/:id/access',
+      summary: 'Who the caller is and which operator actions it may take on this resource set',
+      role: 'viewer',
+      resourceSetParam: 'id',
       params: idParams,
-      responses: { 200: { description: 'The caller and its allowed actions', schema: z.object({ principal: z.record(z.string(), z.unknown()), actions: z.record(z.string(), z.boolean()) }) } },
+      responses: {
+        200: {
+          description: 'The caller and its allowed actions',
+          schema: z.object({
+            principal: z.record(z.string(), z.unknown()),
+            actions: z.record(z.string(), z.boolean()),
+          }),
+        },
+      },
       async handler({ params, req }) {
         await existing(params.id);
         const principal = principalOf(req);
@@ -117,7 +177,12 @@ export function dashboardRoutes(ctx: ApiContext, table: () => readonly Route[]):
         return {
           status: 200,
           body: {
-            principal: { kind: principal?.kind, id: principal?.id, role: principal?.role ?? null, scopes: principal?.scopes ?? null },
+            principal: {
+              kind: principal?.kind,
+              id: principal?.id,
+              role: principal?.role ?? null,
+              scopes: principal?.scopes ?? null,
+            },
             actions: Object.fromEntries(Object.entries(ACTIONS).map(([action, path]) => [action, allowed(path)])),
           },
         };

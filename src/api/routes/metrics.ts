@@ -19,11 +19,13 @@ const LATENCIES = ['latencyP50Ms', 'latencyP95Ms', 'latencyP99Ms'] as const;
 const ingestBodySchema = metricBatchSchema.superRefine((batch, ctx) => {
   const latest = Date.now() + MAX_FUTURE_MS;
   batch.samples.forEach((s, i) => {
-    const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['samples', i, field], message });
-    if (s.ts > latest) issue('ts', 'more than 10 minutes in the future (is the agent\'s clock right?)');
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['samples', i, field], message });
+    if (s.ts > latest) issue('ts', "more than 10 minutes in the future (is the agent's clock right?)");
     if (s.requests > MAX_REQUESTS_PER_SAMPLE) issue('requests', `must be at most ${MAX_REQUESTS_PER_SAMPLE}`);
     if (s.errors > s.requests) issue('errors', 'must not exceed requests');
-    for (const field of LATENCIES) if ((s[field] ?? 0) > MAX_LATENCY_MS) issue(field, `must be at most ${MAX_LATENCY_MS}`);
+    for (const field of LATENCIES)
+      if ((s[field] ?? 0) > MAX_LATENCY_MS) issue(field, `must be at most ${MAX_LATENCY_MS}`);
   });
 });
 
@@ -37,19 +39,28 @@ const INGEST_COUNTER = 'prescale_ingest_samples_total';
 
 /** The agents' push endpoint. Each agent holds a token good for its own instance only. */
 export function metricsRoutes(ctx: Pick<ApiContext, 'db' | 'metrics'> & { agentSecret: string }): Route[] {
-  const samples = (ctx.metrics.getSingleMetric(INGEST_COUNTER) as Counter<'outcome'> | undefined) ?? new Counter({
-    name: INGEST_COUNTER, help: 'Agent metric samples received, by outcome (accepted, duplicate, unauthorized)',
-    labelNames: ['outcome'] as const, registers: [ctx.metrics],
-  });
+  const samples =
+    (ctx.metrics.getSingleMetric(INGEST_COUNTER) as Counter<'outcome'> | undefined) ??
+    new Counter({
+      name: INGEST_COUNTER,
+      help: 'Agent metric samples received, by outcome (accepted, duplicate, unauthorized)',
+      labelNames: ['outcome'] as const,
+      registers: [ctx.metrics],
+    });
   return [
     route({
-      method: 'post', path: '/v1/metrics', summary: 'Push a batch of agent samples (bearer: the instance\'s agent token)',
+      method: 'post',
+      path: '/v1/metrics',
+      summary: "Push a batch of agent samples (bearer: the instance's agent token)",
       role: 'agent',
       body: ingestBodySchema,
       responses: {
-        202: { description: 'Stored; samples already stored (an agent retry) are counted as duplicates', schema: z.object({ accepted: z.number(), duplicates: z.number() }) },
+        202: {
+          description: 'Stored; samples already stored (an agent retry) are counted as duplicates',
+          schema: z.object({ accepted: z.number(), duplicates: z.number() }),
+        },
         401: { description: 'No bearer token, or not a valid agent token' },
-        403: { description: 'Another instance\'s agent token' },
+        403: { description: "Another instance's agent token" },
         503: { description: 'Postgres is unreachable; retry later' },
       },
       async handler({ body, req }) {
@@ -57,7 +68,12 @@ export function metricsRoutes(ctx: Pick<ApiContext, 'db' | 'metrics'> & { agentS
         const owner = token ? agentTokenInstance(ctx.agentSecret, token) : undefined;
         if (owner !== body.instanceId) {
           samples.inc({ outcome: 'unauthorized' }, body.samples.length);
-          if (owner) throw new HttpError(403, 'forbidden', `the agent token of instance "${owner}" may not push metrics for "${body.instanceId}"`);
+          if (owner)
+            throw new HttpError(
+              403,
+              'forbidden',
+              `the agent token of instance "${owner}" may not push metrics for "${body.instanceId}"`,
+            );
           throw token
             ? unauthorized(req, true, 'the bearer token is not a valid agent token')
             : unauthorized(req, false, 'an agent bearer token is required (Authorization: Bearer <token>)');

@@ -17,13 +17,14 @@ export async function existingSet(ctx: ApiContext, id: string): Promise<Resource
 
 /** A set whose loop has ended cannot be asked anything: 409, not 500. */
 export function loopGone(err: unknown, id: string): never {
-  if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'workflow_not_running', `the workflow of resource set "${id}" is not running`);
+  if (err instanceof WorkflowNotFoundError)
+    throw new HttpError(409, 'workflow_not_running', `the workflow of resource set "${id}" is not running`);
   throw err;
 }
 
 /** The rest of a workflow validator's refusal that starts with `prefix` (a refusal the API answers with its own status), else null. */
 export function refusedWith(err: unknown, prefix: string): string | null {
-  const message = err instanceof WorkflowUpdateFailedError ? err.cause?.message ?? '' : '';
+  const message = err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? '') : '';
   return message.startsWith(prefix) ? message.slice(prefix.length).trim() : null;
 }
 
@@ -45,16 +46,32 @@ export function updateRefused(err: unknown, id: string): never {
 export function withUiLink(ctx: ApiContext, progress: unknown): Record<string, unknown> {
   return {
     ...(progress as Record<string, unknown>),
-    ...(ctx.temporal.uiUrl ? { temporalUiUrl: `${ctx.temporal.uiUrl}/namespaces/${ctx.temporal.namespace}/workflows/${(progress as { id: string }).id}` } : {}),
+    ...(ctx.temporal.uiUrl
+      ? {
+          temporalUiUrl: `${ctx.temporal.uiUrl}/namespaces/${ctx.temporal.namespace}/workflows/${(progress as { id: string }).id}`,
+        }
+      : {}),
   };
 }
 
 /** The child's recorded progress, else (just started, not yet recorded) what its workflow answers; 404 when neither is the set's. */
 export async function childProgress<T extends { resourceSetId: string }>(
-  ctx: ApiContext, resourceSetId: string, what: string, workflowId: string, recorded: unknown, query: QueryDefinition<T>,
+  ctx: ApiContext,
+  resourceSetId: string,
+  what: string,
+  workflowId: string,
+  recorded: unknown,
+  query: QueryDefinition<T>,
 ): Promise<Record<string, unknown>> {
-  const progress = recorded ?? await ctx.temporal.client.workflow.getHandle(workflowId).query(query)
-    .then((p) => (p.resourceSetId === resourceSetId ? p : undefined), () => undefined);
+  const progress =
+    recorded ??
+    (await ctx.temporal.client.workflow
+      .getHandle(workflowId)
+      .query(query)
+      .then(
+        (p) => (p.resourceSetId === resourceSetId ? p : undefined),
+        () => undefined,
+      ));
   if (!progress) throw notFound(what, workflowId);
   return withUiLink(ctx, progress);
 }
@@ -65,8 +82,18 @@ const snapshotPosition = z.strictObject({ startedAt: pgTimestampText, id: z.stri
 export const childListQuery = pageQuery(snapshotPosition, { max: 100, fallback: 20 });
 
 /** A page of a set's rollouts, experiments or tuning sessions, newest first. */
-export async function childPage(ctx: ApiContext, table: ProgressTable, resourceSetId: string, query: z.infer<typeof childListQuery>): Promise<{ items: unknown[]; next?: string }> {
+export async function childPage(
+  ctx: ApiContext,
+  table: ProgressTable,
+  resourceSetId: string,
+  query: z.infer<typeof childListQuery>,
+): Promise<{ items: unknown[]; next?: string }> {
   await existingSet(ctx, resourceSetId);
   const rows = await listSnapshots(ctx.db, table, resourceSetId, { limit: query.limit, before: query.cursor });
-  return pageOf(rows, query.limit, ({ startedAt, id }) => ({ startedAt, id }), (row) => withUiLink(ctx, row.progress));
+  return pageOf(
+    rows,
+    query.limit,
+    ({ startedAt, id }) => ({ startedAt, id }),
+    (row) => withUiLink(ctx, row.progress),
+  );
 }

@@ -6,20 +6,38 @@ import { HttpError } from '../../infra/http-error.js';
 import { findInstanceType } from '../../providers/local/instance-types.js';
 import { listSnapshots } from '../../store/progress-snapshots.js';
 import { stateQuery, type ResourceSetState } from '../../workflows/resource-set-messages.js';
-import { MAX_TUNING_TRIALS, startTuningUpdate, tuningObjectives, tuningProgressQuery } from '../../workflows/tuning-messages.js';
+import {
+  MAX_TUNING_TRIALS,
+  startTuningUpdate,
+  tuningObjectives,
+  tuningProgressQuery,
+} from '../../workflows/tuning-messages.js';
 import type { ApiContext } from '../context.js';
 import { pageBody } from '../cursor.js';
 import { route, type Route } from '../route.js';
-import { childListQuery, childPage, childProgress, existingSet, loopGone, updateRefused } from './resource-set-lookup.js';
+import {
+  childListQuery,
+  childPage,
+  childProgress,
+  existingSet,
+  loopGone,
+  updateRefused,
+} from './resource-set-lookup.js';
 
 const idParams = z.strictObject({ id: resourceSetIdSchema });
-const sessionParams = idParams.extend({ sessionId: z.string().regex(/^tuning-[a-z0-9-]{1,120}$/, 'must be a tuning session id') });
+const sessionParams = idParams.extend({
+  sessionId: z.string().regex(/^tuning-[a-z0-9-]{1,120}$/, 'must be a tuning session id'),
+});
 const progressBody = z.record(z.string(), z.unknown());
 const parameterName = z.enum(['poolSize', 'cacheSize', 'queueLimit']);
 
 const tuningRequestSchema = z.strictObject({
   /** Names (each over its whole range), or names with narrower bounds; default every numeric parameter of the app's schema. */
-  parameters: z.array(z.union([parameterName, z.strictObject({ name: parameterName, min: z.number(), max: z.number() })])).min(1).max(3).optional(),
+  parameters: z
+    .array(z.union([parameterName, z.strictObject({ name: parameterName, min: z.number(), max: z.number() })]))
+    .min(1)
+    .max(3)
+    .optional(),
   trials: z.number().int().min(1).max(MAX_TUNING_TRIALS).default(8),
   bakeSeconds: z.number().int().min(5).max(86_400).optional(),
   objective: z.enum(tuningObjectives).default('latencyP95'),
@@ -42,7 +60,11 @@ function spaceOf(requested: TuningRequestBody['parameters'], instanceType: strin
     }
     if (typeof asked === 'string') return whole;
     if (!(asked.min >= whole.min && asked.max <= whole.max && asked.min < asked.max)) {
-      throw new HttpError(400, 'invalid_request', `parameters[${i}]: ${name} bounds must satisfy ${whole.min} ≤ min < max ≤ ${whole.max} on ${instanceType}`);
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `parameters[${i}]: ${name} bounds must satisfy ${whole.min} ≤ min < max ≤ ${whole.max} on ${instanceType}`,
+      );
     }
     return { ...whole, min: asked.min, max: asked.max };
   });
@@ -60,15 +82,22 @@ export function tuningRoutes(ctx: ApiContext): Route[] {
 
   return [
     route({
-      method: 'post', path: '/v1/resource-sets/:id/tuning',
-      summary: 'Start an app-parameter tuning session: canary trials proposed by Bayesian optimisation; the best safe one becomes a recommendation',
-      role: 'admin', resourceSetParam: 'id',
-      params: idParams, body: tuningRequestSchema,
+      method: 'post',
+      path: '/v1/resource-sets/:id/tuning',
+      summary:
+        'Start an app-parameter tuning session: canary trials proposed by Bayesian optimisation; the best safe one becomes a recommendation',
+      role: 'admin',
+      resourceSetParam: 'id',
+      params: idParams,
+      body: tuningRequestSchema,
       responses: {
         202: { description: 'Tuning session starting', schema: z.object({ id: z.string() }) },
         400: { description: 'Unknown parameter, or bounds outside its range' },
         404: { description: 'Unknown resource set' },
-        409: { description: 'A rollout, experiment or tuning session is under way, or the loop is not changing configuration (paused, forecast-only)' },
+        409: {
+          description:
+            'A rollout, experiment or tuning session is under way, or the loop is not changing configuration (paused, forecast-only)',
+        },
       },
       async handler({ params, body }) {
         const row = await existing(params.id);
@@ -76,28 +105,56 @@ export function tuningRoutes(ctx: ApiContext): Route[] {
         const state: ResourceSetState = await handle.query(stateQuery).catch((err) => loopGone(err, params.id));
         const { parameters, ...rest } = body;
         const request = { ...rest, space: spaceOf(parameters, state.config.stable.instanceType) };
-        const started = await handle.executeUpdate(startTuningUpdate, { args: [request] }).catch((err: unknown) => updateRefused(err, params.id));
+        const started = await handle
+          .executeUpdate(startTuningUpdate, { args: [request] })
+          .catch((err: unknown) => updateRefused(err, params.id));
         return { status: 202, body: { id: started.workflowId } };
       },
     }),
     route({
-      method: 'get', path: '/v1/resource-sets/:id/tuning', summary: 'Tuning sessions with their trials (parameters, measured p95, verdict) and outcome, newest first',
-      role: 'viewer', resourceSetParam: 'id',
-      params: idParams, query: childListQuery,
-      responses: { 200: { description: 'A page of tuning sessions', schema: pageBody(progressBody) }, 404: { description: 'Unknown resource set' } },
+      method: 'get',
+      path: '/v1/resource-sets/:id/tuning',
+      summary: 'Tuning sessions with their trials (parameters, measured p95, verdict) and outcome, newest first',
+      role: 'viewer',
+      resourceSetParam: 'id',
+      params: idParams,
+      query: childListQuery,
+      responses: {
+        200: { description: 'A page of tuning sessions', schema: pageBody(progressBody) },
+        404: { description: 'Unknown resource set' },
+      },
       async handler({ params, query }) {
         return { status: 200, body: await childPage(ctx, 'tuning_sessions', params.id, query) };
       },
     }),
     route({
-      method: 'get', path: '/v1/resource-sets/:id/tuning/:sessionId', summary: 'One tuning session',
-      role: 'viewer', resourceSetParam: 'id',
+      method: 'get',
+      path: '/v1/resource-sets/:id/tuning/:sessionId',
+      summary: 'One tuning session',
+      role: 'viewer',
+      resourceSetParam: 'id',
       params: sessionParams,
-      responses: { 200: { description: 'The session', schema: progressBody }, 404: { description: 'Unknown resource set or session' } },
+      responses: {
+        200: { description: 'The session', schema: progressBody },
+        404: { description: 'Unknown resource set or session' },
+      },
       async handler({ params }) {
         await existing(params.id);
-        const [recorded] = await listSnapshots(ctx.db, 'tuning_sessions', params.id, { limit: 1, id: params.sessionId });
-        return { status: 200, body: await childProgress(ctx, params.id, 'tuning session', params.sessionId, recorded?.progress, tuningProgressQuery) };
+        const [recorded] = await listSnapshots(ctx.db, 'tuning_sessions', params.id, {
+          limit: 1,
+          id: params.sessionId,
+        });
+        return {
+          status: 200,
+          body: await childProgress(
+            ctx,
+            params.id,
+            'tuning session',
+            params.sessionId,
+            recorded?.progress,
+            tuningProgressQuery,
+          ),
+        };
       },
     }),
   ];

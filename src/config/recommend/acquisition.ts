@@ -14,4 +14,3 @@ export function expectedRelativeGain(mean: number, variance: number, incumbent: 
   const d = (mean - logIncumbent) / sd;
   return Math.max(0, Math.exp(mean - logIncumbent + variance / 2) * normalCdf(d + sd) - normalCdf(d));
 }
-

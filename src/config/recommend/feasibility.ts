@@ -23,16 +23,31 @@ const LOG_RATIO_LIMIT = Math.log(100);
 
 export type Feasibility = (units: readonly (readonly number[])[]) => number[];
 
-export function fitFeasibility(space: SearchSpace, observations: readonly Observation[], latencyAllowedIncrease: number, random: () => number): Feasibility {
+export function fitFeasibility(
+  space: SearchSpace,
+  observations: readonly Observation[],
+  latencyAllowedIncrease: number,
+  random: () => number,
+): Feasibility {
   const limit = Math.log(latencyAllowedIncrease);
-  const logRatio = (o: Observation): number | null => (o.latencyRatio! > 0 ? Math.max(-LOG_RATIO_LIMIT, Math.min(LOG_RATIO_LIMIT, Math.log(o.latencyRatio!))) : null);
+  const logRatio = (o: Observation): number | null =>
+    o.latencyRatio! > 0 ? Math.max(-LOG_RATIO_LIMIT, Math.min(LOG_RATIO_LIMIT, Math.log(o.latencyRatio!))) : null;
   const measured = observations.filter((o) => logRatio(o) !== null);
-  const latency = measured.length > 0
-    ? fitGaussianProcess(measured.map((o) => encode(space, o.params)), measured.map((o) => logRatio(o)!), { random, kernel: 'additive' })
-    : null;
+  const latency =
+    measured.length > 0
+      ? fitGaussianProcess(
+          measured.map((o) => encode(space, o.params)),
+          measured.map((o) => logRatio(o)!),
+          { random, kernel: 'additive' },
+        )
+      : null;
   const explained = (o: Observation): boolean => o.safe || (latency !== null && (logRatio(o) ?? -Infinity) > limit);
   const priorMean = latency ? 1 : 0;
-  const other = fitGaussianProcess(observations.map((o) => encode(space, o.params)), observations.map((o) => (explained(o) ? 1 : -1)), { random, standardisation: { mean: priorMean, scale: 1 } });
+  const other = fitGaussianProcess(
+    observations.map((o) => encode(space, o.params)),
+    observations.map((o) => (explained(o) ? 1 : -1)),
+    { random, standardisation: { mean: priorMean, scale: 1 } },
+  );
   return (units) => {
     // Label noise counts as the labels' own scatter, latency noise as a repeat's.
     const passes = (gp: typeof other, bound: number, sign: number) => {

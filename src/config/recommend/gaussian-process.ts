@@ -61,7 +61,11 @@ export interface GpFitOptions {
  * Hard bounds of the search, as natural logs: length scales from 0.03 (a bump a few percent of a
  * range wide) to 20 (flat across it), noise from negligible to as large as the signal.
  */
-const LOG_BOUNDS = { lengthScale: [Math.log(0.03), Math.log(20)], signal: [Math.log(0.05), Math.log(20)], noise: [Math.log(1e-6), Math.log(1)] } as const;
+const LOG_BOUNDS = {
+  lengthScale: [Math.log(0.03), Math.log(20)],
+  signal: [Math.log(0.05), Math.log(20)],
+  noise: [Math.log(1e-6), Math.log(1)],
+} as const;
 /** Added to the kernel's diagonal beyond the noise so Cholesky survives duplicate inputs. */
 const JITTER = 1e-9;
 const SQRT5 = Math.sqrt(5);
@@ -93,7 +97,12 @@ interface Factor {
   logMarginalLikelihood: number;
 }
 
-function factor(xs: readonly (readonly number[])[], z: Matrix, h: GpHyperparameters, covariance: Covariance): Factor | null {
+function factor(
+  xs: readonly (readonly number[])[],
+  z: Matrix,
+  h: GpHyperparameters,
+  covariance: Covariance,
+): Factor | null {
   const n = xs.length;
   const k = new Matrix(n, n);
   for (let i = 0; i < n; i++) {
@@ -131,7 +140,11 @@ function logPrior(theta: readonly number[], dims: number): number {
 }
 
 function fromLog(theta: readonly number[], dims: number): GpHyperparameters {
-  return { lengthScales: theta.slice(0, dims).map(Math.exp), signalVariance: Math.exp(theta[dims]!), noiseVariance: Math.exp(theta[dims + 1]!) };
+  return {
+    lengthScales: theta.slice(0, dims).map(Math.exp),
+    signalVariance: Math.exp(theta[dims]!),
+    noiseVariance: Math.exp(theta[dims + 1]!),
+  };
 }
 
 function inBounds(theta: readonly number[], dims: number): boolean {
@@ -141,11 +154,18 @@ function inBounds(theta: readonly number[], dims: number): boolean {
   });
 }
 
-function fitHyperparameters(xs: readonly (readonly number[])[], z: Matrix, covariance: Covariance, options: GpFitOptions): GpHyperparameters {
+function fitHyperparameters(
+  xs: readonly (readonly number[])[],
+  z: Matrix,
+  covariance: Covariance,
+  options: GpFitOptions,
+): GpHyperparameters {
   const dims = xs[0]!.length;
   const negative = (theta: readonly number[]): number => {
     if (!inBounds(theta, dims)) return Infinity;
-    return -(factor(xs, z, fromLog(theta, dims), covariance)?.logMarginalLikelihood ?? -Infinity) - logPrior(theta, dims);
+    return (
+      -(factor(xs, z, fromLog(theta, dims), covariance)?.logMarginalLikelihood ?? -Infinity) - logPrior(theta, dims)
+    );
   };
   const uniform = (lo: number, hi: number, random: () => number): number => lo + (hi - lo) * random();
   const starts: number[][] = [[...new Array<number>(dims).fill(PRIOR.lengthScale[0]), PRIOR.signal[0], PRIOR.noise[0]]];
@@ -159,12 +179,19 @@ function fitHyperparameters(xs: readonly (readonly number[])[], z: Matrix, covar
       ]);
     }
   }
-  const best = starts.map((s) => nelderMead(negative, s, 0.5, 150 * (dims + 2))).reduce((a, b) => (b.value < a.value ? b : a));
+  const best = starts
+    .map((s) => nelderMead(negative, s, 0.5, 150 * (dims + 2)))
+    .reduce((a, b) => (b.value < a.value ? b : a));
   return fromLog(best.x, dims);
 }
 
-export function fitGaussianProcess(xs: readonly (readonly number[])[], ys: readonly number[], options: GpFitOptions = {}): GaussianProcess {
-  if (xs.length === 0 || xs.length !== ys.length) throw new RangeError('a Gaussian process needs as many targets as points, at least one');
+export function fitGaussianProcess(
+  xs: readonly (readonly number[])[],
+  ys: readonly number[],
+  options: GpFitOptions = {},
+): GaussianProcess {
+  if (xs.length === 0 || xs.length !== ys.length)
+    throw new RangeError('a Gaussian process needs as many targets as points, at least one');
   const sampleMean = ys.reduce((s, y) => s + y, 0) / ys.length;
   const spread = Math.sqrt(ys.reduce((s, y) => s + (y - sampleMean) ** 2, 0) / ys.length);
   // Identical targets carry no scale; 1 keeps the standardised prior at the targets' own units.

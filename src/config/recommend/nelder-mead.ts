@@ -4,11 +4,20 @@
  * evaluate and smooth enough that this finds a good optimum in a few hundred evaluations.
  * f may return Infinity to fence off a region.
  */
-export function nelderMead(f: (x: readonly number[]) => number, start: readonly number[], step: number, maxEvaluations: number): { x: number[]; value: number } {
+export function nelderMead(
+  f: (x: readonly number[]) => number,
+  start: readonly number[],
+  step: number,
+  maxEvaluations: number,
+): { x: number[]; value: number } {
   const n = start.length;
-  let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + step : v)))].map((x) => ({ x: [...x], value: f(x) }));
+  let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + step : v)))].map((x) => ({
+    x: [...x],
+    value: f(x),
+  }));
   let evaluations = simplex.length;
-  const along = (from: readonly number[], to: readonly number[], t: number): number[] => from.map((v, i) => v + t * (to[i]! - v));
+  const along = (from: readonly number[], to: readonly number[], t: number): number[] =>
+    from.map((v, i) => v + t * (to[i]! - v));
   const point = (x: number[]) => {
     evaluations++;
     return { x, value: f(x) };

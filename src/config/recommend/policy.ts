@@ -14,26 +14,29 @@ export const DEFAULT_RECOMMENDATION_POLICY: RecommendationPolicy = configuration
 
 export type Recommendation =
   | {
-    readonly kind: 'tuning-trial' | 'app-params';
-    readonly params: AppConfig['params'];
-    /**
-     * Relative gain in capacity per dollar: for a trial the tuner's expected improvement (× its
-     * probability of passing the judge), for tuned parameters the measured gain over what runs.
-     */
-    readonly expectedGain: number;
-    readonly reason: string;
-  }
+      readonly kind: 'tuning-trial' | 'app-params';
+      readonly params: AppConfig['params'];
+      /**
+       * Relative gain in capacity per dollar: for a trial the tuner's expected improvement (× its
+       * probability of passing the judge), for tuned parameters the measured gain over what runs.
+       */
+      readonly expectedGain: number;
+      readonly reason: string;
+    }
   | {
-    readonly kind: 'instance-type';
-    readonly instanceType: string;
-    /** Saving as a share of the fleet's $/h at the current demand. */
-    readonly expectedGain: number;
-    readonly expectedSavingPerHour: number;
-    readonly reason: string;
-  };
+      readonly kind: 'instance-type';
+      readonly instanceType: string;
+      /** Saving as a share of the fleet's $/h at the current demand. */
+      readonly expectedGain: number;
+      readonly expectedSavingPerHour: number;
+      readonly reason: string;
+    };
 
 export type Disposition = 'rollout' | 'record';
 
-export function disposition(policy: Pick<RecommendationPolicy, 'mode' | 'minExpectedGain'>, recommendation: Recommendation): Disposition {
+export function disposition(
+  policy: Pick<RecommendationPolicy, 'mode' | 'minExpectedGain'>,
+  recommendation: Recommendation,
+): Disposition {
   return policy.mode === 'auto' && recommendation.expectedGain >= policy.minExpectedGain ? 'rollout' : 'record';
 }

@@ -11,7 +11,9 @@ export const recommendedTemplate = (resourceSetId: string): string => `${resourc
 export function bodyFor(stable: Release, recommendation: Recommendation): TemplateBody {
   const softwareVersion = stable.image.split(':')[1] ?? 'v1';
   const base = { instanceType: stable.instanceType, softwareVersion, params: stable.params };
-  return recommendation.kind === 'instance-type' ? { ...base, instanceType: recommendation.instanceType } : { ...base, params: recommendation.params };
+  return recommendation.kind === 'instance-type'
+    ? { ...base, instanceType: recommendation.instanceType }
+    : { ...base, params: recommendation.params };
 }
 
 /**
@@ -20,16 +22,23 @@ export function bodyFor(stable: Release, recommendation: Recommendation): Templa
  * has since changed is a new one.
  */
 export function fingerprint(stable: Release, recommendation: Recommendation): string {
-  const change = recommendation.kind === 'instance-type' ? recommendation.instanceType : JSON.stringify(recommendation.params);
+  const change =
+    recommendation.kind === 'instance-type' ? recommendation.instanceType : JSON.stringify(recommendation.params);
   return `${stable.revision}/${recommendation.kind}/${change}`;
 }
 
 /** A right-sizing result as a recommendation, or null when staying is best. */
-export function instanceTypeRecommendation(result: RightSizeResult, current: string): Extract<Recommendation, { kind: 'instance-type' }> | null {
+export function instanceTypeRecommendation(
+  result: RightSizeResult,
+  current: string,
+): Extract<Recommendation, { kind: 'instance-type' }> | null {
   const now = result.costs.find((c) => c.instanceType === current);
   if (!result.recommended || !now || !(now.fleetCostPerHour > 0)) return null;
   return {
-    kind: 'instance-type', instanceType: result.recommended, expectedSavingPerHour: result.expectedSavingPerHour,
-    expectedGain: result.expectedSavingPerHour / now.fleetCostPerHour, reason: result.reason,
+    kind: 'instance-type',
+    instanceType: result.recommended,
+    expectedSavingPerHour: result.expectedSavingPerHour,
+    expectedGain: result.expectedSavingPerHour / now.fleetCostPerHour,
+    reason: result.reason,
   };
 }

@@ -38,7 +38,8 @@ export function meanServiceMs(system: QueueSystem): number {
 /** Squared coefficient of variation of the service time: mixture of lognormals with log-sd sigma. */
 export function serviceScv(system: QueueSystem): number {
   const mean = meanServiceMs(system);
-  const second = system.service.reduce((s, c) => s + c.weight * c.meanMs * c.meanMs, 0) * Math.exp(system.sigma * system.sigma);
+  const second =
+    system.service.reduce((s, c) => s + c.weight * c.meanMs * c.meanMs, 0) * Math.exp(system.sigma * system.sigma);
   return second / (mean * mean) - 1;
 }
 
@@ -111,7 +112,7 @@ export function queueState(system: QueueSystem, lambdaPerMs: number): QueueState
     if (hi < k && logRho < 0) {
       // The truncation at K is out of reach of the Poisson mass: the infinite queue's closed form.
       const rho = Math.exp(logRho);
-      return Math.exp(logPiC - logAdmitted) * (Math.exp(-m * (1 - rho)) - Math.exp(k * logRho)) / (1 - rho);
+      return (Math.exp(logPiC - logAdmitted) * (Math.exp(-m * (1 - rho)) - Math.exp(k * logRho))) / (1 - rho);
     }
     const rho = Math.exp(logRho);
     let state = Math.exp(logPiC + lo * logRho - logAdmitted);
@@ -127,7 +128,8 @@ export function queueState(system: QueueSystem, lambdaPerMs: number): QueueState
       cdf += pmf;
       sum += state * Math.min(1, cdf);
     }
-    if (last < k - 1) sum += Math.exp(logPiC + (last + 1) * logRho + logGeometricSum(logRho, k - 1 - last) - logAdmitted);
+    if (last < k - 1)
+      sum += Math.exp(logPiC + (last + 1) * logRho + logGeometricSum(logRho, k - 1 - last) - logAdmitted);
     return Math.min(1, sum);
   };
 
@@ -135,25 +137,30 @@ export function queueState(system: QueueSystem, lambdaPerMs: number): QueueState
   return {
     refused,
     sojournTail(tMs) {
-      return Math.min(1, components.reduce((total, { weight, mu }) => {
-        if (weight === 0) return total;
-        const zT = (Math.log(tMs) - mu) / sigma;
-        // Service alone exceeds t, or it ends at s < t and the wait exceeds t − s.
-        let tail = 1 - normalCdf(zT);
-        const from = -Z_RANGE;
-        const to = Math.min(zT, Z_RANGE);
-        if (to > from) {
-          const h = (to - from) / SIMPSON_INTERVALS;
-          let integral = 0;
-          for (let i = 0; i <= SIMPSON_INTERVALS; i++) {
-            const z = from + i * h;
-            const f = (Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI)) * waitTail(Math.max(0, tMs - Math.exp(mu + sigma * z)));
-            integral += f * (i === 0 || i === SIMPSON_INTERVALS ? 1 : i % 2 === 1 ? 4 : 2);
+      return Math.min(
+        1,
+        components.reduce((total, { weight, mu }) => {
+          if (weight === 0) return total;
+          const zT = (Math.log(tMs) - mu) / sigma;
+          // Service alone exceeds t, or it ends at s < t and the wait exceeds t − s.
+          let tail = 1 - normalCdf(zT);
+          const from = -Z_RANGE;
+          const to = Math.min(zT, Z_RANGE);
+          if (to > from) {
+            const h = (to - from) / SIMPSON_INTERVALS;
+            let integral = 0;
+            for (let i = 0; i <= SIMPSON_INTERVALS; i++) {
+              const z = from + i * h;
+              const f =
+                (Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI)) *
+                waitTail(Math.max(0, tMs - Math.exp(mu + sigma * z)));
+              integral += f * (i === 0 || i === SIMPSON_INTERVALS ? 1 : i % 2 === 1 ? 4 : 2);
+            }
+            tail += (integral * h) / 3;
           }
-          tail += (integral * h) / 3;
-        }
-        return total + weight * tail;
-      }, 0));
+          return total + weight * tail;
+        }, 0),
+      );
     },
   };
 }

@@ -55,28 +55,51 @@ export function rightSize(input: RightSizeInput): RightSizeResult {
   if (!(targetUtilization > 0 && targetUtilization <= 1)) throw new RangeError('targetUtilization must lie in (0, 1]');
   if (!(demand >= 0)) throw new RangeError('demand must be ≥ 0');
   // Whole instances: a big type can cost more at low demand even when it is cheaper per unit.
-  const costs = input.types.filter((t) => t.capacity > 0 && t.hourlyPrice >= 0).map((t): TypeCost => {
-    const instances = Math.max(minInstances, 1, Math.ceil(demand / (t.capacity * targetUtilization)));
-    return { instanceType: t.instanceType, costPerCapacity: t.hourlyPrice / t.capacity, instances, fleetCostPerHour: instances * t.hourlyPrice, basis: t.basis };
-  }).sort((a, b) => a.fleetCostPerHour - b.fleetCostPerHour || a.costPerCapacity - b.costPerCapacity);
+  const costs = input.types
+    .filter((t) => t.capacity > 0 && t.hourlyPrice >= 0)
+    .map((t): TypeCost => {
+      const instances = Math.max(minInstances, 1, Math.ceil(demand / (t.capacity * targetUtilization)));
+      return {
+        instanceType: t.instanceType,
+        costPerCapacity: t.hourlyPrice / t.capacity,
+        instances,
+        fleetCostPerHour: instances * t.hourlyPrice,
+        basis: t.basis,
+      };
+    })
+    .sort((a, b) => a.fleetCostPerHour - b.fleetCostPerHour || a.costPerCapacity - b.costPerCapacity);
   const now = costs.find((c) => c.instanceType === current);
-  if (!now) return { costs, recommended: null, expectedSavingPerHour: 0, reason: `no capacity is known for the current type ${current}` };
+  if (!now)
+    return {
+      costs,
+      recommended: null,
+      expectedSavingPerHour: 0,
+      reason: `no capacity is known for the current type ${current}`,
+    };
   const best = costs[0]!;
   const saving = now.fleetCostPerHour - best.fleetCostPerHour;
-  const describe = (c: TypeCost) => `${c.instances} × ${c.instanceType} = ${money(c.fleetCostPerHour)} (${c.basis} capacity)`;
+  const describe = (c: TypeCost) =>
+    `${c.instances} × ${c.instanceType} = ${money(c.fleetCostPerHour)} (${c.basis} capacity)`;
   if (best.instanceType === current || saving < minSaving * now.fleetCostPerHour) {
     const runnerUp = costs.find((c) => c.instanceType !== current);
     return {
-      costs, recommended: null, expectedSavingPerHour: 0,
-      reason: `${describe(now)} for ${demand.toFixed(1)} req/s; ` + (runnerUp
-        ? `the next best, ${describe(runnerUp)}, does not save ${(minSaving * 100).toFixed(0)}%`
-        : 'no other type has a known capacity'),
+      costs,
+      recommended: null,
+      expectedSavingPerHour: 0,
+      reason:
+        `${describe(now)} for ${demand.toFixed(1)} req/s; ` +
+        (runnerUp
+          ? `the next best, ${describe(runnerUp)}, does not save ${(minSaving * 100).toFixed(0)}%`
+          : 'no other type has a known capacity'),
     };
   }
   return {
-    costs, recommended: best.instanceType, expectedSavingPerHour: saving,
-    reason: `${describe(best)} instead of ${describe(now)} for ${demand.toFixed(1)} req/s saves ${money(saving)} `
-      + `(${((saving / now.fleetCostPerHour) * 100).toFixed(0)}%)`,
+    costs,
+    recommended: best.instanceType,
+    expectedSavingPerHour: saving,
+    reason:
+      `${describe(best)} instead of ${describe(now)} for ${demand.toFixed(1)} req/s saves ${money(saving)} ` +
+      `(${((saving / now.fleetCostPerHour) * 100).toFixed(0)}%)`,
   };
 }
 
@@ -86,13 +109,20 @@ export function rightSize(input: RightSizeInput): RightSizeResult {
  * capacity model has no data on a type the fleet never ran, so the reason says so.
  */
 export function typeCapacities(
-  types: readonly { name: string; speed: number; hourlyPrice: number }[], current: string, capacity: number, learned: boolean,
+  types: readonly { name: string; speed: number; hourlyPrice: number }[],
+  current: string,
+  capacity: number,
+  learned: boolean,
 ): TypeCapacity[] {
   const now = types.find((t) => t.name === current);
   if (!now || !(now.speed > 0)) return [];
   const own = learned ? 'learned' : 'default';
-  return types.filter((t) => t.speed > 0).map((t) => ({
-    instanceType: t.name, hourlyPrice: t.hourlyPrice, capacity: (capacity * t.speed) / now.speed,
-    basis: t.name === current ? own : `${own} on ${current}, scaled by speed`,
-  }));
+  return types
+    .filter((t) => t.speed > 0)
+    .map((t) => ({
+      instanceType: t.name,
+      hourlyPrice: t.hourlyPrice,
+      capacity: (capacity * t.speed) / now.speed,
+      basis: t.name === current ? own : `${own} on ${current}, scaled by speed`,
+    }));
 }

@@ -46,7 +46,10 @@ export function sampleServiceQueue(type: InstanceType, params: AppParams): Queue
   return {
     servers: params.poolSize,
     queueLimit: params.queueLimit,
-    service: [{ weight: hit, meanMs: HIT_MS * scale }, { weight: 1 - hit, meanMs: MISS_MS * scale }],
+    service: [
+      { weight: hit, meanMs: HIT_MS * scale },
+      { weight: 1 - hit, meanMs: MISS_MS * scale },
+    ],
     sigma: JITTER_SIGMA,
   };
 }
@@ -76,7 +79,12 @@ export interface OperatingPoint {
   readonly refused: number;
 }
 
-export function sampleOperatingPoint(type: InstanceType, params: AppParams, loadPerSecond: number, quantile: number): OperatingPoint {
+export function sampleOperatingPoint(
+  type: InstanceType,
+  params: AppParams,
+  loadPerSecond: number,
+  quantile: number,
+): OperatingPoint {
   const state = queueState(sampleServiceQueue(type, params), loadPerSecond / 1000);
   return { latencyMs: sojournQuantileMs(state, quantile), refused: state.refused };
 }
@@ -84,7 +92,11 @@ export function sampleOperatingPoint(type: InstanceType, params: AppParams, load
 /** The sample service's tuning space on one instance type: the schema's bounds, the cache capped by memory. */
 export function sampleServiceSpace(type: InstanceType): SearchSpace {
   const bounds = (name: keyof AppParams, max = paramShapes[name].maxValue ?? Infinity) => ({
-    name, min: paramShapes[name].minValue ?? 0, max, integer: true, scale: 'log' as const,
+    name,
+    min: paramShapes[name].minValue ?? 0,
+    max,
+    integer: true,
+    scale: 'log' as const,
   });
   return { parameters: [bounds('poolSize'), bounds('cacheSize', cacheCapacity(type)), bounds('queueLimit')] };
 }

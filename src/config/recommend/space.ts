@@ -44,17 +44,22 @@ export function encode(space: SearchSpace, params: Params): number[] {
 }
 
 export function decode(space: SearchSpace, unit: readonly number[]): Params {
-  return Object.fromEntries(space.parameters.map((spec, i) => {
-    const u = Math.min(1, Math.max(0, unit[i] ?? 0));
-    const [lo, hi] = [warp(spec, spec.min), warp(spec, spec.max)];
-    const x = Math.min(spec.max, Math.max(spec.min, unwarp(spec, lo + u * (hi - lo))));
-    return [spec.name, spec.integer ? Math.round(x) : x];
-  }));
+  return Object.fromEntries(
+    space.parameters.map((spec, i) => {
+      const u = Math.min(1, Math.max(0, unit[i] ?? 0));
+      const [lo, hi] = [warp(spec, spec.min), warp(spec, spec.max)];
+      const x = Math.min(spec.max, Math.max(spec.min, unwarp(spec, lo + u * (hi - lo))));
+      return [spec.name, spec.integer ? Math.round(x) : x];
+    }),
+  );
 }
 
 /** A uniformly random point of the unit cube, decoded: uniform in each parameter's own scale. */
 export function randomPoint(space: SearchSpace, random: () => number): Params {
-  return decode(space, space.parameters.map(() => random()));
+  return decode(
+    space,
+    space.parameters.map(() => random()),
+  );
 }
 
 export function sameParams(space: SearchSpace, a: Params, b: Params): boolean {
@@ -67,11 +72,21 @@ export function sameParams(space: SearchSpace, a: Params, b: Params): boolean {
  */
 export function grid(space: SearchSpace, steps: number): Params[] {
   const axes = space.parameters.map((_, i) => {
-    const values = Array.from({ length: steps }, (_, k) => decode(space, space.parameters.map((__, j) => (j === i ? k / (steps - 1) : 0)))[space.parameters[i]!.name]!);
+    const values = Array.from(
+      { length: steps },
+      (_, k) =>
+        decode(
+          space,
+          space.parameters.map((__, j) => (j === i ? k / (steps - 1) : 0)),
+        )[space.parameters[i]!.name]!,
+    );
     return [...new Set(values)];
   });
-  return axes.reduce<Record<string, number>[]>((points, values, i) => {
-    const name = space.parameters[i]!.name;
-    return points.flatMap((p) => values.map((v) => ({ ...p, [name]: v })));
-  }, [{}]);
+  return axes.reduce<Record<string, number>[]>(
+    (points, values, i) => {
+      const name = space.parameters[i]!.name;
+      return points.flatMap((p) => values.map((v) => ({ ...p, [name]: v })));
+    },
+    [{}],
+  );
 }

@@ -21,7 +21,10 @@ export interface TrialOutcome {
  * nothing yet: null, run it longer.
  */
 export function observationOfTrial(trial: TrialOutcome): Observation | null {
-  const measured = { params: trial.params, ...(trial.latencyRatio === undefined ? {} : { latencyRatio: trial.latencyRatio }) };
+  const measured = {
+    params: trial.params,
+    ...(trial.latencyRatio === undefined ? {} : { latencyRatio: trial.latencyRatio }),
+  };
   if (trial.verdict !== 'pass') return { ...measured, safe: false, reason: `canary judged ${trial.verdict}` };
   if (trial.capacity === null) return null;
   if (!(trial.capacity > 0)) return { ...measured, safe: false, reason: 'no load is served within the SLO' };

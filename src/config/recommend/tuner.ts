@@ -69,17 +69,29 @@ const REFINE_SCALE = 0.015;
 const SPACE_FILLING_CANDIDATES = 4;
 
 export function bestSoFar(observations: readonly Observation[]): SafeObservation | null {
-  return observations.reduce<SafeObservation | null>((best, o) => (o.safe && (!best || o.value > best.value) ? o : best), null);
+  return observations.reduce<SafeObservation | null>(
+    (best, o) => (o.safe && (!best || o.value > best.value) ? o : best),
+    null,
+  );
 }
 
-export function proposeNext(space: SearchSpace, observations: readonly Observation[], random: () => number, options: TunerOptions = {}): Proposal {
+export function proposeNext(
+  space: SearchSpace,
+  observations: readonly Observation[],
+  random: () => number,
+  options: TunerOptions = {},
+): Proposal {
   validateSpace(space);
   const { initialTrials = 3, randomCandidates = 2000, latencyAllowedIncrease = 1.1 } = options;
   const safe = observations.filter((o): o is SafeObservation => o.safe);
   for (const o of safe) if (!(o.value > 0)) throw new RangeError(`a safe trial needs a positive value, got ${o.value}`);
   if (safe.length === 0 || observations.length < initialTrials) return spaceFilling(space, observations, random);
 
-  const objective = fitGaussianProcess(safe.map((o) => encode(space, o.params)), safe.map((o) => Math.log(o.value)), { random, kernel: 'additive' });
+  const objective = fitGaussianProcess(
+    safe.map((o) => encode(space, o.params)),
+    safe.map((o) => Math.log(o.value)),
+    { random, kernel: 'additive' },
+  );
   const probabilitySafe = fitFeasibility(space, observations, latencyAllowedIncrease, random);
   const incumbent = Math.exp(Math.max(...objective.predict(safe.map((o) => encode(space, o.params))).mean));
 
@@ -88,23 +100,44 @@ export function proposeNext(space: SearchSpace, observations: readonly Observati
     const pSafe = probabilitySafe(units);
     return units.map((unit, i) => {
       const gain = expectedRelativeGain(mean[i]!, variance[i]!, incumbent);
-      return { unit, gain, pSafe: pSafe[i]!, score: gain * pSafe[i]!, median: Math.exp(mean[i]!), sd: Math.sqrt(variance[i]!) };
+      return {
+        unit,
+        gain,
+        pSafe: pSafe[i]!,
+        score: gain * pSafe[i]!,
+        median: Math.exp(mean[i]!),
+        sd: Math.sqrt(variance[i]!),
+      };
     });
   };
 
   const tried = observations.map((o) => o.params);
-  const candidates = (units: number[][]) => units.map((u) => encode(space, decode(space, u)))
-    .filter((u) => !tried.some((p) => sameParams(space, p, decode(space, u))));
+  const candidates = (units: number[][]) =>
+    units
+      .map((u) => encode(space, decode(space, u)))
+      .filter((u) => !tried.some((p) => sameParams(space, p, decode(space, u))));
   const dims = space.parameters.length;
-  const centres = [...safe].sort((a, b) => b.value - a.value).slice(0, LOCAL_CENTRES).map((o) => encode(space, o.params));
-  const first = score(candidates([
-    ...Array.from({ length: randomCandidates }, () => Array.from({ length: dims }, () => random())),
-    ...centres.flatMap((c) => LOCAL_SCALES.flatMap((s) => Array.from({ length: LOCAL_PER_POINT }, () => perturb(c, s, random)))),
-  ]));
+  const centres = [...safe]
+    .sort((a, b) => b.value - a.value)
+    .slice(0, LOCAL_CENTRES)
+    .map((o) => encode(space, o.params));
+  const first = score(
+    candidates([
+      ...Array.from({ length: randomCandidates }, () => Array.from({ length: dims }, () => random())),
+      ...centres.flatMap((c) =>
+        LOCAL_SCALES.flatMap((s) => Array.from({ length: LOCAL_PER_POINT }, () => perturb(c, s, random))),
+      ),
+    ]),
+  );
   // Ties (EI underflowing to 0 everywhere) go to the most uncertain point: exploring beats standing still.
-  const byScore = (a: { score: number; sd: number }, b: { score: number; sd: number }) => b.score - a.score || b.sd - a.sd;
+  const byScore = (a: { score: number; sd: number }, b: { score: number; sd: number }) =>
+    b.score - a.score || b.sd - a.sd;
   const top = first.sort(byScore).slice(0, REFINE_TOP);
-  const refined = score(candidates(top.flatMap((c) => Array.from({ length: REFINE_PER_POINT }, () => perturb(c.unit, REFINE_SCALE, random)))));
+  const refined = score(
+    candidates(
+      top.flatMap((c) => Array.from({ length: REFINE_PER_POINT }, () => perturb(c.unit, REFINE_SCALE, random))),
+    ),
+  );
   const best = [...top, ...refined].sort(byScore)[0];
   if (!best) return spaceFilling(space, observations, random);
   return {
@@ -126,7 +159,13 @@ function spaceFilling(space: SearchSpace, observations: readonly Observation[], 
     const distance = Math.min(Infinity, ...tried.map((t) => Math.hypot(...t.map((v, d) => v - unit[d]!))));
     if (distance > 0 && (!best || distance > best.distance)) best = { params, distance };
   }
-  return { params: best?.params ?? randomPoint(space, random), basis: 'space-filling', expectedGain: null, probabilitySafe: null, predictedValue: null };
+  return {
+    params: best?.params ?? randomPoint(space, random),
+    basis: 'space-filling',
+    expectedGain: null,
+    probabilitySafe: null,
+    predictedValue: null,
+  };
 }
 
 function perturb(centre: readonly number[], scale: number, random: () => number): number[] {

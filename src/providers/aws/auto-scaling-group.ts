@@ -11,7 +11,9 @@ import { ProviderError } from '../../domain/provider.js';
 import { aws } from './errors.js';
 
 export async function describeGroup(client: AutoScalingClient, name: string): Promise<AutoScalingGroup> {
-  const { AutoScalingGroups: groups = [] } = await aws(() => client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })));
+  const { AutoScalingGroups: groups = [] } = await aws(() =>
+    client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
+  );
   const group = groups.find((g) => g.AutoScalingGroupName === name);
   if (!group) throw new ProviderError(`Auto Scaling group ${name} not found`, 'GroupNotFound', false);
   return group;
@@ -19,7 +21,11 @@ export async function describeGroup(client: AutoScalingClient, name: string): Pr
 
 export async function setDesiredCapacity(client: AutoScalingClient, name: string, desired: number): Promise<void> {
   // The planner decided; a cooldown left by an earlier activity must not swallow the change.
-  await aws(() => client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: desired, HonorCooldown: false })));
+  await aws(() =>
+    client.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: desired, HonorCooldown: false }),
+    ),
+  );
 }
 
 /**
@@ -29,15 +35,28 @@ export async function setDesiredCapacity(client: AutoScalingClient, name: string
  */
 export async function terminateInGroup(client: AutoScalingClient, instanceId: string): Promise<void> {
   try {
-    await aws(() => client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: true })));
+    await aws(() =>
+      client.send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: instanceId,
+          ShouldDecrementDesiredCapacity: true,
+        }),
+      ),
+    );
   } catch (error) {
     if (error instanceof ProviderError && error.code === 'ValidationError' && /not found/i.test(error.message)) return;
     throw error;
   }
 }
 
-export async function pointGroupAt(client: AutoScalingClient, name: string, template: { LaunchTemplateId: string; Version: string }): Promise<void> {
-  await aws(() => client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchTemplate: template })));
+export async function pointGroupAt(
+  client: AutoScalingClient,
+  name: string,
+  template: { LaunchTemplateId: string; Version: string },
+): Promise<void> {
+  await aws(() =>
+    client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchTemplate: template })),
+  );
 }
 
 /** The group's launch template; groups on launch configurations or mixed-instances policies are not supported. */

@@ -1,4 +1,9 @@
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type AutoScalingClientConfig, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  type AutoScalingClientConfig,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   ProviderError,
@@ -9,7 +14,13 @@ import {
   type ProvisionRequest,
   type ReplaceRequest,
 } from '../../domain/provider.js';
-import { describeGroup, launchTemplateOf, pointGroupAt, setDesiredCapacity, terminateInGroup } from './auto-scaling-group.js';
+import {
+  describeGroup,
+  launchTemplateOf,
+  pointGroupAt,
+  setDesiredCapacity,
+  terminateInGroup,
+} from './auto-scaling-group.js';
 import { describeGroupInstances, describeInstanceTypes } from './ec2-instances.js';
 import { aws } from './errors.js';
 import { formerInstance, memberInstance } from './instances.js';
@@ -79,7 +90,11 @@ function assertHeadroom(name: string, group: AutoScalingGroup, count: number): v
   const desired = group.DesiredCapacity ?? 0;
   const max = group.MaxSize ?? 0;
   if (desired + count > max) {
-    throw new ProviderError(`${name}: desired capacity ${desired} + ${count} exceeds the group's MaxSize ${max}`, 'MaxSizeExceeded', false);
+    throw new ProviderError(
+      `${name}: desired capacity ${desired} + ${count} exceeds the group's MaxSize ${max}`,
+      'MaxSizeExceeded',
+      false,
+    );
   }
 }
 
@@ -105,7 +120,11 @@ export class AwsProvider implements Provider {
       ...(options.credentials !== undefined && { credentials: options.credentials }),
       ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
       // Without throwOnRequestTimeout the SDK only logs a warning and keeps waiting on a silent peer.
-      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000, throwOnRequestTimeout: true },
+      requestHandler: {
+        requestTimeout: options.requestTimeoutMs ?? 20_000,
+        connectionTimeout: 5_000,
+        throwOnRequestTimeout: true,
+      },
     };
     this.#autoScaling = new AutoScalingClient(config);
     this.#ec2 = new EC2Client(config);
@@ -136,8 +155,10 @@ export class AwsProvider implements Provider {
     const intent = await this.#raiseDesired(name, group, request.count, request.idempotencyToken, tagKeys.provision);
     const since = Date.parse(intent.at) - clockSkewMs;
     const { value: launched } = await poll(
-      async () => (await this.describeInstances(request.resourceSetId))
-        .filter((i) => (i.state === 'pending' || i.state === 'running') && Date.parse(i.launchedAt) >= since),
+      async () =>
+        (await this.describeInstances(request.resourceSetId)).filter(
+          (i) => (i.state === 'pending' || i.state === 'running') && Date.parse(i.launchedAt) >= since,
+        ),
       (instances) => instances.length >= intent.to - intent.from,
       { intervalMs: this.#polling.intervalMs, timeoutMs: this.#polling.listTimeoutMs },
     );
@@ -157,11 +178,15 @@ export class AwsProvider implements Provider {
     const requested = new Set(request.instanceIds);
     const group = await describeGroup(this.#autoScaling, name);
     for (const member of membersOf(group)) {
-      if (requested.has(member.InstanceId) && !isLeaving(member.LifecycleState)) await terminateInGroup(this.#autoScaling, member.InstanceId);
+      if (requested.has(member.InstanceId) && !isLeaving(member.LifecycleState))
+        await terminateInGroup(this.#autoScaling, member.InstanceId);
     }
     const gone = await poll(
       () => describeGroup(this.#autoScaling, name),
-      (g) => !membersOf(g).some((m) => requested.has(m.InstanceId) && m.LifecycleState !== 'Terminated' && m.LifecycleState !== 'Detached'),
+      (g) =>
+        !membersOf(g).some(
+          (m) => requested.has(m.InstanceId) && m.LifecycleState !== 'Terminated' && m.LifecycleState !== 'Detached',
+        ),
       { intervalMs: this.#polling.intervalMs, timeoutMs: this.#polling.timeoutMs + (request.drainSeconds ?? 0) * 1000 },
     );
     if (!gone.done) throw new ProviderError(`instances of ${name} still terminating after the wait`, 'Timeout', true);
@@ -195,22 +220,36 @@ export class AwsProvider implements Provider {
       instanceType: request.instanceType,
       imageId: request.image,
     });
-    if (template.Version !== version) await pointGroupAt(this.#autoScaling, name, { LaunchTemplateId: template.LaunchTemplateId, Version: version });
+    if (template.Version !== version)
+      await pointGroupAt(this.#autoScaling, name, { LaunchTemplateId: template.LaunchTemplateId, Version: version });
 
     const requested = new Set(request.instanceIds);
     // Once all old instances are on their way out the surge is spent; raising again would overshoot.
     if (membersOf(group).some((m) => requested.has(m.InstanceId) && !isLeaving(m.LifecycleState))) {
-      await this.#raiseDesired(name, group, request.instanceIds.length, `${request.idempotencyToken}/surge`, tagKeys.surge);
+      await this.#raiseDesired(
+        name,
+        group,
+        request.instanceIds.length,
+        `${request.idempotencyToken}/surge`,
+        tagKeys.surge,
+      );
     }
     const isReplacement = (m: Member) => m.LaunchTemplate?.Version === version && !requested.has(m.InstanceId);
     const ready = await poll(
       () => describeGroup(this.#autoScaling, name),
-      (g) => membersOf(g).filter((m) => isReplacement(m) && isHealthy(m.LifecycleState, m.HealthStatus)).length >= request.instanceIds.length,
+      (g) =>
+        membersOf(g).filter((m) => isReplacement(m) && isHealthy(m.LifecycleState, m.HealthStatus)).length >=
+        request.instanceIds.length,
       { intervalMs: this.#polling.intervalMs, timeoutMs: this.#polling.timeoutMs },
     );
-    if (!ready.done) throw new ProviderError(`replacements in ${name} not InService and healthy after the wait`, 'Timeout', true);
+    if (!ready.done)
+      throw new ProviderError(`replacements in ${name} not InService and healthy after the wait`, 'Timeout', true);
 
-    await this.deprovision({ resourceSetId: request.resourceSetId, instanceIds: request.instanceIds, idempotencyToken: `${request.idempotencyToken}/retire` });
+    await this.deprovision({
+      resourceSetId: request.resourceSetId,
+      instanceIds: request.instanceIds,
+      idempotencyToken: `${request.idempotencyToken}/retire`,
+    });
     return this.#instancesOf(request.resourceSetId, name, membersOf(ready.value).filter(isReplacement));
   }
 
@@ -229,12 +268,19 @@ export class AwsProvider implements Provider {
    * before SetDesiredCapacity, so a retry finds it: desired still at `from` means the first attempt
    * stopped between the two calls and `to` is applied now; anything else means it was applied.
    */
-  async #raiseDesired(name: string, group: AutoScalingGroup, count: number, token: string, tagKey: string): Promise<ScaleIntent> {
+  async #raiseDesired(
+    name: string,
+    group: AutoScalingGroup,
+    count: number,
+    token: string,
+    tagKey: string,
+  ): Promise<ScaleIntent> {
     const desired = group.DesiredCapacity ?? 0;
     const key = idempotencyKey(token);
     const recorded = readIntent(group, tagKey, scaleIntentSchema);
     if (recorded?.token === key) {
-      if (desired === recorded.from && recorded.to !== recorded.from) await setDesiredCapacity(this.#autoScaling, name, recorded.to);
+      if (desired === recorded.from && recorded.to !== recorded.from)
+        await setDesiredCapacity(this.#autoScaling, name, recorded.to);
       return recorded;
     }
     assertHeadroom(name, group, count);
@@ -248,11 +294,20 @@ export class AwsProvider implements Provider {
    * Pins the source version on the first attempt: by a retry the group already follows the new
    * version, and basing the request on that would make EC2 reject the reused client token.
    */
-  async #replaceIntent(name: string, group: AutoScalingGroup, template: { LaunchTemplateId: string; Version?: string | undefined }, request: ReplaceRequest): Promise<ReplaceIntent> {
+  async #replaceIntent(
+    name: string,
+    group: AutoScalingGroup,
+    template: { LaunchTemplateId: string; Version?: string | undefined },
+    request: ReplaceRequest,
+  ): Promise<ReplaceIntent> {
     const key = idempotencyKey(request.idempotencyToken);
     const recorded = readIntent(group, tagKeys.replace, replaceIntentSchema);
     if (recorded?.token === key) return recorded;
-    const live = new Set(membersOf(group).filter((m) => !isLeaving(m.LifecycleState)).map((m) => m.InstanceId));
+    const live = new Set(
+      membersOf(group)
+        .filter((m) => !isLeaving(m.LifecycleState))
+        .map((m) => m.InstanceId),
+    );
     const missing = request.instanceIds.filter((id) => !live.has(id));
     if (missing.length > 0) {
       throw new ProviderError(`not live members of ${name}: ${missing.join(', ')}`, 'InstanceNotFound', false);

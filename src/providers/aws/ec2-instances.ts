@@ -17,7 +17,10 @@ import { aws } from './errors.js';
 export async function describeGroupInstances(client: EC2Client, groupName: string): Promise<Map<string, Ec2Instance>> {
   return aws(async () => {
     const found = new Map<string, Ec2Instance>();
-    const pages = paginateDescribeInstances({ client, pageSize: 1000 }, { Filters: [{ Name: 'tag:aws:autoscaling:groupName', Values: [groupName] }] });
+    const pages = paginateDescribeInstances(
+      { client, pageSize: 1000 },
+      { Filters: [{ Name: 'tag:aws:autoscaling:groupName', Values: [groupName] }] },
+    );
     for await (const page of pages) {
       for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
         if (instance.InstanceId !== undefined) found.set(instance.InstanceId, instance);
@@ -33,7 +36,11 @@ export async function describeGroupInstances(client: EC2Client, groupName: strin
  */
 const baselineVCpus = 2;
 
-export async function describeInstanceTypes(client: EC2Client, names: readonly string[], hourlyPrices: Readonly<Record<string, number>>): Promise<InstanceType[]> {
+export async function describeInstanceTypes(
+  client: EC2Client,
+  names: readonly string[],
+  hourlyPrices: Readonly<Record<string, number>>,
+): Promise<InstanceType[]> {
   return aws(async () => {
     const types: InstanceType[] = [];
     // The SDK types these as a closed union of today's names; EC2 validates them server-side.

@@ -7,12 +7,26 @@ import { ProviderError } from '../../domain/provider.js';
  * LimitExceeded, AccessDenied, ResourceInUse, …) needs a person or a different request.
  */
 const retryableCodes = new Set([
-  'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'RequestThrottled', 'TooManyRequestsException',
-  'ServiceUnavailable', 'Unavailable', 'InternalFailure', 'InternalError',
-  'ScalingActivityInProgress', 'ResourceContention',
-  'RequestTimeout', 'RequestTimeoutException',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+  'Unavailable',
+  'InternalFailure',
+  'InternalError',
+  'ScalingActivityInProgress',
+  'ResourceContention',
+  'RequestTimeout',
+  'RequestTimeoutException',
   // Node and the SDK's HTTP handler: the request never got an answer.
-  'TimeoutError', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
 ]);
 
 interface AwsLikeError {

@@ -3,7 +3,13 @@ import type { Instance as Ec2Instance } from '@aws-sdk/client-ec2';
 import type { Instance } from '../../domain/provider.js';
 import { isHealthy, stateOf } from './lifecycle.js';
 
-function common(resourceSetId: string, id: string, ec2: Ec2Instance | undefined, agentPort: number | undefined, instanceType?: string): Omit<Instance, 'state' | 'healthy'> {
+function common(
+  resourceSetId: string,
+  id: string,
+  ec2: Ec2Instance | undefined,
+  agentPort: number | undefined,
+  instanceType?: string,
+): Omit<Instance, 'state' | 'healthy'> {
   const ip = ec2?.PrivateIpAddress;
   return {
     id,
@@ -17,7 +23,12 @@ function common(resourceSetId: string, id: string, ec2: Ec2Instance | undefined,
 }
 
 /** A member of the group: Auto Scaling owns its state and health, EC2 supplies the details. */
-export function memberInstance(resourceSetId: string, member: AsgInstance & { InstanceId: string }, ec2: Ec2Instance | undefined, agentPort: number | undefined): Instance {
+export function memberInstance(
+  resourceSetId: string,
+  member: AsgInstance & { InstanceId: string },
+  ec2: Ec2Instance | undefined,
+  agentPort: number | undefined,
+): Instance {
   return {
     ...common(resourceSetId, member.InstanceId, ec2, agentPort, member.InstanceType),
     state: stateOf(member.LifecycleState),

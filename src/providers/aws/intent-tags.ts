@@ -41,7 +41,11 @@ export function idempotencyKey(token: string): string {
   return /^[\x20-\x7e]{1,128}$/.test(token) ? token : createHash('sha256').update(token).digest('hex');
 }
 
-export function readIntent<S extends z.ZodType>(group: AutoScalingGroup, key: string, schema: S): z.infer<S> | undefined {
+export function readIntent<S extends z.ZodType>(
+  group: AutoScalingGroup,
+  key: string,
+  schema: S,
+): z.infer<S> | undefined {
   const value = group.Tags?.find((tag) => tag.Key === key)?.Value;
   if (value === undefined) return undefined;
   try {
@@ -52,14 +56,25 @@ export function readIntent<S extends z.ZodType>(group: AutoScalingGroup, key: st
   }
 }
 
-export async function writeIntent(client: AutoScalingClient, groupName: string, key: string, intent: ScaleIntent | ReplaceIntent): Promise<void> {
-  await aws(() => client.send(new CreateOrUpdateTagsCommand({
-    Tags: [{
-      ResourceId: groupName,
-      ResourceType: 'auto-scaling-group',
-      Key: key,
-      Value: JSON.stringify(intent),
-      PropagateAtLaunch: false,
-    }],
-  })));
+export async function writeIntent(
+  client: AutoScalingClient,
+  groupName: string,
+  key: string,
+  intent: ScaleIntent | ReplaceIntent,
+): Promise<void> {
+  await aws(() =>
+    client.send(
+      new CreateOrUpdateTagsCommand({
+        Tags: [
+          {
+            ResourceId: groupName,
+            ResourceType: 'auto-scaling-group',
+            Key: key,
+            Value: JSON.stringify(intent),
+            PropagateAtLaunch: false,
+          },
+        ],
+      }),
+    ),
+  );
 }

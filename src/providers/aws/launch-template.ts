@@ -11,12 +11,22 @@ import { aws } from './errors.js';
  * CreateLaunchTemplateVersion wants a version number as its source, while a group may follow the
  * "$Latest" or "$Default" alias (or name no version, which means "$Default").
  */
-export async function resolveVersion(client: EC2Client, template: { LaunchTemplateId: string; Version?: string | undefined }): Promise<string> {
+export async function resolveVersion(
+  client: EC2Client,
+  template: { LaunchTemplateId: string; Version?: string | undefined },
+): Promise<string> {
   const version = template.Version ?? '$Default';
   if (/^\d+$/.test(version)) return version;
-  const { LaunchTemplates: found = [] } = await aws(() => client.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [template.LaunchTemplateId] })));
+  const { LaunchTemplates: found = [] } = await aws(() =>
+    client.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [template.LaunchTemplateId] })),
+  );
   const number = version === '$Latest' ? found[0]?.LatestVersionNumber : found[0]?.DefaultVersionNumber;
-  if (number === undefined) throw new ProviderError(`cannot resolve version ${version} of launch template ${template.LaunchTemplateId}`, 'InvalidLaunchTemplateVersion', false);
+  if (number === undefined)
+    throw new ProviderError(
+      `cannot resolve version ${version} of launch template ${template.LaunchTemplateId}`,
+      'InvalidLaunchTemplateVersion',
+      false,
+    );
   return String(number);
 }
 
@@ -36,13 +46,22 @@ export async function createVersion(client: EC2Client, v: NewVersion): Promise<s
     ...(v.instanceType !== undefined && { InstanceType: v.instanceType as RequestLaunchTemplateData['InstanceType'] }),
     ...(v.imageId !== undefined && { ImageId: v.imageId }),
   };
-  const { LaunchTemplateVersion: created } = await aws(() => client.send(new CreateLaunchTemplateVersionCommand({
-    LaunchTemplateId: v.templateId,
-    SourceVersion: v.sourceVersion,
-    ClientToken: v.clientToken,
-    VersionDescription: `prescale ${v.clientToken}`,
-    LaunchTemplateData: data,
-  })));
-  if (created?.VersionNumber === undefined) throw new ProviderError(`CreateLaunchTemplateVersion returned no version for ${v.templateId}`, 'InternalFailure', true);
+  const { LaunchTemplateVersion: created } = await aws(() =>
+    client.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: v.templateId,
+        SourceVersion: v.sourceVersion,
+        ClientToken: v.clientToken,
+        VersionDescription: `prescale ${v.clientToken}`,
+        LaunchTemplateData: data,
+      }),
+    ),
+  );
+  if (created?.VersionNumber === undefined)
+    throw new ProviderError(
+      `CreateLaunchTemplateVersion returned no version for ${v.templateId}`,
+      'InternalFailure',
+      true,
+    );
   return String(created.VersionNumber);
 }

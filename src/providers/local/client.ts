@@ -1,5 +1,11 @@
 import {
-  ProviderError, type DeprovisionRequest, type Instance, type InstanceType, type Provider, type ProvisionRequest, type ReplaceRequest,
+  ProviderError,
+  type DeprovisionRequest,
+  type Instance,
+  type InstanceType,
+  type Provider,
+  type ProvisionRequest,
+  type ReplaceRequest,
 } from '../../domain/provider.js';
 
 export interface LocalProviderOptions {
@@ -44,22 +50,37 @@ export class LocalProvider implements Provider {
   }
 
   async describeInstances(resourceSetId: string): Promise<Instance[]> {
-    return (await this.call<{ instances: Instance[] }>('GET', `/instances?resourceSetId=${encodeURIComponent(resourceSetId)}`)).instances;
+    return (
+      await this.call<{ instances: Instance[] }>('GET', `/instances?resourceSetId=${encodeURIComponent(resourceSetId)}`)
+    ).instances;
   }
 
   async provision(request: ProvisionRequest): Promise<Instance[]> {
-    return (await this.call<{ instances: Instance[] }>('POST', '/instances', {
-      resourceSetId: request.resourceSetId, count: request.count, instanceType: request.instanceType,
-      image: request.image, clientToken: request.idempotencyToken, ...(request.config ? { config: request.config } : {}),
-    })).instances;
+    return (
+      await this.call<{ instances: Instance[] }>('POST', '/instances', {
+        resourceSetId: request.resourceSetId,
+        count: request.count,
+        instanceType: request.instanceType,
+        image: request.image,
+        clientToken: request.idempotencyToken,
+        ...(request.config ? { config: request.config } : {}),
+      })
+    ).instances;
   }
 
   async deprovision(request: DeprovisionRequest): Promise<Instance[]> {
     const { instances } = await this.call<{ instances: Instance[] }>('POST', '/instances/terminate', {
-      resourceSetId: request.resourceSetId, instanceIds: request.instanceIds, clientToken: request.idempotencyToken,
+      resourceSetId: request.resourceSetId,
+      instanceIds: request.instanceIds,
+      clientToken: request.idempotencyToken,
       ...(request.drainSeconds === undefined ? {} : { drainSeconds: request.drainSeconds }),
     });
-    return this.waitFor(request.resourceSetId, instances.map((i) => i.id), (i) => i.state === 'terminated', 'terminated');
+    return this.waitFor(
+      request.resourceSetId,
+      instances.map((i) => i.id),
+      (i) => i.state === 'terminated',
+      'terminated',
+    );
   }
 
   /**
@@ -71,7 +92,12 @@ export class LocalProvider implements Provider {
     const groups = new Map<string, { instanceType: string; image: string; count: number }>();
     for (const id of request.instanceIds) {
       const old = current.find((i) => i.id === id);
-      if (!old) throw new ProviderError(`instance ${id} does not exist in resource set "${request.resourceSetId}"`, 'InvalidInstanceID.NotFound', false);
+      if (!old)
+        throw new ProviderError(
+          `instance ${id} does not exist in resource set "${request.resourceSetId}"`,
+          'InvalidInstanceID.NotFound',
+          false,
+        );
       const instanceType = request.instanceType ?? old.instanceType;
       const image = request.image ?? old.image;
       const key = JSON.stringify([instanceType, image]);
@@ -79,12 +105,26 @@ export class LocalProvider implements Provider {
     }
     const launched: Instance[] = [];
     for (const [index, group] of [...groups.values()].entries()) {
-      launched.push(...await this.provision({
-        resourceSetId: request.resourceSetId, ...group, config: request.config, idempotencyToken: `${request.idempotencyToken}/launch-${index}`,
-      }));
+      launched.push(
+        ...(await this.provision({
+          resourceSetId: request.resourceSetId,
+          ...group,
+          config: request.config,
+          idempotencyToken: `${request.idempotencyToken}/launch-${index}`,
+        })),
+      );
     }
-    const ready = await this.waitFor(request.resourceSetId, launched.map((i) => i.id), (i) => i.state === 'running' && i.healthy, 'running and healthy');
-    await this.deprovision({ resourceSetId: request.resourceSetId, instanceIds: request.instanceIds, idempotencyToken: `${request.idempotencyToken}/terminate` });
+    const ready = await this.waitFor(
+      request.resourceSetId,
+      launched.map((i) => i.id),
+      (i) => i.state === 'running' && i.healthy,
+      'running and healthy',
+    );
+    await this.deprovision({
+      resourceSetId: request.resourceSetId,
+      instanceIds: request.instanceIds,
+      idempotencyToken: `${request.idempotencyToken}/terminate`,
+    });
     return ready;
   }
 
@@ -93,14 +133,32 @@ export class LocalProvider implements Provider {
   }
 
   /** Polls describe until every instance satisfies `done`; fails fast when one can no longer get there. */
-  private async waitFor(resourceSetId: string, ids: string[], done: (i: Instance) => boolean, what: string): Promise<Instance[]> {
+  private async waitFor(
+    resourceSetId: string,
+    ids: string[],
+    done: (i: Instance) => boolean,
+    what: string,
+  ): Promise<Instance[]> {
     const deadline = Date.now() + this.settleTimeoutMs;
     for (;;) {
       const byId = new Map((await this.describeInstances(resourceSetId)).map((i) => [i.id, i]));
-      if (ids.every((id) => { const i = byId.get(id); return i !== undefined && done(i); })) return ids.map((id) => byId.get(id)!);
-      const lost = ids.find((id) => { const i = byId.get(id); return i === undefined || (i.state === 'terminated' && !done(i)); });
+      if (
+        ids.every((id) => {
+          const i = byId.get(id);
+          return i !== undefined && done(i);
+        })
+      )
+        return ids.map((id) => byId.get(id)!);
+      const lost = ids.find((id) => {
+        const i = byId.get(id);
+        return i === undefined || (i.state === 'terminated' && !done(i));
+      });
       if (lost !== undefined) {
-        throw new ProviderError(`instance ${lost} was terminated or lost while waiting for it to be ${what}`, 'InstanceLost', false);
+        throw new ProviderError(
+          `instance ${lost} was terminated or lost while waiting for it to be ${what}`,
+          'InstanceLost',
+          false,
+        );
       }
       if (Date.now() > deadline) {
         throw new ProviderError(`instances not ${what} within ${this.settleTimeoutMs / 1000} s`, 'Timeout', true);
@@ -116,21 +174,34 @@ export class LocalProvider implements Provider {
       response = await fetch(`${this.url}${path}`, {
         method,
         signal: AbortSignal.timeout(this.requestTimeoutMs),
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       text = await response.text();
     } catch (err) {
       const timedOut = (err as Error).name === 'TimeoutError';
       throw new ProviderError(
-        timedOut ? `local cloud at ${this.url} did not answer ${method} ${path} within ${this.requestTimeoutMs} ms` : `local cloud at ${this.url} is unreachable: ${(err as Error).message}`,
-        timedOut ? 'Timeout' : 'Unavailable', true, { cause: err });
+        timedOut
+          ? `local cloud at ${this.url} did not answer ${method} ${path} within ${this.requestTimeoutMs} ms`
+          : `local cloud at ${this.url} is unreachable: ${(err as Error).message}`,
+        timedOut ? 'Timeout' : 'Unavailable',
+        true,
+        { cause: err },
+      );
     }
     if (response.ok) {
       try {
         return JSON.parse(text) as T;
       } catch (err) {
-        throw new ProviderError(`local cloud: ${method} ${path} answered ${response.status} with a body that is not JSON`, 'InvalidResponse', true, { cause: err });
+        throw new ProviderError(
+          `local cloud: ${method} ${path} answered ${response.status} with a body that is not JSON`,
+          'InvalidResponse',
+          true,
+          { cause: err },
+        );
       }
     }
     let error: { code?: string; message?: string } | undefined;
@@ -141,6 +212,8 @@ export class LocalProvider implements Provider {
     }
     throw new ProviderError(
       `local cloud: ${method} ${path} → ${response.status}: ${error?.message ?? text.slice(0, 200)}`,
-      error?.code ?? `HTTP${response.status}`, !CALLER_ERRORS.has(response.status));
+      error?.code ?? `HTTP${response.status}`,
+      !CALLER_ERRORS.has(response.status),
+    );
   }
 }

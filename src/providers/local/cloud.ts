@@ -9,7 +9,13 @@ import { capacityProblem, DEFAULT_APP_CONFIG, sampleParamsSchema } from '../../s
 import { versionOfImage } from '../../sample-service/versions.js';
 import type { Instance } from '../../domain/provider.js';
 import { findInstanceType, LOCAL_INSTANCE_TYPES } from './instance-types.js';
-import { freeLoopbackPort, isInstanceProcess, isPortFree, spawnInstance, stopInstanceProcesses } from './instance-processes.js';
+import {
+  freeLoopbackPort,
+  isInstanceProcess,
+  isPortFree,
+  spawnInstance,
+  stopInstanceProcesses,
+} from './instance-processes.js';
 import { StateFile, type CloudState, type InstanceRecord } from './state-file.js';
 
 /** Terminated instances stay visible to describe for an hour, as on EC2. */
@@ -90,8 +96,11 @@ export class LocalCloud {
     return this.exclusive(async () => {
       const type = findInstanceType(request.instanceType);
       if (!type) {
-        throw new HttpError(400, 'InvalidInstanceType',
-          `instanceType: "${request.instanceType}" is not one of ${LOCAL_INSTANCE_TYPES.map((t) => t.name).join(', ')}`);
+        throw new HttpError(
+          400,
+          'InvalidInstanceType',
+          `instanceType: "${request.instanceType}" is not one of ${LOCAL_INSTANCE_TYPES.map((t) => t.name).join(', ')}`,
+        );
       }
       try {
         versionOfImage(request.image);
@@ -102,10 +111,21 @@ export class LocalCloud {
       // The app refuses a configuration too big for the type; say so now, not by never booting.
       // Its instances run the sample service, so its parameters are the sample service's.
       const sampleParams = sampleParamsSchema.safeParse(config.params);
-      if (!sampleParams.success) throw new HttpError(400, 'InvalidParameterValue', `config.params: ${sampleParams.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`);
+      if (!sampleParams.success)
+        throw new HttpError(
+          400,
+          'InvalidParameterValue',
+          `config.params: ${sampleParams.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`,
+        );
       const problem = capacityProblem(sampleParams.data, type.speed);
       if (problem) throw new HttpError(400, 'InvalidParameterValue', `config.${problem}`);
-      const params = JSON.stringify([request.resourceSetId, request.count, request.instanceType, request.image, config]);
+      const params = JSON.stringify([
+        request.resourceSetId,
+        request.count,
+        request.instanceType,
+        request.image,
+        config,
+      ]);
       const previous = this.state.launches[request.clientToken];
       if (previous) {
         if (previous.params !== params) throw mismatch(request.clientToken);
@@ -114,8 +134,11 @@ export class LocalCloud {
       }
       const live = Object.values(this.state.instances).filter((r) => r.state !== 'terminated').length;
       if (live + request.count > this.options.instanceLimit) {
-        throw new HttpError(400, 'InstanceLimitExceeded',
-          `count: ${request.count} more instances would exceed this cloud's limit of ${this.options.instanceLimit} (${live} in use)`);
+        throw new HttpError(
+          400,
+          'InstanceLimitExceeded',
+          `count: ${request.count} more instances would exceed this cloud's limit of ${this.options.instanceLimit} (${live} in use)`,
+        );
       }
       const now = Date.now();
       const usedPorts = this.usedPorts();
@@ -123,9 +146,16 @@ export class LocalCloud {
       for (let i = 0; i < request.count; i++) {
         records.push({
           id: `i-${randomBytes(8).toString('hex')}`,
-          resourceSetId: request.resourceSetId, instanceType: type.name, image: request.image, config,
-          state: 'pending', healthy: false, launchedAt: new Date(now).toISOString(), bootUntil: now + this.options.bootDelayMs,
-          app: { port: await allocatePort(usedPorts) }, agent: { port: await allocatePort(usedPorts) },
+          resourceSetId: request.resourceSetId,
+          instanceType: type.name,
+          image: request.image,
+          config,
+          state: 'pending',
+          healthy: false,
+          launchedAt: new Date(now).toISOString(),
+          bootUntil: now + this.options.bootDelayMs,
+          app: { port: await allocatePort(usedPorts) },
+          agent: { port: await allocatePort(usedPorts) },
         });
       }
       for (const record of records) this.state.instances[record.id] = record;
@@ -134,7 +164,10 @@ export class LocalCloud {
       await this.save();
       for (const record of records) await this.start(record);
       await this.save();
-      this.options.logger.info({ resourceSetId: request.resourceSetId, instanceIds: records.map((r) => r.id), instanceType: type.name }, 'launched');
+      this.options.logger.info(
+        { resourceSetId: request.resourceSetId, instanceIds: records.map((r) => r.id), instanceType: type.name },
+        'launched',
+      );
       return this.view(records.map((r) => r.id));
     });
   }
@@ -155,8 +188,11 @@ export class LocalCloud {
         return !record || (request.resourceSetId !== undefined && record.resourceSetId !== request.resourceSetId);
       });
       if (missing.length) {
-        throw new HttpError(400, 'InvalidInstanceID.NotFound',
-          `instanceIds: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist${request.resourceSetId ? ` in resource set "${request.resourceSetId}"` : ''}`);
+        throw new HttpError(
+          400,
+          'InvalidInstanceID.NotFound',
+          `instanceIds: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist${request.resourceSetId ? ` in resource set "${request.resourceSetId}"` : ''}`,
+        );
       }
       const stopping = ids.map((id) => this.state.instances[id]!).filter(isLive);
       for (const record of stopping) {
@@ -166,7 +202,10 @@ export class LocalCloud {
       this.state.terminations[request.clientToken] = { params, instanceIds: ids };
       await this.save();
       for (const record of stopping) this.track(this.finishTermination(record, request.drainSeconds * 1000));
-      this.options.logger.info({ instanceIds: stopping.map((r) => r.id), drainSeconds: request.drainSeconds }, 'terminating');
+      this.options.logger.info(
+        { instanceIds: stopping.map((r) => r.id), drainSeconds: request.drainSeconds },
+        'terminating',
+      );
       return this.view(ids);
     });
   }
@@ -199,7 +238,11 @@ export class LocalCloud {
     await this.mutations.catch(() => undefined);
     await Promise.all(this.terminating);
     if (options.stopInstances) {
-      await Promise.all(Object.values(this.state.instances).filter(isLive).map((r) => stopInstanceProcesses(processesOf(r), STOP_GRACE_MS)));
+      await Promise.all(
+        Object.values(this.state.instances)
+          .filter(isLive)
+          .map((r) => stopInstanceProcesses(processesOf(r), STOP_GRACE_MS)),
+      );
     }
     await this.save();
   }
@@ -222,14 +265,24 @@ export class LocalCloud {
   }
 
   private usedPorts(): Set<number> {
-    return new Set(Object.values(this.state.instances).filter((r) => r.state !== 'terminated').flatMap((r) => [r.app.port, r.agent.port]));
+    return new Set(
+      Object.values(this.state.instances)
+        .filter((r) => r.state !== 'terminated')
+        .flatMap((r) => [r.app.port, r.agent.port]),
+    );
   }
 
   private async start(record: InstanceRecord): Promise<void> {
     const pids = await spawnInstance({
-      id: record.id, resourceSetId: record.resourceSetId, speed: findInstanceType(record.instanceType)!.speed,
-      image: record.image, config: record.config, appPort: record.app.port, agentPort: record.agent.port,
-      dir: this.instanceDir(record.id), ingestUrl: this.options.ingestUrl,
+      id: record.id,
+      resourceSetId: record.resourceSetId,
+      speed: findInstanceType(record.instanceType)!.speed,
+      image: record.image,
+      config: record.config,
+      appPort: record.app.port,
+      agentPort: record.agent.port,
+      dir: this.instanceDir(record.id),
+      ingestUrl: this.options.ingestUrl,
       agentToken: agentToken(this.options.agentSecret, record.id),
     });
     record.app.pid = pids.appPid;
@@ -285,7 +338,8 @@ export class LocalCloud {
   }
 
   private track(work: Promise<void>): void {
-    const tracked = work.catch((err: unknown) => this.options.logger.error({ err }, 'termination failed'))
+    const tracked = work
+      .catch((err: unknown) => this.options.logger.error({ err }, 'termination failed'))
       .finally(() => this.terminating.delete(tracked));
     this.terminating.add(tracked);
   }
@@ -294,45 +348,52 @@ export class LocalCloud {
     this.healthTimer = setTimeout(() => {
       void this.checkHealth()
         .catch((err: unknown) => this.options.logger.error({ err }, 'health check failed'))
-        .finally(() => { if (!this.closed) this.scheduleHealthCheck(); });
+        .finally(() => {
+          if (!this.closed) this.scheduleHealthCheck();
+        });
     }, this.options.healthIntervalMs);
   }
 
   /** Pending instances past their boot delay become running on their first good probe. */
   private async checkHealth(): Promise<void> {
     const now = Date.now();
-    const due = Object.values(this.state.instances).filter((r) => r.state === 'running' || (r.state === 'pending' && now >= r.bootUntil));
+    const due = Object.values(this.state.instances).filter(
+      (r) => r.state === 'running' || (r.state === 'pending' && now >= r.bootUntil),
+    );
     let changed = false;
-    await Promise.all(due.map(async (record) => {
-      const ok = await probe(record);
-      // The record may have started draining while the probe was out.
-      if (record.state === 'pending' && ok) {
-        record.state = 'running';
-        record.healthy = true;
-        changed = true;
-        this.options.logger.info({ instanceId: record.id }, 'running');
-      } else if (record.state === 'running' && ok) {
-        this.failures.delete(record.id);
-        if (!record.healthy) changed = true;
-        record.healthy = true;
-      } else if (record.state === 'running') {
-        const failures = (this.failures.get(record.id) ?? 0) + 1;
-        this.failures.set(record.id, failures);
-        if (failures >= UNHEALTHY_AFTER_FAILURES && record.healthy) {
-          record.healthy = false;
+    await Promise.all(
+      due.map(async (record) => {
+        const ok = await probe(record);
+        // The record may have started draining while the probe was out.
+        if (record.state === 'pending' && ok) {
+          record.state = 'running';
+          record.healthy = true;
           changed = true;
-          this.options.logger.warn({ instanceId: record.id }, 'unhealthy');
+          this.options.logger.info({ instanceId: record.id }, 'running');
+        } else if (record.state === 'running' && ok) {
+          this.failures.delete(record.id);
+          if (!record.healthy) changed = true;
+          record.healthy = true;
+        } else if (record.state === 'running') {
+          const failures = (this.failures.get(record.id) ?? 0) + 1;
+          this.failures.set(record.id, failures);
+          if (failures >= UNHEALTHY_AFTER_FAILURES && record.healthy) {
+            record.healthy = false;
+            changed = true;
+            this.options.logger.warn({ instanceId: record.id }, 'unhealthy');
+          }
         }
-      }
-    }));
+      }),
+    );
     if (this.prune() || changed) await this.save();
   }
 
   /** Forgets instances terminated long ago, and the tokens that only named them. */
   private prune(): boolean {
     const forgetBefore = Date.now() - TERMINATED_RETAINED_MS;
-    const forgotten = Object.values(this.state.instances)
-      .filter((r) => r.state === 'terminated' && Date.parse(r.terminatedAt!) < forgetBefore);
+    const forgotten = Object.values(this.state.instances).filter(
+      (r) => r.state === 'terminated' && Date.parse(r.terminatedAt!) < forgetBefore,
+    );
     for (const record of forgotten) {
       delete this.state.instances[record.id];
       void rm(this.instanceDir(record.id), { recursive: true, force: true });
@@ -347,7 +408,11 @@ export class LocalCloud {
 }
 
 function mismatch(token: string): HttpError {
-  return new HttpError(409, 'IdempotentParameterMismatch', `clientToken: "${token}" was already used with different parameters`);
+  return new HttpError(
+    409,
+    'IdempotentParameterMismatch',
+    `clientToken: "${token}" was already used with different parameters`,
+  );
 }
 
 function markTerminated(record: InstanceRecord): void {
@@ -376,15 +441,22 @@ async function allocatePort(used: Set<number>): Promise<number> {
 /** Healthy: the app process is still ours and the agent answers /healthz with 200. */
 async function probe(record: InstanceRecord): Promise<boolean> {
   if (!(await isInstanceProcess(record.app.pid, 'app', record.app.port))) return false;
-  const response = await fetch(`http://127.0.0.1:${record.agent.port}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).catch(() => undefined);
+  const response = await fetch(`http://127.0.0.1:${record.agent.port}/healthz`, {
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+  }).catch(() => undefined);
   await response?.body?.cancel();
   return response?.status === 200;
 }
 
 function toInstance(record: InstanceRecord): Instance {
   return {
-    id: record.id, resourceSetId: record.resourceSetId, instanceType: record.instanceType, image: record.image,
-    state: record.state, healthy: record.healthy, launchedAt: record.launchedAt,
+    id: record.id,
+    resourceSetId: record.resourceSetId,
+    instanceType: record.instanceType,
+    image: record.image,
+    state: record.state,
+    healthy: record.healthy,
+    launchedAt: record.launchedAt,
     agentUrl: `http://127.0.0.1:${record.agent.port}`,
   };
 }

@@ -36,15 +36,44 @@ export async function spawnInstance(launch: InstanceLaunch): Promise<{ appPid: n
   // The instance never needs the cloud's secret or its API token, only its own agent token: the
   // agent authenticates with it, and the app asks for it on /reload.
   const { PRESCALE_AGENT_SECRET: _secret, LOCAL_CLOUD_TOKEN: _token, ...env } = process.env;
-  const appPid = spawnDetached(APP_SCRIPT, [
-    '--port', String(launch.appPort), '--speed', String(launch.speed), '--image', launch.image,
-    '--config', JSON.stringify(launch.config),
-  ], path.join(launch.dir, 'app.log'), { ...env, PRESCALE_AGENT_TOKEN: launch.agentToken });
-  const agentPid = spawnDetached(AGENT_SCRIPT, [
-    '--port', String(launch.agentPort), '--app-url', `http://127.0.0.1:${launch.appPort}`, '--app-pid', String(appPid),
-    '--instance-id', launch.id, '--resource-set-id', launch.resourceSetId, '--ingest-url', launch.ingestUrl,
-    '--state-dir', launch.dir, '--config-delivery', JSON.stringify(SAMPLE_CONFIG_DELIVERY),
-  ], path.join(launch.dir, 'agent.log'), { ...env, PRESCALE_AGENT_TOKEN: launch.agentToken });
+  const appPid = spawnDetached(
+    APP_SCRIPT,
+    [
+      '--port',
+      String(launch.appPort),
+      '--speed',
+      String(launch.speed),
+      '--image',
+      launch.image,
+      '--config',
+      JSON.stringify(launch.config),
+    ],
+    path.join(launch.dir, 'app.log'),
+    { ...env, PRESCALE_AGENT_TOKEN: launch.agentToken },
+  );
+  const agentPid = spawnDetached(
+    AGENT_SCRIPT,
+    [
+      '--port',
+      String(launch.agentPort),
+      '--app-url',
+      `http://127.0.0.1:${launch.appPort}`,
+      '--app-pid',
+      String(appPid),
+      '--instance-id',
+      launch.id,
+      '--resource-set-id',
+      launch.resourceSetId,
+      '--ingest-url',
+      launch.ingestUrl,
+      '--state-dir',
+      launch.dir,
+      '--config-delivery',
+      JSON.stringify(SAMPLE_CONFIG_DELIVERY),
+    ],
+    path.join(launch.dir, 'agent.log'),
+    { ...env, PRESCALE_AGENT_TOKEN: launch.agentToken },
+  );
   return { appPid, agentPid };
 }
 
@@ -53,7 +82,10 @@ function spawnDetached(script: string, args: string[], logFile: string, env: Nod
   try {
     // cwd is the repository so `--import tsx` resolves whatever directory we were started from.
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-      cwd: ROOT, env, detached: true, stdio: ['ignore', log, log],
+      cwd: ROOT,
+      env,
+      detached: true,
+      stdio: ['ignore', log, log],
     });
     child.on('error', () => undefined);
     child.unref();
@@ -70,7 +102,11 @@ export type InstanceProcess = 'app' | 'agent';
  * Whether `pid` is still the instance process we started on `port`. A pid alone is not enough:
  * after a reboot it may belong to a stranger, and we must neither adopt nor signal that one.
  */
-export async function isInstanceProcess(pid: number | undefined, kind: InstanceProcess, port: number): Promise<boolean> {
+export async function isInstanceProcess(
+  pid: number | undefined,
+  kind: InstanceProcess,
+  port: number,
+): Promise<boolean> {
   if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
@@ -83,9 +119,14 @@ export async function isInstanceProcess(pid: number | undefined, kind: InstanceP
 }
 
 /** SIGTERM to each live process group, SIGKILL to what is left after `graceMs`. */
-export async function stopInstanceProcesses(processes: { pid: number | undefined; kind: InstanceProcess; port: number }[], graceMs: number): Promise<void> {
+export async function stopInstanceProcesses(
+  processes: { pid: number | undefined; kind: InstanceProcess; port: number }[],
+  graceMs: number,
+): Promise<void> {
   const alive = async (): Promise<number[]> => {
-    const checks = await Promise.all(processes.map(async (p) => (await isInstanceProcess(p.pid, p.kind, p.port) ? p.pid : undefined)));
+    const checks = await Promise.all(
+      processes.map(async (p) => ((await isInstanceProcess(p.pid, p.kind, p.port)) ? p.pid : undefined)),
+    );
     return checks.filter((pid): pid is number => pid !== undefined);
   };
   const signal = (pids: number[], name: NodeJS.Signals): void => {

@@ -1,11 +1,26 @@
-import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../../logger.js';
 import type { Target } from './cloud.js';
 
 const ROUTE = /^\/rs\/([^/?]+)(\/[^?]*)?(\?.*)?$/;
 /** Connection-level headers belong to one hop and must not be forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 function forwardable(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
@@ -31,17 +46,42 @@ export class LoadBalancer {
   private readonly idleWaiters = new Map<string, Set<() => void>>();
   private readonly turn = new Map<string, number>();
   private readonly upstreamAgent = new Agent({ keepAlive: true, maxSockets: 256 });
-  private readonly arrivals = new Counter({ name: 'prescale_lb_arrivals_total', help: 'Requests that arrived for a resource set', labelNames: ['resource_set'] as const, registers: [this.metrics] });
-  private readonly outstanding = new Gauge({ name: 'prescale_lb_in_flight', help: 'Requests being served for a resource set', labelNames: ['resource_set'] as const, registers: [this.metrics] });
-  private readonly unavailable = new Counter({ name: 'prescale_lb_unavailable_total', help: 'Requests answered 503 because the set had no ready instance', labelNames: ['resource_set'] as const, registers: [this.metrics] });
-  private readonly upstreamErrors = new Counter({ name: 'prescale_lb_upstream_errors_total', help: 'Requests answered 502 because the instance failed', labelNames: ['resource_set'] as const, registers: [this.metrics] });
+  private readonly arrivals = new Counter({
+    name: 'prescale_lb_arrivals_total',
+    help: 'Requests that arrived for a resource set',
+    labelNames: ['resource_set'] as const,
+    registers: [this.metrics],
+  });
+  private readonly outstanding = new Gauge({
+    name: 'prescale_lb_in_flight',
+    help: 'Requests being served for a resource set',
+    labelNames: ['resource_set'] as const,
+    registers: [this.metrics],
+  });
+  private readonly unavailable = new Counter({
+    name: 'prescale_lb_unavailable_total',
+    help: 'Requests answered 503 because the set had no ready instance',
+    labelNames: ['resource_set'] as const,
+    registers: [this.metrics],
+  });
+  private readonly upstreamErrors = new Counter({
+    name: 'prescale_lb_upstream_errors_total',
+    help: 'Requests answered 502 because the instance failed',
+    labelNames: ['resource_set'] as const,
+    registers: [this.metrics],
+  });
 
-  constructor(private readonly targets: (resourceSetId: string) => Target[], private readonly logger: Logger) {}
+  constructor(
+    private readonly targets: (resourceSetId: string) => Target[],
+    private readonly logger: Logger,
+  ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     if (req.method === 'GET' && url === '/lb-metrics') {
-      void this.metrics.metrics().then((text) => res.writeHead(200, { 'content-type': this.metrics.contentType }).end(text));
+      void this.metrics
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': this.metrics.contentType }).end(text));
       return;
     }
     const match = ROUTE.exec(url);
@@ -96,7 +136,13 @@ export class LoadBalancer {
     return tied[turn % tied.length];
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, resourceSetId: string, path: string, failed: string | undefined): void {
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    resourceSetId: string,
+    path: string,
+    failed: string | undefined,
+  ): void {
     const target = this.pick(resourceSetId, failed);
     if (!target) {
       this.unavailable.inc({ resource_set: resourceSetId });
@@ -120,9 +166,15 @@ export class LoadBalancer {
 
     let connected = false;
     let bodyBytes = 0;
-    const countBody = (chunk: Buffer): void => { bodyBytes += chunk.length; };
+    const countBody = (chunk: Buffer): void => {
+      bodyBytes += chunk.length;
+    };
     const upstream = httpRequest({
-      host: '127.0.0.1', port: target.port, method: req.method, path, agent: this.upstreamAgent,
+      host: '127.0.0.1',
+      port: target.port,
+      method: req.method,
+      path,
+      agent: this.upstreamAgent,
       headers: { ...forwardable(req.headers), 'x-forwarded-for': req.socket.remoteAddress ?? '' },
     });
     // The body is read only once the connection is up, so a refused connection leaves it unread
@@ -142,7 +194,10 @@ export class LoadBalancer {
     });
     upstream.once('response', (upstreamRes) => {
       // Which instance answered: for debugging, as cloud load balancers' trace headers do.
-      res.writeHead(upstreamRes.statusCode ?? 502, { ...forwardable(upstreamRes.headers), 'x-prescale-instance-id': target.id });
+      res.writeHead(upstreamRes.statusCode ?? 502, {
+        ...forwardable(upstreamRes.headers),
+        'x-prescale-instance-id': target.id,
+      });
       upstreamRes.pipe(res);
       upstreamRes.once('error', () => res.destroy());
     });
@@ -159,7 +214,10 @@ export class LoadBalancer {
       // closed was reset before any of the body went out (the race Node's docs describe).
       const notDelivered = !connected || (upstream.reusedSocket && err.code === 'ECONNRESET' && bodyBytes === 0);
       if (failed === undefined && notDelivered) {
-        this.logger.warn({ instanceId: target.id, err: err.message }, 'upstream failed before the request was sent; trying another instance');
+        this.logger.warn(
+          { instanceId: target.id, err: err.message },
+          'upstream failed before the request was sent; trying another instance',
+        );
         this.forward(req, res, resourceSetId, path, target.id);
         return;
       }

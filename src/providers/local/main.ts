@@ -36,8 +36,13 @@ let values;
 try {
   ({ values } = parseArgs({
     options: {
-      port: { type: 'string' }, 'lb-port': { type: 'string' }, 'state-dir': { type: 'string' }, 'ingest-url': { type: 'string' },
-      'boot-delay-seconds': { type: 'string' }, 'instance-limit': { type: 'string' }, 'health-interval-ms': { type: 'string' },
+      port: { type: 'string' },
+      'lb-port': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'ingest-url': { type: 'string' },
+      'boot-delay-seconds': { type: 'string' },
+      'instance-limit': { type: 'string' },
+      'health-interval-ms': { type: 'string' },
       'stop-instances-on-exit': { type: 'boolean' },
     },
   }));
@@ -60,9 +65,16 @@ const args = parsed.data;
 const logger = createLogger(args.LOG_LEVEL, 'local-cloud');
 
 const server = await startLocalCloudServer({
-  port: args.port, lbPort: args['lb-port'], stateDir: path.resolve(args['state-dir']), ingestUrl: args['ingest-url'],
-  agentSecret: args.PRESCALE_AGENT_SECRET, token: localCloudToken(args.LOCAL_CLOUD_TOKEN, args.PRESCALE_AGENT_SECRET), bootDelaySeconds: args['boot-delay-seconds'], instanceLimit: args['instance-limit'],
-  healthIntervalMs: args['health-interval-ms'], logger,
+  port: args.port,
+  lbPort: args['lb-port'],
+  stateDir: path.resolve(args['state-dir']),
+  ingestUrl: args['ingest-url'],
+  agentSecret: args.PRESCALE_AGENT_SECRET,
+  token: localCloudToken(args.LOCAL_CLOUD_TOKEN, args.PRESCALE_AGENT_SECRET),
+  bootDelaySeconds: args['boot-delay-seconds'],
+  instanceLimit: args['instance-limit'],
+  healthIntervalMs: args['health-interval-ms'],
+  logger,
 }).catch((err: unknown) => {
   logger.fatal({ err }, 'could not start');
   process.exit(1);
@@ -76,7 +88,10 @@ function stop(why: string): void {
   logger.info({ why, stopInstances: args['stop-instances-on-exit'] }, 'stopping');
   void server.stop({ stopInstances: args['stop-instances-on-exit'] }).then(
     () => process.exit(0),
-    (err: unknown) => { logger.error({ err }, 'stop failed'); process.exit(1); },
+    (err: unknown) => {
+      logger.error({ err }, 'stop failed');
+      process.exit(1);
+    },
   );
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(signal));

@@ -60,11 +60,18 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query')
 function createApi(cloud: LocalCloud, token: string, logger: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   // Before the body parser: a caller without the token gets its 401 without the body being read.
-  app.use((req, _res, next) => { requireBearer(req.headers, token, 'local cloud token'); next(); });
+  app.use((req, _res, next) => {
+    requireBearer(req.headers, token, 'local cloud token');
+    next();
+  });
   app.use(express.json({ limit: '256kb' }));
-  app.get('/instance-types', (_req, res) => { res.json({ instanceTypes: LOCAL_INSTANCE_TYPES }); });
+  app.get('/instance-types', (_req, res) => {
+    res.json({ instanceTypes: LOCAL_INSTANCE_TYPES });
+  });
   app.get('/instances', (req: Request, res) => {
     const { resourceSetId } = parse(describeSchema, req.query, 'query');
     res.json({ instances: cloud.describe(resourceSetId) });
@@ -78,12 +85,22 @@ function createApi(cloud: LocalCloud, token: string, logger: Logger): express.Ex
   app.use((req, _res, next) => next(new HttpError(404, 'NotFound', `no route for ${req.method} ${req.path}`)));
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     const e = err as { type?: string; status?: number; message?: string };
-    const httpError = err instanceof HttpError ? err
-      : e.type === 'entity.parse.failed' ? new HttpError(400, 'invalid_json', `body: not valid JSON (${e.message})`)
-        : typeof e.status === 'number' && e.status < 500 ? new HttpError(e.status, 'bad_request', e.message ?? 'bad request')
-          : new HttpError(500, 'InternalError', 'internal error');
+    const httpError =
+      err instanceof HttpError
+        ? err
+        : e.type === 'entity.parse.failed'
+          ? new HttpError(400, 'invalid_json', `body: not valid JSON (${e.message})`)
+          : typeof e.status === 'number' && e.status < 500
+            ? new HttpError(e.status, 'bad_request', e.message ?? 'bad request')
+            : new HttpError(500, 'InternalError', 'internal error');
     if (httpError.status >= 500) logger.error({ err }, 'request failed');
-    res.status(httpError.status).json({ error: { code: httpError.code, message: httpError.message, ...(httpError.details ? { details: httpError.details } : {}) } });
+    res.status(httpError.status).json({
+      error: {
+        code: httpError.code,
+        message: httpError.message,
+        ...(httpError.details ? { details: httpError.details } : {}),
+      },
+    });
   };
   app.use(onError);
   return app;
@@ -91,7 +108,12 @@ function createApi(cloud: LocalCloud, token: string, logger: Logger): express.Ex
 
 async function listen(server: Server, port: number): Promise<void> {
   server.listen(port, '127.0.0.1');
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => { throw err as Error; })]);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([err]) => {
+      throw err as Error;
+    }),
+  ]);
 }
 
 function close(server: Server): Promise<void> {
@@ -107,9 +129,13 @@ function close(server: Server): Promise<void> {
  */
 export async function startLocalCloudServer(options: LocalCloudServerOptions): Promise<LocalCloudServer> {
   const cloud = await LocalCloud.open({
-    stateDir: options.stateDir, ingestUrl: options.ingestUrl, agentSecret: options.agentSecret,
-    bootDelayMs: options.bootDelaySeconds * 1000, instanceLimit: options.instanceLimit,
-    healthIntervalMs: options.healthIntervalMs, logger: options.logger,
+    stateDir: options.stateDir,
+    ingestUrl: options.ingestUrl,
+    agentSecret: options.agentSecret,
+    bootDelayMs: options.bootDelaySeconds * 1000,
+    instanceLimit: options.instanceLimit,
+    healthIntervalMs: options.healthIntervalMs,
+    logger: options.logger,
     // Only terminations drain, and none starts before the API below is listening.
     drain: (instanceId, timeoutMs) => lb.waitUntilIdle(instanceId, timeoutMs),
   });

@@ -43,8 +43,17 @@ export interface StartedLocalCloud {
  */
 export async function startLocalCloud(options: LocalCloudStartOptions): Promise<StartedLocalCloud> {
   const args = [
-    '--import', 'tsx', MAIN_SCRIPT, '--port', String(options.port), '--lb-port', String(options.lbPort),
-    '--state-dir', options.stateDir, '--ingest-url', options.ingestUrl,
+    '--import',
+    'tsx',
+    MAIN_SCRIPT,
+    '--port',
+    String(options.port),
+    '--lb-port',
+    String(options.lbPort),
+    '--state-dir',
+    options.stateDir,
+    '--ingest-url',
+    options.ingestUrl,
   ];
   if (options.bootDelaySeconds !== undefined) args.push('--boot-delay-seconds', String(options.bootDelaySeconds));
   if (options.instanceLimit !== undefined) args.push('--instance-limit', String(options.instanceLimit));
@@ -52,17 +61,24 @@ export async function startLocalCloud(options: LocalCloudStartOptions): Promise<
   if (options.stopInstancesOnExit) args.push('--stop-instances-on-exit');
   const token = localCloudToken(options.token, options.agentSecret);
   const child = await startChild('local-cloud', process.execPath, args, {
-    logDir: options.logDir, env: { ...(options.env ?? process.env), PRESCALE_AGENT_SECRET: options.agentSecret, LOCAL_CLOUD_TOKEN: token },
+    logDir: options.logDir,
+    env: { ...(options.env ?? process.env), PRESCALE_AGENT_SECRET: options.agentSecret, LOCAL_CLOUD_TOKEN: token },
     lifeline: true,
   });
   const apiUrl = `http://127.0.0.1:${options.port}`;
-  await waitUntilReady(child, async () => {
-    const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
-    if (!response.ok) throw new Error(`/healthz answered ${response.status}`);
-  }, 60_000);
+  await waitUntilReady(
+    child,
+    async () => {
+      const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
+      if (!response.ok) throw new Error(`/healthz answered ${response.status}`);
+    },
+    60_000,
+  );
   await assertOwnListener(child, options.port, 'the local cloud');
   return {
     child: { ...child, stop: (graceMs = STOP_GRACE_MS) => child.stop(graceMs) },
-    apiUrl, token, lbUrl: `http://127.0.0.1:${options.lbPort}`,
+    apiUrl,
+    token,
+    lbUrl: `http://127.0.0.1:${options.lbPort}`,
   };
 }

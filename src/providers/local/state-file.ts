@@ -59,7 +59,8 @@ export class StateFile {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, instances: {}, launches: {}, terminations: {} };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return { version: 1, instances: {}, launches: {}, terminations: {} };
       throw err;
     }
     let json: unknown;

@@ -18,7 +18,10 @@ export class AwsPredictivePolicy implements Policy {
   private readonly forecast: Float64Array;
 
   /** `stabilisationMinutes`: the HPA rule's scale-in window. */
-  constructor(private readonly env: PolicyEnv, stabilisationMinutes?: number) {
+  constructor(
+    private readonly env: PolicyEnv,
+    stabilisationMinutes?: number,
+  ) {
     this.hpa = new HpaPolicy(env, stabilisationMinutes);
     this.forecast = new Float64Array(Math.ceil(env.minutes / HOUR) + 1).fill(NaN);
   }
@@ -41,7 +44,8 @@ export class AwsPredictivePolicy implements Policy {
     const made = this.forecast[hour] ?? NaN;
     if (!Number.isNaN(made)) return made;
     const means: number[] = [];
-    for (let day = 1; day <= HISTORY_DAYS && hour - day * DAY_HOURS >= 0; day++) means.push(hourMean(demand, hour - day * DAY_HOURS));
+    for (let day = 1; day <= HISTORY_DAYS && hour - day * DAY_HOURS >= 0; day++)
+      means.push(hourMean(demand, hour - day * DAY_HOURS));
     const mean = exactMean(means);
     if (hour < this.forecast.length) this.forecast[hour] = mean;
     return mean;

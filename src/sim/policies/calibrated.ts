@@ -2,7 +2,14 @@ import type { Forecaster } from '../../forecast/forecaster.js';
 import { DEFAULT_MODELS, loadForecasters } from '../../forecast/models.js';
 import { calibrate, DEFAULT_CHOICE, type Calibration, type Choice, type Objective } from '../calibrate.js';
 import { forecastRun, type ForecastRun, type LeadPeaks } from '../lead-forecasts.js';
-import { CANDIDATE_POINTS, FORECAST_POINTS, pointPolicy, reactivePoint, samePoint, type OperatingPoint } from '../operating-points.js';
+import {
+  CANDIDATE_POINTS,
+  FORECAST_POINTS,
+  pointPolicy,
+  reactivePoint,
+  samePoint,
+  type OperatingPoint,
+} from '../operating-points.js';
 import type { Observation, Policy, PolicyEnv, PolicySpec } from '../policy.js';
 
 const DAY = 1440;
@@ -41,9 +48,15 @@ export class CalibratedPolicy implements Policy {
   readonly calibrations: { minute: number; calibration: Calibration }[] = [];
 
   /** `models`: the forecaster's, loaded; needed when a candidate is a forecast point. */
-  constructor(private readonly env: PolicyEnv, private readonly config: CalibratedConfig, private readonly models: readonly Forecaster[] = []) {
+  constructor(
+    private readonly env: PolicyEnv,
+    private readonly config: CalibratedConfig,
+    private readonly models: readonly Forecaster[] = [],
+  ) {
     const reactive = reactivePoint(env.target);
-    const points = config.candidates.some((p) => samePoint(p, reactive)) ? config.candidates : [...config.candidates, reactive];
+    const points = config.candidates.some((p) => samePoint(p, reactive))
+      ? config.candidates
+      : [...config.candidates, reactive];
     this.forecasting = points.some((p) => p.rule === 'forecast');
     this.advisors = points.map((point) => ({ point, policy: pointPolicy(point, env, this.peaks) }));
     this.current = this.advisors.findIndex((a) => samePoint(a.point, reactive));
@@ -85,7 +98,10 @@ export class CalibratedPolicy implements Policy {
 }
 
 /** The policy's spec, with the forecaster's models loaded when a candidate is a forecast point. */
-export async function calibrated(config: CalibratedConfig = CALIBRATED_DEFAULTS, name = 'predictive'): Promise<PolicySpec> {
+export async function calibrated(
+  config: CalibratedConfig = CALIBRATED_DEFAULTS,
+  name = 'predictive',
+): Promise<PolicySpec> {
   const models = config.candidates.some((p) => p.rule === 'forecast') ? await loadForecasters(DEFAULT_MODELS) : [];
   return { name, create: (env) => new CalibratedPolicy(env, config, models) };
 }

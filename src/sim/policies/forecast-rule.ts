@@ -10,7 +10,12 @@ import { HpaPolicy } from './hpa.js';
 export class ForecastRulePolicy implements Policy {
   private readonly hpa: HpaPolicy;
 
-  constructor(private readonly env: PolicyEnv, holdMinutes: number, private readonly quantile: LeadQuantile, private readonly leads: LeadPeaks) {
+  constructor(
+    private readonly env: PolicyEnv,
+    holdMinutes: number,
+    private readonly quantile: LeadQuantile,
+    private readonly leads: LeadPeaks,
+  ) {
     this.hpa = new HpaPolicy(env, holdMinutes);
   }
 

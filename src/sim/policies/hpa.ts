@@ -17,11 +17,19 @@ export class HpaPolicy implements Policy {
   private readonly recent: number[] = [];
 
   /** `window`: minutes of recommendations scale-in waits out; Kubernetes' default is 5. */
-  constructor(private readonly env: PolicyEnv, private readonly window = STABILISATION_MINUTES) {}
+  constructor(
+    private readonly env: PolicyEnv,
+    private readonly window = STABILISATION_MINUTES,
+  ) {}
 
   decide({ minute, demand, ready }: Observation): number {
     const { capacity, target } = this.env;
-    const { desired } = reactiveDesired({ ready, current: ready, metric: demand.at(minute) / (ready * capacity), target });
+    const { desired } = reactiveDesired({
+      ready,
+      current: ready,
+      metric: demand.at(minute) / (ready * capacity),
+      target,
+    });
     this.recent.push(desired);
     if (this.recent.length > this.window) this.recent.shift();
     return stabilise(ready, desired, this.recent).count;

@@ -56,12 +56,26 @@ export class PredictivePolicy implements Policy {
   private recommendations: Recommendation[] = [];
   private readonly leadForecasts: Float64Array;
 
-  constructor(private readonly env: PolicyEnv, models: readonly Forecaster[], private readonly config: PredictiveConfig) {
+  constructor(
+    private readonly env: PolicyEnv,
+    models: readonly Forecaster[],
+    private readonly config: PredictiveConfig,
+  ) {
     const horizon = env.readyDelay + 1;
-    this.forecaster = new DemandForecaster(models, config.settings(horizon), env.startTime * 60, 60, config.seasonMinutes ?? undefined);
-    const policy = (targetUtilization: number): ScalingPolicy => policySchema.parse({
-      targetUtilization, scaleInStabilizationSeconds: config.scaleInStabilizationSeconds, intervalSeconds: 60, leadTimeSeconds: env.readyDelay * 60,
-    });
+    this.forecaster = new DemandForecaster(
+      models,
+      config.settings(horizon),
+      env.startTime * 60,
+      60,
+      config.seasonMinutes ?? undefined,
+    );
+    const policy = (targetUtilization: number): ScalingPolicy =>
+      policySchema.parse({
+        targetUtilization,
+        scaleInStabilizationSeconds: config.scaleInStabilizationSeconds,
+        intervalSeconds: 60,
+        leadTimeSeconds: env.readyDelay * 60,
+      });
     this.trusting = policy(config.trustedUtilization);
     this.reacting = policy(env.target);
     this.leadForecasts = new Float64Array(env.minutes).fill(NaN);
@@ -77,12 +91,25 @@ export class PredictivePolicy implements Policy {
     const now = (this.env.startTime + minute + 1) * 60;
     const trusted = forecast.trusted ?? false;
     const decided = plan({
-      now, minInstances: 1, maxInstances: NO_MAXIMUM, policy: trusted ? this.trusting : this.reacting,
-      current: ready + pending, ready, loadPerReadyInstance: ready > 0 ? load / ready : null, capacityPerInstance: this.env.capacity,
-      forecast, forecastTrusted: trusted, quantile: this.config.quantile, recommendations: this.recommendations, override: null,
+      now,
+      minInstances: 1,
+      maxInstances: NO_MAXIMUM,
+      policy: trusted ? this.trusting : this.reacting,
+      current: ready + pending,
+      ready,
+      loadPerReadyInstance: ready > 0 ? load / ready : null,
+      capacityPerInstance: this.env.capacity,
+      forecast,
+      forecastTrusted: trusted,
+      quantile: this.config.quantile,
+      recommendations: this.recommendations,
+      override: null,
     });
     const window = now - this.config.scaleInStabilizationSeconds;
-    this.recommendations = [...this.recommendations.filter((r) => r.at > window), { at: now, count: decided.recommendation }];
+    this.recommendations = [
+      ...this.recommendations.filter((r) => r.at > window),
+      { at: now, count: decided.recommendation },
+    ];
     return decided.desired;
   }
 

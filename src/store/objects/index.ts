@@ -6,7 +6,10 @@ import { S3ObjectStore } from './s3.js';
 
 export { InvalidObjectKeyError, ObjectNotFoundError, type ObjectStore } from './contract.js';
 
-export type ObjectStoreConfig = Pick<Config, 'dataDir' | 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_REGION' | 'S3_FORCE_PATH_STYLE'>;
+export type ObjectStoreConfig = Pick<
+  Config,
+  'dataDir' | 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_REGION' | 'S3_FORCE_PATH_STYLE'
+>;
 
 /** S3 when S3_ENDPOINT and S3_BUCKET are set (creating the bucket if needed), else a folder in the data directory. */
 export async function createObjectStore(config: ObjectStoreConfig): Promise<ObjectStore> {

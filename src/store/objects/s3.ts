@@ -55,11 +55,15 @@ export class S3ObjectStore implements ObjectStore {
       if (statusOf(error) !== 404) throw error;
     }
     try {
-      await this.client.send(new CreateBucketCommand({
-        Bucket: this.bucket,
-        // AWS rejects an explicit us-east-1 and requires the constraint everywhere else.
-        ...(this.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint } }),
-      }));
+      await this.client.send(
+        new CreateBucketCommand({
+          Bucket: this.bucket,
+          // AWS rejects an explicit us-east-1 and requires the constraint everywhere else.
+          ...(this.region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint } }),
+        }),
+      );
     } catch (error) {
       // Another replica starting at the same time may have won the race.
       if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
@@ -68,14 +72,16 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string, options: { contentType?: string } = {}): Promise<void> {
     assertValidKey(key);
-    await this.client.send(new PutObjectCommand({
-      Bucket: this.bucket,
-      Key: key,
-      Body: body,
-      // The SDK omits the header for empty bodies, and then warns as if the body were a stream.
-      ContentLength: typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
-      ContentType: options.contentType,
-    }));
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        // The SDK omits the header for empty bodies, and then warns as if the body were a stream.
+        ContentLength: typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+        ContentType: options.contentType,
+      }),
+    );
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -85,7 +91,8 @@ export class S3ObjectStore implements ObjectStore {
       return await response.Body!.transformToByteArray();
     } catch (error) {
       const name = (error as Error).name;
-      if (name === 'NoSuchKey' || (statusOf(error) === 404 && name !== 'NoSuchBucket')) throw new ObjectNotFoundError(key);
+      if (name === 'NoSuchKey' || (statusOf(error) === 404 && name !== 'NoSuchBucket'))
+        throw new ObjectNotFoundError(key);
       throw error;
     }
   }
@@ -95,11 +102,13 @@ export class S3ObjectStore implements ObjectStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({
-        Bucket: this.bucket,
-        Prefix: prefix || undefined,
-        ContinuationToken: token,
-      }));
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix || undefined,
+          ContinuationToken: token,
+        }),
+      );
       for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -113,7 +122,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async ping(): Promise<void> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
+      abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS),
+    });
   }
 }
 

@@ -14,7 +14,8 @@ function el(tag, attrs = {}, ...children) {
     if (name === 'class') node.className = value;
     else if (value !== undefined && value !== null) node.setAttribute(name, String(value));
   }
-  for (const child of children.flat()) if (child !== undefined && child !== null) node.append(child instanceof Node ? child : String(child));
+  for (const child of children.flat())
+    if (child !== undefined && child !== null) node.append(child instanceof Node ? child : String(child));
   return node;
 }
 
@@ -34,7 +35,10 @@ class ApiError extends Error {
 async function api(method, path, body) {
   const res = await fetch(path, {
     method,
-    headers: { authorization: `Bearer ${sessionStorage.getItem(KEY_STORAGE) ?? ''}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${sessionStorage.getItem(KEY_STORAGE) ?? ''}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const data = res.headers.get('content-type')?.includes('json') ? await res.json() : undefined;
@@ -46,7 +50,10 @@ async function api(method, path, body) {
 async function allPages(path) {
   const items = [];
   for (let cursor; ;) {
-    const page = await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+    const page = await api(
+      'GET',
+      `${path}${path.includes('?') ? '&' : '?'}limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     items.push(...page.items);
     cursor = page.next;
     if (!cursor) return items;
@@ -112,7 +119,11 @@ async function start() {
   $('forget').hidden = false;
   try {
     const items = await allPages('/v1/resource-sets');
-    $('sets').replaceChildren(...items.map((s) => el('li', {}, el('a', { href: `#/sets/${encodeURIComponent(s.id)}`, 'data-set': s.id }, s.id))));
+    $('sets').replaceChildren(
+      ...items.map((s) =>
+        el('li', {}, el('a', { href: `#/sets/${encodeURIComponent(s.id)}`, 'data-set': s.id }, s.id)),
+      ),
+    );
     if (items.length === 0) $('sets').replaceChildren(el('li', { class: 'hint' }, 'none yet'));
     $('open-form').hidden = true;
     canList = true;
@@ -135,15 +146,23 @@ $('open-form').addEventListener('submit', (event) => {
   location.hash = `#/sets/${encodeURIComponent($('open-id').value.trim())}`;
 });
 
-window.addEventListener('hashchange', () => { void showSelected(); });
-$('hours').addEventListener('change', () => { void showSelected(); });
+window.addEventListener('hashchange', () => {
+  void showSelected();
+});
+$('hours').addEventListener('change', () => {
+  void showSelected();
+});
 
 // ── every set at a glance ──
 
 /** The conditions that are not True, with their reasons; they are what needs a look. */
 function conditionSummary(conditions) {
   const off = conditions.filter((c) => c.status !== 'True');
-  return off.length ? off.map((c) => el('span', { class: 'condition', title: c.message }, `${c.type} `, badge(c.status), ` ${c.reason} `)) : 'all True';
+  return off.length
+    ? off.map((c) =>
+        el('span', { class: 'condition', title: c.message }, `${c.type} `, badge(c.status), ` ${c.reason} `),
+      )
+    : 'all True';
 }
 
 async function refreshOverview() {
@@ -151,17 +170,34 @@ async function refreshOverview() {
     const { items } = await api('GET', '/v1/overview');
     if (selectedId()) return;
     $('overview-error').textContent = '';
-    $('overview-table').tBodies[0].replaceChildren(...(items.length ? items.map((s) => el('tr', { 'data-set': s.id },
-      el('td', {}, el('a', { href: `#/sets/${encodeURIComponent(s.id)}` }, s.id)),
-      el('td', {}, badge(s.state ?? 'unreachable')),
-      el('td', { class: 'num' }, `${s.current ?? '?'} / ${s.desired ?? '?'}`),
-      el('td', {}, s.lastDecision ? [time(s.lastDecision.decidedAt), ' ', badge(s.lastDecision.rule), ` → ${s.lastDecision.desired}`] : 'none yet'),
-      el('td', {}, conditionSummary(s.conditions)),
-    )) : [el('tr', {}, el('td', { colspan: 5, class: 'hint' }, 'no resource set yet'))]));
+    $('overview-table').tBodies[0].replaceChildren(
+      ...(items.length
+        ? items.map((s) =>
+            el(
+              'tr',
+              { 'data-set': s.id },
+              el('td', {}, el('a', { href: `#/sets/${encodeURIComponent(s.id)}` }, s.id)),
+              el('td', {}, badge(s.state ?? 'unreachable')),
+              el('td', { class: 'num' }, `${s.current ?? '?'} / ${s.desired ?? '?'}`),
+              el(
+                'td',
+                {},
+                s.lastDecision
+                  ? [time(s.lastDecision.decidedAt), ' ', badge(s.lastDecision.rule), ` → ${s.lastDecision.desired}`]
+                  : 'none yet',
+              ),
+              el('td', {}, conditionSummary(s.conditions)),
+            ),
+          )
+        : [el('tr', {}, el('td', { colspan: 5, class: 'hint' }, 'no resource set yet'))]),
+    );
   } catch (err) {
     failed(err, $('overview-error'));
   }
-  if (!selectedId() && sessionStorage.getItem(KEY_STORAGE)) refreshTimer = setTimeout(() => { void refreshOverview(); }, REFRESH_MS);
+  if (!selectedId() && sessionStorage.getItem(KEY_STORAGE))
+    refreshTimer = setTimeout(() => {
+      void refreshOverview();
+    }, REFRESH_MS);
 }
 
 // ── one resource set ──
@@ -205,8 +241,12 @@ async function refresh(id) {
   const base = `/v1/resource-sets/${encodeURIComponent(id)}`;
   try {
     const [set, access, series, instances, decisions, rollouts] = await Promise.all([
-      api('GET', base), api('GET', `${base}/access`), api('GET', `${base}/series?hours=${$('hours').value}`),
-      api('GET', `${base}/instances`), api('GET', `${base}/decisions?limit=12`), api('GET', `${base}/rollouts?limit=5`),
+      api('GET', base),
+      api('GET', `${base}/access`),
+      api('GET', `${base}/series?hours=${$('hours').value}`),
+      api('GET', `${base}/instances`),
+      api('GET', `${base}/decisions?limit=12`),
+      api('GET', `${base}/rollouts?limit=5`),
     ]);
     if (id !== shownId) return;
     $('set-error').textContent = '';
@@ -221,7 +261,10 @@ async function refresh(id) {
     $('set').hidden = false;
     failed(err, $('set-error'));
   }
-  if (id === shownId && sessionStorage.getItem(KEY_STORAGE)) refreshTimer = setTimeout(() => { void refresh(id); }, REFRESH_MS);
+  if (id === shownId && sessionStorage.getItem(KEY_STORAGE))
+    refreshTimer = setTimeout(() => {
+      void refresh(id);
+    }, REFRESH_MS);
 }
 
 function renderSet(set, access) {
@@ -237,16 +280,27 @@ function renderSet(set, access) {
   $('resume').hidden = !actions.resume || s.state !== 'paused';
   $('rollback').hidden = !actions.rollback || (!s.activeRollout && !s.config.previous);
   const spec = s.spec;
-  $('summary').textContent = `${spec.provider} · ${spec.policy.mode} · instances ${s.currentInstances ?? '?'} now, ${s.desiredInstances ?? '?'} desired`
-    + ` (bounds ${spec.minInstances}–${spec.maxInstances}) · running ${describeRelease(s.config.stable)}`
-    + (s.override ? ` · pinned to ${s.override.count} until ${time(s.override.expiresAt)}` : '');
+  $('summary').textContent =
+    `${spec.provider} · ${spec.policy.mode} · instances ${s.currentInstances ?? '?'} now, ${s.desiredInstances ?? '?'} desired` +
+    ` (bounds ${spec.minInstances}–${spec.maxInstances}) · running ${describeRelease(s.config.stable)}` +
+    (s.override ? ` · pinned to ${s.override.count} until ${time(s.override.expiresAt)}` : '');
   renderConditions(set.conditions);
 }
 
 /** One line per condition: its type with a badge for its status, the reason, since when, and why. */
 function renderConditions(conditions) {
-  $('conditions').replaceChildren(...conditions.map((c) => el('li', { class: 'condition', 'data-type': c.type, 'data-status': c.status },
-    `${c.type} `, badge(c.status), ` ${c.reason} since ${time(c.since)}`, el('small', {}, ` — ${c.message}`))));
+  $('conditions').replaceChildren(
+    ...conditions.map((c) =>
+      el(
+        'li',
+        { class: 'condition', 'data-type': c.type, 'data-status': c.status },
+        `${c.type} `,
+        badge(c.status),
+        ` ${c.reason} since ${time(c.since)}`,
+        el('small', {}, ` — ${c.message}`),
+      ),
+    ),
+  );
 }
 
 /** Each button posts its action, then the view refreshes to show the loop's answer. */
@@ -255,7 +309,11 @@ for (const action of ['pause', 'resume', 'rollback']) {
     const id = shownId;
     $(action).disabled = true;
     try {
-      await api('POST', `/v1/resource-sets/${encodeURIComponent(id)}/${action}`, action === 'rollback' ? {} : undefined);
+      await api(
+        'POST',
+        `/v1/resource-sets/${encodeURIComponent(id)}/${action}`,
+        action === 'rollback' ? {} : undefined,
+      );
       stopRefresh();
       await refresh(id);
     } catch (err) {
@@ -296,18 +354,32 @@ function renderChart(series) {
     return;
   }
   const stepped = uPlot.paths.stepped({ align: 1 });
-  chart = new uPlot({
-    width: Math.max(400, container.clientWidth || 900),
-    height: 320,
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
-    series: [{}, ...SERIES.map((s) => ({
-      label: s.label, stroke: s.stroke, width: s.width, ...(s.dash ? { dash: s.dash } : {}), ...(s.stepped ? { paths: stepped } : {}),
-      value: (_u, v) => fixed(v),
-    }))],
-    // The forecast's intervals: p50–p90 darker, p90–p99 lighter (indexes into `series` above, x at 0).
-    bands: [{ series: [3, 2], fill: 'rgba(232,113,10,0.18)' }, { series: [4, 3], fill: 'rgba(232,113,10,0.08)' }],
-    axes: [{}, { label: 'requests/s' }],
-  }, data, container);
+  chart = new uPlot(
+    {
+      width: Math.max(400, container.clientWidth || 900),
+      height: 320,
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+      series: [
+        {},
+        ...SERIES.map((s) => ({
+          label: s.label,
+          stroke: s.stroke,
+          width: s.width,
+          ...(s.dash ? { dash: s.dash } : {}),
+          ...(s.stepped ? { paths: stepped } : {}),
+          value: (_u, v) => fixed(v),
+        })),
+      ],
+      // The forecast's intervals: p50–p90 darker, p90–p99 lighter (indexes into `series` above, x at 0).
+      bands: [
+        { series: [3, 2], fill: 'rgba(232,113,10,0.18)' },
+        { series: [4, 3], fill: 'rgba(232,113,10,0.08)' },
+      ],
+      axes: [{}, { label: 'requests/s' }],
+    },
+    data,
+    container,
+  );
 }
 
 window.addEventListener('resize', () => chart?.setSize({ width: Math.max(400, $('chart').clientWidth), height: 320 }));
@@ -321,21 +393,49 @@ function renderInstances(items, config) {
     return release ? describeRelease(release) : revision === null ? 'not reported' : `revision ${revision}`;
   };
   const now = Date.now();
-  $('instances').tBodies[0].replaceChildren(...(items.length ? items.map((i) => el('tr', {},
-    el('td', {}, i.instanceId), el('td', {}, versionOf(i.configRevision)), el('td', {}, badge(i.health)),
-    el('td', { class: 'num' }, `${Math.max(0, Math.round((now - Date.parse(i.lastSampleAt)) / 1000))} s ago`),
-    el('td', { class: 'num' }, fixed(i.requestsPerSecond)), el('td', { class: 'num' }, fixed(i.latencyP95Ms, 0)),
-    el('td', { class: 'num' }, percent(i.errorRate)), el('td', { class: 'num' }, percent(i.poolUtilization)),
-  )) : [el('tr', {}, el('td', { colspan: 8, class: 'hint' }, 'no instance reported in the last five minutes'))]));
+  $('instances').tBodies[0].replaceChildren(
+    ...(items.length
+      ? items.map((i) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, i.instanceId),
+            el('td', {}, versionOf(i.configRevision)),
+            el('td', {}, badge(i.health)),
+            el('td', { class: 'num' }, `${Math.max(0, Math.round((now - Date.parse(i.lastSampleAt)) / 1000))} s ago`),
+            el('td', { class: 'num' }, fixed(i.requestsPerSecond)),
+            el('td', { class: 'num' }, fixed(i.latencyP95Ms, 0)),
+            el('td', { class: 'num' }, percent(i.errorRate)),
+            el('td', { class: 'num' }, percent(i.poolUtilization)),
+          ),
+        )
+      : [el('tr', {}, el('td', { colspan: 8, class: 'hint' }, 'no instance reported in the last five minutes'))]),
+  );
 }
 
 function renderDecisions(items) {
-  $('decisions').tBodies[0].replaceChildren(...(items.length ? items.map((d) => el('tr', { class: 'decision' },
-    el('td', {}, time(d.decidedAt)),
-    el('td', {}, badge(d.rule), d.paused ? ' (paused)' : ''),
-    el('td', { class: 'num' }, `${d.currentInstances} → ${d.desiredInstances}`),
-    el('td', {}, el('ul', {}, d.reasons.map((r) => el('li', {}, r)))),
-  )) : [el('tr', {}, el('td', { colspan: 4, class: 'hint' }, 'no decision yet'))]));
+  $('decisions').tBodies[0].replaceChildren(
+    ...(items.length
+      ? items.map((d) =>
+          el(
+            'tr',
+            { class: 'decision' },
+            el('td', {}, time(d.decidedAt)),
+            el('td', {}, badge(d.rule), d.paused ? ' (paused)' : ''),
+            el('td', { class: 'num' }, `${d.currentInstances} → ${d.desiredInstances}`),
+            el(
+              'td',
+              {},
+              el(
+                'ul',
+                {},
+                d.reasons.map((r) => el('li', {}, r)),
+              ),
+            ),
+          ),
+        )
+      : [el('tr', {}, el('td', { colspan: 4, class: 'hint' }, 'no decision yet'))]),
+  );
 }
 
 function stepLabel(step) {
@@ -343,21 +443,60 @@ function stepLabel(step) {
 }
 
 function renderAnalysis(a) {
-  return el('li', {}, badge(a.verdict), ` score ${fixed(a.score, 0)} — ${a.reason}`,
-    el('ul', {}, a.metrics.map((m) => el('li', {}, `${m.name}: `, badge(m.classification), ` ${m.reason}`))));
+  return el(
+    'li',
+    {},
+    badge(a.verdict),
+    ` score ${fixed(a.score, 0)} — ${a.reason}`,
+    el(
+      'ul',
+      {},
+      a.metrics.map((m) => el('li', {}, `${m.name}: `, badge(m.classification), ` ${m.reason}`)),
+    ),
+  );
 }
 
 function renderRollouts(items) {
-  $('rollouts').replaceChildren(...(items.length ? items.map((r) => {
-    const forward = r.steps.filter((s) => s.phase === 'forward' && !s.error).length;
-    return el('div', { class: 'rollout' },
-      el('div', {}, el('strong', {}, `${r.kind} ${describeRelease(r.from)} → ${describeRelease(r.to)}`), ' ', badge(r.status),
-        ` started ${time(r.startedAt)}`, r.finishedAt ? `, finished ${time(r.finishedAt)}` : ''),
-      el('div', {}, el('progress', { max: r.options.steps.length, value: forward }), ` step ${forward} of ${r.options.steps.length}`, r.reason ? ` — ${r.reason}` : ''),
-      el('ul', {}, r.steps.map((s) => el('li', {}, `${s.phase} ${stepLabel(s.step)}: ${s.target} of ${s.fleet} instances`, s.error ? ` — ${s.error}` : '',
-        el('ul', {}, s.analyses.map(renderAnalysis))))),
-    );
-  }) : [el('p', { class: 'hint' }, 'no rollout yet')]));
+  $('rollouts').replaceChildren(
+    ...(items.length
+      ? items.map((r) => {
+          const forward = r.steps.filter((s) => s.phase === 'forward' && !s.error).length;
+          return el(
+            'div',
+            { class: 'rollout' },
+            el(
+              'div',
+              {},
+              el('strong', {}, `${r.kind} ${describeRelease(r.from)} → ${describeRelease(r.to)}`),
+              ' ',
+              badge(r.status),
+              ` started ${time(r.startedAt)}`,
+              r.finishedAt ? `, finished ${time(r.finishedAt)}` : '',
+            ),
+            el(
+              'div',
+              {},
+              el('progress', { max: r.options.steps.length, value: forward }),
+              ` step ${forward} of ${r.options.steps.length}`,
+              r.reason ? ` — ${r.reason}` : '',
+            ),
+            el(
+              'ul',
+              {},
+              r.steps.map((s) =>
+                el(
+                  'li',
+                  {},
+                  `${s.phase} ${stepLabel(s.step)}: ${s.target} of ${s.fleet} instances`,
+                  s.error ? ` — ${s.error}` : '',
+                  el('ul', {}, s.analyses.map(renderAnalysis)),
+                ),
+              ),
+            ),
+          );
+        })
+      : [el('p', { class: 'hint' }, 'no rollout yet')]),
+  );
 }
 
 void start();
