@@ -8,14 +8,14 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runBacktest, type PolicyRun } from '../src/sim/backtest.js';
-import { envelopeTau, FRONTIER_TARGETS } from '../src/sim/frontier.js';
-import { CANDIDATE_POINTS, FORECAST_POINTS, pointPolicy, reactivePoint } from '../src/sim/operating-points.js';
+import { FRONTIER_TARGETS } from '../src/sim/frontier.js';
+import { CANDIDATE_POINTS, FORECAST_POINTS } from '../src/sim/operating-points.js';
 import { aws } from '../src/sim/policies/aws.js';
 import { calibrated, CALIBRATED_DEFAULTS, type CalibratedConfig } from '../src/sim/policies/calibrated.js';
 import { hpa } from '../src/sim/policies/hpa.js';
-import type { PolicySpec } from '../src/sim/policy.js';
 import { readTraceFile } from '../src/load/trace-file.js';
 import { recordSection } from './support/results.js';
+import { baselineSpecs, point, verdict as judge, type Point } from './support/scaling-verdict.js';
 
 const TARGET = 0.7;
 const WARMUP_DAYS = 7;
@@ -71,11 +71,6 @@ const VARIANTS: { name: string; config: CalibratedConfig }[] = [
   },
 ];
 
-interface Point {
-  tauU: number;
-  cost: number;
-  shortMinutes: number;
-}
 interface TraceResult {
   trace: string;
   /** hpa@t and aws@t for the frontier's targets, and the oracle. */
@@ -85,16 +80,6 @@ interface TraceResult {
   matchesReference: string;
   seconds: number;
 }
-
-const point = (run: PolicyRun): Point => ({
-  tauU: run.figures.tauU,
-  cost: run.figures.cost,
-  shortMinutes: run.figures.shortMinutes,
-});
-const spec = (name: string, rule: 'reactive' | 'seasonal', target: number): PolicySpec => ({
-  name,
-  create: (env) => pointPolicy({ ...reactivePoint(target), rule }, env),
-});
 
 /** Every figure the reference prints for oracle, hpa@t and aws@t, ours against its, to 1e-9. */
 async function compareWithReference(trace: string, ours: Map<string, PolicyRun['figures']>): Promise<string> {
@@ -121,12 +106,9 @@ async function compareWithReference(trace: string, ours: Map<string, PolicyRun['
 async function backtestTrace(trace: string, onProgress: (f: number) => void): Promise<TraceResult> {
   const series = await readTraceFile(`${TRACES_DIR}${trace}.csv`);
   const started = performance.now();
-  const baselineSpecs = FRONTIER_TARGETS.flatMap((t) => [
-    spec(`hpa@${t}`, 'reactive', t),
-    spec(`aws@${t}`, 'seasonal', t),
-  ]);
+  const baselines = baselineSpecs();
   const policies = [
-    ...baselineSpecs,
+    ...baselines,
     ...(await Promise.all(VARIANTS.map((v, i) => calibrated(v.config, `predictive#${i}`)))),
   ];
   const result = runBacktest({
@@ -139,13 +121,10 @@ async function backtestTrace(trace: string, onProgress: (f: number) => void): Pr
   });
   const seconds = (performance.now() - started) / 1000;
   const byName = new Map(result.runs.map((r) => [r.name, r]));
-  const baselines = Object.fromEntries(
-    ['oracle', ...baselineSpecs.map((s) => s.name)].map((n) => [n, point(byName.get(n)!)]),
-  );
   const matchesReference = await compareWithReference(trace, new Map(result.runs.map((r) => [r.name, r.figures])));
   return {
     trace,
-    baselines,
+    baselines: Object.fromEntries(['oracle', ...baselines.map((b) => b.name)].map((n) => [n, point(byName.get(n)!)])),
     predictive: VARIANTS.map((_, i) => point(byName.get(`predictive#${i}`)!)),
     matchesReference,
     seconds,
@@ -153,16 +132,7 @@ async function backtestTrace(trace: string, onProgress: (f: number) => void): Pr
 }
 
 /** The issue's two targets on one trace. */
-function verdict(r: TraceResult, p: Point): { dominates: boolean; envelope: number; onFrontier: boolean } {
-  const hpa7 = r.baselines[`hpa@${TARGET}`]!;
-  const frontiers = (['hpa', 'aws'] as const).map((name) => FRONTIER_TARGETS.map((t) => r.baselines[`${name}@${t}`]!));
-  const envelope = envelopeTau(frontiers, p.cost);
-  return {
-    dominates: p.shortMinutes <= hpa7.shortMinutes && p.cost < hpa7.cost,
-    envelope,
-    onFrontier: p.tauU <= envelope + 1e-9,
-  };
-}
+const verdict = (r: TraceResult, p: Point) => judge(r.baselines, p, TARGET);
 
 const met = (r: TraceResult, p: Point): number => {
   const v = verdict(r, p);
