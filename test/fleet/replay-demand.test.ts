@@ -43,7 +43,7 @@ describe('trace replay → agents → per-minute demand in Postgres (real proces
       maxRequests: 10_000,
       seed: 7,
     });
-    assert.equal(summary.ok, summary.sent, 'every request served');
+    assert.equal(summary.ok, summary.sent, `every request served (failures: ${JSON.stringify(summary.errors)})`);
     assert.equal(summary.dropped, 0);
     // What the agents count: requests answered, in the minute they ended (a send delayed across a
     // minute's edge on a busy machine counts in the next one, here and there alike).
