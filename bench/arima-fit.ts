@@ -12,7 +12,7 @@ import { quantile } from '../src/forecast/quantile.js';
 import { selectModel } from '../src/forecast/selection.js';
 import type { Series } from '../src/forecast/types.js';
 import { parseTraceCsv } from '../src/sim/trace.js';
-import { recordSection } from './support/results.js';
+import { markdownTable, recordSection } from './support/results.js';
 
 const TRACES_DIR = fileURLToPath(new URL('../../shared/traces/', import.meta.url));
 const TRACES = ['azure-vm2019-cpu', 'nab-twitter-amzn'];
@@ -104,12 +104,10 @@ for (const trace of TRACES) {
   accuracyRows.push([trace, `(one comparison of all four: ${(selectionMs / ends.length).toFixed(0)} ms)`, '', '', '']);
 }
 
-const table = (header: string[], rows: string[][]): string =>
-  [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'} × ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`;
 const load = `load average (1 min) ${loadStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end`;
-const fitTable = table(['trace', 'model', 'fit + forecast, wall ms (median)', 'CPU ms (median)'], fitRows);
-const accuracyTable = table(['trace', 'model', 'MASE', "pinball ÷ seasonal naive's", 'chosen'], accuracyRows);
+const fitTable = markdownTable(['trace', 'model', 'fit + forecast, wall ms (median)', 'CPU ms (median)'], fitRows);
+const accuracyTable = markdownTable(['trace', 'model', 'MASE', "pinball ÷ seasonal naive's", 'chosen'], accuracyRows);
 console.log(`${fitTable}\n\n${accuracyTable}\n\n${machine}; ${load}`);
 
 await recordSection(

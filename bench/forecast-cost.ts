@@ -8,7 +8,7 @@ import { quantile } from '../src/forecast/quantile.js';
 import { selectModel } from '../src/forecast/selection.js';
 import type { Series } from '../src/forecast/types.js';
 import { readTraceFile } from '../src/load/trace-file.js';
-import { recordSection } from './support/results.js';
+import { markdownTable, recordSection } from './support/results.js';
 
 const TRACES_DIR = fileURLToPath(new URL('../../shared/traces/', import.meta.url));
 const TRACES = ['nab-nyc-taxi', 'crane-input9', 'crane-input13', 'nasa-http-1995', 'nab-twitter-amzn'];
@@ -105,11 +105,9 @@ for (const trace of TRACES) {
   }
 }
 
-const table = (header: string[], rows: string[][]): string =>
-  [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'} × ${os.cpus().length} cores, Node ${process.version}, ${os.platform()}`;
-const fitTable = table(['model', 'fit + forecast, ms (median)', 'runs'], fitRows);
-const loopTable = table(
+const fitTable = markdownTable(['model', 'fit + forecast, ms (median)', 'runs'], fitRows);
+const loopTable = markdownTable(
   ['forecast activity path', 'ms'],
   [
     ['cold start: 20,160 observations, model comparison, fit, forecast (median of 3)', coldMs.toFixed(0)],
@@ -119,7 +117,7 @@ const loopTable = table(
     ['kept forecaster, slowest loop (the daily comparison)', Math.max(...loopMs).toFixed(0)],
   ],
 );
-const accuracyTable = table(['trace', 'model', 'MASE', "pinball ÷ seasonal naive's", 'chosen'], accuracyRows);
+const accuracyTable = markdownTable(['trace', 'model', 'MASE', "pinball ÷ seasonal naive's", 'chosen'], accuracyRows);
 console.log(
   `${fitTable}\n\n${loopTable}\n\n${accuracyTable}\n\n${machine}; load average ${os.loadavg()[0]!.toFixed(1)}`,
 );

@@ -14,7 +14,7 @@ import { aws } from '../src/sim/policies/aws.js';
 import { calibrated, CALIBRATED_DEFAULTS, type CalibratedConfig } from '../src/sim/policies/calibrated.js';
 import { hpa } from '../src/sim/policies/hpa.js';
 import { readTraceFile } from '../src/load/trace-file.js';
-import { recordSection } from './support/results.js';
+import { markdownTable, recordSection } from './support/results.js';
 import { baselineSpecs, point, verdict as judge, type Point } from './support/scaling-verdict.js';
 
 const TARGET = 0.7;
@@ -168,9 +168,6 @@ function row(r: TraceResult, p: Point, extra: string[] = []): string[] {
   ];
 }
 
-const markdown = (header: string[], rows: string[][]): string =>
-  [header, header.map(() => '---'), ...rows].map((c) => `| ${c.join(' | ')} |`).join('\n');
-
 function summary(rows: { r: TraceResult; p: Point }[]): string {
   const n = rows.length;
   const dominated = rows.filter(({ r, p }) => verdict(r, p).dominates).length;
@@ -237,7 +234,7 @@ const folds = results.map((r) => {
   return { r, p: r.predictive[chosen]!, chosen, tied };
 });
 const looHeader = ['trace', 'variant chosen on the other seven', ...header.slice(1)];
-const variantsTable = markdown(
+const variantsTable = markdownTable(
   ['variant', ...traces],
   VARIANTS.map((v, i) => [
     v.name,
@@ -248,7 +245,7 @@ const variantsTable = markdown(
     }),
   ]),
 );
-const referenceTable = markdown(
+const referenceTable = markdownTable(
   ['trace', 'oracle, hpa and aws at 0.5–0.9 against reference_sim.py --json'],
   results.map((r) => [r.trace, r.matchesReference]),
 );
@@ -258,7 +255,7 @@ const body = `
 Command: \`npx tsx bench/scaling-quality.ts\` — ${new Date().toISOString().slice(0, 10)}, ${machine}; ${((performance.now() - started) / 60_000).toFixed(1)} minutes in all.
 All ${traces.length} traces through oracle, hpa, aws and predictive at target ${TARGET}: ${fourPolicySeconds.toFixed(0)} s wall, ${fourPolicyCpuSeconds.toFixed(0)} s of CPU (the issue's budget: 5 minutes); load average ${loadBefore} before the bench, ${os.loadavg()[0]!.toFixed(1)} at its end (2 cores shared with other work).
 
-${markdown(
+${markdownTable(
   ['trace', 'wall s', 'CPU s'],
   timed.map((t) => [t.trace, t.seconds.toFixed(1), t.cpuSeconds.toFixed(1)]),
 )}
@@ -286,7 +283,7 @@ Before two days of history it runs the reactive rule at the target.
 
 **In-sample** (the default, chosen looking at all ${traces.length} traces): ${summary(inSample)}.
 
-${markdown(
+${markdownTable(
   header,
   inSample.map(({ r, p }) => row(r, p)),
 )}
@@ -294,7 +291,7 @@ ${markdown(
 **Leave-one-trace-out**: for each trace, the variant below that meets the most targets on the
 other seven (then the least mean cost) is scored on it: ${summary(folds)}.
 
-${markdown(
+${markdownTable(
   looHeader,
   folds.map(({ r, p, chosen, tied }) =>
     row(r, p, [

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { runBacktest } from '../src/sim/backtest.js';
 import { calibrated, CALIBRATED_DEFAULTS } from '../src/sim/policies/calibrated.js';
 import { readTraceFile } from '../src/load/trace-file.js';
-import { recordSection } from './support/results.js';
+import { markdownTable, recordSection } from './support/results.js';
 import { baselineSpecs, point, verdict, type Point } from './support/scaling-verdict.js';
 
 const TARGETS = [0.6, 0.8];
@@ -62,8 +62,6 @@ for (const target of TARGETS) {
 }
 
 const runs = TARGETS.length * traces.length;
-const markdown = (header: string[], body: string[][]): string =>
-  [header, header.map(() => '---'), ...body].map((c) => `| ${c.join(' | ')} |`).join('\n');
 const body = `
 Command: \`npx tsx bench/scaling-targets.ts\` — ${new Date().toISOString().slice(0, 10)}; ${((performance.now() - started) / 60_000).toFixed(1)} minutes.
 \`bench/scaling-quality.ts\` chooses the calibration rule at target 0.7. Here the default and the rule it replaced run at
@@ -72,7 +70,7 @@ was chosen; τU % / cost × the oracle, D = dominates hpa at the target, F = on 
 
 ${RULES.map((r, i) => `- ${r.name}: dominates on ${tally[i]!.dominates} of ${runs}, on the frontier on ${tally[i]!.onFrontier} of ${runs}, mean cost ${(tally[i]!.cost / runs).toFixed(3)}`).join('\n')}
 
-${markdown(['target', 'trace', 'hpa at the target', ...RULES.map((r) => r.name)], rows)}
+${markdownTable(['target', 'trace', 'hpa at the target', ...RULES.map((r) => r.name)], rows)}
 `;
 console.log(body);
 await recordSection('Scaling quality at targets 0.6 and 0.8 (the calibration rule out of sample)', body);

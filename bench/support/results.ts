@@ -21,3 +21,7 @@ export async function recordSection(title: string, body: string): Promise<void> 
   }
   await writeFile(RESULTS, `${next.trimEnd()}\n`);
 }
+
+/** A Markdown table: a header row, its rule, then the rows. */
+export const markdownTable = (header: string[], rows: string[][]): string =>
+  [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
