@@ -72,8 +72,7 @@ export class Sampler {
 
   start(): void {
     // A baseline at once: what the app serves between the agent's start and the first boundary counts.
-    this.running = this.tick(Date.now()).catch((err: unknown) => this.options.logger.error({ err }, 'sampling failed'));
-    void this.running.then(() => this.schedule(nextBoundary(Date.now(), this.options.intervalMs)));
+    void this.read(Date.now()).then(() => this.schedule(nextBoundary(Date.now(), this.options.intervalMs)));
   }
 
   /**
@@ -97,10 +96,7 @@ export class Sampler {
     if (this.stopped) return;
     this.timer = setTimeout(
       () => {
-        this.running = this.tick(boundary).catch((err: unknown) =>
-          this.options.logger.error({ err }, 'sampling failed'),
-        );
-        void this.running.then(() => {
+        void this.read(boundary).then(() => {
           // Timers may fire a little early or, on a busy host, late past further boundaries.
           let next = boundary + this.options.intervalMs;
           while (next <= Date.now()) next += this.options.intervalMs;
@@ -109,6 +105,12 @@ export class Sampler {
       },
       Math.max(0, boundary - Date.now()),
     );
+  }
+
+  /** One reading, awaited by stop(); a failure is logged, not thrown, so the schedule goes on. */
+  private read(boundary: number): Promise<void> {
+    this.running = this.tick(boundary).catch((err: unknown) => this.options.logger.error({ err }, 'sampling failed'));
+    return this.running;
   }
 
   private async tick(boundary: number): Promise<void> {
