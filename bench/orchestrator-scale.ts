@@ -4,7 +4,8 @@
 // With demand (the default), every set has a synthetic daily season: --history-hours of per-minute
 // roll-ups written before the loops start, then each minute's roll-up row and a sample per
 // instance written in bulk (bench/support/synthetic-demand.ts), so every iteration forecasts as
-// in production. The forecast worker runs in a process of its own so its CPU is measured apart.
+// in production (a local activity on the main worker). The forecast worker runs in a process of its
+// own, as in production, so its CPU (training and backtests: none here) is measured apart.
 // Loop lag = an iteration's actual start − its scheduled start, read from the histories of a
 // sample of loops (bench/support/loop-timing.ts), with where the rest of each iteration's time went.
 import { fork } from 'node:child_process';
@@ -121,10 +122,14 @@ const deps = {
   providerFor: () => provider,
   pollMs: 100,
   agentSecret: 'unused-by-this-benchmark',
+  // The main worker holds every loop and forecasts for each (a local activity): room for all.
+  workflowCacheSize: sets + 16,
+  forecastCacheSeries: sets + 16,
 };
 const workers = [await createWorker({ connection: native, namespace: 'default', queue: 'main', deps })];
 const runs = workers.map((w) => w.run());
-// The forecast worker in a process of its own; it keeps a forecaster for every set.
+// The forecast worker in a process of its own, as in production: loops forecast on the main
+// worker, so it idles here (training and backtests are its work).
 const forecastWorker = fork(
   new URL('./support/forecast-worker.ts', import.meta.url),
   [temporal.address, database.url, path.join(dir, 'objects'), String(sets + 16)],

@@ -113,6 +113,12 @@ export const configSchema = z.object({
     .min(1)
     .max(1_000_000)
     .default(1024),
+  WORKFLOW_CACHE_SIZE: z.coerce
+    .number({ error: 'must be a number of workflows' })
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional(),
   TEMPORAL_TLS: bool.default(false),
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_CERT: z.string().min(1).optional(),

@@ -33,6 +33,8 @@ export interface ForecastDemandInput {
   models?: string[];
   /** Also choose the operating point by self-calibration on the set's own history (re-chosen daily). */
   calibration?: CalibrationRequest;
+  /** The second of the UTC day at which the day's calibration is re-chosen (default 0, midnight). */
+  calibrateAtSecond?: number;
 }
 
 export interface CalibrationRequest {
@@ -145,6 +147,9 @@ function validate(input: ForecastDemandInput): ModelName[] {
   if (!(Number.isFinite(asOf) && asOf > 0)) invalid('asOf must be epoch seconds');
   if (seasonSteps !== undefined && !(Number.isInteger(seasonSteps) && seasonSteps > 0))
     invalid('seasonSteps must be a positive whole number when given');
+  const at = input.calibrateAtSecond;
+  if (at !== undefined && !(Number.isInteger(at) && at >= 0 && at < DAY_SECONDS))
+    invalid(`calibrateAtSecond must be a whole number in [0, ${DAY_SECONDS})`);
   const names = input.models ?? DEFAULT_MODELS;
   const unknown = names.filter((n) => !isModelName(n));
   if (unknown.length || names.length === 0) invalid(`unknown or no models: ${unknown.join(', ') || '(none)'}`);
@@ -160,11 +165,16 @@ function validate(input: ForecastDemandInput): ModelName[] {
  * (tests, scripts) it only yields.
  */
 async function pulse(next: string): Promise<void> {
-  asyncLocalStorage.getStore()?.heartbeat(next);
+  const context = asyncLocalStorage.getStore();
+  // A local activity has no heartbeat: its workflow task is what the server watches.
+  if (context && !context.info.isLocal) context.heartbeat(next);
   await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Activities of the `forecast` task queue: CPU-bound model work, kept off the workflow queue. */
+/**
+ * The forecast: on the main worker as the loop's local activity, and on the `forecast` queue for
+ * loops started before that (each worker keeps its own forecasters).
+ */
 export function createForecastActivities(deps: ForecastDeps, options: { maxSeries?: number } = {}) {
   const cache = new ForecasterCache(options.maxSeries);
   const demand = new DemandHistory(deps.db, options.maxSeries);
@@ -202,7 +212,8 @@ export function createForecastActivities(deps: ForecastDeps, options: { maxSerie
       const result: DemandForecast = { ...forecast, candidates: modelsVersion };
       const request = input.calibration;
       if (request && request.capacityPerInstance > 0) {
-        const signature = JSON.stringify([Math.floor(asOf / DAY_SECONDS), request]);
+        const day = Math.floor((asOf - (input.calibrateAtSecond ?? 0)) / DAY_SECONDS);
+        const signature = JSON.stringify([day, request]);
         let kept = calibrations.get(resourceSetId);
         if (kept?.signature !== signature) {
           const leads = await recordedLeads(

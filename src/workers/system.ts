@@ -269,6 +269,7 @@ export async function startServices(
         agentSecret: endpoints.agentSecret,
         metrics: controlPlane,
         forecastCacheSeries: config.FORECAST_CACHE_SERIES,
+        ...(config.WORKFLOW_CACHE_SIZE ? { workflowCacheSize: config.WORKFLOW_CACHE_SIZE } : {}),
       };
       for (const queue of roles.queues) {
         const worker = await createWorker({

@@ -3,7 +3,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createExperimentActivities } from '../activities/experiment.js';
 import { createBacktestActivities } from '../activities/backtest.js';
 import { createFleetActivities, type FleetDeps } from '../activities/fleet.js';
-import { createForecastActivities } from '../activities/forecast.js';
+import { createForecastActivities, type ForecastActivities } from '../activities/forecast.js';
 import { createRecommendActivities } from '../activities/recommend.js';
 import { createRolloutActivities, type RolloutDeps } from '../activities/rollout.js';
 import { createTrainingActivities, type TrainingDeps } from '../activities/training.js';
@@ -19,18 +19,34 @@ export type QueueName = keyof typeof TASK_QUEUES;
 export type ActivityDeps = FleetDeps &
   RolloutDeps &
   TrainingDeps & {
-    /** Resource sets whose forecaster a forecast worker keeps between calls (default 1,024); a miss costs a cold start. */
+    /** Resource sets whose forecaster a worker process keeps between calls (default 1,024); a miss costs a cold start. */
     forecastCacheSeries?: number;
+    /** Workflows a main worker keeps in memory (default: the SDK's, from the heap size); an evicted loop replays its history at every iteration. */
+    workflowCacheSize?: number;
   };
 
+/** One forecaster cache per process: both queues' workers of a process forecast from it. */
+const forecasters = new WeakMap<ActivityDeps, ForecastActivities>();
+function forecastActivities(deps: ActivityDeps): ForecastActivities {
+  let kept = forecasters.get(deps);
+  if (!kept) {
+    kept = createForecastActivities(deps, deps.forecastCacheSeries ? { maxSeries: deps.forecastCacheSeries } : {});
+    forecasters.set(deps, kept);
+  }
+  return kept;
+}
+
 /**
- * The activities each queue serves. `main` runs workflows and light I/O activities; `forecast`
- * runs CPU-heavy fits on their own queue so a slow fit never delays a workflow task.
+ * The activities each queue serves. `main` runs workflows, light I/O activities and the loop's
+ * routine forecast (a local activity); `forecast` runs training and backtests — CPU-heavy work
+ * on its own queue so a long fit never delays a workflow task — and the forecast of loops started
+ * before it became local.
  */
 function activitiesFor(queue: QueueName, deps: ActivityDeps): object {
   switch (queue) {
     case 'main':
       return {
+        ...forecastActivities(deps),
         ...createFleetActivities(deps),
         ...createRolloutActivities(deps),
         ...createExperimentActivities(deps),
@@ -39,7 +55,7 @@ function activitiesFor(queue: QueueName, deps: ActivityDeps): object {
       };
     case 'forecast':
       return {
-        ...createForecastActivities(deps, deps.forecastCacheSeries ? { maxSeries: deps.forecastCacheSeries } : {}),
+        ...forecastActivities(deps),
         ...createTrainingActivities(deps),
         ...createBacktestActivities(deps),
       };
@@ -61,6 +77,9 @@ export async function createWorker(options: {
     namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUES[queue],
     ...(queue === 'main' ? { workflowsPath: WORKFLOWS_PATH } : {}),
+    ...(queue === 'main' && options.deps.workflowCacheSize
+      ? { maxCachedWorkflows: options.deps.workflowCacheSize }
+      : {}),
     activities: activitiesFor(queue, options.deps),
     // A steady forecast is a few ms of CPU between two round trips (the store, the server): slots
     // overlap those waits. Fits are CPU-bound and run one at a time on the thread whatever the slots.

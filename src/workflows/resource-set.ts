@@ -95,6 +95,7 @@ const advising = proxyActivities<RecommendActivities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', maximumInterval: '20s', maximumAttempts: 3 },
 });
+/** Runs started before LOCAL_FORECAST, and their replays, forecast on the forecast queue. */
 const forecasting = proxyActivities<ForecastActivities>({
   // The activity heartbeats before each fit (each well under a second of one thread): a dead
   // forecast worker is noticed within 30 s, not at the two minutes a busy worker is allowed.
@@ -104,6 +105,14 @@ const forecasting = proxyActivities<ForecastActivities>({
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
 
+// The routine forecast is a nowcast step on a kept forecaster (a few ms); a model comparison
+// (≈ 120 ms, once a day or after a worker restart) and the daily calibration (≈ 0.3 s, each set at its
+// own time of day) are the exceptions. As a local activity it costs the server one marker instead of
+// an activity task and a second workflow task: the iteration's largest cost at thousands of sets.
+const forecastingLocally = proxyLocalActivities<ForecastActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', maximumAttempts: 3 },
+});
 // Reads and the decision row are quick and idempotent: as local activities they run inside the
 // workflow task, one history marker each instead of three events and a workflow-task round trip.
 const localOptions = {
@@ -133,6 +142,8 @@ export const LOCAL_RETRY_TIMERS = 'local-retry-timers';
 export const ROLLBACK_UPDATE = 'rollback-update';
 /** Runs started before it write their status only with a decision (no extra write when an iteration fails). */
 export const LOOP_STATUS_ON_FAILURE = 'loop-status-on-failure';
+/** Runs started before it forecast with an activity on the forecast queue, as they did. */
+export const LOCAL_FORECAST = 'local-forecast';
 
 type RunningRollout = ActiveRollout & {
   handle:
@@ -177,6 +188,7 @@ export async function resourceSetWorkflow({
   const coalesce = patched(COALESCED_WAKE_UPS);
   const reads = v2 ? (patched(LOCAL_RETRY_TIMERS) ? localRetryingOnTimers : local) : light;
   const statusOnFailure = patched(LOOP_STATUS_ON_FAILURE);
+  const forecaster = patched(LOCAL_FORECAST) ? forecastingLocally : forecasting;
   let wake = false;
   let stop: { deprovision: boolean } | null = null;
   let iteration: CancellationScope | null = null;
@@ -668,7 +680,7 @@ export async function resourceSetWorkflow({
     let forecastNote: string | null = null;
     if (observation.demandNow !== null) {
       try {
-        forecast = await forecasting.forecastDemand({
+        forecast = await forecaster.forecastDemand({
           resourceSetId: s.spec.id,
           asOf: observation.observedAt,
           stepSeconds,
@@ -676,6 +688,8 @@ export async function resourceSetWorkflow({
           historySeconds: Math.min(Math.max(3 * policy.seasonSeconds, 15 * 86_400), 28 * 86_400),
           horizonSteps: Math.ceil((policy.leadTimeSeconds + 2 * policy.intervalSeconds) / stepSeconds) + 1,
           seasonSteps: Math.max(1, Math.round(policy.seasonSeconds / stepSeconds)),
+          // Each set re-chooses its operating point at its own time of day, not all at midnight.
+          calibrateAtSecond: Math.floor(phaseOf(s.spec.id, 86_400_000) / 1000),
           // The candidates' seasonal profile is a day of clock hours: a set with another season
           // (a demo's compressed day, a weekly job) plans on the forecaster's quantiles instead.
           ...(observation.capacityPerInstance > 0 && policy.seasonSeconds === 86_400

@@ -15,28 +15,20 @@ import {
   recordedDecisions,
   type TrialOutcome,
 } from '../support/faults.js';
+import { localActivityMarkers, type LocalActivityMarker } from '../support/history.js';
 import { waitFor } from '../support/wait.js';
 import { startThrowawayPostgres } from './throwaway-postgres.js';
 
 const INSTANCES = 2;
 
-interface RetriedActivity {
-  activity: string;
-  attempt: number;
-}
-
 /**
  * The loop's reads and decision row are local activities: their retries happen inside the worker
  * and show only in the marker each leaves in history, with the attempt that succeeded.
  */
-async function mostRetriedLocalActivity(handle: WorkflowHandle): Promise<RetriedActivity | null> {
-  const { events } = await handle.fetchHistory();
-  let most: RetriedActivity | null = null;
-  for (const e of events ?? []) {
-    const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-    if (e.markerRecordedEventAttributes?.markerName !== 'core_local_activity' || !data) continue;
-    const marker = JSON.parse(Buffer.from(data).toString()) as { attempt: number; activity_type: string };
-    if (marker.attempt > (most?.attempt ?? 1)) most = { activity: marker.activity_type, attempt: marker.attempt };
+async function mostRetriedLocalActivity(handle: WorkflowHandle): Promise<LocalActivityMarker | null> {
+  let most: LocalActivityMarker | null = null;
+  for (const marker of localActivityMarkers((await handle.fetchHistory()).events ?? [])) {
+    if (marker.attempt > (most?.attempt ?? 1)) most = marker;
   }
   return most;
 }
@@ -49,7 +41,7 @@ export interface PostgresOutageReport {
     /** A DB-backed route (listing resource sets, which checks the key in Postgres too). */
     list: { status: number; code: string | undefined };
     /** The loop's most retried (local) activity: the one in flight across the outage. */
-    retried: RetriedActivity | null;
+    retried: LocalActivityMarker | null;
     /** prescale_agent_buffered_samples of each agent, at the end of the outage. */
     buffered: number[];
   };

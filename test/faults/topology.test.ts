@@ -181,7 +181,7 @@ describe(
         outcomes.push(...batch);
       };
       const ids = Array.from({ length: SETS }, () => uniqueId('topo'));
-      // Demand through the load balancer, so the loops forecast and the forecast workers have work.
+      // Demand through the load balancer, so the loops forecast (on the main workers, as local activities).
       const traffic = Promise.all(ids.map((id) => sendTraffic(`${t.api.cloud!.lbUrl}/rs/${id}/work`, 4, 150)));
       try {
         record(await scaleOut(t, ids));
@@ -197,10 +197,7 @@ describe(
         'SELECT count(forecast)::int AS with, count(*)::int AS all FROM decisions WHERE resource_set_id = ANY($1)',
         [ids],
       );
-      assert.ok(
-        forecasts!.with > 0,
-        `decisions with a forecast (the forecast workers' share): ${forecasts!.with} of ${forecasts!.all}`,
-      );
+      assert.ok(forecasts!.with > 0, `decisions with a forecast: ${forecasts!.with} of ${forecasts!.all}`);
       const failed = outcomes.filter((o) => !o.completed || o.duplicated.length || o.leaked.length || o.lost);
       assert.deepEqual(failed.map(describeOutcome), []);
       assert.deepEqual(tally(outcomes), { trials: 3 * SETS, completed: 3 * SETS, leaked: 0, duplicated: 0, lost: 0 });

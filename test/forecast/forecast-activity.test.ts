@@ -123,6 +123,20 @@ describe("forecastDemand reads the set's demand from the store (real Postgres, f
 
     const later = (await activities.forecastDemand({ ...input, asOf: end + 600, calibration }))!;
     assert.equal(later.calibration!.calibratedAt, end, 'the same day keeps the same calibration');
+    // A set whose day turns 20 minutes after `end`: re-chosen then, not at UTC midnight.
+    const phased = createForecastActivities(deps);
+    const calibrateAtSecond = (end + 1200) % 86_400;
+    const at = async (asOf: number) =>
+      (await phased.forecastDemand({ ...input, asOf, calibration, calibrateAtSecond }))!.calibration!.calibratedAt;
+    assert.deepEqual(
+      [await at(end), await at(end + 600), await at(end + 1800)],
+      [end, end, end + 1800],
+      "re-chosen once the set's own time of day has passed",
+    );
+    await assert.rejects(
+      phased.forecastDemand({ ...input, calibration, calibrateAtSecond: 86_400 }),
+      /calibrateAtSecond must be a whole number/,
+    );
     const young = (await activities.forecastDemand({ ...input, resourceSetId: 'young', calibration }))!.calibration!;
     assert.deepEqual(
       [young.rule, young.target, young.holdMinutes],
