@@ -8,6 +8,7 @@ import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { seededRandom } from '../../src/domain/random.js';
 import { createPool, type Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
+import { loadLatencyPoints } from '../../src/store/capacity.js';
 import { DemandHistory } from '../../src/activities/demand-history.js';
 import { demandRate } from '../../src/forecast/series.js';
 import {
@@ -50,15 +51,21 @@ async function rollup(db: Db, resourceSetId: string): Promise<RollupRow[]> {
   return rows;
 }
 
+/**
+ * The minute (epoch seconds) a sample's demand counts in: the one holding its interval's midpoint,
+ * its interval being the intervalMs that end at ts.
+ */
+const midpointMinute = (s: MetricSample) => Math.floor((s.ts - s.intervalMs / 2) / 60_000) * 60;
+
 /** The roll-up computed in plain code from what was sent (each (instance, seq) counted once). */
-function expectedRollup(sent: { instanceId: string; samples: MetricSample[] }[]) {
+function expectedRollup(sent: { instanceId: string; samples: MetricSample[] }[], minuteOf = midpointMinute) {
   const seen = new Set<string>();
   const byMinute = new Map<number, Record<string, number>>();
   for (const { instanceId, samples } of sent) {
     for (const s of samples) {
       if (seen.has(`${instanceId}/${s.seq}`)) continue;
       seen.add(`${instanceId}/${s.seq}`);
-      const minute = Math.floor(s.ts / 60_000) * 60;
+      const minute = minuteOf(s);
       const m = byMinute.get(minute) ?? {
         minute,
         requests: 0,
@@ -211,6 +218,42 @@ describe('metrics store (real Postgres)', () => {
     assert.deepEqual(rows[0], totals);
   });
 
+  it('counts a sample in the minute holding the midpoint of its interval, not the minute its interval ends in', async () => {
+    const m = T0 + 5 * 3600; // "12:00"; ts is each interval's end
+    const samples = [
+      sample(1, ms(m + 60), { intervalMs: 5_000, requests: 1 }), // 12:00:55–12:01:00: 12:00
+      sample(2, ms(m + 65), { intervalMs: 5_000, requests: 2 }), // 12:01:00–12:01:05: 12:01
+      sample(3, ms(m + 63), { intervalMs: 10_000, requests: 4 }), // 12:00:53–12:01:03, mostly before 12:01: 12:00
+      sample(4, ms(m + 67), { intervalMs: 10_000, requests: 8 }), // 12:00:57–12:01:07, mostly after 12:01: 12:01
+      sample(5, ms(m + 120), { intervalMs: 60_000, requests: 16 }), // 12:01:00–12:02:00: 12:01
+    ].map((s) => ({ ...s, latencyP95Ms: 50 }));
+    await ingestBatch(db, batch('rs-edge', 'edge-1', samples));
+    const rows = await rollup(db, 'rs-edge');
+    assert.deepEqual(
+      rows.map((r) => ({
+        minute: r.minute - m,
+        requests: r.requests,
+        samples: r.samples,
+        seconds: r.instance_seconds,
+      })),
+      [
+        { minute: 0, requests: 1 + 4, samples: 2, seconds: 15 },
+        { minute: 60, requests: 2 + 8 + 16, samples: 3, seconds: 75 },
+      ],
+    );
+    assert.deepEqual(rows, expectedRollup([{ instanceId: 'edge-1', samples }]));
+    assert.deepEqual((await demandSeries(db, 'rs-edge', { from: m, to: m + 180, stepSeconds: 60 })).values, [5, 26, 0]);
+    // The capacity model's per-minute load follows the same rule.
+    const points = await loadLatencyPoints(db, 'rs-edge', ['edge-1'], { from: m, to: m + 180 });
+    assert.deepEqual(
+      points.map((p) => ({ minute: p.minute - m, load: p.load })).sort((a, b) => a.minute - b.minute),
+      [
+        { minute: 0, load: 5 / 15 },
+        { minute: 60, load: 26 / 75 },
+      ],
+    );
+  });
+
   it('demandSeries: aligned steps, sums per step, zeros where nothing was recorded, no partial last step', async () => {
     const base = T0 + 7200;
     await ingestBatch(
@@ -218,7 +261,7 @@ describe('metrics store (real Postgres)', () => {
       batch('rs-series', 'series-1', [
         sample(1, ms(base + 30), { requests: 5 }), // step [base, base+300)
         sample(2, ms(base + 299), { requests: 6 }), // same step
-        sample(3, ms(base + 300), { requests: 7 }), // next step
+        sample(3, ms(base + 310), { requests: 7 }), // next step: its interval is (base+300, base+310]
         sample(4, ms(base + 1250), { requests: 9 }), // step [base+1200, base+1500)
         sample(5, ms(base + 1600), { requests: 100 }), // after `to`'s step boundary: left out
       ]),
@@ -447,7 +490,8 @@ describe('metrics store on embedded PGlite', () => {
         series.values.reduce((x, y) => x + y, 0),
         total,
       );
-      assert.deepEqual(await applyRetention(db, { now: T0 + 100 * 86_400 }), { rawDeleted: 24, rollupDeleted: 3 });
+      // 10-s samples ending T0+10 … T0+120: the one ending at T0+120 counts in the minute before.
+      assert.deepEqual(await applyRetention(db, { now: T0 + 100 * 86_400 }), { rawDeleted: 24, rollupDeleted: 2 });
     } finally {
       await db.end();
       await pglite.child.stop();
