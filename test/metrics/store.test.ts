@@ -7,7 +7,7 @@ import type { MetricSample } from '../../src/domain/metrics.js';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { seededRandom } from '../../src/domain/random.js';
 import { createPool, type Db } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
+import { loadMigrations, migrate } from '../../src/store/migrate.js';
 import { loadLatencyPoints } from '../../src/store/capacity.js';
 import { DemandHistory } from '../../src/activities/demand-history.js';
 import { demandRate } from '../../src/forecast/series.js';
@@ -56,6 +56,8 @@ async function rollup(db: Db, resourceSetId: string): Promise<RollupRow[]> {
  * its interval being the intervalMs that end at ts.
  */
 const midpointMinute = (s: MetricSample) => Math.floor((s.ts - s.intervalMs / 2) / 60_000) * 60;
+/** The rule before migration 014: the minute holding the interval's end. */
+const endMinute = (s: MetricSample) => Math.floor(s.ts / 60_000) * 60;
 
 /** The roll-up computed in plain code from what was sent (each (instance, seq) counted once). */
 function expectedRollup(sent: { instanceId: string; samples: MetricSample[] }[], minuteOf = midpointMinute) {
@@ -252,6 +254,80 @@ describe('metrics store (real Postgres)', () => {
         { minute: 60, load: 26 / 75 },
       ],
     );
+  });
+
+  it('migration 014 moves the stored roll-up of each kept sample from the minute of its end to that of its midpoint', async () => {
+    const database = await createTestDatabase({ migrated: false });
+    try {
+      const all = await loadMigrations();
+      await migrate(
+        database.db,
+        all.filter((m) => m.version < 14),
+      );
+      const start = T0 + 6 * 3600;
+      const random = seededRandom(11);
+      const sent = [
+        { instanceId: 'mig-a', samples: agentSamples(random, 0, 18, start) },
+        { instanceId: 'mig-b', samples: agentSamples(random, 0, 18, start + 5) },
+        // 7-s intervals out of step with the minute: some straddle its edge.
+        {
+          instanceId: 'mig-c',
+          samples: Array.from({ length: 25 }, (_, i) =>
+            sample(i, ms(start + 3 + 7 * (i + 1)), {
+              intervalMs: 7_000,
+              requests: 1 + Math.floor(random() * 100),
+              latencyP95Ms: 20 + random() * 50,
+              poolUtilization: random(),
+            }),
+          ),
+        },
+      ];
+      for (const { instanceId, samples } of sent) await ingestBatch(database.db, batch('rs-mig', instanceId, samples));
+      // The roll-up as the ingest before 014 left it, plus a backfilled amount in one minute, and
+      // one minute's row already gone (roll-ups kept for less time than raw samples).
+      await database.db.query(`DELETE FROM demand_minutely`);
+      const old = expectedRollup(sent, endMinute);
+      const seeded = old[1]!.minute!;
+      const gone = old[2]!.minute!;
+      for (const row of old.filter((r) => r.minute !== gone)) {
+        await database.db.query(
+          `INSERT INTO demand_minutely (resource_set_id, minute, requests, errors, samples, instance_seconds, latency_p95_weighted,
+             latency_p95_requests, pool_utilization_sum, pool_utilization_samples)
+           VALUES ('rs-mig', to_timestamp($1), $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [
+            row.minute,
+            row.requests! + (row.minute === seeded ? 1000 : 0),
+            row.errors,
+            row.samples,
+            row.instance_seconds,
+            row.latency_p95_weighted,
+            row.latency_p95_requests,
+            row.pool_utilization_sum,
+            row.pool_utilization_samples,
+          ],
+        );
+      }
+
+      assert.deepEqual(await migrate(database.db), [14]);
+      // The samples whose old row was gone were no longer counted, and still are not.
+      const expected = expectedRollup(
+        sent.map(({ instanceId, samples }) => ({ instanceId, samples: samples.filter((s) => endMinute(s) !== gone) })),
+      ).map((r) => (r.minute === seeded ? { ...r, requests: r.requests! + 1000 } : r));
+      const rows = await rollup(database.db, 'rs-mig');
+      // Rows whose samples all moved out are left holding nothing.
+      const emptied = rows.filter((r) => r.samples === 0 && r.requests === 0);
+      for (const row of emptied) {
+        for (const [key, value] of Object.entries(row)) {
+          if (key !== 'minute') assert.ok(Math.abs(value) <= 1e-9, `emptied minute ${row.minute} ${key}: ${value}`);
+        }
+      }
+      assertRollupClose(
+        rows.filter((r) => !emptied.includes(r)),
+        expected,
+      );
+    } finally {
+      await database.drop();
+    }
   });
 
   it('demandSeries: aligned steps, sums per step, zeros where nothing was recorded, no partial last step', async () => {
