@@ -1,6 +1,6 @@
 import type { CapacityFit, LoadLatencyPoint } from '../planner/capacity-model.js';
 import type { Db } from './db.js';
-import type { TimeRange } from './metrics.js';
+import { SAMPLE_MINUTE_SQL, type TimeRange } from './metrics.js';
 
 /** The app gauge that carries the configuration version an instance runs (the sample service exports it). */
 export const CONFIG_VERSION_METRIC = 'app_config_version';
@@ -19,7 +19,9 @@ const MAX_POINTS = 500_000;
 /**
  * Per instance, configuration and minute: the load served (requests ÷ seconds covered) and the
  * request-weighted p95 of its samples. Minutes are the unit because a single few-second sample's
- * p95 rests on too few requests. Idle samples (no requests, so no latency) are left out.
+ * p95 rests on too few requests; a sample counts in the minute its demand counts in
+ * (SAMPLE_MINUTE_SQL), so load and demand agree minute by minute. Idle samples (no requests, so
+ * no latency) are left out.
  */
 export async function loadLatencyPoints(
   db: Db,
@@ -35,7 +37,7 @@ export async function loadLatencyPoints(
     p95: number;
   }>(
     `SELECT instance_id, coalesce(custom->>'${CONFIG_VERSION_METRIC}', '${UNVERSIONED}') AS config_version,
-            floor(extract(epoch FROM ts) / 60)::float8 * 60 AS minute,
+            (${SAMPLE_MINUTE_SQL})::float8 AS minute,
             sum(requests)::float8 / (sum(interval_ms)::float8 / 1000) AS load,
             sum(latency_p95_ms * requests) / sum(requests) AS p95
        FROM metric_samples

@@ -35,10 +35,25 @@ const ROLLUP_SUMS = [
   'pool_utilization_samples',
 ] as const;
 
+/**
+ * SQL for the minute (epoch seconds) a stored sample's demand counts in: the one holding the
+ * midpoint of its interval, (ts − interval_ms / 2). `ts` is the interval's end, so counting a
+ * sample in the minute of `ts` moved the last interval of every minute (the one ending on its
+ * edge, e.g. 12:00:55–12:01:00) into the next one. The agent's intervals are aligned to multiples
+ * of an interval that divides a minute, so start, midpoint and end-minus-a-tick all name the same
+ * minute for them; the midpoint is chosen for the samples that do straddle an edge (a late timer
+ * skipping a boundary, whole-minute intervals, other clients): it puts a sample in the minute
+ * holding most of it and shifts demand neither earlier (as the start would) nor later (as the end
+ * did) on average. interval_ms is NOT NULL (and ≥ 1), so there is no sample without one to fall
+ * back for. Numeric arithmetic (extract returns numeric since PostgreSQL 14), so the midpoint, a multiple of 0.5 ms,
+ * is floored exactly; epoch seconds, so the session's time zone plays no part. Migration 014
+ * restated the stored roll-up with this same expression.
+ */
+export const SAMPLE_MINUTE_SQL = 'floor((extract(epoch FROM ts) - interval_ms / 2000.0) / 60) * 60';
+
 // One statement, so it is atomic without a transaction: the roll-up adds exactly the rows this
 // statement inserted, and a retried batch (every (instance_id, seq) already there) adds nothing.
-// The minute is computed from epoch milliseconds, independent of the session's time zone; the
-// roll-up rows are upserted in minute order so that concurrent batches lock them in one order.
+// The roll-up rows are upserted in minute order so that concurrent batches lock them in one order.
 const INGEST_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($3::jsonb) AS s(ts bigint, ${SAMPLE_COLUMNS.map(([key, , type]) => `"${key}" ${type}`).join(', ')})
@@ -49,7 +64,7 @@ WITH input AS (
   RETURNING ts, interval_ms, requests, errors, latency_p95_ms, pool_utilization
 ), rolled AS (
   INSERT INTO demand_minutely AS d (resource_set_id, minute, ${ROLLUP_SUMS.join(', ')})
-  SELECT $2::text, to_timestamp(floor(extract(epoch FROM ts) / 60) * 60) AS minute,
+  SELECT $2::text, to_timestamp(${SAMPLE_MINUTE_SQL}) AS minute,
     sum(requests), sum(errors), count(*), sum(interval_ms) / 1000.0,
     coalesce(sum(latency_p95_ms * requests), 0), coalesce(sum(requests) FILTER (WHERE latency_p95_ms IS NOT NULL), 0),
     coalesce(sum(pool_utilization), 0), count(pool_utilization)

@@ -7,7 +7,8 @@ import type { MetricSample } from '../../src/domain/metrics.js';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { seededRandom } from '../../src/domain/random.js';
 import { createPool, type Db } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
+import { loadMigrations, migrate } from '../../src/store/migrate.js';
+import { loadLatencyPoints } from '../../src/store/capacity.js';
 import { DemandHistory } from '../../src/activities/demand-history.js';
 import { demandRate } from '../../src/forecast/series.js';
 import {
@@ -50,15 +51,23 @@ async function rollup(db: Db, resourceSetId: string): Promise<RollupRow[]> {
   return rows;
 }
 
+/**
+ * The minute (epoch seconds) a sample's demand counts in: the one holding its interval's midpoint,
+ * its interval being the intervalMs that end at ts.
+ */
+const midpointMinute = (s: MetricSample) => Math.floor((s.ts - s.intervalMs / 2) / 60_000) * 60;
+/** The rule before migration 014: the minute holding the interval's end. */
+const endMinute = (s: MetricSample) => Math.floor(s.ts / 60_000) * 60;
+
 /** The roll-up computed in plain code from what was sent (each (instance, seq) counted once). */
-function expectedRollup(sent: { instanceId: string; samples: MetricSample[] }[]) {
+function expectedRollup(sent: { instanceId: string; samples: MetricSample[] }[], minuteOf = midpointMinute) {
   const seen = new Set<string>();
   const byMinute = new Map<number, Record<string, number>>();
   for (const { instanceId, samples } of sent) {
     for (const s of samples) {
       if (seen.has(`${instanceId}/${s.seq}`)) continue;
       seen.add(`${instanceId}/${s.seq}`);
-      const minute = Math.floor(s.ts / 60_000) * 60;
+      const minute = minuteOf(s);
       const m = byMinute.get(minute) ?? {
         minute,
         requests: 0,
@@ -211,6 +220,116 @@ describe('metrics store (real Postgres)', () => {
     assert.deepEqual(rows[0], totals);
   });
 
+  it('counts a sample in the minute holding the midpoint of its interval, not the minute its interval ends in', async () => {
+    const m = T0 + 5 * 3600; // "12:00"; ts is each interval's end
+    const samples = [
+      sample(1, ms(m + 60), { intervalMs: 5_000, requests: 1 }), // 12:00:55–12:01:00: 12:00
+      sample(2, ms(m + 65), { intervalMs: 5_000, requests: 2 }), // 12:01:00–12:01:05: 12:01
+      sample(3, ms(m + 63), { intervalMs: 10_000, requests: 4 }), // 12:00:53–12:01:03, mostly before 12:01: 12:00
+      sample(4, ms(m + 67), { intervalMs: 10_000, requests: 8 }), // 12:00:57–12:01:07, mostly after 12:01: 12:01
+      sample(5, ms(m + 120), { intervalMs: 60_000, requests: 16 }), // 12:01:00–12:02:00: 12:01
+    ].map((s) => ({ ...s, latencyP95Ms: 50 }));
+    await ingestBatch(db, batch('rs-edge', 'edge-1', samples));
+    const rows = await rollup(db, 'rs-edge');
+    assert.deepEqual(
+      rows.map((r) => ({
+        minute: r.minute - m,
+        requests: r.requests,
+        samples: r.samples,
+        seconds: r.instance_seconds,
+      })),
+      [
+        { minute: 0, requests: 1 + 4, samples: 2, seconds: 15 },
+        { minute: 60, requests: 2 + 8 + 16, samples: 3, seconds: 75 },
+      ],
+    );
+    assert.deepEqual(rows, expectedRollup([{ instanceId: 'edge-1', samples }]));
+    assert.deepEqual((await demandSeries(db, 'rs-edge', { from: m, to: m + 180, stepSeconds: 60 })).values, [5, 26, 0]);
+    // The capacity model's per-minute load follows the same rule.
+    const points = await loadLatencyPoints(db, 'rs-edge', ['edge-1'], { from: m, to: m + 180 });
+    assert.deepEqual(
+      points.map((p) => ({ minute: p.minute - m, load: p.load })).sort((a, b) => a.minute - b.minute),
+      [
+        { minute: 0, load: 5 / 15 },
+        { minute: 60, load: 26 / 75 },
+      ],
+    );
+  });
+
+  it('migration 014 moves the stored roll-up of each kept sample from the minute of its end to that of its midpoint', async () => {
+    const database = await createTestDatabase({ migrated: false });
+    try {
+      const all = await loadMigrations();
+      await migrate(
+        database.db,
+        all.filter((m) => m.version < 14),
+      );
+      const start = T0 + 6 * 3600;
+      const random = seededRandom(11);
+      const sent = [
+        { instanceId: 'mig-a', samples: agentSamples(random, 0, 18, start) },
+        { instanceId: 'mig-b', samples: agentSamples(random, 0, 18, start + 5) },
+        // 7-s intervals out of step with the minute: some straddle its edge.
+        {
+          instanceId: 'mig-c',
+          samples: Array.from({ length: 25 }, (_, i) =>
+            sample(i, ms(start + 3 + 7 * (i + 1)), {
+              intervalMs: 7_000,
+              requests: 1 + Math.floor(random() * 100),
+              latencyP95Ms: 20 + random() * 50,
+              poolUtilization: random(),
+            }),
+          ),
+        },
+      ];
+      for (const { instanceId, samples } of sent) await ingestBatch(database.db, batch('rs-mig', instanceId, samples));
+      // The roll-up as the ingest before 014 left it, plus a backfilled amount in one minute, and
+      // one minute's row already gone (roll-ups kept for less time than raw samples).
+      await database.db.query(`DELETE FROM demand_minutely`);
+      const old = expectedRollup(sent, endMinute);
+      const seeded = old[1]!.minute!;
+      const gone = old[2]!.minute!;
+      for (const row of old.filter((r) => r.minute !== gone)) {
+        await database.db.query(
+          `INSERT INTO demand_minutely (resource_set_id, minute, requests, errors, samples, instance_seconds, latency_p95_weighted,
+             latency_p95_requests, pool_utilization_sum, pool_utilization_samples)
+           VALUES ('rs-mig', to_timestamp($1), $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [
+            row.minute,
+            row.requests! + (row.minute === seeded ? 1000 : 0),
+            row.errors,
+            row.samples,
+            row.instance_seconds,
+            row.latency_p95_weighted,
+            row.latency_p95_requests,
+            row.pool_utilization_sum,
+            row.pool_utilization_samples,
+          ],
+        );
+      }
+
+      assert.deepEqual(await migrate(database.db), [14]);
+      // The samples whose old row was gone were no longer counted, and still are not.
+      const expected = expectedRollup(
+        sent.map(({ instanceId, samples }) => ({ instanceId, samples: samples.filter((s) => endMinute(s) !== gone) })),
+      ).map((r) => (r.minute === seeded ? { ...r, requests: r.requests! + 1000 } : r));
+      const rows = await rollup(database.db, 'rs-mig');
+      // Rows whose samples all moved out are left holding nothing.
+      const emptied = rows.filter((r) => r.samples === 0 && r.requests === 0);
+      for (const row of emptied) {
+        for (const [key, value] of Object.entries(row)) {
+          if (key !== 'minute') assert.ok(Math.abs(value) <= 1e-9, `emptied minute ${row.minute} ${key}: ${value}`);
+        }
+      }
+      assertRollupClose(
+        rows.filter((r) => !emptied.includes(r)),
+        expected,
+      );
+    } finally {
+      await database.drop();
+    }
+  });
+
   it('demandSeries: aligned steps, sums per step, zeros where nothing was recorded, no partial last step', async () => {
     const base = T0 + 7200;
     await ingestBatch(
@@ -218,7 +337,7 @@ describe('metrics store (real Postgres)', () => {
       batch('rs-series', 'series-1', [
         sample(1, ms(base + 30), { requests: 5 }), // step [base, base+300)
         sample(2, ms(base + 299), { requests: 6 }), // same step
-        sample(3, ms(base + 300), { requests: 7 }), // next step
+        sample(3, ms(base + 310), { requests: 7 }), // next step: its interval is (base+300, base+310]
         sample(4, ms(base + 1250), { requests: 9 }), // step [base+1200, base+1500)
         sample(5, ms(base + 1600), { requests: 100 }), // after `to`'s step boundary: left out
       ]),
@@ -447,7 +566,8 @@ describe('metrics store on embedded PGlite', () => {
         series.values.reduce((x, y) => x + y, 0),
         total,
       );
-      assert.deepEqual(await applyRetention(db, { now: T0 + 100 * 86_400 }), { rawDeleted: 24, rollupDeleted: 3 });
+      // 10-s samples ending T0+10 … T0+120: the one ending at T0+120 counts in the minute before.
+      assert.deepEqual(await applyRetention(db, { now: T0 + 100 * 86_400 }), { rawDeleted: 24, rollupDeleted: 2 });
     } finally {
       await db.end();
       await pglite.child.stop();
