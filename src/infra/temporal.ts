@@ -43,6 +43,15 @@ export async function startTemporalDevServer(options: {
     String(options.uiPort),
     '--log-level',
     'warn',
+    // SQLite's defaults (a rollback journal, a full sync per commit) make every history append
+    // create and delete a journal file and wait on the disk: the server's writes are serialised,
+    // so that wait bounds the whole orchestrator. A write-ahead log synced at checkpoints survives
+    // a crash of the server or the machine's processes; a power loss may lose the last commits,
+    // never the file's consistency — fair for the embedded default (production runs a cluster).
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
   ];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
   const child = await startChild('temporal', process.execPath, ['--import', 'tsx', TETHER_SCRIPT, binary, ...args], {
