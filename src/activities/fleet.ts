@@ -8,6 +8,7 @@ import { capacityFor } from '../store/capacity.js';
 import { recordDecision } from '../store/decisions.js';
 import { recordLoopStatus, type LoopStatus } from '../store/loop-status.js';
 import { fleetUtilization, latestDemand } from '../store/metrics.js';
+import { newerResourceSetSpec } from '../store/resource-sets.js';
 import { alive, viaProvider } from './provider-calls.js';
 import type {
   DeprovisionInput,
@@ -41,13 +42,16 @@ export function createFleetActivities(deps: FleetDeps): MainActivities {
       const serving = instances.filter(ready);
       // Demand now: the latest step's rate, null when none was recorded over the history the loop
       // asks about (the forecast activity reads that history itself).
-      const [utilization, demandNow] = await Promise.all([
+      const [utilization, demandNow, newerSpec] = await Promise.all([
         fleetUtilization(deps.db, input.resourceSetId, { windowSeconds: input.loadWindowSeconds, now }),
         latestDemand(deps.db, input.resourceSetId, {
           from: now - input.historySeconds,
           to: now,
           stepSeconds: input.stepSeconds,
         }),
+        input.knownSpecVersion === undefined
+          ? undefined
+          : newerResourceSetSpec(deps.db, input.resourceSetId, input.knownSpecVersion),
       ]);
       const servingIds = new Set(serving.map((i) => i.id));
       const servingLoad = utilization.instances.filter((i) => servingIds.has(i.instanceId));
@@ -76,7 +80,12 @@ export function createFleetActivities(deps: FleetDeps): MainActivities {
           null,
           defaultCapacity(types.find((t) => t.name === input.instanceType)?.speed ?? 1),
         ),
+        ...(newerSpec ? { newerSpec } : {}),
       };
+    },
+
+    async readNewerSpec({ resourceSetId, knownSpecVersion }) {
+      return (await newerResourceSetSpec(deps.db, resourceSetId, knownSpecVersion)) ?? null;
     },
 
     async provision(input: ProvisionInput): Promise<string[]> {

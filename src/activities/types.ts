@@ -5,6 +5,7 @@ import type { AppConfig } from '../domain/app-config.js';
 import type { Decision } from '../planner/decision.js';
 import type { Series } from '../forecast/types.js';
 import type { InstanceState } from '../domain/provider.js';
+import type { ResourceSetSpec } from '../domain/resource-set.js';
 import type { LoopStatus } from '../store/loop-status.js';
 import type { RolloutRecord } from '../store/rollouts.js';
 
@@ -21,6 +22,8 @@ export interface ObserveFleetInput extends FleetTarget {
   stepSeconds: number;
   /** Window over which current per-instance load is averaged. */
   loadWindowSeconds: number;
+  /** The spec version the loop runs: a newer stored spec comes back as `newerSpec`. */
+  knownSpecVersion?: number;
 }
 
 export interface InstanceView {
@@ -48,6 +51,17 @@ export interface FleetObservation {
    */
   demand?: Series;
   capacityPerInstance: number;
+  /**
+   * The stored spec, when newer than the loop's: the API writes the row, then signals the loop;
+   * a crash in between, or a lost signal, is caught up at the next iteration.
+   */
+  newerSpec?: StoredSpec;
+}
+
+/** A resource set's spec as the API stored it, with its version. */
+export interface StoredSpec {
+  spec: ResourceSetSpec;
+  version: number;
 }
 
 export interface ProvisionInput extends FleetTarget {
@@ -75,6 +89,8 @@ export interface MainActivities {
   recordDecision(decision: Decision, status?: LoopStatus): Promise<void>;
   /** The loop's status alone, for an iteration that ended without a decision (it failed). */
   recordLoopStatus(status: LoopStatus): Promise<void>;
+  /** The set's stored spec when newer than `knownSpecVersion` (observeFleet answers it too), else null. */
+  readNewerSpec(input: { resourceSetId: string; knownSpecVersion: number }): Promise<StoredSpec | null>;
 }
 
 // ── Rollouts (src/activities/rollout.ts) ──

@@ -41,6 +41,19 @@ export async function getResourceSet(db: Queryable, id: string): Promise<Resourc
   return rows[0];
 }
 
+/** The set's stored spec when its version is newer than `known`, else undefined (one index probe). */
+export async function newerResourceSetSpec(
+  db: Queryable,
+  id: string,
+  known: number,
+): Promise<{ spec: ResourceSetSpec; version: number } | undefined> {
+  const { rows } = await db.query<{ spec: ResourceSetSpec; version: number }>(
+    'SELECT spec, spec_version::int AS version FROM resource_sets WHERE id = $1 AND spec_version > $2',
+    [id, known],
+  );
+  return rows[0];
+}
+
 /** Those of `ids` that name no resource set, in the order given. */
 export async function missingResourceSets(db: Queryable, ids: readonly string[]): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>('SELECT id FROM resource_sets WHERE id = ANY($1::text[])', [ids]);

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { ForecastActivities } from '../activities/forecast.js';
 import type { RecommendActivities, RecommendConfigurationResult } from '../activities/recommend-types.js';
-import type { FleetObservation, MainActivities, RolloutActivities } from '../activities/types.js';
+import type { FleetObservation, MainActivities, RolloutActivities, StoredSpec } from '../activities/types.js';
 import {
   appConfigOf,
   bootRelease,
@@ -142,6 +142,8 @@ export const LOCAL_RETRY_TIMERS = 'local-retry-timers';
 export const ROLLBACK_UPDATE = 'rollback-update';
 /** Runs started before it write their status only with a decision (no extra write when an iteration fails). */
 export const LOOP_STATUS_ON_FAILURE = 'loop-status-on-failure';
+/** Runs started before it do not read a newer stored spec after a failed iteration. */
+export const SPEC_READ_ON_FAILURE = 'spec-read-on-failure';
 /** Runs started before it forecast with an activity on the forecast queue, as they did. */
 export const LOCAL_FORECAST = 'local-forecast';
 
@@ -189,6 +191,7 @@ export async function resourceSetWorkflow({
   const reads = v2 ? (patched(LOCAL_RETRY_TIMERS) ? localRetryingOnTimers : local) : light;
   const statusOnFailure = patched(LOOP_STATUS_ON_FAILURE);
   const forecaster = patched(LOCAL_FORECAST) ? forecastingLocally : forecasting;
+  const specReadOnFailure = patched(SPEC_READ_ON_FAILURE);
   let wake = false;
   let stop: { deprovision: boolean } | null = null;
   let iteration: CancellationScope | null = null;
@@ -288,12 +291,17 @@ export async function resourceSetWorkflow({
       },
     },
   );
-  setHandler(policySpecSignal, ({ spec, version }) => {
-    // Signals may come late, twice or out of order: only a newer stored version replaces the spec.
-    if (version <= (s.specVersion ?? 0)) return;
+  // A set's row starts at version 1 with the spec the loop started on.
+  const knownSpecVersion = (): number => s.specVersion ?? 1;
+  /** Signals may come late, twice or out of order: only a newer stored version replaces the spec. */
+  const adoptSpec = ({ spec, version }: StoredSpec): boolean => {
+    if (version <= (s.specVersion ?? 0)) return false;
     s.spec = spec;
     s.specVersion = version;
-    poke();
+    return true;
+  };
+  setHandler(policySpecSignal, (stored) => {
+    if (adoptSpec(stored)) poke();
   });
   setHandler(
     scaleToUpdate,
@@ -671,9 +679,12 @@ export async function resourceSetWorkflow({
           stepSeconds,
           historySeconds: Math.min(3 * policy.seasonSeconds, 14 * 86_400),
           loadWindowSeconds: Math.max(2 * stepSeconds, 30),
+          knownSpecVersion: knownSpecVersion(),
         },
       ],
     );
+    // A policy change whose signal never came (the API crashed after writing it) is adopted here.
+    if (observation.newerSpec) adoptSpec(observation.newerSpec);
     seen.observed = { current: observation.current, demandNow: observation.demandNow };
     const now = Math.floor(Date.now() / 1000);
     let forecast: DemandForecast | null = null;
@@ -878,6 +889,19 @@ export async function resourceSetWorkflow({
         storedStatus = statusKey(status);
       } catch (err) {
         log.warn('could not record the loop status', { iteration: s.iteration, error: failureMessage(err) });
+      }
+    }
+    // The iteration's observation did not come back, and with it the stored spec: a fix of the very
+    // spec that makes it fail (a wrong providerRef, say) must not wait on a signal that may be lost.
+    if (error && specReadOnFailure) {
+      try {
+        const stored = await statusWrite.readNewerSpec.executeWithOptions(
+          { summary: `read ${s.spec.id}'s stored spec, if newer than version ${knownSpecVersion()}` },
+          [{ resourceSetId: s.spec.id, knownSpecVersion: knownSpecVersion() }],
+        );
+        if (stored) adoptSpec(stored);
+      } catch (err) {
+        log.warn('could not read the stored spec', { iteration: s.iteration, error: failureMessage(err) });
       }
     }
     s.conditions = conditions;

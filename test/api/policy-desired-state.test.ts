@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { workflowIdFor } from '../../src/domain/resource-set.js';
 import { STALE_SPEC } from '../../src/domain/policy-change.js';
+import { changeResourceSetSpec } from '../../src/store/resource-sets.js';
 import { policySpecSignal, setPolicyUpdate, stateQuery } from '../../src/workflows/resource-set-messages.js';
 import { startTestApi, uniqueId, type TestApi } from '../support/api.js';
 import { waitFor } from '../support/wait.js';
@@ -108,6 +109,37 @@ describe('PATCH …/policy stores the desired spec and signals the loop (real de
 
     await loop(id).signal(policySpecSignal, { spec: { ...spec, maxInstances: 6 }, version: specVersion + 1 });
     assert.equal((await loop(id).query(stateQuery)).spec.maxInstances, 6);
+  });
+
+  it('a spec stored without its signal (the API died in between) is adopted at the next iteration, even one that fails', async () => {
+    const id = uniqueId('unsignalled');
+    const created = await api.request('POST', '/v1/resource-sets', {
+      id,
+      provider: 'local',
+      minInstances: 0,
+      maxInstances: 2,
+      policy: { intervalSeconds: 5 },
+    });
+    assert.equal(created.status, 201);
+    // No local cloud runs here: every iteration fails on observing the fleet (after its local
+    // retries, about a minute), the case where a fixed spec matters most.
+    assert.equal((await loop(id).query(stateQuery)).specVersion, undefined);
+    // What PATCH does before it signals: the row alone.
+    const changed = await changeResourceSetSpec(api.database.db, id, ({ spec }) => ({ ...spec, maxInstances: 4 }));
+    const version = changed!.after.specVersion;
+    const state = await waitFor(
+      'the loop on the stored spec',
+      async () => {
+        const s = await loop(id).query(stateQuery);
+        return s.specVersion === version ? s : undefined;
+      },
+      150_000,
+    );
+    assert.equal(state.spec.maxInstances, 4);
+    const signals = (await loop(id).fetchHistory()).events!.filter(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'policySpec',
+    );
+    assert.equal(signals.length, 0, 'read from the store, not signalled');
   });
 
   it("the update of API processes from before still changes the loop's spec, refusing a stale If-Match the same way", async () => {
