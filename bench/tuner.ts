@@ -17,7 +17,7 @@ import {
   sampleServiceSpace,
   sampleValue,
   type AppParams,
-} from '../src/config/recommend/sample-service-model.js';
+} from '../src/sample-service/offline-model.js';
 import { randomPoint, type SearchSpace } from '../src/config/recommend/space.js';
 import { observationOfTrial } from '../src/config/recommend/trial.js';
 import type { Observation } from '../src/config/recommend/observation.js';
