@@ -7,7 +7,7 @@ import type { JudgeConfig, Verdict } from '../src/canary/judge.js';
 import { DEFAULT_SAMPLE_INTERVAL_SECONDS, DEFAULT_SAMPLE_SIZE, judge } from '../src/canary/judge.js';
 import { nextStepAction } from '../src/canary/rollout-action.js';
 import { DEFAULT_INCONCLUSIVE_LIMIT } from '../src/config/rollout-options.js';
-import type { LatencySlo } from '../src/config/recommend/queue-model.js';
+import type { LatencySlo } from '../src/sample-service/queue-model.js';
 import {
   asAppParams,
   exhaustiveBest,

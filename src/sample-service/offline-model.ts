@@ -3,13 +3,7 @@ import { sampleParamsSchema, type SampleParams } from './app-params.js';
 import { HIT_MS, JITTER_SIGMA, KEY_SPACE, MISS_MS } from './workload.js';
 import { cacheCapacity, hourlyCost } from './memory-cost.js';
 import { lruHitRate } from './lru-hit-rate.js';
-import {
-  capacityAtSlo,
-  queueState,
-  sojournQuantileMs,
-  type LatencySlo,
-  type QueueSystem,
-} from '../config/recommend/queue-model.js';
+import { capacityAtSlo, queueState, sojournQuantileMs, type LatencySlo, type QueueSystem } from './queue-model.js';
 import { grid, type Params, type SearchSpace } from '../config/recommend/space.js';
 
 /**
