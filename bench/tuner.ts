@@ -7,7 +7,7 @@ import type { JudgeConfig, Verdict } from '../src/canary/judge.js';
 import { DEFAULT_SAMPLE_INTERVAL_SECONDS, DEFAULT_SAMPLE_SIZE, judge } from '../src/canary/judge.js';
 import { nextStepAction } from '../src/canary/rollout-action.js';
 import { DEFAULT_INCONCLUSIVE_LIMIT } from '../src/config/rollout-options.js';
-import type { LatencySlo } from '../src/config/recommend/queue-model.js';
+import type { LatencySlo } from '../src/sample-service/queue-model.js';
 import {
   asAppParams,
   exhaustiveBest,
@@ -17,7 +17,7 @@ import {
   sampleServiceSpace,
   sampleValue,
   type AppParams,
-} from '../src/config/recommend/sample-service-model.js';
+} from '../src/sample-service/offline-model.js';
 import { randomPoint, type SearchSpace } from '../src/config/recommend/space.js';
 import { observationOfTrial } from '../src/config/recommend/trial.js';
 import type { Observation } from '../src/config/recommend/observation.js';

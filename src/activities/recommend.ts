@@ -35,8 +35,15 @@ export function createRecommendActivities(deps: RecommendDeps): RecommendActivit
       const { resourceSetId, stable } = input;
       const types = await deps.providerFor(input).instanceTypes();
       const speed = types.find((t) => t.name === stable.instanceType)?.speed ?? 1;
-      const learned = await capacityFor(deps.db, resourceSetId, stable.instanceType, null, NaN, input.sloP95Ms);
-      const capacity = Number.isFinite(learned) ? learned : defaultCapacity(speed);
+      // Every type of the catalogue the fleet has run has its own figure, whatever configuration it ran last.
+      const learned = new Map(
+        await Promise.all(
+          types.map(
+            async (t) =>
+              [t.name, await capacityFor(deps.db, resourceSetId, t.name, null, NaN, input.sloP95Ms)] as const,
+          ),
+        ),
+      );
       const now = Math.floor(Date.now() / 1000);
       const rates = demandRate(
         await demandSeries(deps.db, resourceSetId, { from: now - DEMAND_WINDOW_SECONDS, to: now, stepSeconds: 60 }),
@@ -44,7 +51,7 @@ export function createRecommendActivities(deps: RecommendDeps): RecommendActivit
       const demand = rates.length ? rates.reduce((sum, v) => sum + v, 0) / rates.length : 0;
       const result = rightSize({
         current: stable.instanceType,
-        types: typeCapacities(types, stable.instanceType, capacity, Number.isFinite(learned)),
+        types: typeCapacities(types, stable.instanceType, learned, defaultCapacity(speed)),
         demand,
         targetUtilization: input.targetUtilization,
         minInstances: input.minInstances,

@@ -21,7 +21,16 @@ export const DEFAULT_PROFILE_NAME = 'sample-service';
 
 /** How a changed value takes effect: in place, or only once the app restarts. */
 const applySchema = z.enum(['hot', 'restart']).default('hot');
-const common = { description: z.string().max(500).optional(), apply: applySchema };
+const common = {
+  description: z.string().max(500).optional(),
+  apply: applySchema,
+  /**
+   * Whether the tuner may search this parameter. Numeric parameters with both bounds are searched
+   * unless this says false; a boolean or an enum only when it says true (a switch is often a
+   * feature, not a knob).
+   */
+  tunable: z.boolean().optional(),
+};
 
 const regexSource = z
   .string()
@@ -49,6 +58,11 @@ const numericParameter = <T extends 'integer' | 'number'>(type: T) =>
      * (a cache that must fit in memory, say). Checked only where the provider knows the capacity.
      */
     maximumPerCapacity: z.number().positive().optional(),
+    /**
+     * How the tuner spaces its trials over the range: 'log' for a size whose effect goes by ratios
+     * (100 → 1,000 entries as big a move as 10,000 → 100,000); default 'linear'.
+     */
+    scale: z.enum(['linear', 'log']).optional(),
   });
 
 export const parameterSchema = z
@@ -75,6 +89,16 @@ export const parameterSchema = z
     ) {
       ctx.addIssue({ code: 'custom', path: ['maximum'], message: `must be at least minimum (${p.minimum})` });
     }
+    if (
+      p.tunable === true &&
+      (p.type === 'integer' || p.type === 'number') &&
+      !(p.minimum !== undefined && p.maximum !== undefined)
+    )
+      ctx.addIssue({ code: 'custom', path: ['tunable'], message: 'a tunable number needs a minimum and a maximum' });
+    if (p.tunable === true && p.type === 'string' && p.enum === undefined)
+      ctx.addIssue({ code: 'custom', path: ['tunable'], message: 'a tunable string needs an enum' });
+    if ((p.type === 'integer' || p.type === 'number') && p.scale === 'log' && p.minimum !== undefined && p.minimum < 0)
+      ctx.addIssue({ code: 'custom', path: ['scale'], message: 'a log scale needs a minimum of at least 0' });
     if (p.default === undefined) return;
     // The default must itself be a value the parameter accepts.
     const problem = valueSchemaOf(p).safeParse(p.default);

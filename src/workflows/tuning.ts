@@ -1,7 +1,7 @@
 import { proxyLocalActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { TuningActivities } from '../activities/tuning-types.js';
 import type { Observation } from '../config/recommend/observation.js';
-import type { Params, SearchSpace } from '../config/recommend/space.js';
+import { pointIn } from '../config/recommend/space.js';
 import { describeRelease, runsRelease, type Release } from '../config/release.js';
 import {
   abortTuningSignal,
@@ -26,17 +26,6 @@ const tuner = proxyLocalActivities<TuningActivities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
-
-/** The tuned parameters of a release, when they lie inside the space (else the tuner cannot place it). */
-function pointOf(space: SearchSpace, params: Readonly<Record<string, unknown>>): Params | null {
-  const point: Record<string, number> = {};
-  for (const p of space.parameters) {
-    const x = params[p.name];
-    if (typeof x !== 'number' || x < p.min || x > p.max) return null;
-    point[p.name] = x;
-  }
-  return point;
-}
 
 const ABORTED = 'aborted before it was judged';
 
@@ -216,7 +205,7 @@ export async function tuningWorkflow(input: TuningInput): Promise<TuningResult> 
     // The baseline in the same window is the fair comparison: traffic drifts between trials.
     trial.gain = baselineP95Ms / canaryP95Ms - 1;
     // The running configuration's own measurement counts as a trial once (the tuner's first point).
-    const running = pointOf(space, stable.params);
+    const running = pointIn(space, stable.params);
     if (running && !baselineCounted) observations.unshift({ params: running, safe: true, value: 1000 / baselineP95Ms });
     baselineCounted = true;
     if (trial.gain > 0 && (!p.best || trial.gain > p.best.gain))

@@ -28,7 +28,7 @@ describe('search space', () => {
       const back = decode(space, encode(space, params));
       assert.deepEqual(back.poolSize, params.poolSize);
       assert.deepEqual(back.cacheSize, params.cacheSize);
-      assert.ok(Math.abs(back.ratio! - params.ratio!) < 1e-12);
+      assert.ok(Math.abs(Number(back.ratio) - Number(params.ratio)) < 1e-12);
       assert.ok(sameParams(space, back, params));
     }
   });

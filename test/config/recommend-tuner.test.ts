@@ -9,10 +9,14 @@ import { seededRandom } from '../../src/domain/random.js';
 const SEEDS = 10;
 const OPTIONS = { randomCandidates: 500 };
 
+/** These problems' spaces have no choices: every value is a number. */
+type NumericParams = Readonly<Record<string, number>>;
+const numeric = (p: Params): NumericParams => p as NumericParams;
+
 interface Problem {
   space: SearchSpace;
   start: Params;
-  f: (p: Params) => number;
+  f: (p: NumericParams) => number;
   best: number;
 }
 
@@ -21,13 +25,15 @@ function successes(problem: Problem, method: 'tuner' | 'random', trials: number,
   let count = 0;
   for (let seed = 1; seed <= SEEDS; seed++) {
     const random = seededRandom(seed);
-    const observations: Observation[] = [{ params: problem.start, safe: true, value: problem.f(problem.start) }];
+    const observations: Observation[] = [
+      { params: problem.start, safe: true, value: problem.f(numeric(problem.start)) },
+    ];
     for (let i = 0; i < trials; i++) {
       const params =
         method === 'tuner'
           ? proposeNext(problem.space, observations, random, OPTIONS).params
           : randomPoint(problem.space, random);
-      observations.push({ params, safe: true, value: problem.f(params) });
+      observations.push({ params, safe: true, value: problem.f(numeric(params)) });
     }
     if (bestSoFar(observations)!.value >= (1 - tolerance) * problem.best) count++;
   }
@@ -72,7 +78,7 @@ describe('tuner', () => {
     const random = seededRandom(4);
     const observations: Observation[] = [];
     for (let i = 0; i < 8; i++) {
-      const { params } = proposeNext(twoD.space, observations, random, OPTIONS);
+      const params = numeric(proposeNext(twoD.space, observations, random, OPTIONS).params);
       assert.ok(Number.isInteger(params.pool) && params.pool! >= 1 && params.pool! <= 512, JSON.stringify(params));
       assert.ok(
         Number.isInteger(params.cache) && params.cache! >= 0 && params.cache! <= 100_000,
@@ -88,7 +94,7 @@ describe('tuner', () => {
 
   it('fills the space first, then proposes by expected improvement with its gain and odds of passing', () => {
     const random = seededRandom(2);
-    const start: Observation = { params: oneD.start, safe: true, value: oneD.f(oneD.start) };
+    const start: Observation = { params: oneD.start, safe: true, value: oneD.f(numeric(oneD.start)) };
     assert.equal(proposeNext(oneD.space, [start], random).basis, 'space-filling');
     const second: Observation = { params: { x: 0.5 }, safe: true, value: oneD.f({ x: 0.5 }) };
     const proposal = proposeNext(
@@ -117,7 +123,7 @@ describe('tuner', () => {
     }));
     const beyond = (observations: Observation[]) =>
       Array.from({ length: 5 }, (_, s) => proposeNext(oneD.space, observations, seededRandom(s + 1), OPTIONS)).filter(
-        (p) => p.params.x! > 0.68,
+        (p) => numeric(p.params).x! > 0.68,
       ).length;
     assert.ok(beyond(safe) >= 4, 'without failures the tuner extrapolates the rise');
     assert.equal(beyond([...safe, ...failed]), 0);

@@ -64,7 +64,7 @@ describe('app-parameter tuning session (real workflows, fleet, agents and canary
     assert.equal(session.trials.length, 3);
     for (const trial of session.trials) {
       assert.ok(
-        trial.params.poolSize! >= 2 && trial.params.poolSize! <= 16,
+        Number(trial.params.poolSize) >= 2 && Number(trial.params.poolSize) <= 16,
         `trial ${trial.index}: ${JSON.stringify(trial.params)}`,
       );
       assert.ok(trial.verdict, `trial ${trial.index} was judged: ${trial.note}`);

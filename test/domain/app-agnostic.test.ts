@@ -4,12 +4,12 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 const src = new URL('../../src/', import.meta.url).pathname;
-/** Where the sample service may be known by its parameters: itself, the demo, the simulator, and (until issue 13 item 5) the tuner and right-sizer. */
-const ALLOWED = ['sample-service/', 'demo/', 'sim/', 'config/recommend/', 'api/routes/tuning.ts'];
+/** Where the sample service may be known by its parameters: itself, the demo and the simulator. */
+const ALLOWED = ['sample-service/', 'demo/', 'sim/'];
 const SAMPLE_PARAMETERS = /\b(poolSize|cacheSize|queueLimit)\b/;
 
 describe('the engine knows no concrete app', () => {
-  it("names none of the sample service's parameters outside the sample service, the demo, the simulator and the tuner", async () => {
+  it("names none of the sample service's parameters outside the sample service, the demo and the simulator", async () => {
     const files = (await readdir(src, { recursive: true })).filter(
       (f) => f.endsWith('.ts') && !ALLOWED.some((a) => f.startsWith(a)),
     );

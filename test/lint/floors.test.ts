@@ -60,6 +60,20 @@ describe('lint enforces the floors', () => {
       name: 'HttpError',
       floor: 'workflows',
     },
+    {
+      what: "the planner importing the sample service's parameters",
+      file: 'src/planner/capacity.ts',
+      from: '../sample-service/app-params.js',
+      name: 'DEFAULT_APP_CONFIG',
+      floor: 'pure core',
+    },
+    {
+      what: "the boot release importing the sample service's workload, beyond its one allowed import",
+      file: 'src/config/release.ts',
+      from: '../sample-service/workload.js',
+      name: 'KEY_SPACE',
+      floor: 'pure core',
+    },
   ];
   for (const c of crossings) {
     it(`fails ${c.what}`, async () => {

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { sampleServiceSpace } from '../../config/recommend/sample-service-model.js';
+import { tuningSpaceOf } from '../../config/recommend/profile-space.js';
 import type { ParameterSpec, SearchSpace } from '../../config/recommend/space.js';
-import { resourceSetIdSchema } from '../../domain/resource-set.js';
+import type { AppProfile } from '../../domain/app-profile.js';
+import { profileOfSet, resourceSetIdSchema } from '../../domain/resource-set.js';
 import { HttpError } from '../../infra/http-error.js';
 import { findInstanceType } from '../../providers/local/instance-types.js';
 import { listSnapshots } from '../../store/progress-snapshots.js';
+import { resolveProfile } from '../../store/template-versions.js';
 import { stateQuery, type ResourceSetState } from '../../workflows/resource-set-messages.js';
 import {
   MAX_TUNING_TRIALS,
@@ -29,14 +31,16 @@ const sessionParams = idParams.extend({
   sessionId: z.string().regex(/^tuning-[a-z0-9-]{1,120}$/, 'must be a tuning session id'),
 });
 const progressBody = z.record(z.string(), z.unknown());
-const parameterName = z.enum(['poolSize', 'cacheSize', 'queueLimit']);
+const parameterName = z.string().min(1).max(64);
+/** A session has at most MAX_TUNING_TRIALS trials: the surrogate learns nothing from more dimensions than that fills. */
+const MAX_TUNED_PARAMETERS = 8;
 
 const tuningRequestSchema = z.strictObject({
-  /** Names (each over its whole range), or names with narrower bounds; default every numeric parameter of the app's schema. */
+  /** Names (each over its whole range), or numeric ones with narrower bounds; default every tunable parameter of the set's profile. */
   parameters: z
     .array(z.union([parameterName, z.strictObject({ name: parameterName, min: z.number(), max: z.number() })]))
     .min(1)
-    .max(3)
+    .max(MAX_TUNED_PARAMETERS)
     .optional(),
   trials: z.number().int().min(1).max(MAX_TUNING_TRIALS).default(8),
   bakeSeconds: z.number().int().min(5).max(86_400).optional(),
@@ -44,25 +48,29 @@ const tuningRequestSchema = z.strictObject({
 });
 type TuningRequestBody = z.output<typeof tuningRequestSchema>;
 
+const invalid = (message: string): HttpError => new HttpError(400, 'invalid_request', message);
+
 /**
- * The search space a request asks for, within the app's parameter schema and what the instance
- * type's memory holds (a type the local cloud does not know is taken at the smallest's memory:
- * a cache that does not fit would only fail its trials). 400 on a name twice or bounds outside.
+ * The search space a request asks for, within what the set's profile lets the tuner search on its
+ * instance type (a type the local cloud does not know is taken at the smallest's capacity: a
+ * value that does not fit would only fail its trials). 400 on a name the profile does not let
+ * the tuner search, a name twice, or bounds outside its range.
  */
-function spaceOf(requested: TuningRequestBody['parameters'], instanceType: string): SearchSpace {
-  const full = sampleServiceSpace(findInstanceType(instanceType) ?? { name: instanceType, speed: 1, hourlyPrice: 0 });
+function spaceOf(requested: TuningRequestBody['parameters'], profile: AppProfile, instanceType: string): SearchSpace {
+  const full = tuningSpaceOf(profile, findInstanceType(instanceType)?.speed ?? 1);
+  if (full.parameters.length === 0) throw invalid("the set's profile has no parameter the tuner may search");
   const specs = requested ?? full.parameters.map((p) => p.name);
   const parameters = specs.map((asked, i): ParameterSpec => {
     const name = typeof asked === 'string' ? asked : asked.name;
-    const whole = full.parameters.find((p) => p.name === name)!;
+    const whole = full.parameters.find((p) => p.name === name);
+    if (!whole) throw invalid(`parameters[${i}]: ${name} is not a tunable parameter of the set's profile`);
     if (specs.slice(0, i).some((other) => (typeof other === 'string' ? other : other.name) === name)) {
-      throw new HttpError(400, 'invalid_request', `parameters[${i}]: ${name} is listed twice`);
+      throw invalid(`parameters[${i}]: ${name} is listed twice`);
     }
     if (typeof asked === 'string') return whole;
+    if (whole.values) throw invalid(`parameters[${i}]: ${name} is a choice, searched over all its values`);
     if (!(asked.min >= whole.min && asked.max <= whole.max && asked.min < asked.max)) {
-      throw new HttpError(
-        400,
-        'invalid_request',
+      throw invalid(
         `parameters[${i}]: ${name} bounds must satisfy ${whole.min} ≤ min < max ≤ ${whole.max} on ${instanceType}`,
       );
     }
@@ -92,7 +100,7 @@ export function tuningRoutes(ctx: ApiContext): Route[] {
       body: tuningRequestSchema,
       responses: {
         202: { description: 'Tuning session starting', schema: z.object({ id: z.string() }) },
-        400: { description: 'Unknown parameter, or bounds outside its range' },
+        400: { description: 'A parameter the profile does not let the tuner search, or bounds outside its range' },
         404: { description: 'Unknown resource set' },
         409: {
           description:
@@ -104,7 +112,8 @@ export function tuningRoutes(ctx: ApiContext): Route[] {
         const handle = client.workflow.getHandle(row.workflowId);
         const state: ResourceSetState = await handle.query(stateQuery).catch((err) => loopGone(err, params.id));
         const { parameters, ...rest } = body;
-        const request = { ...rest, space: spaceOf(parameters, state.config.stable.instanceType) };
+        const profile = await resolveProfile(ctx.db, undefined, profileOfSet(row.spec));
+        const request = { ...rest, space: spaceOf(parameters, profile.body, state.config.stable.instanceType) };
         const started = await handle
           .executeUpdate(startTuningUpdate, { args: [request] })
           .catch((err: unknown) => updateRefused(err, params.id));

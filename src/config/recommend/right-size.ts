@@ -4,8 +4,9 @@
  * replacement rollout. Capacities come from the capacity model (src/planner/capacity-model.ts,
  * stored per resource set, type and configuration by src/store/capacity.ts); a type the fleet has
  * never run has no learned capacity, and the caller either leaves it out or passes an estimate
- * and says so in `basis`.
+ * and says so in `basis`. Nothing here models the app: what a type serves is what was measured.
  */
+import type { InstanceType } from '../../domain/provider.js';
 
 export interface TypeCapacity {
   readonly instanceType: string;
@@ -104,25 +105,34 @@ export function rightSize(input: RightSizeInput): RightSizeResult {
 }
 
 /**
- * Each type's capacity for right-sizing: the current type's learned figure (or the planner's
- * default before one is learned), and every other type's scaled from it by relative speed — the
- * capacity model has no data on a type the fleet never ran, so the reason says so.
+ * Each type's capacity for right-sizing, priced from the provider's catalogue: the capacity model's
+ * figure for every type the fleet has run, and for the others one scaled by relative speed (the
+ * catalogue's share of compute) from a measured type — the current one when it was measured —
+ * or, before any was, from `fallback` on the current type. The basis says which, for the reason.
  */
 export function typeCapacities(
-  types: readonly { name: string; speed: number; hourlyPrice: number }[],
+  types: readonly InstanceType[],
   current: string,
-  capacity: number,
-  learned: boolean,
+  learned: ReadonlyMap<string, number>,
+  fallback: number,
 ): TypeCapacity[] {
   const now = types.find((t) => t.name === current);
   if (!now || !(now.speed > 0)) return [];
-  const own = learned ? 'learned' : 'default';
-  return types
-    .filter((t) => t.speed > 0)
-    .map((t) => ({
-      instanceType: t.name,
-      hourlyPrice: t.hourlyPrice,
-      capacity: (capacity * t.speed) / now.speed,
-      basis: t.name === current ? own : `${own} on ${current}, scaled by speed`,
-    }));
+  const usable = types.filter((t) => t.speed > 0);
+  const measured = usable.filter((t) => (learned.get(t.name) ?? 0) > 0);
+  const from = measured.find((t) => t.name === current) ?? measured[0];
+  const reference = from
+    ? { type: from, capacity: learned.get(from.name)!, basis: 'learned' }
+    : { type: now, capacity: fallback, basis: 'default' };
+  return usable.map((t) => {
+    const own = learned.get(t.name) ?? 0;
+    const price = { instanceType: t.name, hourlyPrice: t.hourlyPrice };
+    if (own > 0) return { ...price, capacity: own, basis: 'learned' };
+    if (t === reference.type) return { ...price, capacity: reference.capacity, basis: reference.basis };
+    return {
+      ...price,
+      capacity: (reference.capacity * t.speed) / reference.type.speed,
+      basis: `${reference.basis} on ${reference.type.name}, scaled by speed`,
+    };
+  });
 }

@@ -8,7 +8,7 @@ export interface TrialOutcome {
   readonly verdict: Verdict;
   /** Requests/s per instance within the SLO, learned for the trial's config version by the capacity model. */
   readonly capacity: number | null;
-  /** $/h of one instance running the trial's parameters (cost.ts). */
+  /** $/h of one instance running the trial's parameters. */
   readonly hourlyCost: number;
   /** The canary's p95 over the baseline's in the trial's window, when measured (Observation.latencyRatio). */
   readonly latencyRatio?: number;

@@ -6,7 +6,7 @@ import {
   serviceScv,
   sojournQuantileMs,
   type QueueSystem,
-} from '../../src/config/recommend/queue-model.js';
+} from '../../src/sample-service/queue-model.js';
 import { seededRandom } from '../../src/domain/random.js';
 
 /**

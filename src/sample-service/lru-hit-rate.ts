@@ -1,4 +1,4 @@
-import { KEY_SPACE } from '../../sample-service/workload.js';
+import { KEY_SPACE } from './workload.js';
 
 /**
  * Steady-state hit rate of the sample service's LRU cache under its own key law (zipfKey:

@@ -1,4 +1,4 @@
-import { normalCdf } from '../../canary/normal.js';
+import { normalCdf } from '../canary/normal.js';
 
 /**
  * An M/G/c/K queue — Poisson arrivals, c workers, at most K waiting, the rest refused — answered

@@ -1,5 +1,5 @@
-import type { InstanceType } from '../../domain/provider.js';
-import { MAX_CACHE_ENTRIES_PER_SPEED } from '../../sample-service/app-params.js';
+import type { InstanceType } from '../domain/provider.js';
+import { MAX_CACHE_ENTRIES_PER_SPEED } from './app-params.js';
 
 /**
  * What an instance costs per hour given the memory its cache holds. The price pays for CPU and

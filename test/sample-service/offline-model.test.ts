@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cacheCapacity, hourlyCost, MEMORY_PRICE_SHARE } from '../../src/config/recommend/cost.js';
-import { lruHitRate } from '../../src/config/recommend/lru-hit-rate.js';
+import { cacheCapacity, hourlyCost, MEMORY_PRICE_SHARE } from '../../src/sample-service/memory-cost.js';
+import { lruHitRate } from '../../src/sample-service/lru-hit-rate.js';
 import {
   exhaustiveBest,
   sampleCapacity,
@@ -10,7 +10,7 @@ import {
   sampleServiceSpace,
   sampleValue,
   slowdown,
-} from '../../src/config/recommend/sample-service-model.js';
+} from '../../src/sample-service/offline-model.js';
 import { seededRandom } from '../../src/domain/random.js';
 import { LOCAL_INSTANCE_TYPES } from '../../src/providers/local/instance-types.js';
 import { LruCache } from '../../src/sample-service/lru-cache.js';

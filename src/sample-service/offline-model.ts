@@ -1,10 +1,10 @@
-import type { InstanceType } from '../../domain/provider.js';
-import { sampleParamsSchema, type SampleParams } from '../../sample-service/app-params.js';
-import { HIT_MS, JITTER_SIGMA, KEY_SPACE, MISS_MS } from '../../sample-service/workload.js';
-import { cacheCapacity, hourlyCost } from './cost.js';
+import type { InstanceType } from '../domain/provider.js';
+import { sampleParamsSchema, type SampleParams } from './app-params.js';
+import { HIT_MS, JITTER_SIGMA, KEY_SPACE, MISS_MS } from './workload.js';
+import { cacheCapacity, hourlyCost } from './memory-cost.js';
 import { lruHitRate } from './lru-hit-rate.js';
 import { capacityAtSlo, queueState, sojournQuantileMs, type LatencySlo, type QueueSystem } from './queue-model.js';
-import { grid, type Params, type SearchSpace } from './space.js';
+import { grid, type Params, type SearchSpace } from '../config/recommend/space.js';
 
 /**
  * An offline model of the sample service, faithful to its code where it can be (the cache's hit
@@ -18,7 +18,7 @@ import { grid, type Params, type SearchSpace } from './space.js';
  *   (locks, a shared connection), κ coherency (cache-line and context-switch traffic): at these
  *   values throughput peaks near √((1 − σ)/κ) ≈ 31 workers per unit of speed, and beyond it every
  *   worker added slows all the others.
- * - Cache entries cost memory, priced by hourlyCost (cost.ts). Warm, the cache holds
+ * - Cache entries cost memory, priced by hourlyCost (memory-cost.ts). Warm, the cache holds
  *   min(cacheSize, KEY_SPACE) entries: every key is eventually requested, none twice over.
  *
  * The objective — requests per second within the SLO per dollar-hour — then has an interior
@@ -26,6 +26,9 @@ import { grid, type Params, type SearchSpace } from './space.js';
  * against memory: a miss costs 8 hits, so the hit rate wins) up to the key space, where it levels
  * off: beyond KEY_SPACE entries nothing more is held or hit. Too short a queue refuses requests
  * (errors count against the SLO); a longer one only matters near saturation.
+ *
+ * Only the tuner's benchmark (bench/tuner.ts) runs it, as the ground truth a tuner is scored on:
+ * the engine knows an app only through its profile and what the fleet measured.
  */
 
 const CONTENTION = 0.02;
