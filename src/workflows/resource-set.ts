@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
@@ -60,7 +59,7 @@ import { experimentWorkflow } from './experiment.js';
 import { nextTick, phaseOf, wakeSpacingMs } from './loop-schedule.js';
 import { planRollback, releaseHistory, remember, rollbackStatus, type RollbackContext } from './rollback.js';
 import { abortRolloutSignal, type RevertMode, type RolloutKind, type RolloutResult } from './rollout-messages.js';
-import { rolloutWorkflow } from './rollout.js';
+import { failureMessage, rolloutWorkflow } from './rollout.js';
 import { MAX_TUNING_TRIALS, startTuningUpdate, type TuningRequest } from './tuning-messages.js';
 import { tuningWorkflow } from './tuning.js';
 import {
@@ -153,9 +152,6 @@ type RunningRollout = ActiveRollout & {
     | ChildWorkflowHandle<typeof experimentWorkflow>
     | ChildWorkflowHandle<typeof tuningWorkflow>;
 };
-
-const failureMessage = (err: unknown): string =>
-  err instanceof ActivityFailure ? `${err.activityType}: ${err.cause?.message ?? err.message}` : String(err);
 
 /**
  * One durable loop per resource set: observe → forecast → plan → act → record → wait. Activities
