@@ -165,6 +165,8 @@ const activities: LoopActivities = {
     setOf(status.resourceSetId).statuses.push(status);
     return Promise.resolve();
   },
+  // No stored spec newer than the loop's: policy changes reach these loops by signal.
+  readNewerSpec: () => Promise.resolve(null),
   // A scripted failure becomes the promise's rejection, as an activity's thrown error would.
   forecastDemand: (input) => Promise.resolve().then(() => setOf(input.resourceSetId).forecastDemand(input)),
   // What the child rollout acts on: the same in-memory instances.
