@@ -1,10 +1,8 @@
 // The fast layer's stand-ins for what a child workflow acts on: one set's instances in memory,
 // changed by applyRelease, judged by a script. Activities are keyed by resource set, so the
 // tests of one file share a worker.
-import { after, before } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { ExperimentActivities, JudgedExperiment } from '../../src/activities/experiment-types.js';
 import type {
   ApplyReleaseInput,
@@ -14,7 +12,8 @@ import type {
 } from '../../src/activities/types.js';
 import type { Verdict } from '../../src/canary/judge.js';
 import { bootRelease, runsRelease, type Release } from '../../src/config/release.js';
-import { TEMPORAL_ADDRESS, uniqueId } from '../support/api.js';
+import { uniqueId } from '../support/api.js';
+import { fastWorkerOn } from './worker.js';
 
 export const FROM: Release = bootRelease('local.small');
 export const TO: Release = { ...FROM, template: 'web', version: 2, revision: 1_000_002 };
@@ -125,28 +124,9 @@ export function fastWorker(workflowsPath: string): {
   taskQueue: string;
   fleet: (size: number, script?: Script) => FakeFleet;
 } {
-  const taskQueue = uniqueId('fast');
-  let connection: Connection;
-  let client: Client;
-  let nativeConnection: NativeConnection;
-  let worker: Worker;
-  let running: Promise<void>;
-  before(async () => {
-    nativeConnection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
-    worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath, activities });
-    running = worker.run();
-    connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
-    client = new Client({ connection });
-  });
-  after(async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await nativeConnection.close();
-  });
+  const worker = fastWorkerOn(workflowsPath, activities, 'fast');
   return {
-    client: () => client,
-    taskQueue,
+    ...worker,
     fleet: (size, script) => {
       const f = new FakeFleet(size, script);
       fleets.set(f.id, f);

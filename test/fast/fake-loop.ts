@@ -2,10 +2,8 @@
 // demand in memory, a scripted forecaster, and the decisions, statuses and rollout records the
 // loop writes, kept for the tests to read. Activities are keyed by resource set, so the tests of
 // one file share a worker; the child rollouts the loop starts run on the same worker.
-import { after, before } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { ForecastActivities, ForecastDemandInput } from '../../src/activities/forecast.js';
 import type {
   ApplyReleaseInput,
@@ -22,7 +20,8 @@ import type { DemandForecast } from '../../src/forecast/types.js';
 import type { Decision } from '../../src/planner/decision.js';
 import type { LoopStatus } from '../../src/store/loop-status.js';
 import type { RolloutRecord } from '../../src/store/rollouts.js';
-import { TEMPORAL_ADDRESS, uniqueId } from '../support/api.js';
+import { uniqueId } from '../support/api.js';
+import { fastWorkerOn } from './worker.js';
 
 export const FROM: Release = bootRelease('local.small');
 export const TO: Release = { ...FROM, template: 'web', version: 2, revision: 1_000_002 };
@@ -203,28 +202,9 @@ export function fastLoopWorker(workflowsPath: string): {
   taskQueue: string;
   set: (...args: ConstructorParameters<typeof FakeSet>) => FakeSet;
 } {
-  const taskQueue = uniqueId('fast-loop');
-  let connection: Connection;
-  let client: Client;
-  let nativeConnection: NativeConnection;
-  let worker: Worker;
-  let running: Promise<void>;
-  before(async () => {
-    nativeConnection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
-    worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath, activities });
-    running = worker.run();
-    connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
-    client = new Client({ connection });
-  });
-  after(async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await nativeConnection.close();
-  });
+  const worker = fastWorkerOn(workflowsPath, activities, 'fast-loop');
   return {
-    client: () => client,
-    taskQueue,
+    ...worker,
     set: (...args) => {
       const s = new FakeSet(...args);
       sets.set(s.spec.id, s);
