@@ -68,6 +68,10 @@ describe('model training workflow (real Temporal, Postgres, object store, local 
   it("trains, registers and promotes a model, and learns the capacity of the fleet's instance type", async () => {
     const rs = uniqueId('rs');
     // Ten hours of minutes up to now, an hourly season; the level wanders, so the net can beat seasonal naive.
+    // The net's calendar features see the clock, so its score moves with the hour the test runs at:
+    // this seed's series lets it win at every hour (at worst 0.83 × naive's scaled pinball, checked
+    // over the 24 hours of a Tuesday at four minute offsets, of a Saturday and of a Monday); seed 7
+    // lost around 06:00Z.
     const end = Math.floor(Date.now() / 60_000) * 60;
     await ingestDemand(
       api.database.db,
@@ -79,6 +83,7 @@ describe('model training workflow (real Temporal, Postgres, object store, local 
         steps: 600,
         persistence: 0.99,
         noise: 15,
+        seed: 2,
       }),
     );
     // One real instance; a day ago (outside the demand history) it served loads from light to saturated.
