@@ -5,7 +5,7 @@ import { describeRelease } from '../config/release.js';
 import { demandRate } from '../forecast/series.js';
 import { defaultCapacity } from '../planner/capacity.js';
 import type { Provider } from '../domain/provider.js';
-import { capacityFor } from '../store/capacity.js';
+import { learnedCapacities } from '../store/capacity.js';
 import type { Db } from '../store/db.js';
 import { demandSeries } from '../store/metrics.js';
 import type { ObjectStore } from '../store/objects/index.js';
@@ -35,15 +35,8 @@ export function createRecommendActivities(deps: RecommendDeps): RecommendActivit
       const { resourceSetId, stable } = input;
       const types = await deps.providerFor(input).instanceTypes();
       const speed = types.find((t) => t.name === stable.instanceType)?.speed ?? 1;
-      // Every type of the catalogue the fleet has run has its own figure, whatever configuration it ran last.
-      const learned = new Map(
-        await Promise.all(
-          types.map(
-            async (t) =>
-              [t.name, await capacityFor(deps.db, resourceSetId, t.name, null, NaN, input.sloP95Ms)] as const,
-          ),
-        ),
-      );
+      // Every type the fleet has run has its own figure, whatever configuration it ran last.
+      const learned = await learnedCapacities(deps.db, resourceSetId, input.sloP95Ms);
       const now = Math.floor(Date.now() / 1000);
       const rates = demandRate(
         await demandSeries(deps.db, resourceSetId, { from: now - DEMAND_WINDOW_SECONDS, to: now, stepSeconds: 60 }),

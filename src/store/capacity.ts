@@ -136,17 +136,49 @@ export async function capacityFor(
   fallback: number,
   sloP95Ms?: number,
 ): Promise<number> {
-  const { rows } = await db.query<{ status: string; capacity: number | null; slo_p95_ms: number }>(
+  const { rows } = await db.query<CapacityRow>(
     `SELECT status, capacity, slo_p95_ms FROM capacity_models
       WHERE resource_set_id = $1 AND instance_type = $2 AND ($3::text IS NULL OR config_version = $3)
       ORDER BY last_sample_at DESC LIMIT 1`,
     [resourceSetId, instanceType, configVersion],
   );
-  const row = rows[0];
+  return usableCapacity(rows[0], sloP95Ms) ?? fallback;
+}
+
+/**
+ * capacityFor of every instance type the set has a learned figure for, in one query: the
+ * configuration whose samples are newest per type, as capacityFor with configVersion null.
+ */
+export async function learnedCapacities(
+  db: Db,
+  resourceSetId: string,
+  sloP95Ms?: number,
+): Promise<Map<string, number>> {
+  const { rows } = await db.query<CapacityRow & { instance_type: string }>(
+    `SELECT DISTINCT ON (instance_type) instance_type, status, capacity, slo_p95_ms FROM capacity_models
+      WHERE resource_set_id = $1 ORDER BY instance_type, last_sample_at DESC`,
+    [resourceSetId],
+  );
+  return new Map(
+    rows.flatMap((row) => {
+      const capacity = usableCapacity(row, sloP95Ms);
+      return capacity === null ? [] : [[row.instance_type, capacity] as const];
+    }),
+  );
+}
+
+interface CapacityRow {
+  status: string;
+  capacity: number | null;
+  slo_p95_ms: number;
+}
+
+/** A row's figure when it was learned, is positive and was learned for the SLO in force (when given). */
+function usableCapacity(row: CapacityRow | undefined, sloP95Ms?: number): number | null {
   const usable =
     row?.status === 'learned' &&
     row.capacity !== null &&
     row.capacity > 0 &&
     (sloP95Ms === undefined || row.slo_p95_ms === sloP95Ms);
-  return usable ? row.capacity! : fallback;
+  return usable ? row.capacity : null;
 }

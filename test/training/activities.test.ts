@@ -10,7 +10,7 @@ import {
   type TrainNeuralResult,
 } from '../../src/activities/training.js';
 import { defaultCapacity } from '../../src/planner/capacity.js';
-import { capacityFor, listCapacityModels } from '../../src/store/capacity.js';
+import { capacityFor, learnedCapacities, listCapacityModels } from '../../src/store/capacity.js';
 import { listModelVersions } from '../../src/store/models.js';
 import { FolderObjectStore } from '../../src/store/objects/folder.js';
 import { uniqueId } from '../support/api.js';
@@ -203,6 +203,11 @@ describe('training activities', () => {
       await capacityFor(database.db, rs, 'local.small', null, fallback),
       fallback,
       'config 2 reported last: it runs now',
+    );
+    assert.deepEqual(
+      await learnedCapacities(database.db, rs),
+      new Map(),
+      'per type, the newest configuration as capacityFor without one: config 2 on local.small, too little on local.large',
     );
     assert.equal(await capacityFor(database.db, rs, 'local.large', '1', defaultCapacity(4)), defaultCapacity(4));
     assert.equal(await capacityFor(database.db, uniqueId('rs'), 'local.small', '1', fallback), fallback);
