@@ -27,6 +27,19 @@ export interface Script {
   refuse?: Release;
 }
 
+/** The n-th instance launched for a set, healthy on `release`, launched n minutes into 2026 (oldest first). */
+export function runningInstance(setId: string, n: number, release: Release): ObservedInstance {
+  return {
+    id: `${setId}-i${n}`,
+    instanceType: release.instanceType,
+    image: release.image,
+    configVersion: release.revision,
+    state: 'running',
+    healthy: true,
+    launchedAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+  };
+}
+
 export class FakeFleet {
   readonly id = uniqueId('fake');
   readonly instances: ObservedInstance[] = [];
@@ -45,16 +58,7 @@ export class FakeFleet {
   /** New instances on `release`, as the resource set's loop would launch them meanwhile. */
   launch(count: number, release: Release): void {
     for (let k = 0; k < count; k++) {
-      const n = this.instances.length;
-      this.instances.push({
-        id: `${this.id}-i${n}`,
-        instanceType: release.instanceType,
-        image: release.image,
-        configVersion: release.revision,
-        state: 'running',
-        healthy: true,
-        launchedAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
-      });
+      this.instances.push(runningInstance(this.id, this.instances.length, release));
     }
   }
 

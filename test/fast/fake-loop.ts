@@ -14,17 +14,15 @@ import type {
   ProvisionInput,
   RolloutActivities,
 } from '../../src/activities/types.js';
-import { bootRelease, type Release } from '../../src/config/release.js';
+import type { Release } from '../../src/config/release.js';
 import { resourceSetSpecSchema, type ResourceSetSpec } from '../../src/domain/resource-set.js';
 import type { DemandForecast } from '../../src/forecast/types.js';
 import type { Decision } from '../../src/planner/decision.js';
 import type { LoopStatus } from '../../src/store/loop-status.js';
 import type { RolloutRecord } from '../../src/store/rollouts.js';
 import { uniqueId } from '../support/api.js';
+import { FROM, runningInstance } from './fake-fleet.js';
 import { fastWorkerOn } from './worker.js';
-
-export const FROM: Release = bootRelease('local.small');
-export const TO: Release = { ...FROM, template: 'web', version: 2, revision: 1_000_002 };
 
 /** Requests per second one instance serves; with the sets' target utilisation 0.5, five per instance. */
 export const CAPACITY = 10;
@@ -72,17 +70,9 @@ export class FakeSet {
   private launch(count: number): string[] {
     const ids: string[] = [];
     for (let k = 0; k < count; k++) {
-      const n = this.launched++;
-      ids.push(`${this.spec.id}-i${n}`);
-      this.instances.push({
-        id: ids.at(-1)!,
-        instanceType: FROM.instanceType,
-        image: FROM.image,
-        configVersion: FROM.revision,
-        state: 'running',
-        healthy: true,
-        launchedAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
-      });
+      const instance = runningInstance(this.spec.id, this.launched++, FROM);
+      ids.push(instance.id);
+      this.instances.push(instance);
     }
     return ids;
   }

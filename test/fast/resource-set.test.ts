@@ -18,7 +18,8 @@ import {
 } from '../../src/workflows/resource-set-messages.js';
 import type { resourceSetWorkflow } from '../../src/workflows/resource-set.js';
 import { waitFor } from '../support/wait.js';
-import { fastLoopWorker, FROM, TO, type FakeSet } from './fake-loop.js';
+import { FROM, TO } from './fake-fleet.js';
+import { fastLoopWorker, type FakeSet } from './fake-loop.js';
 
 type Loop = WorkflowHandle<typeof resourceSetWorkflow>;
 
